@@ -1,0 +1,641 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * buddy_core.c - bitmap-and-free-list buddy allocator core.
+ *
+ * Two bitmaps in caller-supplied storage describe the whole state, at two
+ * bits per min block: a head bit at the start of every allocated block and
+ * a split bit for every tree node above order 0 that has been divided.
+ * Everything else is derived: a node is a block (a leaf) when its parent is
+ * split and it is not, and a leaf is free when its head bit is clear.
+ *
+ * The per-order free lists only make "find a free block of order k" O(1).
+ * They are doubly linked through the first eight bytes of each free block,
+ * where a client's stray write can reach them, so a link is followed only
+ * after the bitmaps confirm that it names a free block of the right order
+ * whose back link agrees. A bad link is counted and the lists are rebuilt
+ * from the bitmaps; no memory is lost and no wild pointer is followed.
+ *
+ * The caller serialises all calls on one struct buddy_core.
+ */
+#include "buddy_core.h"
+
+#define NIL		((u32)~0U)
+#define LONG_BITS	(8 * sizeof(unsigned long))
+
+/* Free-list links, stored in the first bytes of each free block. */
+struct link {
+	u32 next;
+	u32 prev;
+};
+
+static inline bool tbit(const unsigned long *map, u64 bit)
+{
+	return (map[bit / LONG_BITS] >> (bit % LONG_BITS)) & 1;
+}
+
+static inline void sbit(unsigned long *map, u64 bit)
+{
+	map[bit / LONG_BITS] |= 1UL << (bit % LONG_BITS);
+}
+
+static inline void cbit(unsigned long *map, u64 bit)
+{
+	map[bit / LONG_BITS] &= ~(1UL << (bit % LONG_BITS));
+}
+
+/* floor(log2(@v)) for a non-zero @v */
+static inline unsigned int ilog2_u64(u64 v)
+{
+	if (sizeof(unsigned long) == sizeof(u64))
+		return (unsigned int)__fls((unsigned long)v);
+	if (v >> 32)
+		return 32 + (unsigned int)__fls((unsigned long)(v >> 32));
+	return (unsigned int)__fls((unsigned long)v);
+}
+
+static inline u64 bits_to_bytes(u64 bits)
+{
+	return (bits + LONG_BITS - 1) / LONG_BITS * sizeof(unsigned long);
+}
+
+/* Does node (order, idx >> order) lie wholly inside the range? */
+static inline bool node_exists(const struct buddy_core *bc, unsigned int order,
+			       u64 idx)
+{
+	return (((idx >> order) + 1) << order) <= bc->nblocks;
+}
+
+/* Is the node of @order containing min block @idx divided in two? */
+static inline bool is_split(const struct buddy_core *bc, unsigned int order,
+			    u64 idx)
+{
+	return tbit(bc->split, bc->split_off[order] + (idx >> order));
+}
+
+static inline void set_split(struct buddy_core *bc, unsigned int order,
+			     u64 idx)
+{
+	sbit(bc->split, bc->split_off[order] + (idx >> order));
+}
+
+static inline void clear_split(struct buddy_core *bc, unsigned int order,
+			       u64 idx)
+{
+	cbit(bc->split, bc->split_off[order] + (idx >> order));
+}
+
+/* Would a node of @order holding @idx be a root (it has no parent)? */
+static inline bool is_root(const struct buddy_core *bc, unsigned int order,
+			   u64 idx)
+{
+	return order == bc->max_order || !node_exists(bc, order + 1, idx);
+}
+
+/*
+ * Order of the block (leaf) that contains min block @idx: the lowest node
+ * whose parent is split, or the root if none is.
+ */
+static unsigned int leaf_order(const struct buddy_core *bc, u64 idx)
+{
+	unsigned int order = 0;
+
+	while (!is_root(bc, order, idx) && !is_split(bc, order + 1, idx))
+		order++;
+	return order;
+}
+
+/* Is @idx, as read from a link, the start of a free block of @order? */
+static bool valid_free(const struct buddy_core *bc, unsigned int order,
+		       u64 idx)
+{
+	if (idx >= bc->nblocks || (idx & ((1ULL << order) - 1)))
+		return false;
+	if (!node_exists(bc, order, idx) || tbit(bc->head, idx))
+		return false;
+	if (order && is_split(bc, order, idx))
+		return false;
+	return is_root(bc, order, idx) || is_split(bc, order + 1, idx);
+}
+
+static inline struct link *link_of(const struct buddy_core *bc, u64 idx)
+{
+	u64 seg = idx >> bc->seg_bits;
+	u64 rem = idx & ((1ULL << bc->seg_bits) - 1);
+
+	return (struct link *)(bc->segs[seg] + (rem << bc->min_shift));
+}
+
+/* Push free block @idx of @order on its list. */
+static void push(struct buddy_core *bc, unsigned int order, u32 idx,
+		 bool *bad)
+{
+	struct link *l = link_of(bc, idx);
+	u32 head = bc->free_head[order];
+
+	l->next = head;
+	l->prev = NIL;
+	if (head != NIL) {
+		struct link *h = link_of(bc, head);
+
+		if (unlikely(h->prev != NIL))
+			*bad = true;
+		h->prev = idx;
+	}
+	bc->free_head[order] = idx;
+	bc->nonempty |= 1U << order;
+	bc->nr_free[order]++;
+	bc->free_blocks += 1ULL << order;
+}
+
+/* Take free block @idx of @order off its list, checking both neighbours. */
+static void unlink_block(struct buddy_core *bc, unsigned int order, u32 idx,
+			 bool *bad)
+{
+	struct link *l = link_of(bc, idx);
+	u32 next = l->next, prev = l->prev;
+
+	bc->nr_free[order]--;
+	bc->free_blocks -= 1ULL << order;
+	if (prev == NIL) {
+		if (unlikely(bc->free_head[order] != idx))
+			goto corrupt;
+	} else if (unlikely(!valid_free(bc, order, prev) ||
+			    link_of(bc, prev)->next != idx)) {
+		goto corrupt;
+	}
+	if (next != NIL && unlikely(!valid_free(bc, order, next) ||
+				    link_of(bc, next)->prev != idx))
+		goto corrupt;
+
+	if (prev == NIL)
+		bc->free_head[order] = next;
+	else
+		link_of(bc, prev)->next = next;
+	if (next != NIL)
+		link_of(bc, next)->prev = prev;
+	if (bc->free_head[order] == NIL)
+		bc->nonempty &= ~(1U << order);
+	return;
+corrupt:
+	/* Leave the lists alone; the caller rebuilds them from the bitmaps. */
+	*bad = true;
+}
+
+/*
+ * Rebuild every free list from the bitmaps after a bad link was seen.
+ * O(blocks * orders), but only ever run on the corruption path.
+ */
+static void rebuild(struct buddy_core *bc)
+{
+	unsigned int order;
+	u64 idx = bc->nblocks;
+	bool bad = false;
+
+	bc->nr_corruptions++;
+	bc->nonempty = 0;
+	bc->free_blocks = 0;
+	for (order = 0; order < BUDDY_CORE_NR_ORDERS; order++) {
+		bc->free_head[order] = NIL;
+		bc->nr_free[order] = 0;
+	}
+	/* Walk leaves from the end so each list ends up in address order. */
+	while (idx) {
+		u64 start;
+
+		order = leaf_order(bc, idx - 1);
+		start = (idx - 1) & ~((1ULL << order) - 1);
+		if (!tbit(bc->head, start))
+			push(bc, order, (u32)start, &bad);
+		idx = start;
+	}
+}
+
+/**
+ * buddy_core_meta_size() - bytes of metadata a range needs
+ * @size: bytes in the range
+ * @min_block: bytes in the smallest block
+ *
+ * Context: Any context.
+ * Return: the number of bytes buddy_core_init() needs for @meta, or 0 if
+ * the geometry is invalid.
+ */
+size_t buddy_core_meta_size(u64 size, u64 min_block)
+{
+	u64 nblocks;
+
+	if (min_block < BUDDY_CORE_MIN_BLOCK || (min_block & (min_block - 1)))
+		return 0;
+	if (!size || size % min_block)
+		return 0;
+	nblocks = size / min_block;
+	if (nblocks > BUDDY_CORE_MAX_BLOCKS)
+		return 0;
+	/* head bits, plus fewer than nblocks split bits */
+	return bits_to_bytes(nblocks) + bits_to_bytes(nblocks);
+}
+
+/**
+ * buddy_core_init() - set up a range with all of it free
+ * @bc: the core state to initialise
+ * @size: bytes in the range, a multiple of @min_block
+ * @min_block: bytes in the smallest block, a power of two of at least
+ *	BUDDY_CORE_MIN_BLOCK
+ * @seg_shift: log2 of the bytes in each segment, or BUDDY_CORE_ONE_SEGMENT
+ *	when @segs[0] covers the whole range
+ * @segs: start address of each segment; no block crosses a segment
+ * @meta: metadata storage of buddy_core_meta_size() bytes, owned by @bc
+ *	until the caller stops using it
+ * @meta_size: bytes available at @meta
+ *
+ * The range is carved into the largest naturally aligned blocks that fit,
+ * and a free-list link is written into each of them.
+ *
+ * Context: Any context; the caller excludes all other users of @bc.
+ * Return: 0, or -EINVAL for a bad geometry or too little metadata.
+ */
+int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
+		    unsigned int seg_shift, unsigned char *const *segs,
+		    void *meta, size_t meta_size)
+{
+	size_t need = buddy_core_meta_size(size, min_block);
+	unsigned int min_shift, order;
+	u64 nblocks, idx, off;
+	bool bad = false;
+
+	if (!need || meta_size < need || !meta || !segs)
+		return -EINVAL;
+	min_shift = ilog2_u64(min_block);
+	if (seg_shift != BUDDY_CORE_ONE_SEGMENT &&
+	    (seg_shift < min_shift || seg_shift >= 64))
+		return -EINVAL;
+
+	memset(bc, 0, sizeof(*bc));
+	memset(meta, 0, need);
+	nblocks = size >> min_shift;
+	bc->size = size;
+	bc->nblocks = (u32)nblocks;
+	bc->min_shift = (u8)min_shift;
+	bc->seg_bits = seg_shift == BUDDY_CORE_ONE_SEGMENT ?
+		       32 : (u8)(seg_shift - min_shift);
+	bc->max_order = (u8)ilog2_u64(nblocks);
+	if (bc->max_order > BUDDY_CORE_MAX_ORDER)
+		bc->max_order = BUDDY_CORE_MAX_ORDER;
+	if (bc->max_order > bc->seg_bits)
+		bc->max_order = bc->seg_bits;
+	bc->segs = segs;
+	bc->head = meta;
+	bc->split = (unsigned long *)((char *)meta + bits_to_bytes(nblocks));
+	/* split bits of order k >= 1 start at split_off[k], packed */
+	off = 0;
+	for (order = 0; order <= BUDDY_CORE_NR_ORDERS; order++) {
+		if (order >= 2)
+			off += nblocks >> (order - 1);
+		bc->split_off[order] = (u32)off;
+	}
+	for (order = 0; order < BUDDY_CORE_NR_ORDERS; order++)
+		bc->free_head[order] = NIL;
+
+	/* Push the roots from the end so each list is in address order. */
+	idx = nblocks;
+	while (idx) {
+		u64 start;
+
+		order = leaf_order(bc, idx - 1);
+		start = (idx - 1) & ~((1ULL << order) - 1);
+		push(bc, order, (u32)start, &bad);
+		idx = start;
+	}
+	return 0;
+}
+
+/**
+ * buddy_core_order_for() - the order a request would be served from
+ * @bc: the core
+ * @size: bytes requested
+ *
+ * Context: Any context.
+ * Return: the smallest order whose blocks hold @size bytes, -EINVAL for a
+ * @size of 0, or -E2BIG if even the largest block of the range is smaller.
+ */
+int buddy_core_order_for(const struct buddy_core *bc, u64 size)
+{
+	if (unlikely(!size))
+		return -EINVAL;
+	if (unlikely(size > (1ULL << (bc->min_shift + bc->max_order))))
+		return -E2BIG;
+	if (size <= (1ULL << bc->min_shift))
+		return 0;
+	return (int)(ilog2_u64(size - 1) + 1 - bc->min_shift);
+}
+
+/**
+ * buddy_core_alloc() - allocate the smallest block that holds @size bytes
+ * @bc: the core
+ * @size: bytes requested
+ * @offp: where the block's byte offset is stored on success
+ *
+ * Takes a free block of the smallest non-empty order that fits and splits
+ * it down to exactly the order @size needs, putting each unused upper half
+ * on its free list. O(number of orders).
+ *
+ * Context: Any context; the caller excludes all other users of @bc.
+ * Return: 0; -EINVAL for a @size of 0; -E2BIG if @size exceeds the largest
+ * block; -ENOMEM if no free block is large enough.
+ */
+int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp)
+{
+	int want = buddy_core_order_for(bc, size);
+	unsigned int order, k;
+	bool bad = false;
+	u32 avail, idx;
+
+	if (unlikely(want < 0))
+		goto fail;
+	k = (unsigned int)want;
+	avail = bc->nonempty >> k;
+	if (unlikely(!avail)) {
+		want = -ENOMEM;
+		goto fail;
+	}
+	order = k + (unsigned int)__ffs(avail);
+	idx = bc->free_head[order];
+	unlink_block(bc, order, idx, &bad);
+	while (order > k) {
+		set_split(bc, order, idx);
+		order--;
+		push(bc, order, idx + (1U << order), &bad);
+	}
+	sbit(bc->head, idx);
+	if (unlikely(bad))
+		rebuild(bc);
+	bc->nr_allocs++;
+	*offp = (u64)idx << bc->min_shift;
+	return 0;
+fail:
+	bc->nr_failed++;
+	return want;
+}
+
+/*
+ * Find the allocated block starting at @off. Return its order, or the
+ * error that describes why @off is not one.
+ */
+static int lookup(const struct buddy_core *bc, u64 off)
+{
+	unsigned int order;
+	u64 idx;
+
+	if (unlikely(off >= bc->size))
+		return -ERANGE;
+	if (unlikely(off & ((1ULL << bc->min_shift) - 1)))
+		return -EINVAL;
+	idx = off >> bc->min_shift;
+	order = leaf_order(bc, idx);
+	if (!tbit(bc->head, idx & ~((1ULL << order) - 1)))
+		return -EALREADY;
+	if (idx & ((1ULL << order) - 1))
+		return -ENOENT;
+	return (int)order;
+}
+
+/**
+ * buddy_core_block_order() - order of the allocated block at @off
+ * @bc: the core
+ * @off: byte offset of the block's start
+ *
+ * Context: Any context; the caller excludes writers of @bc.
+ * Return: the order, or the error buddy_core_free() would return.
+ */
+int buddy_core_block_order(const struct buddy_core *bc, u64 off)
+{
+	return lookup(bc, off);
+}
+
+/**
+ * buddy_core_free() - free the allocated block that starts at @off
+ * @bc: the core
+ * @off: byte offset returned by buddy_core_alloc()
+ *
+ * Merges the block with its buddy for as long as the buddy is free at the
+ * same order. O(number of orders). A refused free changes nothing but the
+ * bad-free counter.
+ *
+ * Context: Any context; the caller excludes all other users of @bc.
+ * Return: 0; -ERANGE if @off is outside the range; -EINVAL if it is not on
+ * a min-block boundary; -ENOENT if it points inside an allocated block;
+ * -EALREADY if it lies in a free block (a double free).
+ */
+int buddy_core_free(struct buddy_core *bc, u64 off)
+{
+	int ret = lookup(bc, off);
+	unsigned int order;
+	bool bad = false;
+	u32 idx;
+
+	if (unlikely(ret < 0)) {
+		bc->nr_bad_frees++;
+		return ret;
+	}
+	order = (unsigned int)ret;
+	idx = (u32)(off >> bc->min_shift);
+	cbit(bc->head, idx);
+	while (!is_root(bc, order, idx)) {
+		u32 buddy = idx ^ (1U << order);
+
+		/* The parent is split, so an unsplit buddy is a block. */
+		if (tbit(bc->head, buddy) || (order && is_split(bc, order, buddy)))
+			break;
+		unlink_block(bc, order, buddy, &bad);
+		order++;
+		clear_split(bc, order, idx);
+		idx &= ~(1U << (order - 1));
+	}
+	push(bc, order, idx, &bad);
+	if (unlikely(bad))
+		rebuild(bc);
+	bc->nr_frees++;
+	return 0;
+}
+
+/**
+ * buddy_core_addr() - address of byte @off of the range
+ * @bc: the core
+ * @off: byte offset below the range size
+ *
+ * Context: Any context.
+ * Return: the address.
+ */
+void *buddy_core_addr(const struct buddy_core *bc, u64 off)
+{
+	u64 idx = off >> bc->min_shift;
+	u64 low = off & ((1ULL << bc->min_shift) - 1);
+
+	return (char *)link_of(bc, idx) + low;
+}
+
+/**
+ * buddy_core_next_block() - iterate over all blocks in address order
+ * @bc: the core
+ * @pos: cursor, 0 to start; advanced past the block returned
+ * @blk: filled with the block at @pos
+ *
+ * Context: Any context; the caller excludes writers of @bc.
+ * Return: true if @blk was filled, false at the end of the range.
+ */
+bool buddy_core_next_block(const struct buddy_core *bc, u64 *pos,
+			   struct buddy_core_block *blk)
+{
+	u64 idx = *pos >> bc->min_shift;
+	unsigned int order;
+
+	if (*pos >= bc->size)
+		return false;
+	order = leaf_order(bc, idx);
+	idx &= ~((1ULL << order) - 1);
+	blk->off = idx << bc->min_shift;
+	blk->order = order;
+	blk->free = !tbit(bc->head, idx);
+	*pos = (idx + (1ULL << order)) << bc->min_shift;
+	return true;
+}
+
+#define violation(...) ({ snprintf(buf, len, __VA_ARGS__); -EUCLEAN; })
+
+/* Walk one free list, checking every entry and both link directions. */
+static int check_list(const struct buddy_core *bc, unsigned int order,
+		      char *buf, size_t len)
+{
+	u32 idx = bc->free_head[order], prev = NIL;
+	u64 n = 0;
+
+	if ((idx == NIL) != !(bc->nonempty & (1U << order)))
+		return violation("order %u: non-empty mask disagrees with list",
+				 order);
+	while (idx != NIL) {
+		const struct link *l;
+
+		if (n++ == bc->nr_free[order])
+			return violation("order %u: list longer than its count %llu",
+					 order,
+					 (unsigned long long)bc->nr_free[order]);
+		if (!valid_free(bc, order, idx))
+			return violation("order %u: list entry %u is not a free block of that order",
+					 order, idx);
+		l = link_of(bc, idx);
+		if (l->prev != prev)
+			return violation("order %u: block %u has back link %u, expected %u",
+					 order, idx, l->prev, prev);
+		prev = idx;
+		idx = l->next;
+	}
+	if (n != bc->nr_free[order])
+		return violation("order %u: list holds %llu blocks, count says %llu",
+				 order, (unsigned long long)n,
+				 (unsigned long long)bc->nr_free[order]);
+	return 0;
+}
+
+/**
+ * buddy_core_check() - verify that bitmaps, lists and counters agree
+ * @bc: the core
+ * @buf: receives a description of the first violation found
+ * @len: size of @buf
+ *
+ * Checks every free list entry and link, that split and head bits appear
+ * only where blocks are, that no two free buddies sit unmerged, and that
+ * the per-order counts, the free and allocated bytes and the alloc/free
+ * counters all add up. O(blocks * orders).
+ *
+ * Context: Any context; the caller excludes writers of @bc.
+ * Return: 0 if consistent, -EUCLEAN with @buf filled otherwise.
+ */
+int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
+{
+	u64 nr_free[BUDDY_CORE_NR_ORDERS] = { 0 };
+	u64 free_blocks = 0, used_blocks = 0, nr_used = 0, pos = 0;
+	struct buddy_core_block blk;
+	unsigned int order;
+	int ret;
+
+	if (len)
+		buf[0] = '\0';
+	for (order = 0; order < BUDDY_CORE_NR_ORDERS; order++) {
+		if (order > bc->max_order) {
+			if (bc->free_head[order] != NIL || bc->nr_free[order])
+				return violation("order %u above max order %u has free blocks",
+						 order, bc->max_order);
+			continue;
+		}
+		ret = check_list(bc, order, buf, len);
+		if (ret)
+			return ret;
+	}
+	if (bc->max_order < BUDDY_CORE_MAX_ORDER &&
+	    bc->nonempty >> (bc->max_order + 1))
+		return violation("non-empty mask has orders above max order");
+
+	while (buddy_core_next_block(bc, &pos, &blk)) {
+		u64 idx = blk.off >> bc->min_shift, i;
+		u64 nr = 1ULL << blk.order;
+
+		/* Nothing inside a block may be split or carry a head bit. */
+		for (i = idx + 1; i < idx + nr; i++) {
+			if (tbit(bc->head, i))
+				return violation("head bit inside block at %llu",
+						 (unsigned long long)blk.off);
+		}
+		for (order = 1; order <= blk.order; order++) {
+			for (i = idx; i < idx + nr; i += 1ULL << order) {
+				if (is_split(bc, order, i))
+					return violation("split bit inside block at %llu order %u",
+							 (unsigned long long)blk.off,
+							 blk.order);
+			}
+		}
+		/* Every node above a block, up to its root, must be split. */
+		for (order = blk.order; !is_root(bc, order, idx); order++) {
+			if (!is_split(bc, order + 1, idx))
+				return violation("block at %llu order %u has an unsplit ancestor at order %u",
+						 (unsigned long long)blk.off,
+						 blk.order, order + 1);
+		}
+		if (!blk.free) {
+			used_blocks += nr;
+			nr_used++;
+			continue;
+		}
+		nr_free[blk.order]++;
+		free_blocks += nr;
+		if (!is_root(bc, blk.order, idx)) {
+			u64 buddy = idx ^ nr;
+
+			if (!tbit(bc->head, buddy) &&
+			    (!blk.order || !is_split(bc, blk.order, buddy)))
+				return violation("free buddies at %llu and %llu, order %u, not merged",
+						 (unsigned long long)blk.off,
+						 (unsigned long long)(buddy << bc->min_shift),
+						 blk.order);
+		}
+	}
+	for (order = 0; order <= bc->max_order; order++) {
+		if (nr_free[order] != bc->nr_free[order])
+			return violation("order %u: %llu free blocks in the bitmaps, %llu counted",
+					 order, (unsigned long long)nr_free[order],
+					 (unsigned long long)bc->nr_free[order]);
+	}
+	if (free_blocks != bc->free_blocks)
+		return violation("free bytes %llu in the bitmaps, %llu counted",
+				 (unsigned long long)(free_blocks << bc->min_shift),
+				 (unsigned long long)buddy_core_free_bytes(bc));
+	if ((free_blocks + used_blocks) << bc->min_shift != bc->size)
+		return violation("free %llu + allocated %llu != size %llu",
+				 (unsigned long long)(free_blocks << bc->min_shift),
+				 (unsigned long long)(used_blocks << bc->min_shift),
+				 (unsigned long long)bc->size);
+	if (bc->nr_allocs - bc->nr_frees != nr_used)
+		return violation("%llu allocs - %llu frees != %llu allocated blocks",
+				 (unsigned long long)bc->nr_allocs,
+				 (unsigned long long)bc->nr_frees,
+				 (unsigned long long)nr_used);
+	return 0;
+}

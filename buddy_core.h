@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * buddy_core.h - the pure buddy allocator core shared by buddy.ko and the
+ * user-space tests.
+ *
+ * The core manages the offsets [0, size) of a range made of one or more
+ * equally sized segments. It takes no locks, allocates nothing and prints
+ * nothing: the caller supplies the metadata storage and serialises every
+ * call on one struct buddy_core.
+ *
+ * Under __KERNEL__ this header pulls in kernel headers; otherwise it
+ * provides the handful of types and helpers the core needs from libc, so
+ * buddy_core.c compiles unchanged in both worlds.
+ */
+#ifndef BUDDY_CORE_H
+#define BUDDY_CORE_H
+
+#ifdef __KERNEL__
+#include <linux/bitops.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <linux/types.h>
+#else
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef uint8_t u8;
+typedef uint32_t u32;
+typedef uint64_t u64;
+
+#ifndef EUCLEAN
+#define EUCLEAN 117
+#endif
+#define BITS_PER_LONG (sizeof(long) * CHAR_BIT)
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Index of the lowest set bit; @w must not be zero. */
+static inline unsigned long __ffs(unsigned long w)
+{
+	return (unsigned long)__builtin_ctzl(w);
+}
+
+/* Index of the highest set bit; @w must not be zero. */
+static inline unsigned long __fls(unsigned long w)
+{
+	return BITS_PER_LONG - 1 - (unsigned long)__builtin_clzl(w);
+}
+#endif /* __KERNEL__ */
+
+/* Smallest supported min block: a free block holds two 32-bit links. */
+#define BUDDY_CORE_MIN_BLOCK	16
+/* Orders 0..BUDDY_CORE_MAX_ORDER; matches BUDDY_NR_ORDERS in buddy.h. */
+#define BUDDY_CORE_NR_ORDERS	32
+#define BUDDY_CORE_MAX_ORDER	(BUDDY_CORE_NR_ORDERS - 1)
+/* Most min blocks one core can manage (indices are 32-bit). */
+#define BUDDY_CORE_MAX_BLOCKS	(1ULL << 31)
+/* Pass as @seg_shift when the whole range is one contiguous segment. */
+#define BUDDY_CORE_ONE_SEGMENT	0
+
+/**
+ * struct buddy_core - state of one buddy-managed range
+ *
+ * The bitmaps in the caller-supplied metadata are the truth: a head bit per
+ * min block marks the start of each allocated block, and a split bit per
+ * tree node above order 0 marks nodes divided into two halves. A free block
+ * is a node that is not split, whose parent is split (or which is a root),
+ * and whose start has no head bit. The per-order free lists are doubly
+ * linked through the first bytes of the free blocks themselves; every link
+ * is checked against the bitmaps before it is followed, and the lists are
+ * rebuilt from the bitmaps when a stray write is found.
+ *
+ * All fields are private to buddy_core.c; read them through the accessors.
+ */
+struct buddy_core {
+	/* geometry, fixed by buddy_core_init() */
+	u64 size;
+	u32 nblocks;
+	u8 min_shift;
+	u8 max_order;
+	u8 seg_bits;
+	unsigned char *const *segs;
+	unsigned long *head;
+	unsigned long *split;
+	u32 split_off[BUDDY_CORE_NR_ORDERS + 1];
+
+	/* free lists */
+	u32 nonempty;
+	u32 free_head[BUDDY_CORE_NR_ORDERS];
+	u64 nr_free[BUDDY_CORE_NR_ORDERS];
+	u64 free_blocks;	/* in min blocks */
+
+	/* counters */
+	u64 nr_allocs;
+	u64 nr_frees;
+	u64 nr_failed;
+	u64 nr_bad_frees;
+	u64 nr_corruptions;
+};
+
+/**
+ * struct buddy_core_block - one block, as reported by the iterator
+ * @off: byte offset of the block in the range
+ * @order: the block is (min_block << @order) bytes
+ * @free: true for a free block, false for an allocated one
+ */
+struct buddy_core_block {
+	u64 off;
+	unsigned int order;
+	bool free;
+};
+
+size_t buddy_core_meta_size(u64 size, u64 min_block);
+int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
+		    unsigned int seg_shift, unsigned char *const *segs,
+		    void *meta, size_t meta_size);
+int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp);
+int buddy_core_free(struct buddy_core *bc, u64 off);
+int buddy_core_block_order(const struct buddy_core *bc, u64 off);
+int buddy_core_order_for(const struct buddy_core *bc, u64 size);
+bool buddy_core_next_block(const struct buddy_core *bc, u64 *pos,
+			   struct buddy_core_block *blk);
+int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len);
+void *buddy_core_addr(const struct buddy_core *bc, u64 off);
+
+/* O(1) statistics. */
+static inline u64 buddy_core_size(const struct buddy_core *bc)
+{
+	return bc->size;
+}
+
+static inline u64 buddy_core_min_block(const struct buddy_core *bc)
+{
+	return 1ULL << bc->min_shift;
+}
+
+static inline unsigned int buddy_core_max_order(const struct buddy_core *bc)
+{
+	return bc->max_order;
+}
+
+static inline u64 buddy_core_free_bytes(const struct buddy_core *bc)
+{
+	return bc->free_blocks << bc->min_shift;
+}
+
+static inline u64 buddy_core_used_bytes(const struct buddy_core *bc)
+{
+	return bc->size - buddy_core_free_bytes(bc);
+}
+
+static inline u64 buddy_core_nr_free(const struct buddy_core *bc,
+				     unsigned int order)
+{
+	return order < BUDDY_CORE_NR_ORDERS ? bc->nr_free[order] : 0;
+}
+
+/* Largest order with a free block, or -1 when nothing is free. */
+static inline int buddy_core_largest_free_order(const struct buddy_core *bc)
+{
+	return bc->nonempty ? (int)__fls(bc->nonempty) : -1;
+}
+
+#endif /* BUDDY_CORE_H */
