@@ -499,6 +499,34 @@ bool buddy_core_next_block(const struct buddy_core *bc, u64 *pos,
 	return true;
 }
 
+/**
+ * buddy_core_snapshot() - copy the state, for reading without the lock
+ * @bc: the core
+ * @copy: receives the copy
+ * @meta: storage for a copy of the bitmaps, buddy_core_meta_size() bytes
+ * @meta_size: bytes available at @meta
+ *
+ * Only the statistics accessors, the counters and buddy_core_next_block()
+ * may be used on @copy; it shares no state with @bc.
+ *
+ * Context: Any context; the caller excludes writers of @bc.
+ * Return: 0, or -EINVAL if @meta is too small.
+ */
+int buddy_core_snapshot(const struct buddy_core *bc, struct buddy_core *copy,
+			void *meta, size_t meta_size)
+{
+	size_t need = buddy_core_meta_size(bc->size, 1ULL << bc->min_shift);
+
+	if (meta_size < need)
+		return -EINVAL;
+	*copy = *bc;
+	memcpy(meta, bc->head, need);
+	copy->head = meta;
+	copy->split = (unsigned long *)((char *)meta +
+					((char *)bc->split - (char *)bc->head));
+	return 0;
+}
+
 #define violation(...) ({ snprintf(buf, len, __VA_ARGS__); -EUCLEAN; })
 
 /* Walk one free list, checking every entry and both link directions. */

@@ -128,6 +128,8 @@ bool buddy_core_next_block(const struct buddy_core *bc, u64 *pos,
 			   struct buddy_core_block *blk);
 int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len);
 void *buddy_core_addr(const struct buddy_core *bc, u64 off);
+int buddy_core_snapshot(const struct buddy_core *bc, struct buddy_core *copy,
+			void *meta, size_t meta_size);
 
 /* O(1) statistics. */
 static inline u64 buddy_core_size(const struct buddy_core *bc)

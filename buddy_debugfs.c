@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * buddy_debugfs.c - /sys/kernel/debug/buddy/<pool>/: per-order free lists,
+ * statistics, fragmentation indices, a map of the pool, the invariant
+ * checker, and a ctl file to allocate and free from a shell.
+ *
+ * Every reader takes the pool spinlock once, copies what it needs and
+ * formats after dropping it, so a reader never stalls allocation for longer
+ * than a memcpy (the check file alone runs the checker under the lock, on
+ * purpose). Offsets, never kernel addresses, are shown.
+ *
+ * Lock order: pool->ctl_lock, then pool->lock (see buddy_mod.c).
+ * Failing to create a file or directory never fails the pool.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ctype.h>
+#include <linux/debugfs.h>
+#include <linux/kernel.h>
+#include <linux/math64.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "buddy_internal.h"
+
+#define MAP_COLS	64
+#define MAP_ROWS	64
+#define CTL_MAX_INPUT	64
+
+static struct dentry *buddy_root;
+
+/* A block allocated through the ctl file. */
+struct ctl_alloc {
+	struct list_head node;
+	u64 id;
+	u64 off;
+	u64 bytes;
+	void *ptr;
+};
+
+/* Copy the core's counters; the bitmaps stay behind. */
+static void copy_core(struct buddy_pool *pool, struct buddy_core *copy)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	*copy = pool->core;
+	spin_unlock_irqrestore(&pool->lock, flags);
+}
+
+static int free_lists_show(struct seq_file *m, void *v)
+{
+	struct buddy_pool *pool = m->private;
+	struct buddy_core c;
+	unsigned int order;
+
+	copy_core(pool, &c);
+	seq_puts(m, "# order block_size free_blocks free_bytes\n");
+	for (order = 0; order <= buddy_core_max_order(&c); order++) {
+		u64 bsize = buddy_core_min_block(&c) << order;
+		u64 nr = buddy_core_nr_free(&c, order);
+
+		seq_printf(m, "%u %llu %llu %llu\n", order, bsize, nr,
+			   nr * bsize);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(free_lists);
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	struct buddy_pool *pool = m->private;
+	int largest;
+	struct buddy_core c;
+	u64 meta;
+
+	copy_core(pool, &c);
+	largest = buddy_core_largest_free_order(&c);
+	meta = buddy_core_meta_size(c.size, buddy_core_min_block(&c)) +
+	       pool->nr_chunks * (sizeof(*pool->segs) + sizeof(*pool->by_addr));
+	seq_printf(m, "size: %llu\n", buddy_core_size(&c));
+	seq_printf(m, "min_block: %llu\n", buddy_core_min_block(&c));
+	seq_printf(m, "max_order: %u\n", buddy_core_max_order(&c));
+	seq_printf(m, "free: %llu\n", buddy_core_free_bytes(&c));
+	seq_printf(m, "allocated: %llu\n", buddy_core_used_bytes(&c));
+	seq_printf(m, "largest_free_block: %llu\n",
+		   largest < 0 ? 0 : buddy_core_min_block(&c) << largest);
+	seq_printf(m, "allocs: %llu\n", c.nr_allocs);
+	seq_printf(m, "frees: %llu\n", c.nr_frees);
+	seq_printf(m, "failures: %llu\n", c.nr_failed);
+	seq_printf(m, "bad_frees: %llu\n", c.nr_bad_frees);
+	seq_printf(m, "corruptions: %llu\n", c.nr_corruptions);
+	seq_printf(m, "metadata_bytes: %llu\n", meta);
+	seq_printf(m, "chunks: %u\n", pool->nr_chunks);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+/* Print a value in thousandths as x.yyy, as mm/vmstat.c does. */
+static void seq_milli(struct seq_file *m, int v)
+{
+	seq_printf(m, " %s%d.%03d", v < 0 ? "-" : "", abs(v) / 1000,
+		   abs(v) % 1000);
+}
+
+/*
+ * The two indices of mm/vmstat.c for a request of @order, with pages read
+ * as min blocks: the share of free memory unusable for such a request,
+ * and, when it would fail, whether that is for lack of memory (towards 0)
+ * or fragmentation (towards 1). Both are in thousandths.
+ */
+static void frag_indices(const struct buddy_core *c, unsigned int order,
+			 int *unusable, int *extfrag)
+{
+	u64 total = 0, pages = 0, suitable = 0;
+	unsigned int o;
+
+	for (o = 0; o <= buddy_core_max_order(c); o++) {
+		u64 nr = buddy_core_nr_free(c, o);
+
+		total += nr;
+		pages += nr << o;
+		if (o >= order)
+			suitable += nr << (o - order);
+	}
+	*unusable = pages ? (int)div64_u64((pages - (suitable << order)) *
+					   1000ULL, pages) : 1000;
+	if (!total)
+		*extfrag = 0;
+	else if (suitable)
+		*extfrag = -1000;
+	else
+		*extfrag = 1000 - (int)div64_u64(1000 +
+				div64_u64(pages * 1000ULL, 1ULL << order),
+				total);
+}
+
+static int fragmentation_show(struct seq_file *m, void *v)
+{
+	struct buddy_pool *pool = m->private;
+	struct buddy_core c;
+	unsigned int order;
+
+	copy_core(pool, &c);
+	seq_puts(m, "# order unusable_index extfrag_index\n");
+	for (order = 0; order <= buddy_core_max_order(&c); order++) {
+		int unusable, extfrag;
+
+		frag_indices(&c, order, &unusable, &extfrag);
+		seq_printf(m, "%u", order);
+		seq_milli(m, unusable);
+		seq_milli(m, extfrag);
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(fragmentation);
+
+static int map_show(struct seq_file *m, void *v)
+{
+	struct buddy_pool *pool = m->private;
+	u64 cell, ncells, i, pos = 0, *used;
+	struct buddy_core_block blk;
+	unsigned long flags;
+	struct buddy_core c;
+	size_t meta_size;
+	void *meta;
+	int ret;
+
+	meta_size = buddy_core_meta_size(pool->size,
+					 buddy_core_min_block(&pool->core));
+	meta = kvmalloc(meta_size, GFP_KERNEL);
+	if (!meta)
+		return -ENOMEM;
+	spin_lock_irqsave(&pool->lock, flags);
+	ret = buddy_core_snapshot(&pool->core, &c, meta, meta_size);
+	spin_unlock_irqrestore(&pool->lock, flags);
+	if (ret)
+		goto out_free_meta;
+
+	cell = max_t(u64, buddy_core_min_block(&c),
+		     roundup_pow_of_two(DIV_ROUND_UP_ULL(c.size,
+							 MAP_COLS * MAP_ROWS)));
+	ncells = DIV_ROUND_UP_ULL(c.size, cell);
+	used = kvcalloc(ncells, sizeof(*used), GFP_KERNEL);
+	if (!used) {
+		ret = -ENOMEM;
+		goto out_free_meta;
+	}
+	while (buddy_core_next_block(&c, &pos, &blk)) {
+		u64 start = blk.off, end = blk.off +
+			    (buddy_core_min_block(&c) << blk.order);
+
+		if (blk.free)
+			continue;
+		/* Blocks and cells are both powers of two, so nest. */
+		for (i = start / cell; i * cell < end; i++)
+			used[i] += min(end, (i + 1) * cell) - max(start, i * cell);
+	}
+
+	seq_printf(m, "# cell = %llu bytes, %d cells a line; '.' free, '#' allocated, '+' partly allocated\n",
+		   cell, MAP_COLS);
+	for (i = 0; i < ncells; i++) {
+		u64 len = min(cell, c.size - i * cell);
+
+		if (i % MAP_COLS == 0)
+			seq_printf(m, "%s0x%08llx ", i ? "\n" : "", i * cell);
+		seq_putc(m, !used[i] ? '.' : used[i] == len ? '#' : '+');
+	}
+	seq_putc(m, '\n');
+	kvfree(used);
+out_free_meta:
+	kvfree(meta);
+	return ret;
+}
+DEFINE_SHOW_ATTRIBUTE(map);
+
+static int check_show(struct seq_file *m, void *v)
+{
+	struct buddy_pool *pool = m->private;
+	char msg[128];
+
+	if (buddy_pool_check(pool, msg, sizeof(msg)))
+		seq_printf(m, "%s\n", msg);
+	else
+		seq_puts(m, "ok\n");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(check);
+
+static int ctl_show(struct seq_file *m, void *v)
+{
+	struct buddy_pool *pool = m->private;
+	struct ctl_alloc *a;
+
+	mutex_lock(&pool->ctl_lock);
+	list_for_each_entry(a, &pool->ctl, node)
+		seq_printf(m, "%llu %llu %llu\n", a->id, a->off, a->bytes);
+	mutex_unlock(&pool->ctl_lock);
+	return 0;
+}
+
+static int ctl_alloc(struct buddy_pool *pool, const char *arg)
+{
+	struct ctl_alloc *a;
+	u64 size;
+
+	if (!buddy_parse_size(arg, &size) ||
+	    buddy_core_order_for(&pool->core, size) < 0)
+		return -EINVAL;
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+	a->ptr = buddy_alloc(pool, size, __GFP_NOWARN);
+	if (!a->ptr) {
+		kfree(a);
+		return -ENOMEM;
+	}
+	a->off = buddy_pool_offset(pool, a->ptr);
+	a->bytes = buddy_block_size(pool, a->ptr);
+	a->id = ++pool->ctl_next_id;
+	list_add_tail(&a->node, &pool->ctl);
+	return 0;
+}
+
+static int ctl_free(struct buddy_pool *pool, const char *arg)
+{
+	struct ctl_alloc *a;
+	u64 id;
+
+	if (!isdigit(*arg) || kstrtou64(arg, 10, &id))
+		return -EINVAL;
+	list_for_each_entry(a, &pool->ctl, node) {
+		if (a->id == id) {
+			buddy_free(pool, a->ptr);
+			list_del(&a->node);
+			kfree(a);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* "alloc SIZE" or "free ID", with at most one trailing newline. */
+static ssize_t ctl_write(struct file *file, const char __user *ubuf,
+			 size_t count, loff_t *ppos)
+{
+	struct buddy_pool *pool = file_inode(file)->i_private;
+	char buf[CTL_MAX_INPUT + 1];
+	size_t len = count;
+	int ret;
+
+	if (!count || count > CTL_MAX_INPUT)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	if (strlen(buf) != len)
+		return -EINVAL;
+
+	mutex_lock(&pool->ctl_lock);
+	if (!strncmp(buf, "alloc ", 6))
+		ret = ctl_alloc(pool, buf + 6);
+	else if (!strncmp(buf, "free ", 5))
+		ret = ctl_free(pool, buf + 5);
+	else
+		ret = -EINVAL;
+	mutex_unlock(&pool->ctl_lock);
+	return ret ? ret : count;
+}
+
+static int ctl_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, ctl_show, inode->i_private);
+}
+
+static const struct file_operations ctl_fops = {
+	.owner = THIS_MODULE,
+	.open = ctl_open,
+	.read = seq_read,
+	.write = ctl_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+void buddy_debugfs_init(void)
+{
+	buddy_root = debugfs_create_dir("buddy", NULL);
+}
+
+void buddy_debugfs_exit(void)
+{
+	debugfs_remove_recursive(buddy_root);
+	buddy_root = NULL;
+}
+
+void buddy_debugfs_add(struct buddy_pool *pool)
+{
+	struct dentry *dir;
+
+	if (IS_ERR_OR_NULL(buddy_root))
+		return;
+	dir = debugfs_create_dir(pool->name, buddy_root);
+	if (IS_ERR(dir))
+		return;
+	debugfs_create_file("free_lists", 0400, dir, pool, &free_lists_fops);
+	debugfs_create_file("stats", 0400, dir, pool, &stats_fops);
+	debugfs_create_file("fragmentation", 0400, dir, pool,
+			    &fragmentation_fops);
+	debugfs_create_file("map", 0400, dir, pool, &map_fops);
+	debugfs_create_file("check", 0400, dir, pool, &check_fops);
+	debugfs_create_file("ctl", 0600, dir, pool, &ctl_fops);
+	pool->dir = dir;
+}
+
+/*
+ * Remove the pool's directory, which waits for readers and writers still
+ * inside its files, then free what was allocated through ctl.
+ */
+void buddy_debugfs_remove(struct buddy_pool *pool)
+{
+	struct ctl_alloc *a, *tmp;
+
+	debugfs_remove_recursive(pool->dir);
+	pool->dir = NULL;
+	mutex_lock(&pool->ctl_lock);
+	list_for_each_entry_safe(a, tmp, &pool->ctl, node) {
+		buddy_free(pool, a->ptr);
+		list_del(&a->node);
+		kfree(a);
+	}
+	mutex_unlock(&pool->ctl_lock);
+}

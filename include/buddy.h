@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * buddy.h - public API of buddy.ko, a buddy allocator over memory the
+ * module reserves for itself with alloc_pages().
+ *
+ * A client module includes this header, adds MODULE_IMPORT_NS(BUDDY) and
+ * builds with KBUILD_EXTRA_SYMBOLS pointing at buddy's Module.symvers.
+ *
+ * Locking: every function here does its own locking. buddy_alloc(),
+ * buddy_free(), buddy_block_size() and buddy_pool_stats() take the pool's
+ * spinlock with interrupts disabled and never sleep, so they may be called
+ * from any context, hard IRQ included. buddy_pool_create() and
+ * buddy_pool_destroy() sleep.
+ */
+#ifndef _BUDDY_H
+#define _BUDDY_H
+
+#include <linux/gfp.h>
+#include <linux/types.h>
+
+/* Upper bound on the number of orders in any pool. */
+#define BUDDY_NR_ORDERS 32
+/* Longest pool name, not counting the terminating NUL. */
+#define BUDDY_NAME_MAX 31
+
+struct buddy_pool;
+
+/**
+ * struct buddy_stats - a consistent snapshot of one pool
+ * @size: bytes managed by the pool
+ * @free: bytes in free blocks
+ * @min_block: bytes in the smallest block
+ * @max_order: largest order present; the biggest block is
+ *	@min_block << @max_order bytes
+ * @free_blocks: free blocks of each order
+ * @nr_allocs: successful buddy_alloc() calls
+ * @nr_frees: successful buddy_free() calls
+ * @nr_failed: buddy_alloc() calls that returned NULL
+ * @nr_bad_frees: buddy_free() calls refused as invalid
+ */
+struct buddy_stats {
+	u64 size;
+	u64 free;
+	u32 min_block;
+	u32 max_order;
+	u64 free_blocks[BUDDY_NR_ORDERS];
+	u64 nr_allocs, nr_frees, nr_failed, nr_bad_frees;
+};
+
+struct buddy_pool *buddy_pool_create(const char *name, size_t size,
+				     size_t min_block);
+void buddy_pool_destroy(struct buddy_pool *pool);
+struct buddy_pool *buddy_default_pool(void);
+void *buddy_alloc(struct buddy_pool *pool, size_t size, gfp_t gfp);
+void buddy_free(struct buddy_pool *pool, const void *ptr);
+size_t buddy_block_size(struct buddy_pool *pool, const void *ptr);
+void buddy_pool_stats(struct buddy_pool *pool, struct buddy_stats *st);
+
+#endif /* _BUDDY_H */

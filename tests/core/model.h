@@ -1,0 +1,893 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * model.h - a deliberately naive buddy allocator, and a driver that runs
+ * the same operations on it and on buddy_core and compares them after
+ * every step.
+ *
+ * The model keeps an order byte and a state byte per min block and answers
+ * every question by walking the whole range: slow, but obviously right.
+ * core_test.c feeds the driver from a seeded PRNG, fuzz_core.c from
+ * libFuzzer's input; both share every check below.
+ */
+#ifndef BUDDY_CORE_MODEL_H
+#define BUDDY_CORE_MODEL_H
+
+#include <stdlib.h>
+
+#include "buddy_core.h"
+
+/* order[] value of a min block that does not start a block */
+#define M_NONE		0xff
+/* bytes of a free block that hold the core's links */
+#define M_LINK_BYTES	8
+/* bytes at each end of an allocated block filled with a known pattern */
+#define M_PATTERN	256
+
+struct model {
+	u64 size;
+	u64 min_block;
+	u32 nblocks;
+	unsigned int min_shift;
+	unsigned int max_order;
+	u8 *order;
+	u8 *used;
+	u64 nr_allocs;
+	u64 nr_frees;
+	u64 nr_failed;
+	u64 nr_bad_frees;
+};
+
+/*
+ * The geometry rules, restated from the contract: 0 and the derived
+ * values, or -EINVAL.
+ */
+static int model_geometry(u64 size, u64 min_block, unsigned int seg_shift,
+			  unsigned int *min_shift, u32 *nblocks,
+			  unsigned int *max_order)
+{
+	unsigned int shift, mo;
+	u64 n;
+
+	if (min_block < BUDDY_CORE_MIN_BLOCK || (min_block & (min_block - 1)))
+		return -EINVAL;
+	shift = (unsigned int)__builtin_ctzll(min_block);
+	if (!size || (size & (min_block - 1)))
+		return -EINVAL;
+	n = size >> shift;
+	if (n > BUDDY_CORE_MAX_BLOCKS)
+		return -EINVAL;
+	mo = 63 - (unsigned int)__builtin_clzll(n);
+	if (mo > BUDDY_CORE_MAX_ORDER)
+		mo = BUDDY_CORE_MAX_ORDER;
+	if (seg_shift != BUDDY_CORE_ONE_SEGMENT) {
+		if (seg_shift < shift || seg_shift > 63)
+			return -EINVAL;
+		if (seg_shift - shift < mo)
+			mo = seg_shift - shift;
+	}
+	*min_shift = shift;
+	*nblocks = (u32)n;
+	*max_order = mo;
+	return 0;
+}
+
+/* Order of the largest block that can start at min block @i. */
+static unsigned int model_root_order(const struct model *m, u64 i)
+{
+	unsigned int o = m->max_order;
+
+	while ((i & ((1ULL << o) - 1)) || i + (1ULL << o) > m->nblocks)
+		o--;
+	return o;
+}
+
+static void model_reset(struct model *m)
+{
+	u64 i;
+
+	memset(m->order, M_NONE, m->nblocks);
+	memset(m->used, 0, m->nblocks);
+	for (i = 0; i < m->nblocks; i += 1ULL << m->order[i])
+		m->order[i] = (u8)model_root_order(m, i);
+}
+
+static int model_init(struct model *m, u64 size, u64 min_block,
+		      unsigned int seg_shift)
+{
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	ret = model_geometry(size, min_block, seg_shift, &m->min_shift,
+			     &m->nblocks, &m->max_order);
+	if (ret)
+		return ret;
+	m->size = size;
+	m->min_block = min_block;
+	m->order = malloc(m->nblocks);
+	m->used = malloc(m->nblocks);
+	if (!m->order || !m->used)
+		abort();
+	model_reset(m);
+	return 0;
+}
+
+static void model_destroy(struct model *m)
+{
+	free(m->order);
+	free(m->used);
+	m->order = NULL;
+	m->used = NULL;
+}
+
+/* Is the model back to the forest of maximal blocks it started as? */
+static bool model_is_pristine(const struct model *m)
+{
+	u64 i;
+
+	for (i = 0; i < m->nblocks; i += 1ULL << m->order[i])
+		if (m->used[i] || m->order[i] != model_root_order(m, i))
+			return false;
+	return true;
+}
+
+static int model_order_for(const struct model *m, u64 size)
+{
+	unsigned int o = 0;
+
+	if (!size)
+		return -EINVAL;
+	if (size > m->min_block << m->max_order)
+		return -E2BIG;
+	while ((m->min_block << o) < size)
+		o++;
+	return (int)o;
+}
+
+/* Start (in min blocks) of the block holding min block @i. */
+static u64 model_find(const struct model *m, u64 i)
+{
+	u64 p = 0;
+
+	while (p + (1ULL << m->order[p]) <= i)
+		p += 1ULL << m->order[p];
+	return p;
+}
+
+/* What a free of @off must return; *startp is the block on success. */
+static int model_classify(const struct model *m, u64 off, u64 *startp)
+{
+	u64 i, p;
+
+	if (off >= m->size)
+		return -ERANGE;
+	if (off & (m->min_block - 1))
+		return -EINVAL;
+	i = off >> m->min_shift;
+	p = model_find(m, i);
+	if (!m->used[p])
+		return -EALREADY;
+	if (p != i)
+		return -ENOENT;
+	*startp = p;
+	return 0;
+}
+
+/* Smallest order >= @order that has a free block, or -1. */
+static int model_smallest_free(const struct model *m, unsigned int order)
+{
+	int best = -1;
+	u64 i;
+
+	for (i = 0; i < m->nblocks; i += 1ULL << m->order[i])
+		if (!m->used[i] && m->order[i] >= order &&
+		    (best < 0 || m->order[i] < best))
+			best = m->order[i];
+	return best;
+}
+
+static u64 model_nr_free(const struct model *m, unsigned int order)
+{
+	u64 i, n = 0;
+
+	for (i = 0; i < m->nblocks; i += 1ULL << m->order[i])
+		n += !m->used[i] && m->order[i] == order;
+	return n;
+}
+
+static u64 model_free_bytes(const struct model *m)
+{
+	u64 i, n = 0;
+
+	for (i = 0; i < m->nblocks; i += 1ULL << m->order[i])
+		if (!m->used[i])
+			n += 1ULL << m->order[i];
+	return n << m->min_shift;
+}
+
+/* Split the free block at @p down to @order, keeping min block @i. */
+static void model_carve(struct model *m, u64 p, u64 i, unsigned int order)
+{
+	while (m->order[p] > order) {
+		unsigned int half = m->order[p] - 1U;
+
+		m->order[p] = (u8)half;
+		m->order[p + (1ULL << half)] = (u8)half;
+		if (i >= p + (1ULL << half))
+			p += 1ULL << half;
+	}
+	m->used[p] = 1;
+}
+
+/* Free the allocated block at @p and merge it as far as it goes. */
+static void model_release(struct model *m, u64 p)
+{
+	unsigned int o = m->order[p];
+
+	m->used[p] = 0;
+	while (o < m->max_order) {
+		u64 buddy = p ^ (1ULL << o);
+		u64 parent = p & ~(1ULL << o);
+
+		if (parent + (2ULL << o) > m->nblocks)
+			break;
+		if (m->order[buddy] != o || m->used[buddy])
+			break;
+		m->order[buddy] = M_NONE;
+		m->order[p] = M_NONE;
+		p = parent;
+		m->order[p] = (u8)++o;
+	}
+}
+
+/* ---- the driver ---- */
+
+/*
+ * Where the driver's choices come from: a splitmix64 stream when @data is
+ * NULL, else the bytes of a fuzzer input (zeros once it runs out).
+ */
+struct msrc {
+	const u8 *data;
+	size_t len;
+	size_t pos;
+	u64 state;
+};
+
+static u64 msrc_next(struct msrc *r)
+{
+	u64 z = (r->state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static bool msrc_done(const struct msrc *r)
+{
+	return r->data && r->pos >= r->len;
+}
+
+/* A value in [0, @bound), @bound > 0. */
+static u64 msrc_below(struct msrc *r, u64 bound)
+{
+	u64 v = 0;
+	u64 b;
+
+	if (bound <= 1)
+		return 0;
+	if (!r->data)
+		return msrc_next(r) % bound;
+	for (b = bound - 1; b; b >>= 8)
+		v = (v << 8) | (r->pos < r->len ? r->data[r->pos++] : 0);
+	return v % bound;
+}
+
+struct sim {
+	struct buddy_core bc;
+	struct model m;
+	unsigned int seg_shift;
+	u64 nsegs;
+	unsigned char **segs;
+	void *meta;
+	size_t meta_size;
+	u64 *live;
+	u64 nr_live;
+	/* a stray write changed links the core has not repaired yet */
+	unsigned int dirty;
+	u64 corruptions;
+	u64 nr_ops;
+	u64 nr_smashes;
+	u64 nr_repairs;
+	struct msrc *src;
+	char err[1024];
+	char chk[256];
+};
+
+#define SIM_FAIL(s, fmt, ...) \
+	(snprintf((s)->err, sizeof((s)->err), fmt, ##__VA_ARGS__), false)
+
+static unsigned char *sim_addr(const struct sim *s, u64 off)
+{
+	if (s->seg_shift == BUDDY_CORE_ONE_SEGMENT)
+		return s->segs[0] + off;
+	return s->segs[off >> s->seg_shift] +
+	       (off & ((1ULL << s->seg_shift) - 1));
+}
+
+static void sim_destroy(struct sim *s)
+{
+	u64 i;
+
+	if (s->segs)
+		for (i = 0; i < s->nsegs; i++)
+			free(s->segs[i]);
+	free(s->segs);
+	free(s->meta);
+	free(s->live);
+	model_destroy(&s->m);
+	s->segs = NULL;
+	s->meta = NULL;
+	s->live = NULL;
+}
+
+/*
+ * Set up both allocators. Returns 1 when ready, 0 when the geometry is
+ * invalid and the core agreed, -1 (with s->err) on a mismatch.
+ */
+static int sim_init(struct sim *s, u64 size, u64 min_block,
+		    unsigned int seg_shift, struct msrc *src)
+{
+	unsigned int shift, mo;
+	u64 i, segsz;
+	u32 n;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->src = src;
+	s->seg_shift = seg_shift;
+	s->meta_size = buddy_core_meta_size(size, min_block);
+	if (model_geometry(size, min_block, BUDDY_CORE_ONE_SEGMENT, &shift,
+			   &n, &mo) != (s->meta_size ? 0 : -EINVAL)) {
+		SIM_FAIL(s, "meta_size(%#llx, %#llx) = %zu",
+			 (unsigned long long)size,
+			 (unsigned long long)min_block, s->meta_size);
+		return -1;
+	}
+	if (model_init(&s->m, size, min_block, seg_shift)) {
+		/* generous buffers: only the geometry may be refused */
+		s->meta = calloc(1, s->meta_size + 64);
+		s->segs = calloc(1, sizeof(*s->segs));
+		s->nsegs = 1;
+		if (!s->meta || !s->segs)
+			abort();
+		ret = buddy_core_init(&s->bc, size, min_block, seg_shift,
+				      s->segs, s->meta, s->meta_size + 64);
+		if (ret == -EINVAL)
+			return 0;
+		SIM_FAIL(s, "init(%#llx, %#llx, %u) = %d, want -EINVAL",
+			 (unsigned long long)size,
+			 (unsigned long long)min_block, seg_shift, ret);
+		return -1;
+	}
+	segsz = seg_shift ? 1ULL << seg_shift : size;
+	s->nsegs = (size - 1) / segsz + 1;
+	s->segs = calloc(s->nsegs, sizeof(*s->segs));
+	s->meta = malloc(s->meta_size);
+	s->live = malloc(s->m.nblocks * sizeof(*s->live));
+	if (!s->segs || !s->meta || !s->live)
+		abort();
+	/* exact sizes, so ASan sees any access past the range */
+	for (i = 0; i < s->nsegs; i++) {
+		u64 len = size - i * segsz < segsz ? size - i * segsz : segsz;
+
+		s->segs[i] = malloc(len);
+		if (!s->segs[i])
+			abort();
+	}
+	ret = buddy_core_init(&s->bc, size, min_block, seg_shift, s->segs,
+			      s->meta, s->meta_size);
+	if (ret) {
+		SIM_FAIL(s, "init(%#llx, %#llx, %u) = %d",
+			 (unsigned long long)size,
+			 (unsigned long long)min_block, seg_shift, ret);
+		return -1;
+	}
+	return 1;
+}
+
+static u8 sim_pattern(u64 off, u64 i)
+{
+	return (u8)((off >> 4) * 131 + i * 7 + 1);
+}
+
+/* Fill (or verify) both ends of an allocated block. */
+static bool sim_fill(struct sim *s, u64 off, unsigned int order, bool verify)
+{
+	u64 bs = s->m.min_block << order;
+	u64 n = bs < 2 * M_PATTERN ? bs : M_PATTERN;
+	unsigned char *lo = sim_addr(s, off);
+	unsigned char *hi = sim_addr(s, off + bs - n);
+	u64 i;
+
+	for (i = 0; i < n; i++) {
+		if (!verify) {
+			lo[i] = sim_pattern(off, i);
+			hi[i] = sim_pattern(off, i + n);
+		} else if (lo[i] != sim_pattern(off, i) ||
+			   hi[i] != sim_pattern(off, i + n)) {
+			return SIM_FAIL(s, "allocated block %#llx (order %u) was overwritten near byte %llu",
+					(unsigned long long)off, order,
+					(unsigned long long)i);
+		}
+	}
+	return true;
+}
+
+/* Compare everything observable with the model. */
+static bool sim_verify(struct sim *s)
+{
+	struct buddy_core *bc = &s->bc;
+	struct model *m = &s->m;
+	struct buddy_core_block blk;
+	u64 pos = 0, i = 0, n = 0;
+	unsigned int o;
+	int ret, largest = -1;
+
+	while (buddy_core_next_block(bc, &pos, &blk)) {
+		if (i >= m->nblocks || ++n > m->nblocks)
+			return SIM_FAIL(s, "iterator runs past the end (block %#llx)",
+					(unsigned long long)blk.off);
+		if (blk.off != i << m->min_shift || blk.order != m->order[i] ||
+		    blk.free != !m->used[i])
+			return SIM_FAIL(s, "iterator: block %#llx order %u %s, model: %#llx order %u %s",
+					(unsigned long long)blk.off, blk.order,
+					blk.free ? "free" : "used",
+					(unsigned long long)(i << m->min_shift),
+					m->order[i],
+					m->used[i] ? "used" : "free");
+		i += 1ULL << m->order[i];
+	}
+	if (i != m->nblocks)
+		return SIM_FAIL(s, "iterator stopped at %#llx of %#llx",
+				(unsigned long long)(i << m->min_shift),
+				(unsigned long long)m->size);
+	for (o = 0; o <= BUDDY_CORE_NR_ORDERS; o++) {
+		u64 want = o < BUDDY_CORE_NR_ORDERS ? model_nr_free(m, o) : 0;
+
+		if (buddy_core_nr_free(bc, o) != want)
+			return SIM_FAIL(s, "nr_free[%u] = %llu, model %llu", o,
+					(unsigned long long)buddy_core_nr_free(bc, o),
+					(unsigned long long)want);
+		if (want)
+			largest = (int)o;
+	}
+	if (buddy_core_largest_free_order(bc) != largest)
+		return SIM_FAIL(s, "largest free order %d, model %d",
+				buddy_core_largest_free_order(bc), largest);
+	if (buddy_core_free_bytes(bc) != model_free_bytes(m) ||
+	    buddy_core_used_bytes(bc) != m->size - model_free_bytes(m))
+		return SIM_FAIL(s, "free bytes %llu, model %llu",
+				(unsigned long long)buddy_core_free_bytes(bc),
+				(unsigned long long)model_free_bytes(m));
+	if (buddy_core_size(bc) != m->size ||
+	    buddy_core_min_block(bc) != m->min_block ||
+	    buddy_core_max_order(bc) != m->max_order)
+		return SIM_FAIL(s, "geometry: size %llu min %llu max_order %u, model %llu %llu %u",
+				(unsigned long long)buddy_core_size(bc),
+				(unsigned long long)buddy_core_min_block(bc),
+				buddy_core_max_order(bc),
+				(unsigned long long)m->size,
+				(unsigned long long)m->min_block, m->max_order);
+	if (bc->nr_allocs != m->nr_allocs || bc->nr_frees != m->nr_frees ||
+	    bc->nr_failed != m->nr_failed ||
+	    bc->nr_bad_frees != m->nr_bad_frees)
+		return SIM_FAIL(s, "counters allocs/frees/failed/bad %llu/%llu/%llu/%llu, model %llu/%llu/%llu/%llu",
+				(unsigned long long)bc->nr_allocs,
+				(unsigned long long)bc->nr_frees,
+				(unsigned long long)bc->nr_failed,
+				(unsigned long long)bc->nr_bad_frees,
+				(unsigned long long)m->nr_allocs,
+				(unsigned long long)m->nr_frees,
+				(unsigned long long)m->nr_failed,
+				(unsigned long long)m->nr_bad_frees);
+	if (bc->nr_corruptions != s->corruptions) {
+		if (bc->nr_corruptions < s->corruptions || !s->dirty)
+			return SIM_FAIL(s, "nr_corruptions %llu -> %llu with no stray write outstanding",
+					(unsigned long long)s->corruptions,
+					(unsigned long long)bc->nr_corruptions);
+		s->corruptions = bc->nr_corruptions;
+		s->nr_repairs++;
+		/* a repair rebuilds every list, so the checker must pass */
+		s->dirty = 0;
+	}
+	s->chk[0] = '\0';
+	ret = buddy_core_check(bc, s->chk, sizeof(s->chk));
+	if (ret == -EUCLEAN && s->dirty)
+		return true;
+	if (ret)
+		return SIM_FAIL(s, "buddy_core_check() = %d: %s", ret, s->chk);
+	s->dirty = 0;
+	return true;
+}
+
+static bool sim_alloc(struct sim *s, u64 size)
+{
+	struct model *m = &s->m;
+	int exp = model_order_for(m, size);
+	u64 off = 0, i, p, bs;
+	int ret, k;
+
+	if (buddy_core_order_for(&s->bc, size) != exp)
+		return SIM_FAIL(s, "order_for(%#llx) = %d, model %d",
+				(unsigned long long)size,
+				buddy_core_order_for(&s->bc, size), exp);
+	k = exp < 0 ? -1 : model_smallest_free(m, (unsigned int)exp);
+	ret = buddy_core_alloc(&s->bc, size, &off);
+	if (exp < 0 || k < 0) {
+		int want = exp < 0 ? exp : -ENOMEM;
+
+		if (ret != want)
+			return SIM_FAIL(s, "alloc(%#llx) = %d (off %#llx), want %d",
+					(unsigned long long)size, ret,
+					(unsigned long long)off, want);
+		m->nr_failed++;
+		return true;
+	}
+	if (ret)
+		return SIM_FAIL(s, "alloc(%#llx) = %d, model has a free order %d block",
+				(unsigned long long)size, ret, k);
+	bs = m->min_block << exp;
+	if (off >= m->size || (off & (bs - 1)))
+		return SIM_FAIL(s, "alloc(%#llx) = %#llx: not an order %d block",
+				(unsigned long long)size,
+				(unsigned long long)off, exp);
+	i = off >> m->min_shift;
+	p = model_find(m, i);
+	if (m->used[p] || m->order[p] != k)
+		return SIM_FAIL(s, "alloc(%#llx) = %#llx: carved from %s order %u block %#llx, smallest fit is order %d",
+				(unsigned long long)size,
+				(unsigned long long)off,
+				m->used[p] ? "allocated" : "free", m->order[p],
+				(unsigned long long)(p << m->min_shift), k);
+	if (buddy_core_addr(&s->bc, off) != sim_addr(s, off))
+		return SIM_FAIL(s, "addr(%#llx) = %p, want %p",
+				(unsigned long long)off,
+				buddy_core_addr(&s->bc, off), sim_addr(s, off));
+	if (s->seg_shift &&
+	    (off >> s->seg_shift) != ((off + bs - 1) >> s->seg_shift))
+		return SIM_FAIL(s, "block %#llx crosses a segment",
+				(unsigned long long)off);
+	model_carve(m, p, i, (unsigned int)exp);
+	m->nr_allocs++;
+	s->live[s->nr_live++] = off;
+	return sim_fill(s, off, (unsigned int)exp, false);
+}
+
+/* Free @off, which may be anything: the model says what must happen. */
+static bool sim_free(struct sim *s, u64 off)
+{
+	struct model *m = &s->m;
+	struct buddy_core snap;
+	u64 p = 0, j;
+	int exp, ret;
+	bool same;
+	u8 *meta;
+
+	exp = model_classify(m, off, &p);
+	if (!exp) {
+		if (!sim_fill(s, off, m->order[p], true))
+			return false;
+		ret = buddy_core_free(&s->bc, off);
+		if (ret)
+			return SIM_FAIL(s, "free(%#llx) = %d, want 0",
+					(unsigned long long)off, ret);
+		model_release(m, p);
+		m->nr_frees++;
+		for (j = 0; j < s->nr_live; j++)
+			if (s->live[j] == off)
+				s->live[j] = s->live[--s->nr_live];
+		return true;
+	}
+	memcpy(&snap, &s->bc, sizeof(snap));
+	meta = malloc(s->meta_size);
+	if (!meta)
+		abort();
+	memcpy(meta, s->meta, s->meta_size);
+	ret = buddy_core_free(&s->bc, off);
+	snap.nr_bad_frees++;
+	m->nr_bad_frees++;
+	same = !memcmp(&snap, &s->bc, sizeof(snap)) &&
+	       !memcmp(meta, s->meta, s->meta_size);
+	free(meta);
+	if (ret != exp)
+		return SIM_FAIL(s, "bad free(%#llx) = %d, want %d",
+				(unsigned long long)off, ret, exp);
+	if (!same)
+		return SIM_FAIL(s, "bad free(%#llx) = %d changed more than nr_bad_frees",
+				(unsigned long long)off, ret);
+	return true;
+}
+
+/* block_order() must agree with the model and change nothing at all. */
+static bool sim_probe(struct sim *s, u64 off)
+{
+	struct model *m = &s->m;
+	struct buddy_core snap;
+	u64 p = 0;
+	int exp, ret;
+
+	exp = model_classify(m, off, &p);
+	if (!exp)
+		exp = m->order[p];
+	memcpy(&snap, &s->bc, sizeof(snap));
+	ret = buddy_core_block_order(&s->bc, off);
+	if (ret != exp)
+		return SIM_FAIL(s, "block_order(%#llx) = %d, want %d",
+				(unsigned long long)off, ret, exp);
+	if (memcmp(&snap, &s->bc, sizeof(snap)))
+		return SIM_FAIL(s, "block_order(%#llx) changed the core",
+				(unsigned long long)off);
+	return true;
+}
+
+/* The @k-th free block of the model, in address order (wrapping). */
+static bool sim_free_block(const struct sim *s, u64 k, u64 *offp,
+			   unsigned int *orderp)
+{
+	const struct model *m = &s->m;
+	u64 i, nfree = 0;
+
+	for (i = 0; i < m->nblocks; i += 1ULL << m->order[i])
+		nfree += !m->used[i];
+	if (!nfree)
+		return false;
+	k %= nfree;
+	for (i = 0; i < m->nblocks; i += 1ULL << m->order[i]) {
+		if (m->used[i])
+			continue;
+		if (!k--) {
+			*offp = i << m->min_shift;
+			*orderp = m->order[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A stray write into a free block: smash its links with zeros, ones,
+ * noise, another free block's links, its own links swapped, or scribble
+ * past the links (which the core must not care about).
+ */
+static bool sim_stray(struct sim *s)
+{
+	unsigned char old[M_LINK_BYTES], buf[M_LINK_BYTES], *p, *q;
+	u64 off, off2;
+	unsigned int order, order2, kind, i;
+	bool was_dirty = s->dirty;
+	int ret;
+
+	if (!sim_free_block(s, msrc_below(s->src, s->m.nblocks), &off, &order))
+		return true;
+	p = sim_addr(s, off);
+	memcpy(old, p, sizeof(old));
+	kind = (unsigned int)msrc_below(s->src, 7);
+	switch (kind) {
+	case 0:
+		memset(buf, 0, sizeof(buf));
+		break;
+	case 1:
+		memset(buf, 0xff, sizeof(buf));
+		break;
+	case 2:
+		for (i = 0; i < sizeof(buf); i++)
+			buf[i] = (u8)msrc_below(s->src, 256);
+		break;
+	case 3:
+		sim_free_block(s, msrc_below(s->src, s->m.nblocks), &off2,
+			       &order2);
+		memcpy(buf, sim_addr(s, off2), sizeof(buf));
+		break;
+	case 4:
+		memcpy(buf, old + 4, 4);
+		memcpy(buf + 4, old, 4);
+		break;
+	case 5:
+		memcpy(buf, old, sizeof(buf));
+		buf[msrc_below(s->src, sizeof(buf))] ^=
+			(u8)(1 + msrc_below(s->src, 255));
+		break;
+	default:
+		if ((s->m.min_block << order) <= M_LINK_BYTES)
+			return true;
+		i = M_LINK_BYTES + (unsigned int)msrc_below(s->src,
+				(s->m.min_block << order) - M_LINK_BYTES);
+		q = sim_addr(s, off + i);
+		*q ^= 0x5a;
+		ret = buddy_core_check(&s->bc, s->chk, sizeof(s->chk));
+		if (ret && !was_dirty)
+			return SIM_FAIL(s, "a write at byte %u of free block %#llx, past the links, upset the checker: %s",
+					i, (unsigned long long)off, s->chk);
+		return true;
+	}
+	memcpy(p, buf, sizeof(buf));
+	if (!memcmp(old, buf, sizeof(buf)))
+		return true;
+	s->nr_smashes++;
+	s->dirty = 1;
+	ret = buddy_core_check(&s->bc, s->chk, sizeof(s->chk));
+	if (ret != -EUCLEAN && !was_dirty)
+		return SIM_FAIL(s, "checker missed smashed links (kind %u) of free order %u block %#llx: %d",
+				kind, order, (unsigned long long)off, ret);
+	return true;
+}
+
+/* Allocate min blocks until the core says -ENOMEM. */
+static bool sim_drain(struct sim *s)
+{
+	while (model_smallest_free(&s->m, 0) >= 0)
+		if (!sim_alloc(s, s->m.min_block) || !sim_verify(s))
+			return false;
+	return sim_alloc(s, s->m.min_block) && sim_verify(s);
+}
+
+static bool sim_free_all(struct sim *s)
+{
+	while (s->nr_live) {
+		u64 j = msrc_below(s->src, s->nr_live);
+
+		if (!sim_free(s, s->live[j]) || !sim_verify(s))
+			return false;
+	}
+	return true;
+}
+
+/* An offset worth freeing: good, bad or ugly. */
+static u64 sim_pick_off(struct sim *s)
+{
+	struct model *m = &s->m;
+	u64 off, bs;
+	unsigned int order;
+
+	switch (msrc_below(s->src, 8)) {
+	case 0:
+		switch (msrc_below(s->src, 4)) {
+		case 0:
+			return m->size;
+		case 1:
+			return UINT64_MAX;
+		case 2:
+			return m->size + msrc_below(s->src, m->size);
+		default:
+			return (UINT64_MAX - msrc_below(s->src, 64)) &
+			       ~(m->min_block - 1);
+		}
+	case 1:
+		return msrc_below(s->src, m->size);
+	case 2:
+		return msrc_below(s->src, m->nblocks) << m->min_shift;
+	case 3:
+	case 4:
+		if (!s->nr_live)
+			return 0;
+		off = s->live[msrc_below(s->src, s->nr_live)];
+		bs = m->min_block << m->order[off >> m->min_shift];
+		/* interior: unaligned or a later min block */
+		return off + 1 + msrc_below(s->src, bs - 1);
+	case 5:
+		if (!s->nr_live)
+			return 0;
+		return s->live[msrc_below(s->src, s->nr_live)];
+	default:
+		if (!sim_free_block(s, msrc_below(s->src, m->nblocks), &off,
+				    &order))
+			return 0;
+		return off + (msrc_below(s->src, 1ULL << order) << m->min_shift);
+	}
+}
+
+static u64 sim_pick_size(struct sim *s)
+{
+	struct model *m = &s->m;
+	unsigned int o = (unsigned int)msrc_below(s->src, m->max_order + 2);
+	u64 hi = m->min_block << o;
+	u64 lo = o ? (hi >> 1) + 1 : 1;
+
+	switch (msrc_below(s->src, 32)) {
+	case 0:
+		return 0;
+	case 1:
+		return UINT64_MAX - msrc_below(s->src, 1ULL << 20);
+	case 2:
+		return (1ULL << 63) + msrc_below(s->src, 3) - 1;
+	case 3:
+		return (m->min_block << m->max_order) + msrc_below(s->src, 2);
+	default:
+		return lo + msrc_below(s->src, hi - lo + 1);
+	}
+}
+
+/* One random operation followed by a full comparison. */
+static bool sim_step(struct sim *s)
+{
+	struct model *m = &s->m;
+	u64 op = msrc_below(s->src, 64);
+
+	s->nr_ops++;
+	if (op < 24) {
+		if (!sim_alloc(s, sim_pick_size(s)))
+			return false;
+	} else if (op < 44) {
+		if (s->nr_live &&
+		    !sim_free(s, s->live[msrc_below(s->src, s->nr_live)]))
+			return false;
+	} else if (op < 50) {
+		if (!sim_free(s, sim_pick_off(s)))
+			return false;
+	} else if (op < 54) {
+		if (!sim_probe(s, sim_pick_off(s)))
+			return false;
+	} else if (op < 59) {
+		if (!sim_stray(s))
+			return false;
+	} else if (op < 61) {
+		u64 size = sim_pick_size(s);
+
+		if (buddy_core_order_for(&s->bc, size) !=
+		    model_order_for(m, size))
+			return SIM_FAIL(s, "order_for(%#llx) = %d, model %d",
+					(unsigned long long)size,
+					buddy_core_order_for(&s->bc, size),
+					model_order_for(m, size));
+	} else if (op < 62) {
+		if (m->nblocks <= 4096 && !sim_drain(s))
+			return false;
+	} else if (op < 63) {
+		if (!sim_free_all(s))
+			return false;
+	} else {
+		/* allocate exactly the largest free block */
+		int k = model_smallest_free(m, 0) < 0 ? -1 :
+			buddy_core_largest_free_order(&s->bc);
+
+		if (k >= 0 && !sim_alloc(s, m->min_block << k))
+			return false;
+	}
+	return sim_verify(s);
+}
+
+/*
+ * Leave no stray write unrepaired, give everything back, and prove the
+ * range is whole again: maximal blocks, each allocatable at full size.
+ */
+static bool sim_finish(struct sim *s)
+{
+	struct model *m = &s->m;
+	int ret;
+
+	if (!sim_drain(s))
+		return false;
+	ret = buddy_core_check(&s->bc, s->chk, sizeof(s->chk));
+	if (ret)
+		return SIM_FAIL(s, "check after allocating everything = %d: %s",
+				ret, s->chk);
+	s->dirty = 0;
+	if (!sim_free_all(s))
+		return false;
+	if (!model_is_pristine(m))
+		return SIM_FAIL(s, "model not back to maximal blocks");
+	while (model_smallest_free(m, 0) >= 0) {
+		int k = buddy_core_largest_free_order(&s->bc);
+
+		if (k < 0)
+			return SIM_FAIL(s, "nothing free but model has free blocks");
+		if (!sim_alloc(s, m->min_block << k) || !sim_verify(s))
+			return false;
+	}
+	if (!sim_free_all(s))
+		return false;
+	if (!model_is_pristine(m))
+		return SIM_FAIL(s, "model not back to maximal blocks (2)");
+	return sim_verify(s);
+}
+
+#endif /* BUDDY_CORE_MODEL_H */

@@ -1,0 +1,800 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * buddy_kunit.c - KUnit suites for buddy.ko: the core inside the kernel,
+ * the pool API, atomic-context use, multi-chunk pools, a concurrent stress
+ * test and the debugfs files. A separate module, because KUnit runs a
+ * module's suites before its init.
+ *
+ * Every scenario asserts the invariant checker before and after it runs.
+ * Randomised tests log their seed.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/irq_work.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/prandom.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "../../buddy_compat.h"
+#include "../../buddy_internal.h"
+
+#define KB	1024UL
+#define MB	(1024UL * 1024)
+
+/* check_core() - assert that a core's invariants hold, explaining if not */
+static void check_core(struct kunit *test, const struct buddy_core *bc)
+{
+	char msg[160];
+
+	if (buddy_core_check(bc, msg, sizeof(msg)))
+		KUNIT_FAIL(test, "core invariant broken: %s", msg);
+}
+
+static void check_pool(struct kunit *test, struct buddy_pool *pool)
+{
+	char msg[160];
+
+	if (buddy_pool_check(pool, msg, sizeof(msg)))
+		KUNIT_FAIL(test, "pool %s invariant broken: %s", pool->name,
+			   msg);
+}
+
+/* A core over a vmalloc'ed range, freed with the test. */
+struct core_fixture {
+	struct buddy_core bc;
+	unsigned char *mem;
+	unsigned char *segs[1];
+	void *meta;
+};
+
+static struct core_fixture *make_core(struct kunit *test, u64 size,
+				      u64 min_block)
+{
+	struct core_fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	size_t meta = buddy_core_meta_size(size, min_block);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_ASSERT_GT(test, meta, (size_t)0);
+	f->mem = vmalloc(size);
+	KUNIT_ASSERT_NOT_NULL(test, f->mem);
+	f->meta = kunit_kzalloc(test, meta, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f->meta);
+	f->segs[0] = f->mem;
+	KUNIT_ASSERT_EQ(test, buddy_core_init(&f->bc, size, min_block,
+					      BUDDY_CORE_ONE_SEGMENT, f->segs,
+					      f->meta, meta), 0);
+	check_core(test, &f->bc);
+	return f;
+}
+
+static void free_core(struct core_fixture *f)
+{
+	vfree(f->mem);
+}
+
+static void core_alloc_splits_to_exact_order(struct kunit *test)
+{
+	struct core_fixture *f = make_core(test, 4 * MB, 4 * KB);
+	unsigned int order;
+	u64 off;
+
+	KUNIT_EXPECT_EQ(test, buddy_core_nr_free(&f->bc, 10), 1ULL);
+	KUNIT_ASSERT_EQ(test, buddy_core_alloc(&f->bc, 4 * KB, &off), 0);
+	check_core(test, &f->bc);
+	for (order = 0; order < 10; order++)
+		KUNIT_EXPECT_EQ_MSG(test, buddy_core_nr_free(&f->bc, order),
+				    1ULL, "order %u", order);
+	KUNIT_EXPECT_EQ(test, buddy_core_nr_free(&f->bc, 10), 0ULL);
+	KUNIT_ASSERT_EQ(test, buddy_core_free(&f->bc, off), 0);
+	check_core(test, &f->bc);
+	KUNIT_EXPECT_EQ(test, buddy_core_nr_free(&f->bc, 10), 1ULL);
+	free_core(f);
+}
+
+static void core_takes_smallest_fitting_block(struct kunit *test)
+{
+	struct core_fixture *f = make_core(test, 64 * KB, 4 * KB);
+	u64 a, b, c;
+
+	/* Leave free blocks of 4K, 8K, 16K and 32K. */
+	KUNIT_ASSERT_EQ(test, buddy_core_alloc(&f->bc, 1, &a), 0);
+	KUNIT_ASSERT_EQ(test, buddy_core_alloc(&f->bc, 5000, &b), 0);
+	KUNIT_EXPECT_EQ(test, buddy_core_block_order(&f->bc, b), 1);
+	/* A 4K request must take the remaining 4K block, not split 16K. */
+	KUNIT_ASSERT_EQ(test, buddy_core_alloc(&f->bc, 4 * KB, &c), 0);
+	KUNIT_EXPECT_EQ(test, c, 4 * KB);
+	KUNIT_EXPECT_EQ(test, buddy_core_nr_free(&f->bc, 2), 1ULL);
+	check_core(test, &f->bc);
+	KUNIT_EXPECT_EQ(test, buddy_core_free(&f->bc, a), 0);
+	KUNIT_EXPECT_EQ(test, buddy_core_free(&f->bc, b), 0);
+	KUNIT_EXPECT_EQ(test, buddy_core_free(&f->bc, c), 0);
+	KUNIT_EXPECT_EQ(test, buddy_core_nr_free(&f->bc, 4), 1ULL);
+	check_core(test, &f->bc);
+	free_core(f);
+}
+
+static void core_refuses_each_bad_free(struct kunit *test)
+{
+	struct core_fixture *f = make_core(test, 3 * MB + 12 * KB, 4 * KB);
+	u64 off, free_before, bad_before;
+
+	KUNIT_ASSERT_EQ(test, buddy_core_alloc(&f->bc, 16 * KB, &off), 0);
+	free_before = buddy_core_free_bytes(&f->bc);
+	bad_before = f->bc.nr_bad_frees;
+	KUNIT_EXPECT_EQ(test, buddy_core_free(&f->bc, 3 * MB + 12 * KB),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, buddy_core_free(&f->bc, off + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, buddy_core_free(&f->bc, off + 4 * KB), -ENOENT);
+	KUNIT_EXPECT_EQ(test, buddy_core_free(&f->bc, off + 16 * KB),
+			-EALREADY);
+	KUNIT_EXPECT_EQ(test, buddy_core_free_bytes(&f->bc), free_before);
+	KUNIT_EXPECT_EQ(test, f->bc.nr_bad_frees, bad_before + 4);
+	check_core(test, &f->bc);
+	KUNIT_EXPECT_EQ(test, buddy_core_free(&f->bc, off), 0);
+	KUNIT_EXPECT_EQ(test, buddy_core_free(&f->bc, off), -EALREADY);
+	check_core(test, &f->bc);
+	free_core(f);
+}
+
+static void core_recovers_from_stray_writes(struct kunit *test)
+{
+	struct core_fixture *f = make_core(test, 1 * MB, 64);
+	u64 offs[64], free_before;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(offs); i++)
+		KUNIT_ASSERT_EQ(test, buddy_core_alloc(&f->bc, 64, &offs[i]),
+				0);
+	for (i = 0; i < ARRAY_SIZE(offs); i += 2)
+		KUNIT_ASSERT_EQ(test, buddy_core_free(&f->bc, offs[i]), 0);
+	check_core(test, &f->bc);
+	free_before = buddy_core_free_bytes(&f->bc);
+	/* Use after free: scribble over freed blocks' first bytes. */
+	memset(f->mem + offs[10], 0xff, 16);
+	memset(f->mem + offs[20], 0, 16);
+	KUNIT_EXPECT_NE(test, buddy_core_check(&f->bc, (char[8]){}, 8), 0);
+	for (i = 1; i < ARRAY_SIZE(offs); i += 2)
+		KUNIT_ASSERT_EQ(test, buddy_core_free(&f->bc, offs[i]), 0);
+	KUNIT_EXPECT_GT(test, f->bc.nr_corruptions, 0ULL);
+	check_core(test, &f->bc);
+	KUNIT_EXPECT_EQ(test, buddy_core_free_bytes(&f->bc), 1 * MB);
+	KUNIT_EXPECT_GT(test, buddy_core_free_bytes(&f->bc), free_before);
+	free_core(f);
+}
+
+/* Random alloc/free against a per-min-block ownership array. */
+static void core_random_ops_match_naive_model(struct kunit *test)
+{
+	enum { NBLK = 256, OPS = 4000, LIVE = 64 };
+	struct core_fixture *f = make_core(test, NBLK * 64, 64);
+	struct rnd_state rnd;
+	u64 offs[LIVE];
+	u16 owner[NBLK];
+	unsigned int i, j, op;
+	u32 seed = get_random_u32();
+
+	kunit_info(test, "seed %u\n", seed);
+	prandom_seed_state(&rnd, seed);
+	memset(owner, 0, sizeof(owner));
+	for (i = 0; i < LIVE; i++)
+		offs[i] = U64_MAX;
+	for (op = 0; op < OPS; op++) {
+		i = prandom_u32_state(&rnd) % LIVE;
+		if (offs[i] == U64_MAX) {
+			u64 size = 1 + prandom_u32_state(&rnd) % (64 * 16);
+			int order = buddy_core_order_for(&f->bc, size);
+			u64 off, nb = 1ULL << order;
+			bool room = false;
+
+			/* The model: is any aligned run of nb blocks free? */
+			for (j = 0; j < NBLK && !room; j += nb) {
+				unsigned int k;
+
+				room = true;
+				for (k = j; k < j + nb; k++)
+					room &= !owner[k];
+			}
+			if (buddy_core_alloc(&f->bc, size, &off)) {
+				KUNIT_ASSERT_FALSE_MSG(test, room,
+						       "seed %u op %u: alloc failed with room",
+						       seed, op);
+				continue;
+			}
+			KUNIT_ASSERT_EQ_MSG(test, off % (nb * 64), 0ULL,
+					    "seed %u: misaligned", seed);
+			for (j = off / 64; j < off / 64 + nb; j++) {
+				KUNIT_ASSERT_EQ_MSG(test, owner[j], 0,
+						    "seed %u op %u: overlap", seed,
+						    op);
+				owner[j] = i + 1;
+			}
+			offs[i] = off;
+		} else {
+			KUNIT_ASSERT_EQ(test, buddy_core_free(&f->bc, offs[i]),
+					0);
+			for (j = 0; j < NBLK; j++)
+				if (owner[j] == i + 1)
+					owner[j] = 0;
+			offs[i] = U64_MAX;
+		}
+		check_core(test, &f->bc);
+	}
+	for (i = 0; i < LIVE; i++)
+		if (offs[i] != U64_MAX)
+			KUNIT_ASSERT_EQ(test, buddy_core_free(&f->bc, offs[i]),
+					0);
+	KUNIT_EXPECT_EQ(test, buddy_core_free_bytes(&f->bc), (u64)NBLK * 64);
+	KUNIT_EXPECT_EQ(test, buddy_core_nr_free(&f->bc, 8), 1ULL);
+	check_core(test, &f->bc);
+	free_core(f);
+}
+
+static struct kunit_case buddy_core_cases[] = {
+	KUNIT_CASE(core_alloc_splits_to_exact_order),
+	KUNIT_CASE(core_takes_smallest_fitting_block),
+	KUNIT_CASE(core_refuses_each_bad_free),
+	KUNIT_CASE(core_recovers_from_stray_writes),
+	KUNIT_CASE(core_random_ops_match_naive_model),
+	{}
+};
+
+static struct kunit_suite buddy_core_suite = {
+	.name = "buddy_core",
+	.test_cases = buddy_core_cases,
+};
+
+/*
+ * Pools made by a test are destroyed by the suite's exit hook, so they go
+ * away even when an assertion ends the test early. Tests run one at a time.
+ */
+static struct buddy_pool *made[4];
+static unsigned int nr_made;
+
+static struct buddy_pool *make_pool(struct kunit *test, const char *name,
+				    size_t size, size_t min_block)
+{
+	struct buddy_pool *pool;
+
+	KUNIT_ASSERT_LT(test, nr_made, (unsigned int)ARRAY_SIZE(made));
+	pool = buddy_pool_create(name, size, min_block);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pool);
+	made[nr_made++] = pool;
+	check_pool(test, pool);
+	return pool;
+}
+
+static void destroy_pools(struct kunit *test)
+{
+	while (nr_made)
+		buddy_pool_destroy(made[--nr_made]);
+}
+
+static void pool_create_rejects_bad_arguments(struct kunit *test)
+{
+	static const char * const bad_names[] = {
+		"", "has space", "a/b", "dot.ted", "x\n",
+		"abcdefghijklmnopqrstuvwxyz012345",	/* 32 characters */
+	};
+	struct buddy_pool *pool;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad_names); i++)
+		KUNIT_EXPECT_EQ_MSG(test,
+				    PTR_ERR(buddy_pool_create(bad_names[i], MB,
+							      PAGE_SIZE)),
+				    -EINVAL, "name \"%s\"", bad_names[i]);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create(NULL, MB, PAGE_SIZE)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create("k", 0, PAGE_SIZE)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create("k", MB, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create("k", MB, 3000)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create("k", MB, 8)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create("k", MB + 1, 4096)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create("k", SIZE_MAX, 4096)),
+			-EINVAL);
+
+	pool = make_pool(test, "abcdefghijklmnopqrstuvwxyz01234", MB, 4096);
+	KUNIT_EXPECT_EQ(test,
+			PTR_ERR(buddy_pool_create("abcdefghijklmnopqrstuvwxyz01234",
+						  MB, 4096)), -EEXIST);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create("default", MB, 4096)),
+			-EEXIST);
+	check_pool(test, pool);
+}
+
+static void pool_alloc_returns_aligned_smallest_block(struct kunit *test)
+{
+	static const size_t sizes[] = { 1, 4096, 4097, 12288, 65536, MB };
+	struct buddy_pool *pool = make_pool(test, "kunit_align", 4 * MB, 4096);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t want = max_t(size_t, 4096, roundup_pow_of_two(sizes[i]));
+		u8 *p = buddy_alloc(pool, sizes[i], GFP_KERNEL | __GFP_ZERO);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, buddy_block_size(pool, p), want);
+		KUNIT_EXPECT_EQ_MSG(test, virt_to_phys(p) % want, 0ULL,
+				    "size %zu", sizes[i]);
+		KUNIT_EXPECT_EQ(test, virt_to_phys(p + want - 1) -
+				virt_to_phys(p), (phys_addr_t)want - 1);
+		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, want));
+		KUNIT_EXPECT_EQ(test, buddy_block_size(pool, p + 4096), 0UL);
+		memset(p, 0xaa, want);
+		buddy_free(pool, p);
+		check_pool(test, pool);
+	}
+	/* A recycled block comes back zeroed when asked. */
+	{
+		u8 *p = buddy_alloc(pool, 4096, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		memset(p, 0x77, 4096);
+		buddy_free(pool, p);
+		p = buddy_alloc(pool, 4096, GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 4096));
+		buddy_free(pool, p);
+	}
+	check_pool(test, pool);
+}
+
+static void pool_failed_allocs_return_null_and_count(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_fail", MB, 4096);
+	struct buddy_stats st;
+	void *whole;
+
+	KUNIT_EXPECT_NULL(test, buddy_alloc(pool, 0, __GFP_NOWARN));
+	KUNIT_EXPECT_NULL(test, buddy_alloc(pool, MB + 1, __GFP_NOWARN));
+	KUNIT_EXPECT_NULL(test, buddy_alloc(pool, SIZE_MAX, __GFP_NOWARN));
+	KUNIT_EXPECT_NULL(test, buddy_alloc(pool, SIZE_MAX - 4095,
+					    __GFP_NOWARN));
+	whole = buddy_alloc(pool, MB, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, whole);
+	KUNIT_EXPECT_NULL(test, buddy_alloc(pool, 1, __GFP_NOWARN));
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.nr_failed, 5ULL);
+	KUNIT_EXPECT_EQ(test, st.nr_allocs, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.free, 0ULL);
+	buddy_free(pool, whole);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, (u64)MB);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[8], 1ULL);
+	KUNIT_EXPECT_EQ(test, st.max_order, 8U);
+	KUNIT_EXPECT_EQ(test, st.min_block, 4096U);
+	check_pool(test, pool);
+}
+
+static void pool_refuses_bad_frees_without_change(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_badfree", MB, 4096);
+	struct buddy_stats before, after;
+	u8 *p, *q, *outside;
+
+	outside = kunit_kzalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, outside);
+	p = buddy_alloc(pool, 16 * KB, GFP_KERNEL);
+	q = buddy_alloc(pool, 4 * KB, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	buddy_free(pool, q);
+	buddy_pool_stats(pool, &before);
+
+	pr_info("BUDDY-EXPECT-WARN-BEGIN 1\n");
+	buddy_free(pool, outside);
+	buddy_free(pool, p + 4096);
+	buddy_free(pool, p + 1);
+	buddy_free(pool, q);
+	pr_info("BUDDY-EXPECT-WARN-END\n");
+	buddy_free(pool, NULL);
+
+	buddy_pool_stats(pool, &after);
+	KUNIT_EXPECT_EQ(test, after.nr_bad_frees, before.nr_bad_frees + 4);
+	after.nr_bad_frees = before.nr_bad_frees;
+	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
+	KUNIT_EXPECT_EQ(test, buddy_block_size(pool, p), 16 * KB);
+	check_pool(test, pool);
+	buddy_free(pool, p);
+	check_pool(test, pool);
+}
+
+static void pool_spans_chunks_without_crossing_them(struct kunit *test)
+{
+	size_t size = 16 * MB + 12 * KB, chunk = PAGE_SIZE << BUDDY_MAX_PAGE_ORDER;
+	struct buddy_pool *pool = make_pool(test, "kunit_chunks", size, 4096);
+	unsigned int i, n = 16 * MB / chunk;
+	void *big[64], *small[2];
+	struct buddy_stats st;
+
+	KUNIT_ASSERT_LE(test, n, (unsigned int)ARRAY_SIZE(big));
+	KUNIT_EXPECT_EQ(test, pool->nr_chunks, n + 1);
+	KUNIT_EXPECT_NULL(test, buddy_alloc(pool, chunk + 1, __GFP_NOWARN));
+	for (i = 0; i < n; i++) {
+		big[i] = buddy_alloc(pool, chunk, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, big[i]);
+		KUNIT_EXPECT_EQ(test, virt_to_phys(big[i]) % chunk, 0ULL);
+		memset(big[i], i, chunk);
+	}
+	small[0] = buddy_alloc(pool, 8 * KB, GFP_KERNEL);
+	small[1] = buddy_alloc(pool, 4 * KB, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, small[0]);
+	KUNIT_ASSERT_NOT_NULL(test, small[1]);
+	KUNIT_EXPECT_NULL(test, buddy_alloc(pool, 1, __GFP_NOWARN));
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 0ULL);
+	check_pool(test, pool);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_NULL(test, memchr_inv(big[i], i, chunk));
+		buddy_free(pool, big[i]);
+	}
+	buddy_free(pool, small[0]);
+	buddy_free(pool, small[1]);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, (u64)size);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[st.max_order], (u64)n);
+	check_pool(test, pool);
+}
+
+struct irq_ctx {
+	struct irq_work work;
+	struct completion done;
+	struct buddy_pool *pool;
+	bool in_hardirq;
+	bool ok;
+};
+
+static void irq_alloc_free(struct irq_work *work)
+{
+	struct irq_ctx *c = container_of(work, struct irq_ctx, work);
+	void *p = buddy_alloc(c->pool, 8192, GFP_ATOMIC | __GFP_ZERO);
+
+	c->in_hardirq = in_hardirq();
+	c->ok = p && buddy_block_size(c->pool, p) == 8192;
+	buddy_free(c->pool, p);
+	complete(&c->done);
+}
+
+static void pool_works_in_hard_irq_context(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_irq", MB, 4096);
+	struct irq_ctx c = { .pool = pool };
+	struct buddy_stats st;
+	unsigned long flags;
+	void *p;
+
+	init_completion(&c.done);
+	init_irq_work(&c.work, irq_alloc_free);
+	irq_work_queue(&c.work);
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&c.done, 10 * HZ),
+			0UL);
+	irq_work_sync(&c.work);
+	KUNIT_EXPECT_TRUE(test, c.ok);
+	kunit_info(test, "callback ran in hard IRQ: %d\n", c.in_hardirq);
+
+	local_irq_save(flags);
+	p = buddy_alloc(pool, 4096, GFP_ATOMIC);
+	buddy_free(pool, p);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.nr_allocs, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.nr_frees, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.free, (u64)MB);
+	check_pool(test, pool);
+}
+
+static void pool_default_is_loaded_and_named(struct kunit *test)
+{
+	struct buddy_pool *pool = buddy_default_pool();
+	struct buddy_stats st;
+
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	KUNIT_EXPECT_STREQ(test, pool->name, "default");
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_GT(test, st.size, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.size % st.min_block, 0ULL);
+	check_pool(test, pool);
+}
+
+static void pool_parses_sizes_strictly(struct kunit *test)
+{
+	static const char * const bad[] = {
+		"", "-1", "+4K", "4KK", "4 K", "0x10", "010", "4Q", "K",
+		"99999999999999999999999", "17179869184G",
+	};
+	unsigned int i;
+	u64 v;
+
+	KUNIT_EXPECT_TRUE(test, buddy_parse_size("4096", &v));
+	KUNIT_EXPECT_EQ(test, v, 4096ULL);
+	KUNIT_EXPECT_TRUE(test, buddy_parse_size("16M", &v));
+	KUNIT_EXPECT_EQ(test, v, 16ULL * MB);
+	KUNIT_EXPECT_TRUE(test, buddy_parse_size("2g", &v));
+	KUNIT_EXPECT_EQ(test, v, 2048ULL * MB);
+	KUNIT_EXPECT_TRUE(test, buddy_parse_size("0", &v));
+	KUNIT_EXPECT_EQ(test, v, 0ULL);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_FALSE_MSG(test, buddy_parse_size(bad[i], &v),
+				       "\"%s\"", bad[i]);
+}
+
+static struct kunit_case buddy_pool_cases[] = {
+	KUNIT_CASE(pool_create_rejects_bad_arguments),
+	KUNIT_CASE(pool_alloc_returns_aligned_smallest_block),
+	KUNIT_CASE(pool_failed_allocs_return_null_and_count),
+	KUNIT_CASE(pool_refuses_bad_frees_without_change),
+	KUNIT_CASE(pool_spans_chunks_without_crossing_them),
+	KUNIT_CASE(pool_works_in_hard_irq_context),
+	KUNIT_CASE(pool_default_is_loaded_and_named),
+	KUNIT_CASE(pool_parses_sizes_strictly),
+	{}
+};
+
+static struct kunit_suite buddy_pool_suite = {
+	.exit = destroy_pools,
+	.name = "buddy_pool",
+	.test_cases = buddy_pool_cases,
+};
+
+#define STRESS_THREADS	4
+#define STRESS_OPS	4000
+#define STRESS_SLOTS	32
+
+struct stress_ctx {
+	struct buddy_pool *pool;
+	struct completion done;
+	u32 seed;
+	unsigned int id;
+	unsigned long allocs, corrupt;
+};
+
+static int stress_thread(void *arg)
+{
+	struct stress_ctx *c = arg;
+	void *slot[STRESS_SLOTS] = {};
+	size_t len[STRESS_SLOTS] = {};
+	struct rnd_state rnd;
+	unsigned int op, i;
+
+	prandom_seed_state(&rnd, c->seed);
+	for (op = 0; op < STRESS_OPS; op++) {
+		u8 tag = (u8)(c->id * 64 + op);
+
+		i = prandom_u32_state(&rnd) % STRESS_SLOTS;
+		if (slot[i]) {
+			u8 want = *(u8 *)slot[i];
+
+			if (memchr_inv(slot[i], want, len[i]))
+				c->corrupt++;
+			buddy_free(c->pool, slot[i]);
+			slot[i] = NULL;
+			continue;
+		}
+		len[i] = 1 + prandom_u32_state(&rnd) % (32 * KB);
+		slot[i] = buddy_alloc(c->pool, len[i], GFP_KERNEL | __GFP_NOWARN);
+		if (!slot[i])
+			continue;
+		c->allocs++;
+		memset(slot[i], tag, len[i]);
+		if (op % 256 == 0)
+			cond_resched();
+	}
+	for (i = 0; i < STRESS_SLOTS; i++) {
+		if (slot[i] && memchr_inv(slot[i], *(u8 *)slot[i], len[i]))
+			c->corrupt++;
+		buddy_free(c->pool, slot[i]);
+	}
+	complete(&c->done);
+	return 0;
+}
+
+static void stress_threads_keep_patterns_and_return_all(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_stress", 4 * MB, 4096);
+	struct stress_ctx ctx[STRESS_THREADS];
+	u32 seed = get_random_u32();
+	struct buddy_stats st;
+	unsigned int i;
+
+	kunit_info(test, "seed %u\n", seed);
+	for (i = 0; i < STRESS_THREADS; i++) {
+		struct task_struct *t;
+
+		ctx[i] = (struct stress_ctx){ .pool = pool, .id = i,
+					      .seed = seed + i };
+		init_completion(&ctx[i].done);
+		t = kthread_run(stress_thread, &ctx[i], "buddy_stress/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	}
+	for (i = 0; i < STRESS_THREADS; i++) {
+		wait_for_completion(&ctx[i].done);
+		KUNIT_EXPECT_EQ_MSG(test, ctx[i].corrupt, 0UL, "thread %u", i);
+		KUNIT_EXPECT_GT(test, ctx[i].allocs, 0UL);
+	}
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.nr_allocs, st.nr_frees);
+	KUNIT_EXPECT_EQ(test, st.nr_bad_frees, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[st.max_order], 1ULL);
+	check_pool(test, pool);
+}
+
+static struct kunit_case buddy_stress_cases[] = {
+	KUNIT_CASE(stress_threads_keep_patterns_and_return_all),
+	{}
+};
+
+static struct kunit_suite buddy_stress_suite = {
+	.exit = destroy_pools,
+	.name = "buddy_stress",
+	.test_cases = buddy_stress_cases,
+};
+
+/* Read a whole debugfs file of a pool into a kunit-managed buffer. */
+static char *read_file(struct kunit *test, const char *pool, const char *name)
+{
+	char path[96];
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+	char *buf = kunit_kzalloc(test, 16384, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/buddy/%s/%s", pool,
+		 name);
+	f = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(f))
+		kunit_skip(test, "cannot open %s (debugfs not mounted?)", path);
+	n = kernel_read(f, buf, 16383, &pos);
+	filp_close(f, NULL);
+	KUNIT_ASSERT_GE(test, n, (ssize_t)0);
+	return buf;
+}
+
+static int write_ctl(struct kunit *test, const char *pool, const char *s,
+		     size_t len)
+{
+	char path[96];
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/buddy/%s/ctl", pool);
+	f = filp_open(path, O_WRONLY, 0);
+	if (IS_ERR(f))
+		kunit_skip(test, "cannot open %s", path);
+	n = kernel_write(f, s, len, &pos);
+	filp_close(f, NULL);
+	return n < 0 ? (int)n : 0;
+}
+
+static void debugfs_free_lists_follow_ctl(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_dfs", 64 * KB, 4096);
+	char *txt;
+
+	txt = read_file(test, "kunit_dfs", "free_lists");
+	KUNIT_EXPECT_STREQ(test, txt,
+			   "# order block_size free_blocks free_bytes\n"
+			   "0 4096 0 0\n1 8192 0 0\n2 16384 0 0\n"
+			   "3 32768 0 0\n4 65536 1 65536\n");
+	KUNIT_ASSERT_EQ(test, write_ctl(test, "kunit_dfs", "alloc 4K\n", 9), 0);
+	KUNIT_ASSERT_EQ(test, write_ctl(test, "kunit_dfs", "alloc 8192", 10), 0);
+	txt = read_file(test, "kunit_dfs", "free_lists");
+	KUNIT_EXPECT_STREQ(test, txt,
+			   "# order block_size free_blocks free_bytes\n"
+			   "0 4096 1 4096\n1 8192 0 0\n2 16384 1 16384\n"
+			   "3 32768 1 32768\n4 65536 0 0\n");
+	txt = read_file(test, "kunit_dfs", "ctl");
+	KUNIT_EXPECT_STREQ(test, txt, "1 0 4096\n2 8192 8192\n");
+	txt = read_file(test, "kunit_dfs", "map");
+	KUNIT_EXPECT_STREQ(test, txt,
+			   "# cell = 4096 bytes, 64 cells a line; '.' free, '#' allocated, '+' partly allocated\n"
+			   "0x00000000 #.##............\n");
+	txt = read_file(test, "kunit_dfs", "fragmentation");
+	/* 13 free pages in blocks of 1, 4 and 8 pages. */
+	KUNIT_EXPECT_STREQ(test, txt,
+			   "# order unusable_index extfrag_index\n"
+			   "0 0.000 -1.000\n1 0.076 -1.000\n2 0.076 -1.000\n"
+			   "3 0.384 -1.000\n4 1.000 0.396\n");
+	txt = read_file(test, "kunit_dfs", "check");
+	KUNIT_EXPECT_STREQ(test, txt, "ok\n");
+	KUNIT_ASSERT_EQ(test, write_ctl(test, "kunit_dfs", "free 1", 6), 0);
+	KUNIT_ASSERT_EQ(test, write_ctl(test, "kunit_dfs", "free 2\n", 7), 0);
+	txt = read_file(test, "kunit_dfs", "ctl");
+	KUNIT_EXPECT_STREQ(test, txt, "");
+	txt = read_file(test, "kunit_dfs", "map");
+	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "0x00000000 ................\n"));
+	check_pool(test, pool);
+}
+
+static void debugfs_ctl_refuses_malformed_input(struct kunit *test)
+{
+	static const char * const bad[] = {
+		"\n", "alloc", "alloc ", "alloc -4K", "alloc 0", "alloc 4X",
+		"alloc 4K junk", "alloc  4K", "alloc 128K", "alloc 0x10",
+		"alloc 99999999999999999999999", "free", "free 1", "free -1",
+		"free x", "frees 1", "ALLOC 4K", "alloc 4K\n\n", "alloc\t4K",
+		"alloc 4K\0 free 1",
+	};
+	struct buddy_pool *pool = make_pool(test, "kunit_ctl", 64 * KB, 4096);
+	struct buddy_stats before, after;
+	char *lists;
+	unsigned int i;
+
+	lists = read_file(test, "kunit_ctl", "free_lists");
+	buddy_pool_stats(pool, &before);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		size_t len = i == ARRAY_SIZE(bad) - 1 ? 16 : strlen(bad[i]);
+
+		KUNIT_EXPECT_EQ_MSG(test, write_ctl(test, "kunit_ctl", bad[i],
+						    len), -EINVAL,
+				    "input \"%s\"", bad[i]);
+	}
+	buddy_pool_stats(pool, &after);
+	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
+	KUNIT_EXPECT_STREQ(test, read_file(test, "kunit_ctl", "free_lists"),
+			   lists);
+	KUNIT_EXPECT_STREQ(test, read_file(test, "kunit_ctl", "ctl"), "");
+	/* A full pool is -ENOMEM, and a valid free after it still works. */
+	KUNIT_EXPECT_EQ(test, write_ctl(test, "kunit_ctl", "alloc 64K", 9), 0);
+	KUNIT_EXPECT_EQ(test, write_ctl(test, "kunit_ctl", "alloc 4K", 8),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, write_ctl(test, "kunit_ctl", "free 1", 6), 0);
+	KUNIT_EXPECT_STREQ(test, read_file(test, "kunit_ctl", "check"), "ok\n");
+	check_pool(test, pool);
+}
+
+static void debugfs_stats_add_up(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_stats", MB, 4096);
+	void *p = buddy_alloc(pool, 12 * KB, GFP_KERNEL);
+	char *txt;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	txt = read_file(test, "kunit_stats", "stats");
+	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "size: 1048576\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "free: 1032192\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "allocated: 16384\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "largest_free_block: 524288\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "allocs: 1\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "chunks: 1\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "corruptions: 0\n"));
+	buddy_free(pool, p);
+	check_pool(test, pool);
+}
+
+static struct kunit_case buddy_debugfs_cases[] = {
+	KUNIT_CASE(debugfs_free_lists_follow_ctl),
+	KUNIT_CASE(debugfs_ctl_refuses_malformed_input),
+	KUNIT_CASE(debugfs_stats_add_up),
+	{}
+};
+
+static struct kunit_suite buddy_debugfs_suite = {
+	.exit = destroy_pools,
+	.name = "buddy_debugfs",
+	.test_cases = buddy_debugfs_cases,
+};
+
+kunit_test_suites(&buddy_core_suite, &buddy_pool_suite, &buddy_stress_suite,
+		  &buddy_debugfs_suite);
+
+MODULE_IMPORT_NS(BUDDY);
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for buddy.ko");

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Harness self-test module: each parameter provokes one kind of kernel
+ * report so that scripts/harness-selftest.sh can prove that
+ * scripts/check-log.sh notices it. Loading it with no parameter does
+ * nothing and must leave a clean log.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bug.h>
+#include <linux/delay.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+static bool warn;
+module_param(warn, bool, 0444);
+MODULE_PARM_DESC(warn, "WARN_ON() once in init");
+
+static bool leak;
+module_param(leak, bool, 0444);
+MODULE_PARM_DESC(leak, "leak one kmalloc() object (kmemleak)");
+
+static bool oob;
+module_param(oob, bool, 0444);
+MODULE_PARM_DESC(oob, "read past a kmalloc() object (KASAN)");
+
+static bool ubsan;
+module_param(ubsan, bool, 0444);
+MODULE_PARM_DESC(ubsan, "index an array out of its bounds (UBSAN)");
+
+static bool lockdep;
+module_param(lockdep, bool, 0444);
+MODULE_PARM_DESC(lockdep, "take two mutexes in both orders (lockdep)");
+
+static bool atomic_sleep;
+module_param(atomic_sleep, bool, 0444);
+MODULE_PARM_DESC(atomic_sleep, "sleep under a spinlock");
+
+static bool oops;
+module_param(oops, bool, 0444);
+MODULE_PARM_DESC(oops, "dereference NULL (Oops)");
+
+static bool fail_init;
+module_param(fail_init, bool, 0444);
+MODULE_PARM_DESC(fail_init, "print one pr_err() and fail init with -EINVAL");
+
+static DEFINE_MUTEX(lock_a);
+static DEFINE_MUTEX(lock_b);
+static DEFINE_SPINLOCK(spin);
+
+struct two_arrays {
+	int a[4];
+	int b[4];
+};
+
+/* The index is a parameter so that the compiler cannot see the bug. */
+static int index = 4;
+module_param(index, int, 0444);
+MODULE_PARM_DESC(index, "index used by oob= and ubsan=");
+
+static void *leaked;
+
+static int __init vmdummy_init(void)
+{
+	if (fail_init) {
+		pr_err("init failed on request\n");
+		return -EINVAL;
+	}
+	WARN_ON(warn);
+	if (leak) {
+		leaked = kmalloc(128, GFP_KERNEL);
+		if (leaked)
+			memset(leaked, 0x5a, 128);
+		/* Drop the only reference so that kmemleak sees a leak. */
+		leaked = NULL;
+	}
+	if (oob) {
+		char *p = kmalloc(16, GFP_KERNEL);
+
+		if (p) {
+			pr_info("oob read: %d\n", READ_ONCE(p[12 + index]));
+			kfree(p);
+		}
+	}
+	if (ubsan) {
+		struct two_arrays *t = kzalloc(sizeof(*t), GFP_KERNEL);
+
+		if (t) {
+			/* In bounds for KASAN, out of bounds for UBSAN. */
+			pr_info("ubsan read: %d\n", t->a[index]);
+			kfree(t);
+		}
+	}
+	if (lockdep) {
+		mutex_lock(&lock_a);
+		mutex_lock(&lock_b);
+		mutex_unlock(&lock_b);
+		mutex_unlock(&lock_a);
+		mutex_lock(&lock_b);
+		mutex_lock(&lock_a);
+		mutex_unlock(&lock_a);
+		mutex_unlock(&lock_b);
+	}
+	if (atomic_sleep) {
+		spin_lock(&spin);
+		msleep(1);
+		spin_unlock(&spin);
+	}
+	if (oops) {
+		int *volatile null = NULL;
+
+		pr_info("oops read: %d\n", *null);
+	}
+	pr_info("loaded\n");
+	return 0;
+}
+module_init(vmdummy_init);
+
+static void __exit vmdummy_exit(void)
+{
+	pr_info("unloaded\n");
+}
+module_exit(vmdummy_exit);
+
+MODULE_DESCRIPTION("buddy VM harness self-test module");
+MODULE_LICENSE("GPL");

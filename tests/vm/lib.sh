@@ -1,0 +1,184 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for guest scripts run by scripts/qemu-run.sh, which installs
+# this file as /root/lib.sh. Source it with `. /root/lib.sh`. Written for
+# busybox ash; it also runs under bash and dash.
+#
+# Protocol lines for scripts/check-log.sh (BUDDY-CHECK, BUDDY-CHECKS,
+# BUDDY-EXPECT-WARN-*, BUDDY-KMEMLEAK*) are written to /dev/kmsg: the
+# kernel prints them on the console in order with its own messages,
+# whereas plain stdout goes through the tty and may land a few kernel
+# lines later.
+#
+# The assert_* helpers return 1 on failure so a script can stop early
+# (`assert_ok insmod x.ko || exit 1`); t_ok and t_fail always return 0.
+# Prefer no `set -e`, and end with `t_summary`, whose status becomes the
+# script's exit status and so the BUDDY-VM-DONE rc.
+#
+# Do not print raw `dmesg` output: the console already has those lines,
+# and a copy outside an expected-warning window fails the run.
+
+BUDDY_PASSED=0
+BUDDY_FAILED=0
+
+# say TEXT... - emit a protocol line through the kernel log.
+say() {
+	echo "$*" > /dev/kmsg 2>/dev/null || echo "$*"
+}
+
+# busybox sh runs its own insmod applet even when /sbin/insmod exists;
+# that applet retries a failed finit_module() with init_module(), so a
+# failing module init would run twice. Use the single-shot one.
+insmod() {
+	/sbin/insmod "$@"
+}
+
+# t_ok NAME... - record a passed check.
+t_ok() {
+	BUDDY_PASSED=$((BUDDY_PASSED + 1))
+	say "BUDDY-CHECK ok $*"
+	return 0
+}
+
+# t_fail NAME MSG... - record a failed check; check-log.sh fails the run.
+t_fail() {
+	_name=$1
+	shift
+	BUDDY_FAILED=$((BUDDY_FAILED + 1))
+	say "BUDDY-CHECK fail $_name: $*"
+	return 0
+}
+
+# t_summary - print the counts; returns 1 if any check failed or none ran.
+t_summary() {
+	say "BUDDY-CHECKS passed=$BUDDY_PASSED failed=$BUDDY_FAILED"
+	[ "$BUDDY_FAILED" -eq 0 ] && [ "$BUDDY_PASSED" -gt 0 ]
+}
+
+# assert_eq NAME EXPECTED ACTUAL
+assert_eq() {
+	if [ "$2" = "$3" ]; then
+		t_ok "$1"
+		return 0
+	fi
+	t_fail "$1" "expected '$2', got '$3'"
+	return 1
+}
+
+# assert_ok CMD [ARG...] - the command must exit 0.
+assert_ok() {
+	"$@"
+	_rc=$?
+	if [ $_rc -eq 0 ]; then
+		t_ok "$*"
+		return 0
+	fi
+	t_fail "$*" "exit status $_rc, expected 0"
+	return 1
+}
+
+# assert_fails CMD [ARG...] - the command must exit non-zero.
+assert_fails() {
+	"$@"
+	_rc=$?
+	if [ $_rc -ne 0 ]; then
+		t_ok "fails: $*"
+		return 0
+	fi
+	t_fail "fails: $*" "exit status 0, expected failure"
+	return 1
+}
+
+# expect_warn_begin N - the kernel must print exactly N WARN()s
+# ("WARNING: CPU: x PID: y at ...") before expect_warn_end; "N+" means at
+# least N. Other reports (lockdep, KASAN, BUG, UBSAN) still fail the run.
+# WARN_ON_ONCE sites are re-armed so each window sees its own warning.
+expect_warn_begin() {
+	echo 1 > /sys/kernel/debug/clear_warn_once 2>/dev/null
+	say "BUDDY-EXPECT-WARN-BEGIN ${1:-1}"
+}
+
+expect_warn_end() {
+	say "BUDDY-EXPECT-WARN-END"
+}
+
+# kmemleak_baseline - forget what boot left behind. Early ACPI objects
+# are reported until two scans have run; the window markers tell
+# check-log.sh that the kernel's leak count printed here is expected.
+kmemleak_baseline() {
+	say "BUDDY-KMEMLEAK-BASELINE-BEGIN"
+	echo scan > /sys/kernel/debug/kmemleak
+	echo scan > /sys/kernel/debug/kmemleak
+	echo clear > /sys/kernel/debug/kmemleak
+	say "BUDDY-KMEMLEAK-BASELINE-END"
+}
+
+# kmemleak_check [NAME] - report objects leaked since the last baseline
+# or check. Objects younger than 5 s are not reported, hence the sleep;
+# the second scan drops false positives from stale stack values. Prints
+# each leak, records a check and clears, so the next check sees only new
+# leaks. Returns 1 if anything leaked.
+kmemleak_check() {
+	_name=${1:-kmemleak}
+	sleep 6
+	if ! { echo scan > /sys/kernel/debug/kmemleak &&
+			echo scan > /sys/kernel/debug/kmemleak; } 2>/dev/null; then
+		t_fail "$_name" "cannot scan: is kmemleak enabled?"
+		return 1
+	fi
+	_leaks=$(grep -c '^unreferenced object' /sys/kernel/debug/kmemleak)
+	if [ "$_leaks" -eq 0 ]; then
+		t_ok "$_name"
+		return 0
+	fi
+	cat /sys/kernel/debug/kmemleak
+	echo clear > /sys/kernel/debug/kmemleak
+	say "BUDDY-KMEMLEAK leaks=$_leaks"
+	t_fail "$_name" "$_leaks suspected memory leak(s)"
+	return 1
+}
+
+# dmesg_mark - start a fresh dmesg window (empties the ring buffer; the
+# console log keeps everything).
+dmesg_mark() {
+	dmesg -c > /dev/null
+}
+
+# dmesg_since_mark [LEVEL] - kernel messages since dmesg_mark, without
+# timestamps or protocol lines; with LEVEL (0-7 or emerg, alert, crit,
+# err, warn, notice, info, debug) only messages of that level.
+dmesg_since_mark() {
+	case "${1:-}" in
+	'') _lvl=any ;;
+	emerg) _lvl=0 ;;
+	alert) _lvl=1 ;;
+	crit) _lvl=2 ;;
+	err) _lvl=3 ;;
+	warn|warning) _lvl=4 ;;
+	notice) _lvl=5 ;;
+	info) _lvl=6 ;;
+	debug) _lvl=7 ;;
+	[0-7]) _lvl=$1 ;;
+	*) echo "dmesg_since_mark: bad level $1" >&2; return 2 ;;
+	esac
+	dmesg -r | awk -v lvl="$_lvl" '
+		match($0, /^<[0-9]+>/) {
+			prio = substr($0, 2, RLENGTH - 2) % 8
+			line = substr($0, RLENGTH + 1)
+			sub(/^\[[ 0-9.]*\] ?/, "", line)
+			if (line ~ /^BUDDY-/)
+				next
+			if (lvl == "any" || prio == lvl)
+				print line
+		}'
+}
+
+# dmesg_count PATTERN [LEVEL] - how many messages since the mark match
+# the extended regex PATTERN.
+dmesg_count() {
+	dmesg_since_mark "${2:-}" | grep -cE -e "$1"
+}
+
+# dmesg_contains PATTERN [LEVEL] - succeed if any message matches.
+dmesg_contains() {
+	dmesg_since_mark "${2:-}" | grep -qE -e "$1"
+}
