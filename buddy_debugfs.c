@@ -282,19 +282,26 @@ static int ctl_free(struct buddy_pool *pool, const char *arg)
 	return -EINVAL;
 }
 
-/* "alloc SIZE" or "free ID", with at most one trailing newline. */
-static ssize_t ctl_write(struct file *file, const char __user *ubuf,
-			 size_t count, loff_t *ppos)
+/**
+ * buddy_debugfs_ctl() - carry out one ctl command
+ * @pool: the pool
+ * @cmd: "alloc SIZE" or "free ID", with at most one trailing newline; need
+ *	not be NUL-terminated
+ * @count: bytes in @cmd
+ *
+ * Context: Process context; takes pool->ctl_lock.
+ * Return: 0; -EINVAL for malformed input, a bad size or an unknown ID;
+ * -ENOMEM when the pool has no block large enough.
+ */
+int buddy_debugfs_ctl(struct buddy_pool *pool, const char *cmd, size_t count)
 {
-	struct buddy_pool *pool = file_inode(file)->i_private;
 	char buf[CTL_MAX_INPUT + 1];
 	size_t len = count;
 	int ret;
 
 	if (!count || count > CTL_MAX_INPUT)
 		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
+	memcpy(buf, cmd, count);
 	buf[len] = '\0';
 	if (buf[len - 1] == '\n')
 		buf[--len] = '\0';
@@ -309,6 +316,21 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf,
 	else
 		ret = -EINVAL;
 	mutex_unlock(&pool->ctl_lock);
+	return ret;
+}
+
+static ssize_t ctl_write(struct file *file, const char __user *ubuf,
+			 size_t count, loff_t *ppos)
+{
+	struct buddy_pool *pool = file_inode(file)->i_private;
+	char buf[CTL_MAX_INPUT];
+	int ret;
+
+	if (!count || count > CTL_MAX_INPUT)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	ret = buddy_debugfs_ctl(pool, buf, count);
 	return ret ? ret : count;
 }
 
@@ -325,6 +347,51 @@ static const struct file_operations ctl_fops = {
 	.llseek = seq_lseek,
 	.release = single_release,
 };
+
+static const struct {
+	const char *name;
+	int (*show)(struct seq_file *m, void *v);
+} renderers[] = {
+	{ "free_lists", free_lists_show },
+	{ "stats", stats_show },
+	{ "fragmentation", fragmentation_show },
+	{ "map", map_show },
+	{ "check", check_show },
+	{ "ctl", ctl_show },
+};
+
+/**
+ * buddy_debugfs_render() - format one of a pool's files into a buffer
+ * @pool: the pool
+ * @file: the file's name, e.g. "free_lists"
+ * @buf: receives the text, NUL-terminated
+ * @len: size of @buf
+ *
+ * The KUnit suites use this to check the exact text the files show.
+ *
+ * Context: Process context.
+ * Return: 0; -ENOENT for an unknown @file; -EOVERFLOW if @buf is too small;
+ * or the error the file's show function returned.
+ */
+int buddy_debugfs_render(struct buddy_pool *pool, const char *file,
+			 char *buf, size_t len)
+{
+	struct seq_file m = { .buf = buf, .size = len - 1, .private = pool };
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(renderers); i++) {
+		if (strcmp(renderers[i].name, file))
+			continue;
+		mutex_init(&m.lock);
+		ret = renderers[i].show(&m, NULL);
+		if (!ret && seq_has_overflowed(&m))
+			ret = -EOVERFLOW;
+		buf[ret ? 0 : m.count] = '\0';
+		return ret;
+	}
+	return -ENOENT;
+}
 
 void buddy_debugfs_init(void)
 {

@@ -64,6 +64,10 @@ u64 buddy_pool_offset(const struct buddy_pool *pool, const void *ptr);
 bool buddy_parse_size(const char *str, u64 *val);
 int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len);
 
+int buddy_debugfs_ctl(struct buddy_pool *pool, const char *cmd, size_t count);
+int buddy_debugfs_render(struct buddy_pool *pool, const char *file,
+			 char *buf, size_t len);
+
 #ifdef CONFIG_DEBUG_FS
 void buddy_debugfs_init(void);
 void buddy_debugfs_exit(void);

@@ -658,6 +658,8 @@ EXPORT_SYMBOL_IF_KUNIT(buddy_core_snapshot);
 EXPORT_SYMBOL_IF_KUNIT(buddy_pool_offset);
 EXPORT_SYMBOL_IF_KUNIT(buddy_pool_check);
 EXPORT_SYMBOL_IF_KUNIT(buddy_parse_size);
+EXPORT_SYMBOL_IF_KUNIT(buddy_debugfs_ctl);
+EXPORT_SYMBOL_IF_KUNIT(buddy_debugfs_render);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("The buddy developers");

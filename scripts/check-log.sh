@@ -154,18 +154,20 @@ for n, line in enumerate(lines, 1):
                 pending_ktap = None
             else:
                 pending_ktap = None
+        elif TOP_RESULT.match(ktext):
+            cur.append(ktext)
+            blocks.append(cur)
+            cur = None
+        elif SUBTEST.match(ktext):
+            # A new suite began before the last one printed its result
+            # (it crashed): keep the cut-short block for the parser.
+            head = '    KTAP version 1'
+            if SUITE_KTAP.match(cur[-1]):
+                head = cur.pop()
+            blocks.append(cur)
+            cur = [head, ktext]
         else:
-            r = TOP_RESULT.match(ktext)
-            if r:
-                cur.append(ktext)
-                blocks.append(cur)
-                cur = None
-            elif SUBTEST.match(ktext) and cur[-1] != ktext:
-                # A new suite began without a result for the last one.
-                blocks.append(cur)
-                cur = [pending_ktap or '    KTAP version 1', ktext]
-            else:
-                cur.append(ktext)
+            cur.append(ktext)
 
     # Protocol lines from lib.sh and /init.
     r = re.search(r'BUDDY-EXPECT-WARN-BEGIN (\d+)(\+?)', line)

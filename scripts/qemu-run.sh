@@ -111,8 +111,7 @@ if readelf -l "$BUSYBOX" | grep -q 'program interpreter'; then
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/qemu-run.XXXXXX")
-cleanup() { rm -rf "$WORK"; }
-trap cleanup EXIT
+trap 'rm -rf "$WORK"' EXIT
 
 if [ -z "$LOG" ]; then
 	LOG=$(mktemp "${TMPDIR:-/tmp}/qemu-run-log.XXXXXX")

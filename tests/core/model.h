@@ -670,7 +670,7 @@ static bool sim_stray(struct sim *s)
 		return true;
 	p = sim_addr(s, off);
 	memcpy(old, p, sizeof(old));
-	kind = (unsigned int)msrc_below(s->src, 7);
+	kind = (unsigned int)msrc_below(s->src, 9);
 	switch (kind) {
 	case 0:
 		memset(buf, 0, sizeof(buf));
@@ -683,6 +683,7 @@ static bool sim_stray(struct sim *s)
 			buf[i] = (u8)msrc_below(s->src, 256);
 		break;
 	case 3:
+		/* valid-looking links: another free block's */
 		sim_free_block(s, msrc_below(s->src, s->m.nblocks), &off2,
 			       &order2);
 		memcpy(buf, sim_addr(s, off2), sizeof(buf));
@@ -695,6 +696,13 @@ static bool sim_stray(struct sim *s)
 		memcpy(buf, old, sizeof(buf));
 		buf[msrc_below(s->src, sizeof(buf))] ^=
 			(u8)(1 + msrc_below(s->src, 255));
+		break;
+	case 6:
+	case 7:
+		/* one link only: all zeros or all ones (a likely "none") */
+		memcpy(buf, old, sizeof(buf));
+		memset(buf + 4 * msrc_below(s->src, 2), kind == 6 ? 0 : 0xff,
+		       4);
 		break;
 	default:
 		if ((s->m.min_block << order) <= M_LINK_BYTES)

@@ -13,7 +13,6 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/err.h>
-#include <linux/fs.h>
 #include <linux/io.h>
 #include <linux/irq_work.h>
 #include <linux/kthread.h>
@@ -644,42 +643,21 @@ static struct kunit_suite buddy_stress_suite = {
 	.test_cases = buddy_stress_cases,
 };
 
-/* Read a whole debugfs file of a pool into a kunit-managed buffer. */
-static char *read_file(struct kunit *test, const char *pool, const char *name)
+/* The text a pool's debugfs file would show, in a kunit-managed buffer. */
+static char *read_file(struct kunit *test, struct buddy_pool *pool,
+		       const char *name)
 {
-	char path[96];
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t n;
 	char *buf = kunit_kzalloc(test, 16384, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	snprintf(path, sizeof(path), "/sys/kernel/debug/buddy/%s/%s", pool,
-		 name);
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
-		kunit_skip(test, "cannot open %s (debugfs not mounted?)", path);
-	n = kernel_read(f, buf, 16383, &pos);
-	filp_close(f, NULL);
-	KUNIT_ASSERT_GE(test, n, (ssize_t)0);
+	KUNIT_ASSERT_EQ(test, buddy_debugfs_render(pool, name, buf, 16384), 0);
 	return buf;
 }
 
-static int write_ctl(struct kunit *test, const char *pool, const char *s,
-		     size_t len)
+static int write_ctl(struct kunit *test, struct buddy_pool *pool,
+		     const char *s, size_t len)
 {
-	char path[96];
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/buddy/%s/ctl", pool);
-	f = filp_open(path, O_WRONLY, 0);
-	if (IS_ERR(f))
-		kunit_skip(test, "cannot open %s", path);
-	n = kernel_write(f, s, len, &pos);
-	filp_close(f, NULL);
-	return n < 0 ? (int)n : 0;
+	return buddy_debugfs_ctl(pool, s, len);
 }
 
 static void debugfs_free_lists_follow_ctl(struct kunit *test)
@@ -687,37 +665,37 @@ static void debugfs_free_lists_follow_ctl(struct kunit *test)
 	struct buddy_pool *pool = make_pool(test, "kunit_dfs", 64 * KB, 4096);
 	char *txt;
 
-	txt = read_file(test, "kunit_dfs", "free_lists");
+	txt = read_file(test, pool, "free_lists");
 	KUNIT_EXPECT_STREQ(test, txt,
 			   "# order block_size free_blocks free_bytes\n"
 			   "0 4096 0 0\n1 8192 0 0\n2 16384 0 0\n"
 			   "3 32768 0 0\n4 65536 1 65536\n");
-	KUNIT_ASSERT_EQ(test, write_ctl(test, "kunit_dfs", "alloc 4K\n", 9), 0);
-	KUNIT_ASSERT_EQ(test, write_ctl(test, "kunit_dfs", "alloc 8192", 10), 0);
-	txt = read_file(test, "kunit_dfs", "free_lists");
+	KUNIT_ASSERT_EQ(test, write_ctl(test, pool, "alloc 4K\n", 9), 0);
+	KUNIT_ASSERT_EQ(test, write_ctl(test, pool, "alloc 8192", 10), 0);
+	txt = read_file(test, pool, "free_lists");
 	KUNIT_EXPECT_STREQ(test, txt,
 			   "# order block_size free_blocks free_bytes\n"
 			   "0 4096 1 4096\n1 8192 0 0\n2 16384 1 16384\n"
 			   "3 32768 1 32768\n4 65536 0 0\n");
-	txt = read_file(test, "kunit_dfs", "ctl");
+	txt = read_file(test, pool, "ctl");
 	KUNIT_EXPECT_STREQ(test, txt, "1 0 4096\n2 8192 8192\n");
-	txt = read_file(test, "kunit_dfs", "map");
+	txt = read_file(test, pool, "map");
 	KUNIT_EXPECT_STREQ(test, txt,
 			   "# cell = 4096 bytes, 64 cells a line; '.' free, '#' allocated, '+' partly allocated\n"
 			   "0x00000000 #.##............\n");
-	txt = read_file(test, "kunit_dfs", "fragmentation");
+	txt = read_file(test, pool, "fragmentation");
 	/* 13 free pages in blocks of 1, 4 and 8 pages. */
 	KUNIT_EXPECT_STREQ(test, txt,
 			   "# order unusable_index extfrag_index\n"
 			   "0 0.000 -1.000\n1 0.076 -1.000\n2 0.076 -1.000\n"
 			   "3 0.384 -1.000\n4 1.000 0.396\n");
-	txt = read_file(test, "kunit_dfs", "check");
+	txt = read_file(test, pool, "check");
 	KUNIT_EXPECT_STREQ(test, txt, "ok\n");
-	KUNIT_ASSERT_EQ(test, write_ctl(test, "kunit_dfs", "free 1", 6), 0);
-	KUNIT_ASSERT_EQ(test, write_ctl(test, "kunit_dfs", "free 2\n", 7), 0);
-	txt = read_file(test, "kunit_dfs", "ctl");
+	KUNIT_ASSERT_EQ(test, write_ctl(test, pool, "free 1", 6), 0);
+	KUNIT_ASSERT_EQ(test, write_ctl(test, pool, "free 2\n", 7), 0);
+	txt = read_file(test, pool, "ctl");
 	KUNIT_EXPECT_STREQ(test, txt, "");
-	txt = read_file(test, "kunit_dfs", "map");
+	txt = read_file(test, pool, "map");
 	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "0x00000000 ................\n"));
 	check_pool(test, pool);
 }
@@ -736,26 +714,26 @@ static void debugfs_ctl_refuses_malformed_input(struct kunit *test)
 	char *lists;
 	unsigned int i;
 
-	lists = read_file(test, "kunit_ctl", "free_lists");
+	lists = read_file(test, pool, "free_lists");
 	buddy_pool_stats(pool, &before);
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		size_t len = i == ARRAY_SIZE(bad) - 1 ? 16 : strlen(bad[i]);
 
-		KUNIT_EXPECT_EQ_MSG(test, write_ctl(test, "kunit_ctl", bad[i],
+		KUNIT_EXPECT_EQ_MSG(test, write_ctl(test, pool, bad[i],
 						    len), -EINVAL,
 				    "input \"%s\"", bad[i]);
 	}
 	buddy_pool_stats(pool, &after);
 	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
-	KUNIT_EXPECT_STREQ(test, read_file(test, "kunit_ctl", "free_lists"),
+	KUNIT_EXPECT_STREQ(test, read_file(test, pool, "free_lists"),
 			   lists);
-	KUNIT_EXPECT_STREQ(test, read_file(test, "kunit_ctl", "ctl"), "");
+	KUNIT_EXPECT_STREQ(test, read_file(test, pool, "ctl"), "");
 	/* A full pool is -ENOMEM, and a valid free after it still works. */
-	KUNIT_EXPECT_EQ(test, write_ctl(test, "kunit_ctl", "alloc 64K", 9), 0);
-	KUNIT_EXPECT_EQ(test, write_ctl(test, "kunit_ctl", "alloc 4K", 8),
+	KUNIT_EXPECT_EQ(test, write_ctl(test, pool, "alloc 64K", 9), 0);
+	KUNIT_EXPECT_EQ(test, write_ctl(test, pool, "alloc 4K", 8),
 			-ENOMEM);
-	KUNIT_EXPECT_EQ(test, write_ctl(test, "kunit_ctl", "free 1", 6), 0);
-	KUNIT_EXPECT_STREQ(test, read_file(test, "kunit_ctl", "check"), "ok\n");
+	KUNIT_EXPECT_EQ(test, write_ctl(test, pool, "free 1", 6), 0);
+	KUNIT_EXPECT_STREQ(test, read_file(test, pool, "check"), "ok\n");
 	check_pool(test, pool);
 }
 
@@ -766,7 +744,7 @@ static void debugfs_stats_add_up(struct kunit *test)
 	char *txt;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	txt = read_file(test, "kunit_stats", "stats");
+	txt = read_file(test, pool, "stats");
 	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "size: 1048576\n"));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "free: 1032192\n"));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "allocated: 16384\n"));

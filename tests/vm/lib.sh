@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
 # Helpers for guest scripts run by scripts/qemu-run.sh, which installs
 # this file as /root/lib.sh. Source it with `. /root/lib.sh`. Written for
 # busybox ash; it also runs under bash and dash.
@@ -41,10 +42,11 @@ t_ok() {
 
 # t_fail NAME MSG... - record a failed check; check-log.sh fails the run.
 t_fail() {
-	_name=$1
+	local name=$1
+
 	shift
 	BUDDY_FAILED=$((BUDDY_FAILED + 1))
-	say "BUDDY-CHECK fail $_name: $*"
+	say "BUDDY-CHECK fail $name: $*"
 	return 0
 }
 
@@ -66,21 +68,25 @@ assert_eq() {
 
 # assert_ok CMD [ARG...] - the command must exit 0.
 assert_ok() {
+	local rc
+
 	"$@"
-	_rc=$?
-	if [ $_rc -eq 0 ]; then
+	rc=$?
+	if [ $rc -eq 0 ]; then
 		t_ok "$*"
 		return 0
 	fi
-	t_fail "$*" "exit status $_rc, expected 0"
+	t_fail "$*" "exit status $rc, expected 0"
 	return 1
 }
 
 # assert_fails CMD [ARG...] - the command must exit non-zero.
 assert_fails() {
+	local rc
+
 	"$@"
-	_rc=$?
-	if [ $_rc -ne 0 ]; then
+	rc=$?
+	if [ $rc -ne 0 ]; then
 		t_ok "fails: $*"
 		return 0
 	fi
@@ -118,22 +124,23 @@ kmemleak_baseline() {
 # each leak, records a check and clears, so the next check sees only new
 # leaks. Returns 1 if anything leaked.
 kmemleak_check() {
-	_name=${1:-kmemleak}
+	local name=${1:-kmemleak} leaks
+
 	sleep 6
 	if ! { echo scan > /sys/kernel/debug/kmemleak &&
 			echo scan > /sys/kernel/debug/kmemleak; } 2>/dev/null; then
-		t_fail "$_name" "cannot scan: is kmemleak enabled?"
+		t_fail "$name" "cannot scan: is kmemleak enabled?"
 		return 1
 	fi
-	_leaks=$(grep -c '^unreferenced object' /sys/kernel/debug/kmemleak)
-	if [ "$_leaks" -eq 0 ]; then
-		t_ok "$_name"
+	leaks=$(grep -c '^unreferenced object' /sys/kernel/debug/kmemleak)
+	if [ "$leaks" -eq 0 ]; then
+		t_ok "$name"
 		return 0
 	fi
 	cat /sys/kernel/debug/kmemleak
 	echo clear > /sys/kernel/debug/kmemleak
-	say "BUDDY-KMEMLEAK leaks=$_leaks"
-	t_fail "$_name" "$_leaks suspected memory leak(s)"
+	say "BUDDY-KMEMLEAK leaks=$leaks"
+	t_fail "$name" "$leaks suspected memory leak(s)"
 	return 1
 }
 
@@ -147,20 +154,22 @@ dmesg_mark() {
 # timestamps or protocol lines; with LEVEL (0-7 or emerg, alert, crit,
 # err, warn, notice, info, debug) only messages of that level.
 dmesg_since_mark() {
+	local lvl
+
 	case "${1:-}" in
-	'') _lvl=any ;;
-	emerg) _lvl=0 ;;
-	alert) _lvl=1 ;;
-	crit) _lvl=2 ;;
-	err) _lvl=3 ;;
-	warn|warning) _lvl=4 ;;
-	notice) _lvl=5 ;;
-	info) _lvl=6 ;;
-	debug) _lvl=7 ;;
-	[0-7]) _lvl=$1 ;;
+	'') lvl=any ;;
+	emerg) lvl=0 ;;
+	alert) lvl=1 ;;
+	crit) lvl=2 ;;
+	err) lvl=3 ;;
+	warn|warning) lvl=4 ;;
+	notice) lvl=5 ;;
+	info) lvl=6 ;;
+	debug) lvl=7 ;;
+	[0-7]) lvl=$1 ;;
 	*) echo "dmesg_since_mark: bad level $1" >&2; return 2 ;;
 	esac
-	dmesg -r | awk -v lvl="$_lvl" '
+	dmesg -r | awk -v lvl="$lvl" '
 		match($0, /^<[0-9]+>/) {
 			prio = substr($0, 2, RLENGTH - 2) % 8
 			line = substr($0, RLENGTH + 1)

@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+# Guest side of the harness self-test (scripts/harness-selftest.sh).
+# Needs vmdummy.ko, vmdummy_kunit.ko and vmdummy_kunit_fail.ko from
+# tests/vm/dummy in /root. SELFTEST (set with qemu-run.sh --env) picks
+# what to do: "clean" must pass; every other mode provokes one problem
+# that scripts/check-log.sh has to report.
+# shellcheck source=tests/vm/lib.sh
+. /root/lib.sh
+
+MODE=${SELFTEST:-clean}
+echo "selftest: mode $MODE"
+
+# load PARAM... - load and unload vmdummy.ko with the given parameters.
+load() {
+	insmod /root/vmdummy.ko "$@" && rmmod vmdummy
+}
+
+case "$MODE" in
+clean)
+	kmemleak_baseline
+	assert_ok true
+	assert_fails false
+	assert_eq "assert_eq" same same
+
+	# KUnit results reach check-log.sh (run with --expect-kunit).
+	assert_ok insmod /root/vmdummy_kunit.ko
+	assert_ok rmmod vmdummy_kunit
+
+	assert_ok load
+
+	# lib.sh's insmod makes one finit_module() call: a failing init
+	# runs, and prints its error, exactly once.
+	dmesg_mark
+	assert_fails insmod /root/vmdummy.ko fail_init=1
+	assert_eq "failing init prints one pr_err" 1 \
+		"$(dmesg_count 'vmdummy: init failed' err)"
+	assert_fails dmesg_contains 'vmdummy: init failed' info
+	# For the record: busybox's applet retries with init_module().
+	dmesg_mark
+	busybox insmod /root/vmdummy.ko fail_init=1 2>/dev/null
+	echo "selftest: busybox insmod ran a failing init" \
+		"$(dmesg_count 'vmdummy: init failed') time(s)"
+
+	# Expected warnings, several times over to show that the window
+	# markers and the WARN() output stay in order on the console.
+	for _ in 1 2 3; do
+		expect_warn_begin 1
+		assert_ok load warn=1
+		expect_warn_end
+	done
+	expect_warn_begin 2
+	load warn=1
+	load warn=1
+	expect_warn_end
+	expect_warn_begin 1+
+	load warn=1
+	load warn=1
+	expect_warn_end
+
+	kmemleak_check
+	;;
+warn)
+	load warn=1
+	;;
+warn-missing)
+	expect_warn_begin 1
+	load
+	expect_warn_end
+	;;
+warn-extra)
+	expect_warn_begin 1
+	load warn=1
+	load warn=1
+	expect_warn_end
+	;;
+warn-unclosed)
+	expect_warn_begin 1
+	load warn=1
+	;;
+lockdep-in-window)
+	# A window admits WARN()s only, not lockdep reports.
+	expect_warn_begin 0+
+	load lockdep=1
+	expect_warn_end
+	;;
+kasan)
+	load oob=1
+	;;
+ubsan)
+	load ubsan=1
+	;;
+lockdep)
+	load lockdep=1
+	;;
+atomic)
+	load atomic_sleep=1
+	;;
+oops)
+	# The Oops kills insmod only; the script goes on to the marker.
+	load oops=1
+	echo "selftest: still running after the Oops"
+	;;
+leak)
+	kmemleak_baseline
+	load leak=1
+	kmemleak_check
+	;;
+kunit-fail)
+	insmod /root/vmdummy_kunit_fail.ko
+	rmmod vmdummy_kunit_fail
+	;;
+kunit-none)
+	# Run with --expect-kunit: no suite is loaded.
+	;;
+check-fail)
+	t_fail "deliberate" "this check fails on purpose"
+	;;
+rc)
+	t_ok "about to exit 3"
+	exit 3
+	;;
+hang)
+	sleep 100000
+	;;
+*)
+	t_fail "selftest" "unknown mode $MODE"
+	;;
+esac
+
+# Every mode but "clean" has at most the one deliberate problem above.
+t_ok "mode $MODE ran"
+t_summary
