@@ -44,9 +44,9 @@ static void copy_core(struct buddy_pool *pool, struct buddy_core *copy)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	raw_spin_lock_irqsave(&pool->lock, flags);
 	*copy = pool->core;
-	spin_unlock_irqrestore(&pool->lock, flags);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
 
 static int free_lists_show(struct seq_file *m, void *v)
@@ -173,9 +173,9 @@ static int map_show(struct seq_file *m, void *v)
 	meta = kvmalloc(meta_size, GFP_KERNEL);
 	if (!meta)
 		return -ENOMEM;
-	spin_lock_irqsave(&pool->lock, flags);
+	raw_spin_lock_irqsave(&pool->lock, flags);
 	ret = buddy_core_snapshot(&pool->core, &c, meta, meta_size);
-	spin_unlock_irqrestore(&pool->lock, flags);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	if (ret)
 		goto out_free_meta;
 

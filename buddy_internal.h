@@ -24,7 +24,9 @@ struct buddy_chunk {
 
 /**
  * struct buddy_pool - one named pool
- * @lock: protects @core and @warned; taken with interrupts disabled
+ * @lock: protects @core and @warned; a raw spinlock taken with interrupts
+ *	disabled, so that alloc and free work in hard IRQ context even on
+ *	PREEMPT_RT
  * @core: the buddy state of all chunks, as one range of offsets
  * @warned: the first bad free in this pool has triggered its WARN
  * @name: NUL-terminated name, also the debugfs directory name
@@ -41,7 +43,7 @@ struct buddy_chunk {
  * @ctl_next_id: ID of the next ctl allocation
  */
 struct buddy_pool {
-	spinlock_t lock;
+	raw_spinlock_t lock;
 	struct buddy_core core;
 	bool warned;
 

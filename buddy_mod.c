@@ -7,7 +7,7 @@
  * Lock order:
  *   buddy_pools_lock (mutex: the list of pools and their names)
  *     pool->ctl_lock (mutex: debugfs ctl allocations)
- *       pool->lock (spinlock, irqsave: the core state)
+ *       pool->lock (raw spinlock, irqsave: the core state)
  * pool->lock is innermost and is never held across anything that sleeps,
  * prints or allocates.
  */
@@ -278,7 +278,7 @@ struct buddy_pool *buddy_pool_create(const char *name, size_t size,
 	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
-	spin_lock_init(&pool->lock);
+	raw_spin_lock_init(&pool->lock);
 	mutex_init(&pool->ctl_lock);
 	INIT_LIST_HEAD(&pool->ctl);
 	strscpy(pool->name, name, sizeof(pool->name));
@@ -392,9 +392,9 @@ void *buddy_alloc(struct buddy_pool *pool, size_t size, gfp_t gfp)
 
 	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
 		return NULL;
-	spin_lock_irqsave(&pool->lock, flags);
+	raw_spin_lock_irqsave(&pool->lock, flags);
 	ret = buddy_core_alloc(&pool->core, size, &off);
-	spin_unlock_irqrestore(&pool->lock, flags);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 
 	if (unlikely(ret)) {
 		if (!(gfp & __GFP_NOWARN))
@@ -448,13 +448,13 @@ void buddy_free(struct buddy_pool *pool, const void *ptr)
 		return;
 	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
 		return;
-	spin_lock_irqsave(&pool->lock, flags);
+	raw_spin_lock_irqsave(&pool->lock, flags);
 	ret = buddy_core_free(&pool->core, buddy_pool_offset(pool, ptr));
 	if (unlikely(ret) && !pool->warned) {
 		pool->warned = true;
 		first = true;
 	}
-	spin_unlock_irqrestore(&pool->lock, flags);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 
 	if (likely(!ret))
 		return;
@@ -480,10 +480,10 @@ size_t buddy_block_size(struct buddy_pool *pool, const void *ptr)
 
 	if (IS_ERR_OR_NULL(pool) || !ptr)
 		return 0;
-	spin_lock_irqsave(&pool->lock, flags);
+	raw_spin_lock_irqsave(&pool->lock, flags);
 	order = buddy_core_block_order(&pool->core,
 				       buddy_pool_offset(pool, ptr));
-	spin_unlock_irqrestore(&pool->lock, flags);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	if (order < 0)
 		return 0;
 	return buddy_core_min_block(&pool->core) << order;
@@ -503,9 +503,9 @@ int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len)
 	unsigned long flags;
 	int ret;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	raw_spin_lock_irqsave(&pool->lock, flags);
 	ret = buddy_core_check(&pool->core, buf, len);
-	spin_unlock_irqrestore(&pool->lock, flags);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	return ret;
 }
 
@@ -523,7 +523,7 @@ void buddy_pool_stats(struct buddy_pool *pool, struct buddy_stats *st)
 	unsigned int i;
 
 	memset(st, 0, sizeof(*st));
-	spin_lock_irqsave(&pool->lock, flags);
+	raw_spin_lock_irqsave(&pool->lock, flags);
 	st->size = buddy_core_size(bc);
 	st->free = buddy_core_free_bytes(bc);
 	st->min_block = (u32)buddy_core_min_block(bc);
@@ -534,7 +534,7 @@ void buddy_pool_stats(struct buddy_pool *pool, struct buddy_stats *st)
 	st->nr_frees = bc->nr_frees;
 	st->nr_failed = bc->nr_failed;
 	st->nr_bad_frees = bc->nr_bad_frees;
-	spin_unlock_irqrestore(&pool->lock, flags);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
 
 /**
@@ -599,8 +599,10 @@ static int __init buddy_init(void)
 	buddy_debugfs_init();
 	pool = buddy_pool_create("default", size, min);
 	if (IS_ERR(pool)) {
-		pr_err("cannot reserve pool_size=%s for the default pool: %pe\n",
-		       pool_size, pool);
+		pr_err("cannot reserve pool_size=%s for the default pool: %s (%ld)\n",
+		       pool_size, PTR_ERR(pool) == -ENOMEM ?
+		       "alloc_pages() failed, out of memory" : "error",
+		       PTR_ERR(pool));
 		buddy_debugfs_exit();
 		return PTR_ERR(pool);
 	}

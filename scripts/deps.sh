@@ -10,6 +10,7 @@ PKGS=(
 	linux-source-6.1 linux-source-6.12
 	qemu-system-x86 busybox-static
 	clang libclang-rt-14-dev llvm valgrind gcovr lcov
+	linux-headers-amd64 linux-headers-6.12-amd64 linux-headers-6.12-rt-amd64
 )
 
 missing=()

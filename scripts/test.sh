@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `make test`: the user-space core suites, a short fuzz, then for each test
+# kernel (6.1 and 6.12) the KUnit suites and the in-VM integration checks
+# under QEMU, and a build against Debian's stock headers. Ends with one
+# line `N passed, N failed`.
+#
+# Environment: KVERS (default "6.1 6.12"), FUZZ_TIME (default 30),
+# BUDDY_CACHE (kernel build cache).
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+KVERS=${KVERS:-6.1 6.12}
+FUZZ_TIME=${FUZZ_TIME:-30}
+OUT=${OUT:-$ROOT/build/test}
+PASSED=0
+FAILED=0
+
+cd "$ROOT"
+mkdir -p "$OUT"
+
+note() { printf '==> %s\n' "$*"; }
+pass() { PASSED=$((PASSED + ${2:-1})); printf 'PASS %s\n' "$1"; }
+fail() { FAILED=$((FAILED + ${2:-1})); printf 'FAIL %s\n' "$1"; }
+
+# add_counts NAME LOG: take "N passed, M failed" from the last such line.
+add_counts() {
+	local line p f
+
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -1)
+	if [ -z "$line" ]; then
+		fail "$1 (no result line, see $2)"
+		return
+	fi
+	p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	printf '%s %s: %s\n' "$([ "$f" -eq 0 ] && echo PASS || echo FAIL)" \
+		"$1" "$line"
+}
+
+"$HERE/deps.sh" || { echo "deps.sh failed"; echo "0 passed, 1 failed"; exit 1; }
+
+note "user-space core tests"
+make -s -C tests/core check > "$OUT/core.log" 2>&1
+rc=$?
+add_counts "core unit + differential tests" "$OUT/core.log"
+[ $rc -eq 0 ] || fail "core tests exit status $rc (see $OUT/core.log)"
+
+note "fuzzing the core for ${FUZZ_TIME}s"
+if make -s -C tests/core fuzz FUZZ_TIME="$FUZZ_TIME" > "$OUT/fuzz.log" 2>&1
+then
+	pass "libFuzzer ${FUZZ_TIME}s"
+else
+	tail -20 "$OUT/fuzz.log"
+	fail "libFuzzer (see $OUT/fuzz.log)"
+fi
+
+# boot NAME KDIR SCRIPT FILES...: one QEMU run, counted by its checks.
+boot() {
+	local name=$1 kdir=$2 script=$3 log="$OUT/$1.log" kunit
+	local ok fl
+
+	shift 3
+	note "$name"
+	if bash "$HERE/qemu-run.sh" --quiet --log "$log" "$@" "$kdir" \
+			"$script" $FILES > "$OUT/$name.out" 2>&1; then
+		pass "$name boot (clean log)"
+	else
+		tail -15 "$OUT/$name.out"
+		fail "$name boot (see $log)"
+	fi
+	ok=$(grep -c 'BUDDY-CHECK ok' "$log")
+	fl=$(grep -c 'BUDDY-CHECK fail' "$log")
+	PASSED=$((PASSED + ok))
+	FAILED=$((FAILED + fl))
+	printf '     %s: %d checks passed, %d failed\n' "$name" "$ok" "$fl"
+	grep 'BUDDY-CHECK fail' "$log" | sed 's/^/     /'
+	kunit=$(grep -E '^kunit: [0-9]+ passed' "$OUT/$name.out" | tail -1)
+	if [ -n "$kunit" ]; then
+		PASSED=$((PASSED + $(echo "$kunit" | sed -E 's/kunit: ([0-9]+) passed.*/\1/')))
+		FAILED=$((FAILED + $(echo "$kunit" | sed -E 's/.*passed, ([0-9]+) failed.*/\1/')))
+		printf '     %s\n' "$kunit"
+	fi
+}
+
+for v in $KVERS; do
+	note "test kernel $v"
+	if ! KDIR=$(bash "$HERE/build-kernel.sh" "$v" | tail -1) ||
+			[ ! -d "$KDIR" ]; then
+		fail "build test kernel $v"
+		continue
+	fi
+	pass "build test kernel $v"
+	make -s clean KDIR="$KDIR" > /dev/null 2>&1
+	if make -s extra KDIR="$KDIR" W=1 > "$OUT/build-$v.log" 2>&1 &&
+			! grep -q 'warning:' "$OUT/build-$v.log"; then
+		pass "modules build with W=1 and no warnings on $v"
+	else
+		cat "$OUT/build-$v.log"
+		fail "modules build on $v"
+		continue
+	fi
+	FILES="buddy.ko tests/kunit/buddy_kunit.ko tests/client/buddy_client.ko"
+	boot "kunit-$v" "$KDIR" tests/vm/kunit.sh --expect-kunit
+	boot "integration-$v" "$KDIR" tests/vm/integration.sh --timeout 600
+done
+
+note "build against Debian's stock headers"
+for h in /usr/src/linux-headers-*-amd64; do
+	[ -f "$h/Makefile" ] || continue
+	n=$(basename "$h")
+	rm -rf "$OUT/distro" && mkdir -p "$OUT/distro"
+	cp -r Kbuild Makefile ./*.c ./*.h include "$OUT/distro/"
+	if make -s -C "$OUT/distro" KDIR="$h" W=1 > "$OUT/$n.log" 2>&1 &&
+			[ -f "$OUT/distro/buddy.ko" ] &&
+			! grep -q 'warning:' "$OUT/$n.log"; then
+		pass "builds against $n"
+	else
+		cat "$OUT/$n.log"
+		fail "builds against $n"
+	fi
+done
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]

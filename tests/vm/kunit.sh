@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+# Run the KUnit suites: load buddy.ko, then the test module, whose suites
+# run as it loads; unload both and check kmemleak.
+. /root/lib.sh
+
+kmemleak_baseline
+assert_ok insmod /root/buddy.ko pool_size=4M || exit 1
+assert_ok insmod /root/buddy_kunit.ko
+assert_ok rmmod buddy_kunit
+assert_ok rmmod buddy
+assert_fails test -e /sys/kernel/debug/buddy
+kmemleak_check
+t_summary
