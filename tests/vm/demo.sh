@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+# The `make run` demo: load buddy.ko, show the pool, fragment it with ctl
+# and the example client, free everything and show it coalesced again.
+. /root/lib.sh
+
+P=/sys/kernel/debug/buddy/default
+ARGS=${BUDDY_ARGS:-pool_size=16M}
+
+section() {
+	printf '\n=== %s ===\n' "$*"
+}
+
+# show FILE... - print debugfs files with a header each
+show() {
+	for f in "$@"; do
+		printf -- '--- %s\n' "$P/$f"
+		cat "$P/$f"
+	done
+}
+
+# map_head - the legend and first lines of the map, when all is free
+map_head() {
+	printf -- '--- %s (first 4 of %s lines)\n' "$P/map" \
+		"$(grep -c '^0x' $P/map)"
+	head -5 $P/map
+}
+
+# klog PATTERN - our kernel messages since the last call, without stamps
+klog() {
+	dmesg -c | sed -n "s/^\[[ 0-9.]*\] //; /$1/p"
+}
+
+dmesg -c > /dev/null
+section "1. insmod buddy.ko $ARGS"
+# shellcheck disable=SC2086
+insmod /root/buddy.ko $ARGS || { klog 'buddy'; exit 1; }
+klog 'buddy'
+show free_lists stats
+map_head
+
+section "2. allocate by hand through ctl: 4K, 100K, 1M, 12K"
+for s in 4K 100K 1M 12K; do
+	echo "alloc $s" > $P/ctl
+done
+echo "# cat ctl  (ID OFFSET BLOCK_SIZE)"
+cat $P/ctl
+
+section "3. insmod buddy_client.ko (allocates 24 mixed blocks, frees every third)"
+insmod /root/buddy_client.ko || exit 1
+klog 'buddy'
+show free_lists fragmentation map
+
+section "4. free everything: rmmod buddy_client, then free the ctl blocks"
+rmmod buddy_client
+klog 'buddy'
+for id in $(cut -d' ' -f1 $P/ctl); do
+	echo "free $id" > $P/ctl
+done
+show free_lists check
+map_head
+printf -- '--- stats (excerpt)\n'
+grep -E '^(size|free|allocated|allocs|frees|failures|bad_frees):' $P/stats
+
+section "5. rmmod buddy"
+rmmod buddy
+klog 'buddy'
+[ -e /sys/kernel/debug/buddy ] || echo "/sys/kernel/debug/buddy is gone"
+t_ok demo
+t_summary > /dev/null
