@@ -11,7 +11,7 @@ export BUDDY_CACHE
 # Files our style gates cover.
 SRCS := buddy_mod.c buddy_core.c buddy_core.h buddy_debugfs.c \
 	buddy_internal.h buddy_compat.h include/buddy.h \
-	tests/kunit/buddy_kunit.c tests/client/buddy_client.c
+	tests/kunit/buddy_kunit_suites.c tests/kunit/buddy_core_copy.c tests/client/buddy_client.c
 
 all: modules
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * buddy_core.c - bitmap-and-free-list buddy allocator core.
+ * The bitmap-and-free-list buddy allocator core.
  *
  * Two bitmaps in caller-supplied storage describe the whole state, at two
  * bits per min block: a head bit at the start of every allocated block and
@@ -534,9 +534,10 @@ static int check_list(const struct buddy_core *bc, unsigned int order,
 		      char *buf, size_t len)
 {
 	u32 idx = bc->free_head[order], prev = NIL;
+	bool listed = idx != NIL;
 	u64 n = 0;
 
-	if ((idx == NIL) != !(bc->nonempty & (1U << order)))
+	if (listed != !!(bc->nonempty & (1U << order)))
 		return violation("order %u: non-empty mask disagrees with list",
 				 order);
 	while (idx != NIL) {
@@ -547,7 +548,7 @@ static int check_list(const struct buddy_core *bc, unsigned int order,
 					 order,
 					 (unsigned long long)bc->nr_free[order]);
 		if (!valid_free(bc, order, idx))
-			return violation("order %u: list entry %u is not a free block of that order",
+			return violation("order %u: entry %u is not a free block",
 					 order, idx);
 		l = link_of(bc, idx);
 		if (l->prev != prev)
@@ -623,9 +624,9 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 		/* Every node above a block, up to its root, must be split. */
 		for (order = blk.order; !is_root(bc, order, idx); order++) {
 			if (!is_split(bc, order + 1, idx))
-				return violation("block at %llu order %u has an unsplit ancestor at order %u",
+				return violation("block at %llu: unsplit parent at order %u",
 						 (unsigned long long)blk.off,
-						 blk.order, order + 1);
+						 order + 1);
 		}
 		if (!blk.free) {
 			used_blocks += nr;
@@ -639,7 +640,7 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 
 			if (!tbit(bc->head, buddy) &&
 			    (!blk.order || !is_split(bc, blk.order, buddy)))
-				return violation("free buddies at %llu and %llu, order %u, not merged",
+				return violation("free buddies %llu and %llu not merged, order %u",
 						 (unsigned long long)blk.off,
 						 (unsigned long long)(buddy << bc->min_shift),
 						 blk.order);

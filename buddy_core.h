@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * buddy_core.h - the pure buddy allocator core shared by buddy.ko and the
+ * The pure buddy allocator core shared by buddy.ko and the
  * user-space tests.
  *
  * The core manages the offsets [0, size) of a range made of one or more
@@ -30,9 +30,9 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef uint8_t u8;
-typedef uint32_t u32;
-typedef uint64_t u64;
+typedef unsigned char u8;
+typedef unsigned int u32;
+typedef unsigned long long u64;
 
 #ifndef EUCLEAN
 #define EUCLEAN 117
@@ -60,12 +60,18 @@ static inline unsigned long __fls(unsigned long w)
 #define BUDDY_CORE_NR_ORDERS	32
 #define BUDDY_CORE_MAX_ORDER	(BUDDY_CORE_NR_ORDERS - 1)
 /* Most min blocks one core can manage (indices are 32-bit). */
-#define BUDDY_CORE_MAX_BLOCKS	(1ULL << 31)
+#define BUDDY_CORE_MAX_BLOCKS	0x80000000ULL
 /* Pass as @seg_shift when the whole range is one contiguous segment. */
 #define BUDDY_CORE_ONE_SEGMENT	0
 
 /**
  * struct buddy_core - state of one buddy-managed range
+ * @nr_allocs: successful buddy_core_alloc() calls
+ * @nr_frees: successful buddy_core_free() calls
+ * @nr_failed: failed buddy_core_alloc() calls
+ * @nr_bad_frees: refused buddy_core_free() calls
+ * @nr_corruptions: times a bad free-list link was found and the lists
+ *	were rebuilt from the bitmaps
  *
  * The bitmaps in the caller-supplied metadata are the truth: a head bit per
  * min block marks the start of each allocated block, and a split bit per
@@ -76,9 +82,11 @@ static inline unsigned long __fls(unsigned long w)
  * is checked against the bitmaps before it is followed, and the lists are
  * rebuilt from the bitmaps when a stray write is found.
  *
- * All fields are private to buddy_core.c; read them through the accessors.
+ * The geometry and lists are private to buddy_core.c; the counters may be
+ * read directly.
  */
 struct buddy_core {
+	/* private: read through the accessors below */
 	/* geometry, fixed by buddy_core_init() */
 	u64 size;
 	u32 nblocks;
@@ -96,7 +104,7 @@ struct buddy_core {
 	u64 nr_free[BUDDY_CORE_NR_ORDERS];
 	u64 free_blocks;	/* in min blocks */
 
-	/* counters */
+	/* public: counters, read under the caller's lock */
 	u64 nr_allocs;
 	u64 nr_frees;
 	u64 nr_failed;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * buddy_debugfs.c - /sys/kernel/debug/buddy/<pool>/: per-order free lists,
+ * /sys/kernel/debug/buddy/<pool>/: per-order free lists,
  * statistics, fragmentation indices, a map of the pool, the invariant
  * checker, and a ctl file to allocate and free from a shell.
  *

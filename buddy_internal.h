@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * buddy_internal.h - the pool object shared by buddy_mod.c and
- * buddy_debugfs.c. Not part of the public API.
+ * The pool object shared by buddy_mod.c and buddy_debugfs.c. Not part of
+ * the public API.
  */
 #ifndef BUDDY_INTERNAL_H
 #define BUDDY_INTERNAL_H
@@ -57,7 +57,7 @@ struct buddy_pool {
 	struct list_head node;
 
 	struct dentry *dir;
-	struct mutex ctl_lock;
+	struct mutex ctl_lock;		/* see kernel-doc above */
 	struct list_head ctl;
 	u64 ctl_next_id;
 };
@@ -67,19 +67,19 @@ bool buddy_parse_size(const char *str, u64 *val);
 int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len);
 
 int buddy_debugfs_ctl(struct buddy_pool *pool, const char *cmd, size_t count);
+int buddy_kunit_ctl(struct buddy_pool *pool, const char *cmd, size_t count);
+int buddy_kunit_render(struct buddy_pool *pool, const char *file, char *buf,
+		       size_t len);
 int buddy_debugfs_render(struct buddy_pool *pool, const char *file,
 			 char *buf, size_t len);
 
-#ifdef CONFIG_DEBUG_FS
+/*
+ * Without CONFIG_DEBUG_FS these still build: debugfs.h's stubs fail every
+ * create, and a pool works the same without its directory.
+ */
 void buddy_debugfs_init(void);
 void buddy_debugfs_exit(void);
 void buddy_debugfs_add(struct buddy_pool *pool);
 void buddy_debugfs_remove(struct buddy_pool *pool);
-#else
-static inline void buddy_debugfs_init(void) { }
-static inline void buddy_debugfs_exit(void) { }
-static inline void buddy_debugfs_add(struct buddy_pool *pool) { }
-static inline void buddy_debugfs_remove(struct buddy_pool *pool) { }
-#endif
 
 #endif /* BUDDY_INTERNAL_H */

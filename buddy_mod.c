@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * buddy_mod.c - buddy.ko: pools of alloc_pages() memory managed by the
- * buddy core, the exported API, the module parameters and the default
- * pool. Every export and MODULE_* line of the module lives here.
+ * buddy.ko: pools of alloc_pages() memory managed by the buddy core, the
+ * exported API, the module parameters and the default pool. Every export
+ * and MODULE_* line of the module lives here.
  *
  * Lock order:
  *   buddy_pools_lock (mutex: the list of pools and their names)
@@ -32,7 +32,7 @@
 
 #define CHUNK_ORDER	BUDDY_MAX_PAGE_ORDER
 #define CHUNK_SHIFT	(PAGE_SHIFT + CHUNK_ORDER)
-#define CHUNK_BYTES	(1UL << CHUNK_SHIFT)
+#define CHUNK_BYTES	BIT(CHUNK_SHIFT)
 
 static char *pool_size = "4M";
 module_param(pool_size, charp, 0444);
@@ -177,6 +177,7 @@ u64 buddy_pool_offset(const struct buddy_pool *pool, const void *ptr)
 		return U64_MAX;
 	return ((u64)c->seg << pool->chunk_shift) + (addr - c->start);
 }
+EXPORT_SYMBOL_IF_KUNIT(buddy_pool_offset);
 
 static int reserve(struct buddy_pool *pool, size_t size, size_t min)
 {
@@ -303,6 +304,7 @@ out_unlock:
 	kfree(pool);
 	return ERR_PTR(ret);
 }
+EXPORT_SYMBOL_NS_GPL(buddy_pool_create, BUDDY);
 
 /**
  * buddy_pool_destroy() - release a pool, its name and its memory
@@ -340,20 +342,20 @@ void buddy_pool_destroy(struct buddy_pool *pool)
 	mutex_destroy(&pool->ctl_lock);
 	kfree(pool);
 }
+EXPORT_SYMBOL_NS_GPL(buddy_pool_destroy, BUDDY);
 
 /**
  * buddy_default_pool() - the pool buddy.ko reserves when it loads
  *
- * Its size and min block come from the pool_size and min_block module
- * parameters, and its name is "default".
- *
  * Context: Any context.
- * Return: the default pool; it lives as long as the module.
+ * Return: the pool named "default", sized by the pool_size and min_block
+ * module parameters; it lives as long as the module.
  */
 struct buddy_pool *buddy_default_pool(void)
 {
 	return default_pool;
 }
+EXPORT_SYMBOL_NS_GPL(buddy_default_pool, BUDDY);
 
 static const char *alloc_error(int err)
 {
@@ -410,6 +412,7 @@ void *buddy_alloc(struct buddy_pool *pool, size_t size, gfp_t gfp)
 		       buddy_core_order_for(&pool->core, size));
 	return ptr;
 }
+EXPORT_SYMBOL_NS_GPL(buddy_alloc, BUDDY);
 
 static const char *free_error(int err)
 {
@@ -463,6 +466,7 @@ void buddy_free(struct buddy_pool *pool, const void *ptr)
 	WARN(first, "buddy: first bad free in pool %s: %s\n", pool->name,
 	     free_error(ret));
 }
+EXPORT_SYMBOL_NS_GPL(buddy_free, BUDDY);
 
 /**
  * buddy_block_size() - size of the allocated block starting at @ptr
@@ -488,6 +492,7 @@ size_t buddy_block_size(struct buddy_pool *pool, const void *ptr)
 		return 0;
 	return buddy_core_min_block(&pool->core) << order;
 }
+EXPORT_SYMBOL_NS_GPL(buddy_block_size, BUDDY);
 
 /**
  * buddy_pool_check() - run the core's invariant checker on a pool
@@ -508,6 +513,7 @@ int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len)
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(buddy_pool_check);
 
 /**
  * buddy_pool_stats() - take a consistent snapshot of a pool's state
@@ -536,6 +542,7 @@ void buddy_pool_stats(struct buddy_pool *pool, struct buddy_stats *st)
 	st->nr_bad_frees = bc->nr_bad_frees;
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
+EXPORT_SYMBOL_NS_GPL(buddy_pool_stats, BUDDY);
 
 /**
  * buddy_parse_size() - parse a byte count the way memparse() does, strictly
@@ -578,6 +585,26 @@ bool buddy_parse_size(const char *str, u64 *val)
 	*val = v;
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(buddy_parse_size);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/*
+ * Entry points for the KUnit suites in tests/kunit/, which check the exact
+ * text of the debugfs files; not part of the API.
+ */
+int buddy_kunit_ctl(struct buddy_pool *pool, const char *cmd, size_t count)
+{
+	return buddy_debugfs_ctl(pool, cmd, count);
+}
+EXPORT_SYMBOL_IF_KUNIT(buddy_kunit_ctl);
+
+int buddy_kunit_render(struct buddy_pool *pool, const char *file, char *buf,
+		       size_t len)
+{
+	return buddy_debugfs_render(pool, file, buf, len);
+}
+EXPORT_SYMBOL_IF_KUNIT(buddy_kunit_render);
+#endif
 
 static int __init buddy_init(void)
 {
@@ -637,31 +664,6 @@ static void __exit buddy_exit(void)
 
 module_init(buddy_init);
 module_exit(buddy_exit);
-
-EXPORT_SYMBOL_NS_GPL(buddy_pool_create, BUDDY);
-EXPORT_SYMBOL_NS_GPL(buddy_pool_destroy, BUDDY);
-EXPORT_SYMBOL_NS_GPL(buddy_default_pool, BUDDY);
-EXPORT_SYMBOL_NS_GPL(buddy_alloc, BUDDY);
-EXPORT_SYMBOL_NS_GPL(buddy_free, BUDDY);
-EXPORT_SYMBOL_NS_GPL(buddy_block_size, BUDDY);
-EXPORT_SYMBOL_NS_GPL(buddy_pool_stats, BUDDY);
-
-/* The core and pool internals, for the KUnit suites in tests/kunit/. */
-EXPORT_SYMBOL_IF_KUNIT(buddy_core_meta_size);
-EXPORT_SYMBOL_IF_KUNIT(buddy_core_init);
-EXPORT_SYMBOL_IF_KUNIT(buddy_core_alloc);
-EXPORT_SYMBOL_IF_KUNIT(buddy_core_free);
-EXPORT_SYMBOL_IF_KUNIT(buddy_core_block_order);
-EXPORT_SYMBOL_IF_KUNIT(buddy_core_order_for);
-EXPORT_SYMBOL_IF_KUNIT(buddy_core_next_block);
-EXPORT_SYMBOL_IF_KUNIT(buddy_core_check);
-EXPORT_SYMBOL_IF_KUNIT(buddy_core_addr);
-EXPORT_SYMBOL_IF_KUNIT(buddy_core_snapshot);
-EXPORT_SYMBOL_IF_KUNIT(buddy_pool_offset);
-EXPORT_SYMBOL_IF_KUNIT(buddy_pool_check);
-EXPORT_SYMBOL_IF_KUNIT(buddy_parse_size);
-EXPORT_SYMBOL_IF_KUNIT(buddy_debugfs_ctl);
-EXPORT_SYMBOL_IF_KUNIT(buddy_debugfs_render);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("The buddy developers");

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * buddy_client.c - an example client of buddy.ko.
+ * An example client of buddy.ko.
  *
  * On load it allocates a mix of sizes from a pool (the default pool, or a
  * pool of its own when pool_name is set), fills each block with a pattern,

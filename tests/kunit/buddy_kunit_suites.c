@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * buddy_kunit.c - KUnit suites for buddy.ko: the core inside the kernel,
+ * KUnit suites for buddy.ko: the core inside the kernel,
  * the pool API, atomic-context use, multi-chunk pools, a concurrent stress
  * test and the debugfs files. A separate module, because KUnit runs a
  * module's suites before its init.
+ *
+ * The module links its own copy of the pure core (buddy_core_copy.c), so
+ * the core needs no exports; pools are reached through buddy.ko's API and
+ * a few KUnit-only exports.
  *
  * Every scenario asserts the invariant checker before and after it runs.
  * Randomised tests log their seed.
@@ -148,6 +152,7 @@ static void core_recovers_from_stray_writes(struct kunit *test)
 {
 	struct core_fixture *f = make_core(test, 1 * MB, 64);
 	u64 offs[64], free_before;
+	char msg[96];
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(offs); i++)
@@ -160,7 +165,7 @@ static void core_recovers_from_stray_writes(struct kunit *test)
 	/* Use after free: scribble over freed blocks' first bytes. */
 	memset(f->mem + offs[10], 0xff, 16);
 	memset(f->mem + offs[20], 0, 16);
-	KUNIT_EXPECT_NE(test, buddy_core_check(&f->bc, (char[8]){}, 8), 0);
+	KUNIT_EXPECT_NE(test, buddy_core_check(&f->bc, msg, sizeof(msg)), 0);
 	for (i = 1; i < ARRAY_SIZE(offs); i += 2)
 		KUNIT_ASSERT_EQ(test, buddy_core_free(&f->bc, offs[i]), 0);
 	KUNIT_EXPECT_GT(test, f->bc.nr_corruptions, 0ULL);
@@ -650,14 +655,14 @@ static char *read_file(struct kunit *test, struct buddy_pool *pool,
 	char *buf = kunit_kzalloc(test, 16384, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	KUNIT_ASSERT_EQ(test, buddy_debugfs_render(pool, name, buf, 16384), 0);
+	KUNIT_ASSERT_EQ(test, buddy_kunit_render(pool, name, buf, 16384), 0);
 	return buf;
 }
 
 static int write_ctl(struct kunit *test, struct buddy_pool *pool,
 		     const char *s, size_t len)
 {
-	return buddy_debugfs_ctl(pool, s, len);
+	return buddy_kunit_ctl(pool, s, len);
 }
 
 static void debugfs_free_lists_follow_ctl(struct kunit *test)
