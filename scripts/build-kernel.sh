@@ -17,8 +17,10 @@ JOBS=${JOBS:-$(nproc)}
 TARBALL=/usr/src/linux-source-$VER.tar.xz
 [ -f "$TARBALL" ] || { echo "build-kernel: $TARBALL not found" >&2; exit 1; }
 PKGVER=$(dpkg-query -W -f='${Version}' "linux-source-$VER")
-HASH=$(cat "$HERE/kconfig/base.config" "$HERE/kconfig/debug.config" \
-	"$HERE/build-kernel.sh" | sha256sum | cut -c1-12)
+# Bump when the way the tree is configured or built changes.
+RECIPE=1
+HASH=$( (echo "recipe $RECIPE"; cat "$HERE/kconfig/base.config" \
+	"$HERE/kconfig/debug.config") | sha256sum | cut -c1-12)
 KEY="linux-$VER-$PKGVER-$HASH"
 TREE="$CACHE/$KEY/linux-source-$VER"
 STAMP="$CACHE/$KEY/.built"
@@ -29,7 +31,7 @@ exec 9>"$CACHE/.lock-$VER"
 flock 9
 
 if [ ! -f "$STAMP" ]; then
-	rm -rf "$CACHE/$KEY"
+	rm -rf "${CACHE:?}/${KEY:?}"
 	mkdir -p "$CACHE/$KEY"
 	echo "build-kernel: building $KEY (log: $LOG)" >&2
 	tar -C "$CACHE/$KEY" -xf "$TARBALL"
@@ -66,5 +68,9 @@ if [ ! -f "$STAMP" ]; then
 		exit 1
 	fi
 	touch "$STAMP"
+	# Drop trees of this version built from older sources or configs.
+	for old in "$CACHE"/linux-"$VER"-*; do
+		[ "$old" = "$CACHE/$KEY" ] || rm -rf "$old"
+	done
 fi
 echo "$TREE"

@@ -17,7 +17,7 @@ OUT=${OUT:-$ROOT/build/test}
 PASSED=0
 FAILED=0
 
-cd "$ROOT"
+cd "$ROOT" || exit 1
 mkdir -p "$OUT"
 
 note() { printf '==> %s\n' "$*"; }
@@ -66,7 +66,7 @@ boot() {
 	shift 3
 	note "$name"
 	if bash "$HERE/qemu-run.sh" --quiet --log "$log" "$@" "$kdir" \
-			"$script" $FILES > "$OUT/$name.out" 2>&1; then
+			"$script" "${FILES[@]}" > "$OUT/$name.out" 2>&1; then
 		pass "$name boot (clean log)"
 	else
 		tail -15 "$OUT/$name.out"
@@ -103,7 +103,7 @@ for v in $KVERS; do
 		fail "modules build on $v"
 		continue
 	fi
-	FILES="buddy.ko tests/kunit/buddy_kunit.ko tests/client/buddy_client.ko"
+	FILES=(buddy.ko tests/kunit/buddy_kunit.ko tests/client/buddy_client.ko)
 	boot "kunit-$v" "$KDIR" tests/vm/kunit.sh --expect-kunit
 	boot "integration-$v" "$KDIR" tests/vm/integration.sh --timeout 600
 done

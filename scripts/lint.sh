@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `make lint`: the style and static-analysis gates. checkpatch --strict
+# and kernel-doc come from the test kernel's source tree; sparse (C=2) and
+# W=1 builds run against each test kernel. Prints one PASS/FAIL line a
+# gate and exits non-zero if any failed.
+#
+# Usage: lint.sh [KVER...]   (default: 6.1 6.12)
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+cd "$ROOT" || exit 1
+[ $# -gt 0 ] || set -- 6.1 6.12
+FAILED=0
+OUT=$ROOT/build/lint
+mkdir -p "$OUT"
+
+C_SRCS=(buddy_mod.c buddy_core.c buddy_core.h buddy_debugfs.c
+	buddy_internal.h buddy_compat.h include/buddy.h
+	tests/kunit/buddy_kunit_suites.c tests/kunit/buddy_core_copy.c
+	tests/client/buddy_client.c)
+
+gate() {
+	local name=$1 log=$2
+
+	shift 2
+	if "$@" > "$log" 2>&1; then
+		echo "PASS $name"
+	else
+		echo "FAIL $name (see $log)"
+		sed 's/^/    /' "$log" | head -40
+		FAILED=$((FAILED + 1))
+	fi
+}
+
+checkpatch() {
+	local out
+
+	out=$("$1/scripts/checkpatch.pl" --strict --no-tree --quiet \
+		--show-types -f "${C_SRCS[@]}" 2>&1)
+	echo "$out"
+	[ -z "$out" ]
+}
+
+kerneldoc() {
+	local out
+
+	out=$("$1/scripts/kernel-doc" -v -none buddy_mod.c buddy_core.c \
+		buddy_core.h buddy_debugfs.c buddy_internal.h include/buddy.h \
+		2>&1 | grep -v ': info: ')
+	echo "$out"
+	[ -z "$out" ]
+}
+
+# Build everything with sparse on every file and W=1; any diagnostic fails.
+strict_build() {
+	local out
+
+	make -s clean KDIR="$1" > /dev/null 2>&1
+	out=$(make -s extra KDIR="$1" C=2 W=1 2>&1 |
+		grep -vE '^\s+(CHECK|CC|LD|MODPOST|BTF)|Skipping BTF')
+	make -s clean KDIR="$1" > /dev/null 2>&1
+	echo "$out"
+	[ -z "$out" ]
+}
+
+if command -v shellcheck > /dev/null; then
+	gate "shellcheck" "$OUT/shellcheck.log" shellcheck -x \
+		scripts/*.sh .ci/run
+fi
+
+first=1
+for v in "$@"; do
+	KDIR=$(bash "$HERE/build-kernel.sh" "$v" | tail -1)
+	if [ $first -eq 1 ]; then
+		gate "checkpatch --strict (0 errors, 0 warnings, 0 checks)" \
+			"$OUT/checkpatch.log" checkpatch "$KDIR"
+		gate "kernel-doc -v -none" "$OUT/kernel-doc.log" \
+			kerneldoc "$KDIR"
+		first=0
+	fi
+	gate "sparse (C=2) and W=1 on $v" "$OUT/build-$v.log" \
+		strict_build "$KDIR"
+done
+[ $FAILED -eq 0 ]
