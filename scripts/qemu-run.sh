@@ -153,7 +153,8 @@ if [ -e /etc/buddy-shell ]; then
 		echo "BUDDY-VM-SETUP rc=$?" > /dev/kmsg
 	fi
 	echo "BUDDY-VM-SHELL (exit the shell to power off)" > /dev/kmsg
-	setsid cttyhack sh -l
+	# ENV makes the interactive shell source lib.sh (its insmod too).
+	ENV=/root/lib.sh setsid cttyhack sh
 else
 	sh /root/test.sh < /dev/null
 	echo "BUDDY-VM-DONE rc=$?" > /dev/kmsg

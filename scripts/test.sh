@@ -124,5 +124,13 @@ for h in /usr/src/linux-headers-*-amd64; do
 	fi
 done
 
+note "style and static checks (make lint)"
+# shellcheck disable=SC2086
+bash "$HERE/lint.sh" $KVERS > "$OUT/lint.log" 2>&1
+grep -E '^(PASS|FAIL) ' "$OUT/lint.log"
+PASSED=$((PASSED + $(grep -c '^PASS ' "$OUT/lint.log")))
+FAILED=$((FAILED + $(grep -c '^FAIL ' "$OUT/lint.log")))
+grep -q '^PASS ' "$OUT/lint.log" || fail "lint ran no gate (see $OUT/lint.log)"
+
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -761,7 +761,60 @@ static void debugfs_stats_add_up(struct kunit *test)
 	check_pool(test, pool);
 }
 
+static void debugfs_map_marks_partial_cells(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_map", 8 * MB, 64);
+	char *txt, *line;
+
+	KUNIT_ASSERT_EQ(test, write_ctl(test, pool, "alloc 64", 8), 0);
+	KUNIT_ASSERT_EQ(test, write_ctl(test, pool, "alloc 4K", 8), 0);
+	txt = read_file(test, pool, "map");
+	/* 8 MiB in at most 4096 cells: 2 KiB cells, 64 lines. */
+	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "# cell = 2048 bytes,"));
+	line = strstr(txt, "\n0x00000000 ");
+	KUNIT_ASSERT_NOT_NULL(test, line);
+	KUNIT_EXPECT_EQ(test, strncmp(line + 12, "+.##....", 8), 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "\n0x007e0000 "));
+	KUNIT_EXPECT_NULL(test, strstr(txt, "\n0x00800000 "));
+	check_pool(test, pool);
+}
+
+static bool pool_dir_exists(const char *name)
+{
+	struct dentry *root = debugfs_lookup("buddy", NULL), *d = NULL;
+	bool found;
+
+	if (root) {
+		d = debugfs_lookup(name, root);
+		dput(root);
+	}
+	found = d;
+	dput(d);
+	return found;
+}
+
+static void debugfs_dir_follows_pool_lifetime(struct kunit *test)
+{
+	struct buddy_pool *pool;
+
+	if (!pool_dir_exists("default"))
+		kunit_skip(test, "debugfs is not available");
+	KUNIT_EXPECT_FALSE(test, pool_dir_exists("kunit_life"));
+	pool = buddy_pool_create("kunit_life", MB, 4096);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pool);
+	KUNIT_EXPECT_TRUE(test, pool_dir_exists("kunit_life"));
+	/* A live ctl block is freed with the pool; KASAN and kmemleak watch. */
+	KUNIT_EXPECT_EQ(test, write_ctl(test, pool, "alloc 8K", 8), 0);
+	buddy_pool_destroy(pool);
+	KUNIT_EXPECT_FALSE(test, pool_dir_exists("kunit_life"));
+	/* The name is free again. */
+	pool = make_pool(test, "kunit_life", MB, 4096);
+	KUNIT_EXPECT_TRUE(test, pool_dir_exists("kunit_life"));
+}
+
 static struct kunit_case buddy_debugfs_cases[] = {
+	KUNIT_CASE(debugfs_map_marks_partial_cells),
+	KUNIT_CASE(debugfs_dir_follows_pool_lifetime),
 	KUNIT_CASE(debugfs_free_lists_follow_ctl),
 	KUNIT_CASE(debugfs_ctl_refuses_malformed_input),
 	KUNIT_CASE(debugfs_stats_add_up),
