@@ -11,24 +11,33 @@ export BUDDY_CACHE
 # Files our style gates cover.
 SRCS := buddy_mod.c buddy_core.c buddy_core.h buddy_debugfs.c \
 	buddy_internal.h buddy_compat.h include/buddy.h \
-	tests/kunit/buddy_kunit_suites.c tests/kunit/buddy_core_copy.c tests/client/buddy_client.c
+	tests/kunit/buddy_kunit_suites.c tests/kunit/buddy_core_copy.c tests/client/buddy_client.c \
+	tests/bench/buddy_bench.c
 
 all: modules
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-# The example client and the KUnit module, against buddy's Module.symvers.
+# The example client, the benchmark and (where the kernel has KUnit) the
+# KUnit module, against buddy's Module.symvers.
+HAS_KUNIT = $(shell grep -qE '^CONFIG_KUNIT=[ym]' $(KDIR)/.config 2>/dev/null && echo y)
+
 extra: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/client \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+ifeq ($(HAS_KUNIT),y)
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kunit \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+endif
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/bench \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/client clean
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kunit clean
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/bench clean
 	-$(MAKE) -C tests/core clean
 
 # Absolute path of the test kernel tree for KVER, built if needed.
@@ -47,6 +56,10 @@ coverage:
 bench-core:
 	$(MAKE) -C tests/core bench
 
+# In-kernel comparison with alloc_pages() and gen_pool, in one QEMU boot.
+bench:
+	bash scripts/bench-kernel.sh $(ARGS)
+
 # Style and static checks: checkpatch --strict, kernel-doc, sparse, W=1.
 lint:
 	bash scripts/lint.sh $(KVER)
@@ -61,4 +74,4 @@ test:
 	bash scripts/test.sh
 
 .PHONY: all modules extra clean print-kdir check-core fuzz coverage \
-	bench-core lint run shell test
+	bench-core bench lint run shell test

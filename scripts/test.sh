@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make test`: the user-space core suites, a short fuzz, then for each test
 # kernel (6.1 and 6.12) the KUnit suites and the in-VM integration checks
-# under QEMU, and a build against Debian's stock headers. Ends with one
-# line `N passed, N failed`.
+# under QEMU; then Debian's stock 6.1, 6.12 and 6.12-rt kernels: build
+# against their headers, boot, and run the integration checks; then the
+# lint gates. Ends with one line `N passed, N failed`.
 #
-# Environment: KVERS (default "6.1 6.12"), FUZZ_TIME (default 30),
+# Environment: KVERS (default "6.1 6.12"), DISTROS (default "6.1 6.12
+# 6.12-rt"), FUZZ_TIME (default 30),
 # BUDDY_CACHE (kernel build cache).
 set -uo pipefail
 
@@ -13,6 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 KVERS=${KVERS:-6.1 6.12}
 FUZZ_TIME=${FUZZ_TIME:-30}
+DISTROS=${DISTROS:-6.1 6.12 6.12-rt}
 OUT=${OUT:-$ROOT/build/test}
 PASSED=0
 FAILED=0
@@ -105,23 +108,33 @@ for v in $KVERS; do
 	fi
 	FILES=(buddy.ko tests/kunit/buddy_kunit.ko tests/client/buddy_client.ko)
 	boot "kunit-$v" "$KDIR" tests/vm/kunit.sh --expect-kunit
-	boot "integration-$v" "$KDIR" tests/vm/integration.sh --timeout 600
+	boot "integration-$v" "$KDIR" tests/vm/integration.sh --timeout 600 \
+		--env REQUIRE_DEBUG=1
 done
 
-note "build against Debian's stock headers"
-for h in /usr/src/linux-headers-*-amd64; do
-	[ -f "$h/Makefile" ] || continue
-	n=$(basename "$h")
-	rm -rf "$OUT/distro" && mkdir -p "$OUT/distro"
-	cp -r Kbuild Makefile ./*.c ./*.h include "$OUT/distro/"
-	if make -s -C "$OUT/distro" KDIR="$h" W=1 > "$OUT/$n.log" 2>&1 &&
-			[ -f "$OUT/distro/buddy.ko" ] &&
-			! grep -q 'warning:' "$OUT/$n.log"; then
-		pass "builds against $n"
-	else
-		cat "$OUT/$n.log"
-		fail "builds against $n"
+# Debian's stock kernels: build against their headers, boot them, insmod.
+for flavour in $DISTROS; do
+	note "Debian stock kernel $flavour"
+	if ! out=$(bash "$HERE/distro-kernel.sh" "$flavour" 2> "$OUT/distro-$flavour.err"); then
+		cat "$OUT/distro-$flavour.err"
+		fail "fetch Debian kernel $flavour"
+		continue
 	fi
+	HDRS=$(echo "$out" | sed -n 1p)
+	DKDIR=$(echo "$out" | sed -n 2p)
+	B=$OUT/distro-$flavour
+	rm -rf "$B" && mkdir -p "$B"
+	cp -r Kbuild Makefile ./*.c ./*.h include tests "$B/"
+	if make -s -C "$B" extra KDIR="$HDRS" W=1 > "$B.log" 2>&1 &&
+			[ -f "$B/buddy.ko" ] && ! grep -q 'warning:' "$B.log"; then
+		pass "modules build with W=1 against $(basename "$HDRS")"
+	else
+		cat "$B.log"
+		fail "modules build against $(basename "$HDRS")"
+		continue
+	fi
+	FILES=("$B/buddy.ko" "$B/tests/client/buddy_client.ko")
+	boot "distro-$flavour" "$DKDIR" tests/vm/integration.sh --timeout 600
 done
 
 note "style and static checks (make lint)"

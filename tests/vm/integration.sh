@@ -26,12 +26,28 @@ expect_bad_param() {
 	assert_fails test -d /sys/module/buddy
 }
 
+# On the test kernels (REQUIRE_DEBUG=1) kmemleak and fault injection must
+# be there; a stock distro kernel has neither, and those checks are skipped.
+have() {
+	[ -e "$1" ] && return 0
+	if [ -n "${REQUIRE_DEBUG:-}" ]; then
+		t_fail "$1" "missing on a test kernel"
+	else
+		echo "note: $1 missing, skipping what needs it"
+	fi
+	return 1
+}
+
 # field FILE KEY - value of "KEY: value" in a stats file
 field() {
 	sed -n "s/^$2: //p" "$1"
 }
 
-kmemleak_baseline
+KMEMLEAK=0
+if have /sys/kernel/debug/kmemleak; then
+	KMEMLEAK=1
+	kmemleak_baseline
+fi
 
 # --- Bad parameters -------------------------------------------------------
 expect_bad_param pool_size pool_size=0
@@ -49,7 +65,7 @@ expect_bad_param min_block min_block=16M
 expect_bad_param min_block pool_size=4M min_block=8M
 
 # --- alloc_pages() failure: the third chunk fails, the first two go back --
-if [ -d $FI ]; then
+if have $FI; then
 	echo N > $FI/ignore-gfp-wait
 	echo 0 > $FI/verbose
 	echo Y > $FI/task-filter
@@ -68,8 +84,6 @@ if [ -d $FI ]; then
 	*) t_fail "ENOMEM message" "got: $errs" ;;
 	esac
 	assert_fails test -d /sys/module/buddy
-else
-	t_fail "fail_page_alloc" "$FI missing"
 fi
 
 # --- A good load, and every debugfs file ----------------------------------
@@ -188,5 +202,5 @@ assert_eq "leak: one warning" 1 "$(dmesg_count 'still allocated' warn)"
 assert_ok dmesg_contains "pool default destroyed with 16 blocks"
 assert_ok dmesg_contains "keeping 1 of 2 chunks reserved"
 
-kmemleak_check
+[ $KMEMLEAK -eq 0 ] || kmemleak_check
 t_summary
