@@ -19,7 +19,7 @@ mkdir -p "$OUT"
 C_SRCS=(buddy_mod.c buddy_core.c buddy_core.h buddy_debugfs.c
 	buddy_internal.h buddy_compat.h include/buddy.h
 	tests/kunit/buddy_kunit_suites.c tests/kunit/buddy_core_copy.c
-	tests/client/buddy_client.c)
+	tests/client/buddy_client.c tests/bench/buddy_bench.c)
 
 gate() {
 	local name=$1 log=$2
