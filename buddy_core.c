@@ -156,6 +156,12 @@ static void unlink_block(struct buddy_core *bc, unsigned int order, u32 idx,
 
 	bc->nr_free[order]--;
 	bc->free_blocks -= 1ULL << order;
+	/* Links to itself, or a list that ends before its count does. */
+	if (unlikely(prev == idx || next == idx ||
+		     (prev == next && prev != NIL)))
+		goto corrupt;
+	if (unlikely((prev == NIL && next == NIL) != !bc->nr_free[order]))
+		goto corrupt;
 	if (prev == NIL) {
 		if (unlikely(bc->free_head[order] != idx))
 			goto corrupt;
