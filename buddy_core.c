@@ -165,7 +165,8 @@ static void unlink_block(struct buddy_core *bc, unsigned int order, u32 idx,
 	if (prev == NIL) {
 		if (unlikely(bc->free_head[order] != idx))
 			goto corrupt;
-	} else if (unlikely(!valid_free(bc, order, prev) ||
+	} else if (unlikely(bc->free_head[order] == idx ||
+			    !valid_free(bc, order, prev) ||
 			    link_of(bc, prev)->next != idx)) {
 		goto corrupt;
 	}

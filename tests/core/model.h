@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * model.h - a deliberately naive buddy allocator, and a driver that runs
- * the same operations on it and on buddy_core and compares them after
- * every step.
+ * A deliberately naive buddy allocator, and a driver that runs the same
+ * operations on it and on buddy_core and compares them after every step.
  *
  * The model keeps an order byte and a state byte per min block and answers
  * every question by walking the whole range: slow, but obviously right.
@@ -15,6 +14,10 @@
 #include <stdlib.h>
 
 #include "buddy_core.h"
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 /* order[] value of a min block that does not start a block */
 #define M_NONE		0xff
@@ -185,25 +188,6 @@ static int model_smallest_free(const struct model *m, unsigned int order)
 	return best;
 }
 
-static u64 model_nr_free(const struct model *m, unsigned int order)
-{
-	u64 i, n = 0;
-
-	for (i = 0; i < m->nblocks; i += 1ULL << m->order[i])
-		n += !m->used[i] && m->order[i] == order;
-	return n;
-}
-
-static u64 model_free_bytes(const struct model *m)
-{
-	u64 i, n = 0;
-
-	for (i = 0; i < m->nblocks; i += 1ULL << m->order[i])
-		if (!m->used[i])
-			n += 1ULL << m->order[i];
-	return n << m->min_shift;
-}
-
 /* Split the free block at @p down to @order, keeping min block @i. */
 static void model_carve(struct model *m, u64 p, u64 i, unsigned int order)
 {
@@ -235,7 +219,8 @@ static void model_release(struct model *m, u64 p)
 		m->order[buddy] = M_NONE;
 		m->order[p] = M_NONE;
 		p = parent;
-		m->order[p] = (u8)++o;
+		o++;
+		m->order[p] = (u8)o;
 	}
 }
 
@@ -259,11 +244,6 @@ static u64 msrc_next(struct msrc *r)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
-}
-
-static bool msrc_done(const struct msrc *r)
-{
-	return r->data && r->pos >= r->len;
 }
 
 /* A value in [0, @bound), @bound > 0. */
@@ -297,10 +277,16 @@ struct sim {
 	u64 nr_ops;
 	u64 nr_smashes;
 	u64 nr_repairs;
+	/* print every operation to stderr */
+	unsigned int trace;
+	/* leave stray writes out of sim_step() */
+	unsigned int no_stray;
 	struct msrc *src;
 	char err[1024];
 	char chk[256];
 };
+
+#define ULL(x)	((unsigned long long)(x))
 
 #define SIM_FAIL(s, fmt, ...) \
 	(snprintf((s)->err, sizeof((s)->err), fmt, ##__VA_ARGS__), false)
@@ -336,20 +322,22 @@ static void sim_destroy(struct sim *s)
 static int sim_init(struct sim *s, u64 size, u64 min_block,
 		    unsigned int seg_shift, struct msrc *src)
 {
-	unsigned int shift, mo;
+	unsigned int shift, mo, trace;
 	u64 i, segsz;
 	u32 n;
 	int ret;
 
+	trace = s->trace;
 	memset(s, 0, sizeof(*s));
+	s->trace = trace;
 	s->src = src;
 	s->seg_shift = seg_shift;
 	s->meta_size = buddy_core_meta_size(size, min_block);
 	if (model_geometry(size, min_block, BUDDY_CORE_ONE_SEGMENT, &shift,
 			   &n, &mo) != (s->meta_size ? 0 : -EINVAL)) {
-		SIM_FAIL(s, "meta_size(%#llx, %#llx) = %zu",
-			 (unsigned long long)size,
-			 (unsigned long long)min_block, s->meta_size);
+		snprintf(s->err, sizeof(s->err), "meta_size(%#llx, %#llx): %zu",
+			 ULL(size),
+			 ULL(min_block), s->meta_size);
 		return -1;
 	}
 	if (model_init(&s->m, size, min_block, seg_shift)) {
@@ -363,9 +351,9 @@ static int sim_init(struct sim *s, u64 size, u64 min_block,
 				      s->segs, s->meta, s->meta_size + 64);
 		if (ret == -EINVAL)
 			return 0;
-		SIM_FAIL(s, "init(%#llx, %#llx, %u) = %d, want -EINVAL",
-			 (unsigned long long)size,
-			 (unsigned long long)min_block, seg_shift, ret);
+		snprintf(s->err, sizeof(s->err), "init(%#llx, %#llx, %u) = %d",
+			 ULL(size),
+			 ULL(min_block), seg_shift, ret);
 		return -1;
 	}
 	segsz = seg_shift ? 1ULL << seg_shift : size;
@@ -386,9 +374,9 @@ static int sim_init(struct sim *s, u64 size, u64 min_block,
 	ret = buddy_core_init(&s->bc, size, min_block, seg_shift, s->segs,
 			      s->meta, s->meta_size);
 	if (ret) {
-		SIM_FAIL(s, "init(%#llx, %#llx, %u) = %d",
-			 (unsigned long long)size,
-			 (unsigned long long)min_block, seg_shift, ret);
+		snprintf(s->err, sizeof(s->err), "init(%#llx, %#llx, %u) = %d",
+			 ULL(size),
+			 ULL(min_block), seg_shift, ret);
 		return -1;
 	}
 	return 1;
@@ -403,21 +391,20 @@ static u8 sim_pattern(u64 off, u64 i)
 static bool sim_fill(struct sim *s, u64 off, unsigned int order, bool verify)
 {
 	u64 bs = s->m.min_block << order;
-	u64 n = bs < 2 * M_PATTERN ? bs : M_PATTERN;
-	unsigned char *lo = sim_addr(s, off);
-	unsigned char *hi = sim_addr(s, off + bs - n);
-	u64 i;
+	u64 n = bs < 2 * M_PATTERN ? bs : 2 * M_PATTERN;
+	u64 i, pos;
 
 	for (i = 0; i < n; i++) {
-		if (!verify) {
-			lo[i] = sim_pattern(off, i);
-			hi[i] = sim_pattern(off, i + n);
-		} else if (lo[i] != sim_pattern(off, i) ||
-			   hi[i] != sim_pattern(off, i + n)) {
-			return SIM_FAIL(s, "allocated block %#llx (order %u) was overwritten near byte %llu",
-					(unsigned long long)off, order,
-					(unsigned long long)i);
-		}
+		unsigned char *p;
+
+		pos = i < n / 2 ? i : bs - n + i;
+		p = sim_addr(s, off + pos);
+		if (!verify)
+			*p = sim_pattern(off, pos);
+		else if (*p != sim_pattern(off, pos))
+			return SIM_FAIL(s, "allocated block %#llx (order %u) overwritten at %llu",
+					ULL(off), order,
+					ULL(pos));
 	}
 	return true;
 }
@@ -428,72 +415,75 @@ static bool sim_verify(struct sim *s)
 	struct buddy_core *bc = &s->bc;
 	struct model *m = &s->m;
 	struct buddy_core_block blk;
-	u64 pos = 0, i = 0, n = 0;
+	u64 nr_free[BUDDY_CORE_NR_ORDERS + 1] = { 0 };
+	u64 pos = 0, i = 0, n = 0, free_bytes = 0;
 	unsigned int o;
 	int ret, largest = -1;
 
 	while (buddy_core_next_block(bc, &pos, &blk)) {
 		if (i >= m->nblocks || ++n > m->nblocks)
 			return SIM_FAIL(s, "iterator runs past the end (block %#llx)",
-					(unsigned long long)blk.off);
+					ULL(blk.off));
 		if (blk.off != i << m->min_shift || blk.order != m->order[i] ||
 		    blk.free != !m->used[i])
-			return SIM_FAIL(s, "iterator: block %#llx order %u %s, model: %#llx order %u %s",
-					(unsigned long long)blk.off, blk.order,
+			return SIM_FAIL(s, "iterator: %#llx order %u %s, model: %#llx order %u %s",
+					ULL(blk.off), blk.order,
 					blk.free ? "free" : "used",
-					(unsigned long long)(i << m->min_shift),
+					ULL(i << m->min_shift),
 					m->order[i],
 					m->used[i] ? "used" : "free");
+		if (!m->used[i]) {
+			nr_free[m->order[i]]++;
+			free_bytes += m->min_block << m->order[i];
+		}
 		i += 1ULL << m->order[i];
 	}
 	if (i != m->nblocks)
 		return SIM_FAIL(s, "iterator stopped at %#llx of %#llx",
-				(unsigned long long)(i << m->min_shift),
-				(unsigned long long)m->size);
+				ULL(i << m->min_shift),
+				ULL(m->size));
 	for (o = 0; o <= BUDDY_CORE_NR_ORDERS; o++) {
-		u64 want = o < BUDDY_CORE_NR_ORDERS ? model_nr_free(m, o) : 0;
-
-		if (buddy_core_nr_free(bc, o) != want)
+		if (buddy_core_nr_free(bc, o) != nr_free[o])
 			return SIM_FAIL(s, "nr_free[%u] = %llu, model %llu", o,
-					(unsigned long long)buddy_core_nr_free(bc, o),
-					(unsigned long long)want);
-		if (want)
+					ULL(buddy_core_nr_free(bc, o)),
+					ULL(nr_free[o]));
+		if (nr_free[o])
 			largest = (int)o;
 	}
 	if (buddy_core_largest_free_order(bc) != largest)
 		return SIM_FAIL(s, "largest free order %d, model %d",
 				buddy_core_largest_free_order(bc), largest);
-	if (buddy_core_free_bytes(bc) != model_free_bytes(m) ||
-	    buddy_core_used_bytes(bc) != m->size - model_free_bytes(m))
+	if (buddy_core_free_bytes(bc) != free_bytes ||
+	    buddy_core_used_bytes(bc) != m->size - free_bytes)
 		return SIM_FAIL(s, "free bytes %llu, model %llu",
-				(unsigned long long)buddy_core_free_bytes(bc),
-				(unsigned long long)model_free_bytes(m));
+				ULL(buddy_core_free_bytes(bc)),
+				ULL(free_bytes));
 	if (buddy_core_size(bc) != m->size ||
 	    buddy_core_min_block(bc) != m->min_block ||
 	    buddy_core_max_order(bc) != m->max_order)
 		return SIM_FAIL(s, "geometry: size %llu min %llu max_order %u, model %llu %llu %u",
-				(unsigned long long)buddy_core_size(bc),
-				(unsigned long long)buddy_core_min_block(bc),
+				ULL(buddy_core_size(bc)),
+				ULL(buddy_core_min_block(bc)),
 				buddy_core_max_order(bc),
-				(unsigned long long)m->size,
-				(unsigned long long)m->min_block, m->max_order);
+				ULL(m->size),
+				ULL(m->min_block), m->max_order);
 	if (bc->nr_allocs != m->nr_allocs || bc->nr_frees != m->nr_frees ||
 	    bc->nr_failed != m->nr_failed ||
 	    bc->nr_bad_frees != m->nr_bad_frees)
-		return SIM_FAIL(s, "counters allocs/frees/failed/bad %llu/%llu/%llu/%llu, model %llu/%llu/%llu/%llu",
-				(unsigned long long)bc->nr_allocs,
-				(unsigned long long)bc->nr_frees,
-				(unsigned long long)bc->nr_failed,
-				(unsigned long long)bc->nr_bad_frees,
-				(unsigned long long)m->nr_allocs,
-				(unsigned long long)m->nr_frees,
-				(unsigned long long)m->nr_failed,
-				(unsigned long long)m->nr_bad_frees);
+		return SIM_FAIL(s, "a/f/x/b %llu/%llu/%llu/%llu, model %llu/%llu/%llu/%llu",
+				ULL(bc->nr_allocs),
+				ULL(bc->nr_frees),
+				ULL(bc->nr_failed),
+				ULL(bc->nr_bad_frees),
+				ULL(m->nr_allocs),
+				ULL(m->nr_frees),
+				ULL(m->nr_failed),
+				ULL(m->nr_bad_frees));
 	if (bc->nr_corruptions != s->corruptions) {
 		if (bc->nr_corruptions < s->corruptions || !s->dirty)
-			return SIM_FAIL(s, "nr_corruptions %llu -> %llu with no stray write outstanding",
-					(unsigned long long)s->corruptions,
-					(unsigned long long)bc->nr_corruptions);
+			return SIM_FAIL(s, "nr_corruptions %llu -> %llu, no stray write pending",
+					ULL(s->corruptions),
+					ULL(bc->nr_corruptions));
 		s->corruptions = bc->nr_corruptions;
 		s->nr_repairs++;
 		/* a repair rebuilds every list, so the checker must pass */
@@ -518,44 +508,47 @@ static bool sim_alloc(struct sim *s, u64 size)
 
 	if (buddy_core_order_for(&s->bc, size) != exp)
 		return SIM_FAIL(s, "order_for(%#llx) = %d, model %d",
-				(unsigned long long)size,
+				ULL(size),
 				buddy_core_order_for(&s->bc, size), exp);
 	k = exp < 0 ? -1 : model_smallest_free(m, (unsigned int)exp);
 	ret = buddy_core_alloc(&s->bc, size, &off);
+	if (s->trace)
+		fprintf(stderr, "alloc(%#llx) = %d, off %#llx\n",
+			ULL(size), ret, ULL(off));
 	if (exp < 0 || k < 0) {
 		int want = exp < 0 ? exp : -ENOMEM;
 
 		if (ret != want)
 			return SIM_FAIL(s, "alloc(%#llx) = %d (off %#llx), want %d",
-					(unsigned long long)size, ret,
-					(unsigned long long)off, want);
+					ULL(size), ret,
+					ULL(off), want);
 		m->nr_failed++;
 		return true;
 	}
 	if (ret)
 		return SIM_FAIL(s, "alloc(%#llx) = %d, model has a free order %d block",
-				(unsigned long long)size, ret, k);
+				ULL(size), ret, k);
 	bs = m->min_block << exp;
 	if (off >= m->size || (off & (bs - 1)))
 		return SIM_FAIL(s, "alloc(%#llx) = %#llx: not an order %d block",
-				(unsigned long long)size,
-				(unsigned long long)off, exp);
+				ULL(size),
+				ULL(off), exp);
 	i = off >> m->min_shift;
 	p = model_find(m, i);
 	if (m->used[p] || m->order[p] != k)
-		return SIM_FAIL(s, "alloc(%#llx) = %#llx: carved from %s order %u block %#llx, smallest fit is order %d",
-				(unsigned long long)size,
-				(unsigned long long)off,
+		return SIM_FAIL(s, "alloc(%#llx) = %#llx: in %s order %u block %#llx, best fit %d",
+				ULL(size),
+				ULL(off),
 				m->used[p] ? "allocated" : "free", m->order[p],
-				(unsigned long long)(p << m->min_shift), k);
+				ULL(p << m->min_shift), k);
 	if (buddy_core_addr(&s->bc, off) != sim_addr(s, off))
 		return SIM_FAIL(s, "addr(%#llx) = %p, want %p",
-				(unsigned long long)off,
+				ULL(off),
 				buddy_core_addr(&s->bc, off), sim_addr(s, off));
 	if (s->seg_shift &&
 	    (off >> s->seg_shift) != ((off + bs - 1) >> s->seg_shift))
 		return SIM_FAIL(s, "block %#llx crosses a segment",
-				(unsigned long long)off);
+				ULL(off));
 	model_carve(m, p, i, (unsigned int)exp);
 	m->nr_allocs++;
 	s->live[s->nr_live++] = off;
@@ -573,13 +566,16 @@ static bool sim_free(struct sim *s, u64 off)
 	u8 *meta;
 
 	exp = model_classify(m, off, &p);
+	if (s->trace)
+		fprintf(stderr, "free(%#llx), want %d\n",
+			ULL(off), exp);
 	if (!exp) {
 		if (!sim_fill(s, off, m->order[p], true))
 			return false;
 		ret = buddy_core_free(&s->bc, off);
 		if (ret)
 			return SIM_FAIL(s, "free(%#llx) = %d, want 0",
-					(unsigned long long)off, ret);
+					ULL(off), ret);
 		model_release(m, p);
 		m->nr_frees++;
 		for (j = 0; j < s->nr_live; j++)
@@ -600,10 +596,10 @@ static bool sim_free(struct sim *s, u64 off)
 	free(meta);
 	if (ret != exp)
 		return SIM_FAIL(s, "bad free(%#llx) = %d, want %d",
-				(unsigned long long)off, ret, exp);
+				ULL(off), ret, exp);
 	if (!same)
 		return SIM_FAIL(s, "bad free(%#llx) = %d changed more than nr_bad_frees",
-				(unsigned long long)off, ret);
+				ULL(off), ret);
 	return true;
 }
 
@@ -622,10 +618,10 @@ static bool sim_probe(struct sim *s, u64 off)
 	ret = buddy_core_block_order(&s->bc, off);
 	if (ret != exp)
 		return SIM_FAIL(s, "block_order(%#llx) = %d, want %d",
-				(unsigned long long)off, ret, exp);
+				ULL(off), ret, exp);
 	if (memcmp(&snap, &s->bc, sizeof(snap)))
 		return SIM_FAIL(s, "block_order(%#llx) changed the core",
-				(unsigned long long)off);
+				ULL(off));
 	return true;
 }
 
@@ -713,19 +709,26 @@ static bool sim_stray(struct sim *s)
 		*q ^= 0x5a;
 		ret = buddy_core_check(&s->bc, s->chk, sizeof(s->chk));
 		if (ret && !was_dirty)
-			return SIM_FAIL(s, "a write at byte %u of free block %#llx, past the links, upset the checker: %s",
-					i, (unsigned long long)off, s->chk);
+			return SIM_FAIL(s, "write past links (byte %u of %#llx) upset check: %s",
+					i, ULL(off), s->chk);
 		return true;
 	}
 	memcpy(p, buf, sizeof(buf));
+	if (s->trace) {
+		fprintf(stderr, "stray kind %u at %#llx order %u:", kind,
+			ULL(off), order);
+		for (i = 0; i < sizeof(buf); i++)
+			fprintf(stderr, " %02x>%02x", old[i], buf[i]);
+		fprintf(stderr, "\n");
+	}
 	if (!memcmp(old, buf, sizeof(buf)))
 		return true;
 	s->nr_smashes++;
 	s->dirty = 1;
 	ret = buddy_core_check(&s->bc, s->chk, sizeof(s->chk));
 	if (ret != -EUCLEAN && !was_dirty)
-		return SIM_FAIL(s, "checker missed smashed links (kind %u) of free order %u block %#llx: %d",
-				kind, order, (unsigned long long)off, ret);
+		return SIM_FAIL(s, "checker missed smash %u of order %u block %#llx: %d",
+				kind, order, ULL(off), ret);
 	return true;
 }
 
@@ -789,7 +792,8 @@ static u64 sim_pick_off(struct sim *s)
 		if (!sim_free_block(s, msrc_below(s->src, m->nblocks), &off,
 				    &order))
 			return 0;
-		return off + (msrc_below(s->src, 1ULL << order) << m->min_shift);
+		off += msrc_below(s->src, 1ULL << order) << m->min_shift;
+		return off;
 	}
 }
 
@@ -835,7 +839,7 @@ static bool sim_step(struct sim *s)
 		if (!sim_probe(s, sim_pick_off(s)))
 			return false;
 	} else if (op < 59) {
-		if (!sim_stray(s))
+		if (!s->no_stray && !sim_stray(s))
 			return false;
 	} else if (op < 61) {
 		u64 size = sim_pick_size(s);
@@ -843,7 +847,7 @@ static bool sim_step(struct sim *s)
 		if (buddy_core_order_for(&s->bc, size) !=
 		    model_order_for(m, size))
 			return SIM_FAIL(s, "order_for(%#llx) = %d, model %d",
-					(unsigned long long)size,
+					ULL(size),
 					buddy_core_order_for(&s->bc, size),
 					model_order_for(m, size));
 	} else if (op < 62) {
@@ -887,7 +891,7 @@ static bool sim_finish(struct sim *s)
 		int k = buddy_core_largest_free_order(&s->bc);
 
 		if (k < 0)
-			return SIM_FAIL(s, "nothing free but model has free blocks");
+			return SIM_FAIL(s, "no free block, model has some");
 		if (!sim_alloc(s, m->min_block << k) || !sim_verify(s))
 			return false;
 	}

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Workloads for timing buddy_core.c and counting its instructions.
+ *
+ * Usage: bench_core WORKLOAD STEPS MODE
+ *   steady  256 MiB of 64-byte blocks holding 100,000 live allocations of
+ *           64 << (rand % 8) bytes; each step frees a random one and
+ *           allocates a new random size in its slot.
+ *   cycle   one min-block alloc + free on an empty 256 MiB range: a full
+ *           split and a full merge every step.
+ *   fill    allocate 64-byte blocks until a STEPS-block range is full,
+ *           then free them all; one step is one alloc + one free.
+ * MODE "time" prints ns_per_pair=X, the median of 5 runs, timing only
+ * the measured loop; MODE "once" runs the workload once, silently, for
+ * callgrind (scripts/bench-core.sh subtracts two step counts so the
+ * setup cancels out).
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "buddy_core.h"
+
+#define RANGE		(256ULL << 20)
+#define MIN_BLOCK	64ULL
+#define LIVE		100000
+#define RUNS		5
+#define NONE		UINT64_MAX
+
+struct bench {
+	struct buddy_core bc;
+	unsigned char *mem;
+	unsigned char *segs[1];
+	void *meta;
+	u64 *slot;
+	u64 rng;
+	u64 failed;
+	u64 sink;
+};
+
+/* splitmix64: fast, and the same stream on every run */
+static u64 rnd(struct bench *b)
+{
+	u64 z = (b->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_core: %s\n", what);
+	exit(1);
+}
+
+static void setup(struct bench *b, u64 size)
+{
+	size_t need = buddy_core_meta_size(size, MIN_BLOCK);
+
+	memset(b, 0, sizeof(*b));
+	b->rng = 0x62756464790aULL;
+	b->mem = malloc(size);
+	b->meta = malloc(need);
+	b->slot = malloc(LIVE * sizeof(*b->slot));
+	if (!b->mem || !b->meta || !b->slot)
+		die("out of memory");
+	b->segs[0] = b->mem;
+	if (buddy_core_init(&b->bc, size, MIN_BLOCK, BUDDY_CORE_ONE_SEGMENT,
+			    b->segs, b->meta, need))
+		die("init failed");
+}
+
+static void teardown(struct bench *b, bool check)
+{
+	char msg[256];
+
+	if (check && buddy_core_check(&b->bc, msg, sizeof(msg))) {
+		fprintf(stderr, "bench_core: check: %s\n", msg);
+		exit(1);
+	}
+	free(b->mem);
+	free(b->meta);
+	free(b->slot);
+}
+
+static u64 alloc_random(struct bench *b)
+{
+	u64 off;
+
+	if (buddy_core_alloc(&b->bc, MIN_BLOCK << (rnd(b) % 8), &off)) {
+		b->failed++;
+		return NONE;
+	}
+	return off;
+}
+
+/* The measured loop of each workload; returns elapsed ns. */
+static double run_steady(struct bench *b, u64 steps)
+{
+	double t;
+	u64 i;
+
+	setup(b, RANGE);
+	for (i = 0; i < LIVE; i++)
+		b->slot[i] = alloc_random(b);
+	t = now_ns();
+	for (i = 0; i < steps; i++) {
+		u64 j = rnd(b) % LIVE;
+
+		if (b->slot[j] != NONE)
+			buddy_core_free(&b->bc, b->slot[j]);
+		b->slot[j] = alloc_random(b);
+	}
+	t = now_ns() - t;
+	for (i = 0; i < LIVE; i++)
+		b->sink += b->slot[i];
+	return t;
+}
+
+static double run_cycle(struct bench *b, u64 steps)
+{
+	double t;
+	u64 i, off;
+
+	setup(b, RANGE);
+	t = now_ns();
+	for (i = 0; i < steps; i++) {
+		if (buddy_core_alloc(&b->bc, MIN_BLOCK, &off))
+			die("cycle: alloc failed");
+		b->sink += off;
+		buddy_core_free(&b->bc, off);
+	}
+	return now_ns() - t;
+}
+
+static double run_fill(struct bench *b, u64 steps)
+{
+	double t;
+	u64 i, off;
+
+	setup(b, steps * MIN_BLOCK);
+	t = now_ns();
+	for (i = 0; i < steps; i++) {
+		if (buddy_core_alloc(&b->bc, MIN_BLOCK, &off))
+			die("fill: alloc failed");
+		b->sink += off;
+	}
+	if (!buddy_core_alloc(&b->bc, MIN_BLOCK, &off))
+		die("fill: range not full");
+	for (i = 0; i < steps; i++)
+		buddy_core_free(&b->bc, i * MIN_BLOCK);
+	return now_ns() - t;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+	double (*run)(struct bench *b, u64 steps);
+	double ns[RUNS];
+	struct bench b;
+	bool timed;
+	u64 steps;
+	int i;
+
+	if (argc != 4)
+		die("usage: bench_core steady|cycle|fill STEPS time|once");
+	if (!strcmp(argv[1], "steady"))
+		run = run_steady;
+	else if (!strcmp(argv[1], "cycle"))
+		run = run_cycle;
+	else if (!strcmp(argv[1], "fill"))
+		run = run_fill;
+	else
+		die("unknown workload");
+	steps = strtoull(argv[2], NULL, 0);
+	if (!steps || steps > BUDDY_CORE_MAX_BLOCKS)
+		die("bad step count");
+	timed = !strcmp(argv[3], "time");
+	if (!timed && strcmp(argv[3], "once"))
+		die("mode is time or once");
+
+	if (!timed) {
+		run(&b, steps);
+		teardown(&b, false);
+		return 0;
+	}
+	for (i = 0; i < RUNS; i++) {
+		ns[i] = run(&b, steps) / (double)steps;
+		if (b.failed)
+			fprintf(stderr, "bench_core: %s: %llu allocations failed\n",
+				argv[1], (unsigned long long)b.failed);
+		teardown(&b, true);
+	}
+	qsort(ns, RUNS, sizeof(ns[0]), cmp_double);
+	printf("ns_per_pair=%.1f\n", ns[RUNS / 2]);
+	return 0;
+}

@@ -1,0 +1,1542 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * User-space unit and randomized tests of buddy_core.c.
+ *
+ * Built with ASan and UBSan against the unchanged core. Each test is a
+ * function that asserts buddy_core_check() passes before and after its
+ * scenario; an assertion longjmps out of the test, and the runner frees
+ * whatever the test had set up. The randomized test replays seeded
+ * operations against the naive model in model.h.
+ *
+ * Usage: core_test [SEED [NAME-FILTER]]. Environment: CORE_TEST_SEED,
+ * CORE_TEST_OPS (random ops per geometry), CORE_TEST_HUGE=1 (the full
+ * 2^31-block range), CORE_TEST_TRACE=1 (print the random ops).
+ */
+#include <setjmp.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model.h"
+
+#define KB	1024ULL
+#define MB	(1024 * KB)
+#define MAX_FIX	64
+
+static jmp_buf t_env;
+static int t_line;
+static struct sim *t_fix[MAX_FIX];
+static unsigned int t_nfix;
+static void *t_mem[MAX_FIX];
+static unsigned int t_nmem;
+static void *t_map;
+static size_t t_map_len;
+static u64 t_seed;
+static u64 t_ops = 4000;
+static struct msrc t_rng;
+static unsigned int t_trace;
+static unsigned int t_huge;
+
+static void t_where(void)
+{
+	fprintf(stderr, "    at %s:%d\n", __FILE__, t_line);
+}
+
+static void t_abort(void)
+{
+	longjmp(t_env, 1);
+}
+
+static void t_assert(bool ok, const char *expr, int line)
+{
+	if (ok)
+		return;
+	t_line = line;
+	fprintf(stderr, "    FAILED: %s\n", expr);
+	t_where();
+	t_abort();
+}
+
+static void t_assert_eq(long long a, long long b, const char *ea,
+			const char *eb, int line)
+{
+	if (a == b)
+		return;
+	t_line = line;
+	fprintf(stderr, "    FAILED: %s == %s\n      %lld (%#llx) != %lld (%#llx)\n",
+		ea, eb, a, ULL(a), b, ULL(b));
+	t_where();
+	t_abort();
+}
+
+static void t_assert_sim(struct sim *s, bool ok, const char *expr, int line)
+{
+	if (ok)
+		return;
+	t_line = line;
+	fprintf(stderr, "    FAILED: %s\n      %s\n", expr, s->err);
+	t_where();
+	t_abort();
+}
+
+static void t_assert_check(const struct buddy_core *bc, int line)
+{
+	char buf[256] = "";
+	int ret = buddy_core_check(bc, buf, sizeof(buf));
+
+	if (!ret)
+		return;
+	t_line = line;
+	fprintf(stderr, "    FAILED: buddy_core_check() = %d: %s\n", ret, buf);
+	t_where();
+	t_abort();
+}
+
+#define ASSERT(c)	t_assert(!!(c), #c, __LINE__)
+#define ASSERT_EQ(a, b) \
+	t_assert_eq((long long)(a), (long long)(b), #a, #b, __LINE__)
+#define ASSERT_SIM(s, x)	t_assert_sim((s), (x), #x, __LINE__)
+#define ASSERT_CHECK(bc)	t_assert_check((bc), __LINE__)
+
+/* ---- fixtures ---- */
+
+/* A range with exactly sized buffers, its model, and a passing check. */
+static struct sim *fix_seg(u64 size, u64 min_block, unsigned int seg_shift)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+
+	ASSERT(s && t_nfix < MAX_FIX);
+	t_fix[t_nfix++] = s;
+	ASSERT_SIM(s, sim_init(s, size, min_block, seg_shift, &t_rng) == 1);
+	ASSERT_SIM(s, sim_verify(s));
+	ASSERT(model_is_pristine(&s->m));
+	ASSERT_CHECK(&s->bc);
+	return s;
+}
+
+static struct sim *fix(u64 size, u64 min_block)
+{
+	return fix_seg(size, min_block, BUDDY_CORE_ONE_SEGMENT);
+}
+
+static void t_cleanup(void)
+{
+	while (t_nfix) {
+		sim_destroy(t_fix[--t_nfix]);
+		free(t_fix[t_nfix]);
+	}
+	while (t_nmem)
+		free(t_mem[--t_nmem]);
+	if (t_map)
+		munmap(t_map, t_map_len);
+	t_map = NULL;
+}
+
+/* Memory that the runner frees after the test, even a failed one. */
+static void *t_malloc(size_t size)
+{
+	void *p;
+
+	ASSERT(t_nmem < MAX_FIX);
+	p = malloc(size);
+	ASSERT(p);
+	t_mem[t_nmem++] = p;
+	return p;
+}
+
+/* Allocate through the driver (so the model checks it); the offset. */
+static u64 t_alloc(struct sim *s, u64 size)
+{
+	u64 live = s->nr_live;
+
+	ASSERT_SIM(s, sim_alloc(s, size));
+	ASSERT_SIM(s, sim_verify(s));
+	ASSERT_EQ(s->nr_live, live + 1);
+	return s->live[live];
+}
+
+/* An allocation that must fail with @err. */
+static void t_alloc_fails(struct sim *s, u64 size, int err)
+{
+	u64 failed = s->bc.nr_failed, off = 0x1234;
+
+	ASSERT_EQ(buddy_core_alloc(&s->bc, size, &off), err);
+	ASSERT_EQ(s->bc.nr_failed, failed + 1);
+	s->m.nr_failed++;
+	ASSERT_SIM(s, sim_verify(s));
+}
+
+static void t_free(struct sim *s, u64 off)
+{
+	u64 p;
+
+	ASSERT_EQ(model_classify(&s->m, off, &p), 0);
+	ASSERT_SIM(s, sim_free(s, off));
+	ASSERT_SIM(s, sim_verify(s));
+}
+
+/*
+ * A free that must fail with @err and change nothing but nr_bad_frees;
+ * block_order() must report the same error and change nothing at all.
+ */
+static void t_bad_free(struct sim *s, u64 off, int err)
+{
+	u64 p, bad = s->bc.nr_bad_frees;
+
+	ASSERT_EQ(model_classify(&s->m, off, &p), err);
+	ASSERT_EQ(buddy_core_block_order(&s->bc, off), err);
+	ASSERT_SIM(s, sim_probe(s, off));
+	ASSERT_SIM(s, sim_free(s, off));
+	ASSERT_EQ(s->bc.nr_bad_frees, bad + 1);
+	ASSERT_SIM(s, sim_verify(s));
+}
+
+static void t_drain(struct sim *s)
+{
+	ASSERT_SIM(s, sim_drain(s));
+}
+
+static void t_free_all(struct sim *s)
+{
+	ASSERT_SIM(s, sim_free_all(s));
+	ASSERT(model_is_pristine(&s->m));
+}
+
+/* End of a scenario: model, counters and checker all agree. */
+static void t_done(struct sim *s)
+{
+	ASSERT_SIM(s, sim_verify(s));
+	ASSERT_CHECK(&s->bc);
+}
+
+/* The blocks the iterator reports, as (offset, order, free) triples. */
+struct blk_want {
+	u64 off;
+	unsigned int order;
+	bool free;
+};
+
+static void t_blocks(const struct buddy_core *bc, const struct blk_want *w,
+		     unsigned int n)
+{
+	struct buddy_core_block blk;
+	unsigned int i = 0;
+	u64 pos = 0;
+
+	while (buddy_core_next_block(bc, &pos, &blk)) {
+		ASSERT(i < n);
+		ASSERT_EQ(blk.off, w[i].off);
+		ASSERT_EQ(blk.order, w[i].order);
+		ASSERT_EQ(blk.free, w[i].free);
+		i++;
+	}
+	ASSERT_EQ(i, n);
+	ASSERT_EQ(pos, buddy_core_size(bc));
+	/* the end stays the end */
+	ASSERT(!buddy_core_next_block(bc, &pos, &blk));
+}
+
+/* Offset of the only free block of @order. */
+static u64 t_free_of_order(const struct buddy_core *bc, unsigned int order)
+{
+	struct buddy_core_block blk;
+	u64 pos = 0, off = UINT64_MAX;
+
+	ASSERT_EQ(buddy_core_nr_free(bc, order), 1);
+	while (buddy_core_next_block(bc, &pos, &blk))
+		if (blk.free && blk.order == order)
+			off = blk.off;
+	ASSERT(off != UINT64_MAX);
+	return off;
+}
+
+/* ---- geometry ---- */
+
+static void init_rejects_bad_geometry(void)
+{
+	static const struct {
+		u64 size, min_block;
+		unsigned int seg_shift;
+	} bad[] = {
+		{ 4096, 0, 0 }, { 4096, 8, 0 }, { 4096, 15, 0 },
+		{ 4096, 24, 0 }, { 4096, 48, 0 }, { 4096, 4097, 0 },
+		{ 0, 16, 0 }, { 0, 4096, 0 }, { 4097, 16, 0 }, { 4104, 16, 0 },
+		{ 16, 32, 0 }, { 4096, 8192, 0 },
+		{ (16ULL << 31) + 16, 16, 0 }, { 1ULL << 40, 16, 0 },
+		{ UINT64_MAX & ~15ULL, 16, 0 }, { UINT64_MAX, 16, 0 },
+		{ 4096, 64, 5 }, { 4096, 4096, 11 }, { 4096, 64, 64 },
+		{ 4096, 64, 200 }, { 4096, 64, ~0U },
+	};
+	struct buddy_core bc;
+	unsigned char *seg;
+	unsigned char *segs[1];
+	size_t need, i;
+	void *meta;
+	struct sim *s;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		s = calloc(1, sizeof(*s));
+		ASSERT(s && t_nfix < MAX_FIX);
+		t_fix[t_nfix++] = s;
+		ASSERT_SIM(s, sim_init(s, bad[i].size, bad[i].min_block,
+				       bad[i].seg_shift, &t_rng) == 0);
+		if (!bad[i].seg_shift)
+			ASSERT_EQ(buddy_core_meta_size(bad[i].size,
+						       bad[i].min_block), 0);
+		sim_destroy(s);
+		free(t_fix[--t_nfix]);
+	}
+
+	/* the largest valid range is accepted by meta_size */
+	ASSERT(buddy_core_meta_size(16ULL << 31, 16) > 0);
+	ASSERT(buddy_core_meta_size(4096ULL << 31, 4096) > 0);
+
+	/* meta one byte short, missing meta, missing segments */
+	need = buddy_core_meta_size(64 * KB, 64);
+	meta = t_malloc(need);
+	seg = t_malloc(64 * KB);
+	segs[0] = seg;
+	ASSERT_EQ(buddy_core_init(&bc, 64 * KB, 64, 0, segs, meta, need - 1),
+		  -EINVAL);
+	ASSERT_EQ(buddy_core_init(&bc, 64 * KB, 64, 0, segs, NULL, need),
+		  -EINVAL);
+	ASSERT_EQ(buddy_core_init(&bc, 64 * KB, 64, 0, NULL, meta, need),
+		  -EINVAL);
+	ASSERT_EQ(buddy_core_init(&bc, 64 * KB, 64, 0, segs, meta, 0),
+		  -EINVAL);
+	ASSERT_EQ(buddy_core_init(&bc, 64 * KB, 64, 0, segs, meta, need), 0);
+	ASSERT_CHECK(&bc);
+	ASSERT_EQ(buddy_core_free_bytes(&bc), 64 * KB);
+}
+
+static void meta_size_is_about_two_bits_per_block(void)
+{
+	static const u64 counts[] = { 127, 128, 129, 4095, 4097, 65537 };
+	unsigned int i;
+	u64 n;
+
+	/* the contract's budget for large ranges */
+	ASSERT(buddy_core_meta_size(256 * MB, 64) * 100 <= 256 * MB);
+	ASSERT(buddy_core_meta_size(256 * MB, 4096) * 10000 <= 256 * MB * 5);
+	ASSERT(buddy_core_meta_size(16ULL << 31, 16) <= (1ULL << 31) / 4 + 16);
+	for (n = 1; n < 100000; n += 1 + n / 8) {
+		size_t m16 = buddy_core_meta_size(n * 16, 16);
+		size_t m4k = buddy_core_meta_size(n * 4096, 4096);
+
+		ASSERT(m16 > 0 && m16 <= n / 4 + 2 * sizeof(long));
+		ASSERT(m4k > 0 && m4k <= n / 4 + 2 * sizeof(long));
+	}
+	/* exactly meta_size bytes are enough (ASan sees any overrun) */
+	for (i = 0; i < ARRAY_SIZE(counts); i++) {
+		struct sim *s = fix(counts[i] * 16, 16);
+
+		t_alloc(s, 16);
+		t_alloc(s, 16 << buddy_core_largest_free_order(&s->bc));
+		t_free_all(s);
+		t_done(s);
+	}
+}
+
+static void init_single_min_block(void)
+{
+	static const struct blk_want all_free[] = { { 0, 0, true } };
+	static const struct blk_want all_used[] = { { 0, 0, false } };
+	struct sim *s = fix(64, 64);
+
+	ASSERT_EQ(buddy_core_max_order(&s->bc), 0);
+	t_blocks(&s->bc, all_free, 1);
+	ASSERT_EQ(buddy_core_largest_free_order(&s->bc), 0);
+	t_alloc_fails(s, 65, -E2BIG);
+	ASSERT_EQ(t_alloc(s, 1), 0);
+	t_blocks(&s->bc, all_used, 1);
+	ASSERT_EQ(buddy_core_largest_free_order(&s->bc), -1);
+	ASSERT_EQ(buddy_core_block_order(&s->bc, 0), 0);
+	t_alloc_fails(s, 1, -ENOMEM);
+	t_bad_free(s, 32, -EINVAL);
+	t_bad_free(s, 64, -ERANGE);
+	t_free(s, 0);
+	t_bad_free(s, 0, -EALREADY);
+	t_blocks(&s->bc, all_free, 1);
+	t_done(s);
+}
+
+static void init_two_and_three_blocks(void)
+{
+	static const struct blk_want two[] = { { 0, 1, true } };
+	static const struct blk_want three[] = {
+		{ 0, 1, true }, { 128, 0, true },
+	};
+	static const struct blk_want three_used[] = {
+		{ 0, 1, false }, { 128, 0, false },
+	};
+	struct sim *s = fix(128, 64);
+	u64 a, b;
+
+	ASSERT_EQ(buddy_core_max_order(&s->bc), 1);
+	t_blocks(&s->bc, two, 1);
+	a = t_alloc(s, 64);
+	b = t_alloc(s, 64);
+	ASSERT_EQ(a + b, 64);
+	t_alloc_fails(s, 64, -ENOMEM);
+	t_free(s, b);
+	t_free(s, a);
+	t_blocks(&s->bc, two, 1);
+	t_done(s);
+
+	s = fix(192, 64);
+	ASSERT_EQ(buddy_core_max_order(&s->bc), 1);
+	t_blocks(&s->bc, three, 2);
+	t_alloc_fails(s, 129, -E2BIG);
+	/* smallest fit: the order 0 root, not half of the order 1 one */
+	ASSERT_EQ(t_alloc(s, 64), 128);
+	ASSERT_EQ(t_alloc(s, 128), 0);
+	t_blocks(&s->bc, three_used, 2);
+	t_alloc_fails(s, 1, -ENOMEM);
+	t_free(s, 128);
+	t_free(s, 0);
+	t_blocks(&s->bc, three, 2);
+	t_done(s);
+}
+
+static void init_non_power_of_two_forest(void)
+{
+	static const struct blk_want roots[] = {
+		{ 0, 9, true }, { 2 * MB, 8, true },
+		{ 3 * MB, 1, true }, { 3 * MB + 8 * KB, 0, true },
+	};
+	struct sim *s = fix(3 * MB + 12 * KB, 4 * KB);
+
+	ASSERT_EQ(buddy_core_max_order(&s->bc), 9);
+	t_blocks(&s->bc, roots, 4);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 9), 1);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 8), 1);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 1), 1);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 0), 1);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 2), 0);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, BUDDY_CORE_NR_ORDERS), 0);
+	ASSERT_EQ(buddy_core_largest_free_order(&s->bc), 9);
+	ASSERT_EQ(buddy_core_free_bytes(&s->bc), 3 * MB + 12 * KB);
+	ASSERT_EQ(buddy_core_used_bytes(&s->bc), 0);
+	t_alloc_fails(s, 2 * MB + 1, -E2BIG);
+	/* each request is served by the root of exactly its size */
+	ASSERT_EQ(t_alloc(s, 4 * KB), 3 * MB + 8 * KB);
+	ASSERT_EQ(t_alloc(s, 8 * KB), 3 * MB);
+	ASSERT_EQ(t_alloc(s, 1 * MB), 2 * MB);
+	ASSERT_EQ(t_alloc(s, 2 * MB), 0);
+	ASSERT_EQ(buddy_core_free_bytes(&s->bc), 0);
+	t_alloc_fails(s, 1, -ENOMEM);
+	t_free_all(s);
+	t_blocks(&s->bc, roots, 4);
+	t_done(s);
+}
+
+static void tiny_ranges_of_every_block_count(void)
+{
+	u64 n;
+
+	for (n = 1; n <= 70; n++) {
+		struct sim *s = fix(n * 16, 16);
+
+		t_drain(s);
+		ASSERT_EQ(s->nr_live, n);
+		ASSERT_EQ(buddy_core_free_bytes(&s->bc), 0);
+		ASSERT_SIM(s, sim_finish(s));
+		t_done(s);
+		sim_destroy(s);
+		free(t_fix[--t_nfix]);
+	}
+}
+
+/*
+ * 2^31 blocks of 16 bytes: max_order 31 and a 32 GiB range, reserved but
+ * only touched where links are written. One check of it takes seconds
+ * under ASan, so by default the range stops at 2^26 blocks (order 26);
+ * CORE_TEST_HUGE=1 runs the real limit.
+ */
+static void largest_order_range(void)
+{
+	const unsigned int top = t_huge ? 31 : 26;
+	const u64 size = 16ULL << top;
+	size_t need = buddy_core_meta_size(size, 16);
+	unsigned char *segs[1];
+	struct buddy_core *bc;
+	unsigned int o;
+	u64 off;
+	struct sim *s = calloc(1, sizeof(*s));
+
+	/* a fixture slot, so the metadata is freed even on failure */
+	ASSERT(s && t_nfix < MAX_FIX);
+	t_fix[t_nfix++] = s;
+	printf("    max order %u\n", top);
+	t_map_len = size;
+	t_map = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT(t_map != MAP_FAILED);
+	s->meta = malloc(need);
+	ASSERT(s->meta);
+	segs[0] = t_map;
+	bc = &s->bc;
+	ASSERT_EQ(buddy_core_init(bc, size, 16, 0, segs, s->meta, need), 0);
+	ASSERT_CHECK(bc);
+	ASSERT_EQ(buddy_core_max_order(bc), top);
+	ASSERT_EQ(buddy_core_nr_free(bc, top), 1);
+	ASSERT_EQ(buddy_core_largest_free_order(bc), top);
+	ASSERT_EQ(buddy_core_order_for(bc, size), top);
+	ASSERT_EQ(buddy_core_order_for(bc, size + 1), -E2BIG);
+	ASSERT_EQ(buddy_core_order_for(bc, size / 2 + 1), top);
+	ASSERT_EQ(buddy_core_order_for(bc, size / 2), top - 1);
+	/* a full split down from the top, then a full merge */
+	ASSERT_EQ(buddy_core_alloc(bc, 16, &off), 0);
+	for (o = 0; o < top; o++)
+		ASSERT_EQ(buddy_core_nr_free(bc, o), 1);
+	ASSERT_EQ(buddy_core_nr_free(bc, top), 0);
+	ASSERT_EQ(buddy_core_largest_free_order(bc), top - 1);
+	ASSERT_EQ(buddy_core_block_order(bc, off), 0);
+	ASSERT_EQ(buddy_core_free(bc, off), 0);
+	ASSERT_EQ(buddy_core_nr_free(bc, top), 1);
+	/* the biggest block there is, whole */
+	ASSERT_EQ(buddy_core_alloc(bc, size, &off), 0);
+	ASSERT_EQ(off, 0);
+	ASSERT_EQ(buddy_core_block_order(bc, 0), top);
+	ASSERT_EQ(buddy_core_block_order(bc, size - 16), -ENOENT);
+	ASSERT_EQ(buddy_core_free(bc, size / 2), -ENOENT);
+	ASSERT_EQ(buddy_core_free_bytes(bc), 0);
+	ASSERT_EQ(buddy_core_alloc(bc, 16, &off), -ENOMEM);
+	ASSERT_EQ(buddy_core_free(bc, 0), 0);
+	ASSERT_EQ(buddy_core_free(bc, 0), -EALREADY);
+	ASSERT_EQ(buddy_core_free_bytes(bc), size);
+	ASSERT_CHECK(bc);
+}
+
+static void segments_hold_whole_blocks(void)
+{
+	static const struct blk_want roots[] = {
+		{ 0, 4, true }, { 64 * KB, 4, true }, { 128 * KB, 4, true },
+		{ 192 * KB, 4, true }, { 256 * KB, 4, true },
+		{ 320 * KB, 1, true }, { 328 * KB, 0, true },
+	};
+	struct sim *s = fix_seg(5 * 64 * KB + 12 * KB, 4 * KB, 16);
+	u64 i, off;
+
+	ASSERT_EQ(s->nsegs, 6);
+	ASSERT_EQ(buddy_core_max_order(&s->bc), 4);
+	t_blocks(&s->bc, roots, 7);
+	t_alloc_fails(s, 64 * KB + 1, -E2BIG);
+	ASSERT_EQ(buddy_core_order_for(&s->bc, 64 * KB), 4);
+	for (i = 0; i < 5; i++) {
+		off = t_alloc(s, 64 * KB);
+		ASSERT_EQ(off & (64 * KB - 1), 0);
+		ASSERT(buddy_core_addr(&s->bc, off) == s->segs[off >> 16]);
+		ASSERT(buddy_core_addr(&s->bc, off + 64 * KB - 1) ==
+		       s->segs[off >> 16] + 64 * KB - 1);
+	}
+	ASSERT_EQ(t_alloc(s, 8 * KB), 320 * KB);
+	ASSERT(buddy_core_addr(&s->bc, 320 * KB + 5) == s->segs[5] + 5);
+	ASSERT_EQ(t_alloc(s, 4 * KB), 328 * KB);
+	t_alloc_fails(s, 1, -ENOMEM);
+	t_free_all(s);
+	t_blocks(&s->bc, roots, 7);
+	t_done(s);
+
+	/* 64-byte blocks in 4 KiB segments, a partial last segment */
+	s = fix_seg(23 * 4 * KB + 192, 64, 12);
+	ASSERT_EQ(buddy_core_max_order(&s->bc), 6);
+	s->no_stray = 1;
+	for (i = 0; i < 2000; i++)
+		ASSERT_SIM(s, sim_step(s));
+	ASSERT_SIM(s, sim_finish(s));
+	t_done(s);
+
+	/* one min block per segment: every block is order 0 */
+	s = fix_seg(100 * 16, 16, 4);
+	ASSERT_EQ(buddy_core_max_order(&s->bc), 0);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 0), 100);
+	t_alloc_fails(s, 17, -E2BIG);
+	t_drain(s);
+	ASSERT(buddy_core_addr(&s->bc, 99 * 16 + 3) == s->segs[99] + 3);
+	t_free_all(s);
+	t_done(s);
+
+	/* a segment larger than the range is just one segment */
+	s = fix_seg(1000 * 64, 64, 20);
+	ASSERT_EQ(buddy_core_max_order(&s->bc), 9);
+	ASSERT_EQ(t_alloc(s, 32 * KB), 0);
+	t_done(s);
+}
+
+static void min_block_16_64_4096(void)
+{
+	static const u64 mbs[] = { 16, 64, 4096 };
+	unsigned int i, o;
+
+	for (i = 0; i < 3; i++) {
+		u64 mb = mbs[i];
+		struct sim *s = fix(mb * 1024, mb);
+
+		ASSERT_EQ(buddy_core_min_block(&s->bc), mb);
+		ASSERT_EQ(buddy_core_max_order(&s->bc), 10);
+		ASSERT_EQ(buddy_core_order_for(&s->bc, 1), 0);
+		for (o = 0; o <= 10; o++) {
+			ASSERT_EQ(buddy_core_order_for(&s->bc, mb << o), o);
+			if (o)
+				ASSERT_EQ(buddy_core_order_for(&s->bc,
+							       (mb << o) - 1),
+					  o);
+			if (o < 10)
+				ASSERT_EQ(buddy_core_order_for(&s->bc,
+							       (mb << o) + 1),
+					  o + 1);
+		}
+		for (o = 0; o < 10; o++)
+			t_alloc(s, mb << o);
+		t_alloc(s, mb);
+		ASSERT_EQ(buddy_core_free_bytes(&s->bc), 0);
+		t_free_all(s);
+		ASSERT_EQ(t_alloc(s, mb << 10), 0);
+		t_done(s);
+	}
+}
+
+/* ---- allocation ---- */
+
+static void alloc_splits_down_to_exact_order(void)
+{
+	struct sim *s = fix(4 * MB, 4 * KB);
+	unsigned int o;
+
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 10), 1);
+	t_alloc(s, 4 * KB);
+	for (o = 0; o <= 9; o++)
+		ASSERT_EQ(buddy_core_nr_free(&s->bc, o), 1);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 10), 0);
+	ASSERT_EQ(buddy_core_largest_free_order(&s->bc), 9);
+	ASSERT_EQ(buddy_core_free_bytes(&s->bc), 4 * MB - 4 * KB);
+	ASSERT_EQ(buddy_core_used_bytes(&s->bc), 4 * KB);
+	t_done(s);
+}
+
+static void alloc_takes_smallest_fit(void)
+{
+	struct sim *s = fix(4 * MB, 4 * KB);
+	u64 o0, o1, o2, off;
+	unsigned int o;
+
+	t_alloc(s, 4 * KB);
+	o0 = t_free_of_order(&s->bc, 0);
+	o1 = t_free_of_order(&s->bc, 1);
+	o2 = t_free_of_order(&s->bc, 2);
+	/* an exact fit is taken whole, nothing else moves */
+	ASSERT_EQ(t_alloc(s, 8 * KB), o1);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 1), 0);
+	for (o = 0; o <= 9; o++)
+		if (o != 1)
+			ASSERT_EQ(buddy_core_nr_free(&s->bc, o), 1);
+	ASSERT_EQ(t_alloc(s, 100), o0);
+	/* no order 0 or 1 left: the order 2 block is split, not bigger */
+	off = t_alloc(s, 4 * KB);
+	ASSERT(off >= o2 && off < o2 + 16 * KB);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 2), 0);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 1), 1);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 0), 1);
+	for (o = 3; o <= 9; o++)
+		ASSERT_EQ(buddy_core_nr_free(&s->bc, o), 1);
+	off = t_alloc(s, 4 * KB + 1);
+	ASSERT(off >= o2 && off < o2 + 16 * KB);
+	t_done(s);
+}
+
+static void alloc_reuses_last_freed_first(void)
+{
+	struct sim *s = fix(64 * KB, 4 * KB);
+
+	t_drain(s);
+	/* buddies stay allocated, so none of these merge */
+	t_free(s, 0);
+	t_free(s, 8 * KB);
+	t_free(s, 4 * 4 * KB);
+	ASSERT_EQ(t_alloc(s, 4 * KB), 16 * KB);
+	ASSERT_EQ(t_alloc(s, 4 * KB), 8 * KB);
+	t_free(s, 8 * KB);
+	ASSERT_EQ(t_alloc(s, 4 * KB), 8 * KB);
+	ASSERT_EQ(t_alloc(s, 4 * KB), 0);
+	t_done(s);
+}
+
+static void alloc_rejects_zero_and_huge_sizes(void)
+{
+	static const u64 huge[] = {
+		UINT64_MAX, UINT64_MAX - 1, UINT64_MAX - 4094,
+		UINT64_MAX - 4095, UINT64_MAX - 4096, 1ULL << 63,
+		(1ULL << 63) + 1, (1ULL << 63) - 1, 1ULL << 32, MB + 1,
+	};
+	struct sim *s = fix(1 * MB, 4 * KB);
+	unsigned int i;
+
+	ASSERT_EQ(buddy_core_order_for(&s->bc, 0), -EINVAL);
+	t_alloc_fails(s, 0, -EINVAL);
+	for (i = 0; i < ARRAY_SIZE(huge); i++) {
+		ASSERT_EQ(buddy_core_order_for(&s->bc, huge[i]), -E2BIG);
+		t_alloc_fails(s, huge[i], -E2BIG);
+	}
+	ASSERT_EQ(buddy_core_order_for(&s->bc, MB), 8);
+	ASSERT_EQ(s->bc.nr_failed, 11);
+	ASSERT_EQ(s->bc.nr_allocs, 0);
+	ASSERT_EQ(t_alloc(s, MB), 0);
+	t_alloc_fails(s, 1, -ENOMEM);
+	ASSERT_EQ(s->bc.nr_failed, 12);
+	t_done(s);
+
+	/* the same near the top of a 16-byte-block range */
+	s = fix(48, 16);
+	for (i = 0; i < ARRAY_SIZE(huge); i++)
+		t_alloc_fails(s, huge[i], -E2BIG);
+	t_alloc_fails(s, 33, -E2BIG);
+	ASSERT_EQ(t_alloc(s, 32), 0);
+	t_done(s);
+}
+
+static void exhaustion_then_full_recovery(void)
+{
+	struct sim *s = fix(3 * MB + 12 * KB, 4 * KB);
+	unsigned int o;
+
+	t_drain(s);
+	ASSERT_EQ(s->nr_live, 771);
+	ASSERT_EQ(buddy_core_free_bytes(&s->bc), 0);
+	ASSERT_EQ(buddy_core_used_bytes(&s->bc), 3 * MB + 12 * KB);
+	ASSERT_EQ(buddy_core_largest_free_order(&s->bc), -1);
+	for (o = 0; o < BUDDY_CORE_NR_ORDERS; o++)
+		ASSERT_EQ(buddy_core_nr_free(&s->bc, o), 0);
+	t_alloc_fails(s, 4 * KB, -ENOMEM);
+	t_free_all(s);
+	ASSERT_EQ(buddy_core_free_bytes(&s->bc), 3 * MB + 12 * KB);
+	/* whole again: every root can be had at full size */
+	ASSERT_EQ(t_alloc(s, 2 * MB), 0);
+	ASSERT_EQ(t_alloc(s, 1 * MB), 2 * MB);
+	ASSERT_EQ(t_alloc(s, 8 * KB), 3 * MB);
+	ASSERT_EQ(t_alloc(s, 4 * KB), 3 * MB + 8 * KB);
+	t_alloc_fails(s, 4 * KB, -ENOMEM);
+	t_done(s);
+}
+
+/* ---- free ---- */
+
+static void free_merges_back_to_maximal_blocks(void)
+{
+	struct sim *s = fix(1 * MB, 4 * KB);
+	unsigned int round;
+	u64 i;
+
+	for (round = 0; round < 4; round++) {
+		t_drain(s);
+		ASSERT_EQ(s->nr_live, 256);
+		for (i = 0; i < 256; i++) {
+			u64 k = round == 0 ? i : round == 1 ? 255 - i :
+				round == 2 ? (i * 2 + i / 128) % 256 :
+				(i * 37) % 256;
+
+			t_free(s, k * 4 * KB);
+		}
+		ASSERT(model_is_pristine(&s->m));
+		ASSERT_EQ(buddy_core_nr_free(&s->bc, 8), 1);
+		ASSERT_EQ(buddy_core_nr_free(&s->bc, 0), 0);
+		ASSERT_EQ(t_alloc(s, 1 * MB), 0);
+		t_free(s, 0);
+	}
+	t_done(s);
+}
+
+static void bad_free_reports_each_error_and_changes_nothing(void)
+{
+	struct sim *s = fix(64 * KB, 4 * KB);
+	u64 a, b, c, d, blk;
+
+	a = t_alloc(s, 16 * KB);
+	b = t_alloc(s, 4 * KB);
+	ASSERT_EQ(buddy_core_block_order(&s->bc, a), 2);
+	ASSERT_EQ(buddy_core_block_order(&s->bc, b), 0);
+
+	t_bad_free(s, 64 * KB, -ERANGE);
+	t_bad_free(s, 64 * KB + 4 * KB, -ERANGE);
+	t_bad_free(s, UINT64_MAX, -ERANGE);
+	t_bad_free(s, 1ULL << 63, -ERANGE);
+	t_bad_free(s, UINT64_MAX & ~4095ULL, -ERANGE);
+
+	t_bad_free(s, 1, -EINVAL);
+	t_bad_free(s, a + 1, -EINVAL);
+	t_bad_free(s, a + 4095, -EINVAL);
+	t_bad_free(s, b + 2048, -EINVAL);
+	t_bad_free(s, 64 * KB - 1, -EINVAL);
+
+	/* interior pointers of the order 2 block */
+	t_bad_free(s, a + 4 * KB, -ENOENT);
+	t_bad_free(s, a + 8 * KB, -ENOENT);
+	t_bad_free(s, a + 12 * KB, -ENOENT);
+
+	/* starts and interiors of free blocks */
+	blk = t_free_of_order(&s->bc, 3);
+	t_bad_free(s, blk, -EALREADY);
+	t_bad_free(s, blk + 12 * KB, -EALREADY);
+	t_bad_free(s, blk + 32 * KB - 4 * KB, -EALREADY);
+	t_bad_free(s, blk + 8, -EINVAL);
+
+	/* a plain double free */
+	t_free(s, b);
+	t_bad_free(s, b, -EALREADY);
+
+	/* a double free after the block merged into a larger free one */
+	c = t_alloc(s, 4 * KB);
+	d = t_alloc(s, 4 * KB);
+	ASSERT_EQ(c ^ d, 4 * KB);
+	t_free(s, c);
+	t_free(s, d);
+	t_bad_free(s, c, -EALREADY);
+	t_bad_free(s, d, -EALREADY);
+	t_free(s, a);
+	t_bad_free(s, a, -EALREADY);
+	t_bad_free(s, a + 4 * KB, -EALREADY);
+	ASSERT(model_is_pristine(&s->m));
+	ASSERT_EQ(s->bc.nr_bad_frees, 22);
+	t_done(s);
+}
+
+static void counters_track_every_call(void)
+{
+	struct sim *s = fix(64 * KB, 4 * KB);
+	u64 a, b;
+
+	a = t_alloc(s, 4 * KB);
+	b = t_alloc(s, 32 * KB);
+	t_alloc_fails(s, 64 * KB, -ENOMEM);
+	t_alloc_fails(s, 0, -EINVAL);
+	t_alloc_fails(s, 128 * KB, -E2BIG);
+	t_bad_free(s, a + 4 * KB, -EALREADY);
+	t_bad_free(s, b + 4 * KB, -ENOENT);
+	t_free(s, a);
+	ASSERT_EQ(buddy_core_block_order(&s->bc, b), 3);
+	ASSERT_EQ(s->bc.nr_allocs, 2);
+	ASSERT_EQ(s->bc.nr_failed, 3);
+	ASSERT_EQ(s->bc.nr_frees, 1);
+	ASSERT_EQ(s->bc.nr_bad_frees, 2);
+	ASSERT_EQ(s->bc.nr_corruptions, 0);
+	t_free(s, b);
+	ASSERT_EQ(s->bc.nr_frees, 2);
+	t_done(s);
+}
+
+static void iterator_walks_blocks_in_address_order(void)
+{
+	static const struct blk_want whole[] = { { 0, 4, true } };
+	static const struct blk_want after_one[] = {
+		{ 0, 0, false }, { 4 * KB, 0, true }, { 8 * KB, 1, true },
+		{ 16 * KB, 2, true }, { 32 * KB, 3, true },
+	};
+	static const struct blk_want after_two[] = {
+		{ 0, 0, false }, { 4 * KB, 0, true }, { 8 * KB, 1, true },
+		{ 16 * KB, 2, false }, { 32 * KB, 3, true },
+	};
+	struct blk_want after_four[] = {
+		{ 0, 0, false }, { 4 * KB, 0, true }, { 8 * KB, 1, false },
+		{ 16 * KB, 2, false }, { 32 * KB, 2, false },
+		{ 48 * KB, 2, true },
+	};
+	struct sim *s = fix(64 * KB, 4 * KB);
+	struct buddy_core_block blk;
+	u64 pos;
+
+	t_blocks(&s->bc, whole, 1);
+	ASSERT_EQ(t_alloc(s, 4 * KB), 0);
+	t_blocks(&s->bc, after_one, 5);
+	ASSERT_EQ(t_alloc(s, 16 * KB), 16 * KB);
+	t_blocks(&s->bc, after_two, 5);
+	ASSERT_EQ(t_alloc(s, 8 * KB), 8 * KB);
+	/* the order 3 block splits in two, one half taken */
+	if (t_alloc(s, 16 * KB) == 48 * KB) {
+		after_four[4].free = true;
+		after_four[5].free = false;
+	}
+	t_blocks(&s->bc, after_four, 6);
+	/* past the end, there is nothing */
+	pos = 64 * KB;
+	ASSERT(!buddy_core_next_block(&s->bc, &pos, &blk));
+	pos = UINT64_MAX;
+	ASSERT(!buddy_core_next_block(&s->bc, &pos, &blk));
+	t_done(s);
+}
+
+/* ---- snapshot ---- */
+
+static void snapshot_keeps_the_state_it_copied(void)
+{
+	struct sim *s = fix(64 * KB, 4 * KB);
+	struct buddy_core_block want[16], blk;
+	struct buddy_core copy;
+	unsigned int n = 0, i = 0;
+	u64 pos = 0;
+	void *meta;
+
+	t_alloc(s, 4 * KB);
+	t_alloc(s, 16 * KB);
+	while (buddy_core_next_block(&s->bc, &pos, &want[n]))
+		n++;
+	meta = t_malloc(s->meta_size);
+	ASSERT_EQ(buddy_core_snapshot(&s->bc, &copy, meta, s->meta_size - 1),
+		  -EINVAL);
+	ASSERT_EQ(buddy_core_snapshot(&s->bc, &copy, meta, s->meta_size), 0);
+	ASSERT_CHECK(&copy);
+	t_alloc(s, 4 * KB);
+	t_free(s, 0);
+	t_alloc(s, 32 * KB);
+	/* the copy still shows the state at the time it was taken */
+	ASSERT_EQ(buddy_core_free_bytes(&copy), 44 * KB);
+	ASSERT_EQ(buddy_core_largest_free_order(&copy), 3);
+	ASSERT_EQ(copy.nr_allocs, 2);
+	pos = 0;
+	while (buddy_core_next_block(&copy, &pos, &blk)) {
+		ASSERT(i < n);
+		ASSERT_EQ(blk.off, want[i].off);
+		ASSERT_EQ(blk.order, want[i].order);
+		ASSERT_EQ(blk.free, want[i].free);
+		i++;
+	}
+	ASSERT_EQ(i, n);
+	t_done(s);
+}
+
+/* ---- stray writes into free blocks ---- */
+
+/*
+ * A comb of @n 64-byte blocks: even blocks free, odd ones allocated, so
+ * order 0 holds n/2 blocks that cannot merge. They are freed in ascending
+ * order, so the LIFO list runs from block n-2 (head) down to 0 (tail).
+ */
+static struct sim *comb(u64 n)
+{
+	struct sim *s = fix(n * 64, 64);
+	u64 i;
+
+	t_drain(s);
+	for (i = 0; i < n; i += 2)
+		t_free(s, i * 64);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 0), n / 2);
+	return s;
+}
+
+enum smash {
+	SMASH_ZEROS,
+	SMASH_ONES,
+	SMASH_RANDOM,
+	SMASH_OTHER,		/* another free block's (valid) links */
+	SMASH_NEXT_SELF,	/* predecessor's links: points at itself */
+	SMASH_PREV_SELF,	/* successor's links */
+	SMASH_SWAP,		/* its own two links swapped */
+	SMASH_TAIL_LO,		/* one link copied from the list's tail */
+	SMASH_TAIL_HI,
+	SMASH_ONES_LO,		/* one link all ones */
+	SMASH_ONES_HI,
+	SMASH_ZEROS_LO,		/* one link all zeros */
+	SMASH_ZEROS_HI,
+	NR_SMASH
+};
+
+static const char *const smash_names[NR_SMASH] = {
+	"zeros", "ones", "random", "other block's links", "points at itself",
+	"points back at itself", "links swapped", "low link from the tail",
+	"high link from the tail", "low link all ones", "high link all ones",
+	"low link zeros", "high link zeros",
+};
+
+/*
+ * New link bytes for comb block @x: in the comb its list neighbours are
+ * x + 128 (towards the head) and x - 128, and the tail is block 0.
+ */
+static void smash_bytes(struct sim *s, enum smash kind, u64 x,
+			unsigned char *buf)
+{
+	unsigned char *self = sim_addr(s, x);
+	unsigned int i;
+
+	memcpy(buf, self, M_LINK_BYTES);
+	switch (kind) {
+	case SMASH_ZEROS:
+		memset(buf, 0, M_LINK_BYTES);
+		break;
+	case SMASH_ONES:
+		memset(buf, 0xff, M_LINK_BYTES);
+		break;
+	case SMASH_RANDOM:
+		for (i = 0; i < M_LINK_BYTES; i++)
+			buf[i] = (u8)(0x5bd1e995U >> (i * 3)) ^ (u8)(i * 77);
+		break;
+	case SMASH_OTHER:
+		memcpy(buf, sim_addr(s, 4 * 64), M_LINK_BYTES);
+		break;
+	case SMASH_NEXT_SELF:
+		memcpy(buf, sim_addr(s, x + 128), M_LINK_BYTES);
+		break;
+	case SMASH_PREV_SELF:
+		memcpy(buf, sim_addr(s, x - 128), M_LINK_BYTES);
+		break;
+	case SMASH_SWAP:
+		memcpy(buf, self + 4, 4);
+		memcpy(buf + 4, self, 4);
+		break;
+	case SMASH_TAIL_LO:
+	case SMASH_TAIL_HI:
+		i = kind == SMASH_TAIL_LO ? 0 : 4;
+		memcpy(buf + i, sim_addr(s, 0) + i, 4);
+		break;
+	case SMASH_ONES_LO:
+	case SMASH_ONES_HI:
+		memset(buf + (kind == SMASH_ONES_LO ? 0 : 4), 0xff, 4);
+		break;
+	case SMASH_ZEROS_LO:
+	case SMASH_ZEROS_HI:
+		memset(buf + (kind == SMASH_ZEROS_LO ? 0 : 4), 0, 4);
+		break;
+	default:
+		ASSERT(false);
+	}
+}
+
+/*
+ * Overwrite the links of free block @x; the checker must notice. Returns
+ * true when both links changed: then the previous link surely did, and
+ * any unlink or push that touches @x must catch it at once. A change to
+ * one link may be to the next link alone, and a next link set to "none"
+ * only shows when the shortened list runs dry before its count does.
+ */
+static bool smash(struct sim *s, u64 x, const unsigned char *buf)
+{
+	unsigned char *p = sim_addr(s, x);
+	char msg[256] = "";
+	bool both;
+
+	ASSERT(memcmp(p, buf, M_LINK_BYTES));
+	both = memcmp(p, buf, 4) && memcmp(p + 4, buf + 4, 4);
+	memcpy(p, buf, M_LINK_BYTES);
+	s->dirty = 1;
+	s->nr_smashes++;
+	ASSERT_EQ(buddy_core_check(&s->bc, msg, sizeof(msg)), -EUCLEAN);
+	ASSERT(msg[0]);
+	ASSERT_EQ(s->bc.nr_corruptions, 0);
+	return both;
+}
+
+static void checker_reports_smashed_links(void)
+{
+	unsigned int kind;
+
+	for (kind = 0; kind < NR_SMASH; kind++) {
+		struct sim *s = comb(64);
+		unsigned char buf[M_LINK_BYTES], *small;
+		char msg[256] = "";
+
+		printf("    %s\n", smash_names[kind]);
+		smash_bytes(s, kind, 32 * 64, buf);
+		smash(s, 32 * 64, buf);
+		ASSERT_EQ(buddy_core_check(&s->bc, msg, sizeof(msg)), -EUCLEAN);
+		printf("      check: %s\n", msg);
+		/* a short buffer gets a terminated prefix, no more */
+		small = t_malloc(8);
+		ASSERT_EQ(buddy_core_check(&s->bc, (char *)small, 8),
+			  -EUCLEAN);
+		ASSERT(memchr(small, '\0', 8));
+		small[0] = 'x';
+		ASSERT_EQ(buddy_core_check(&s->bc, (char *)small, 1),
+			  -EUCLEAN);
+		ASSERT_EQ(small[0], '\0');
+		small[0] = 'x';
+		ASSERT_EQ(buddy_core_check(&s->bc, (char *)small, 0),
+			  -EUCLEAN);
+		ASSERT_EQ(small[0], 'x');
+		/* the checker only looks */
+		ASSERT_EQ(s->bc.nr_corruptions, 0);
+		ASSERT(!memcmp(sim_addr(s, 32 * 64), buf, M_LINK_BYTES));
+		sim_destroy(s);
+		free(t_fix[--t_nfix]);
+	}
+}
+
+/*
+ * After a smash, @s must come back whole: every free block can still be
+ * allocated exactly once, the repair is counted once, and the checker
+ * passes from the operation that repaired it on.
+ */
+static void t_recovers(struct sim *s)
+{
+	t_drain(s);
+	ASSERT_EQ(buddy_core_free_bytes(&s->bc), 0);
+	ASSERT_EQ(s->bc.nr_corruptions, 1);
+	ASSERT_EQ(s->nr_repairs, 1);
+	ASSERT_CHECK(&s->bc);
+	t_free_all(s);
+	ASSERT_EQ(s->bc.nr_corruptions, 1);
+	t_done(s);
+}
+
+static void stray_write_repaired_when_block_is_allocated(void)
+{
+	unsigned int kind;
+
+	for (kind = 0; kind < NR_SMASH; kind++) {
+		struct sim *s = comb(64);
+		unsigned char buf[M_LINK_BYTES];
+
+		printf("    %s\n", smash_names[kind]);
+		smash_bytes(s, kind, 32 * 64, buf);
+		smash(s, 32 * 64, buf);
+		t_recovers(s);
+		sim_destroy(s);
+		free(t_fix[--t_nfix]);
+	}
+}
+
+static void stray_write_repaired_when_block_merges(void)
+{
+	unsigned int kind;
+
+	for (kind = 0; kind < NR_SMASH; kind++) {
+		struct sim *s = comb(64);
+		unsigned char buf[M_LINK_BYTES];
+		u64 before;
+		bool both;
+
+		printf("    %s\n", smash_names[kind]);
+		smash_bytes(s, kind, 32 * 64, buf);
+		both = smash(s, 32 * 64, buf);
+		before = buddy_core_free_bytes(&s->bc);
+		/* its buddy comes back: the smashed block must be unlinked */
+		t_free(s, 33 * 64);
+		ASSERT_EQ(buddy_core_free_bytes(&s->bc), before + 64);
+		ASSERT_EQ(buddy_core_nr_free(&s->bc, 1), 1);
+		if (both || s->bc.nr_corruptions) {
+			ASSERT_EQ(s->bc.nr_corruptions, 1);
+			ASSERT_CHECK(&s->bc);
+		}
+		t_recovers(s);
+		sim_destroy(s);
+		free(t_fix[--t_nfix]);
+	}
+}
+
+static void stray_write_on_list_head_repaired_by_push(void)
+{
+	static const enum smash kinds[] = {
+		SMASH_ZEROS, SMASH_ONES, SMASH_RANDOM, SMASH_OTHER,
+	};
+	unsigned int k;
+
+	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+		struct sim *s = fix(64 * 64, 64);
+		unsigned char buf[M_LINK_BYTES];
+		bool both;
+
+		printf("    %s\n", smash_names[kinds[k]]);
+		t_drain(s);
+		/* order 0 list: 8, 4, 0; buddies stay allocated */
+		t_free(s, 0);
+		t_free(s, 4 * 64);
+		t_free(s, 8 * 64);
+		smash_bytes(s, kinds[k], 8 * 64, buf);
+		if (kinds[k] == SMASH_OTHER)
+			memcpy(buf, sim_addr(s, 4 * 64), M_LINK_BYTES);
+		both = smash(s, 8 * 64, buf);
+		/* pushing a new head must look at the old head's links */
+		t_free(s, 12 * 64);
+		ASSERT_EQ(buddy_core_nr_free(&s->bc, 0), 4);
+		if (both || s->bc.nr_corruptions) {
+			ASSERT_EQ(s->bc.nr_corruptions, 1);
+			ASSERT_CHECK(&s->bc);
+		}
+		t_recovers(s);
+		sim_destroy(s);
+		free(t_fix[--t_nfix]);
+	}
+}
+
+static void stray_write_on_lone_block_repaired(void)
+{
+	static const enum smash kinds[] = {
+		SMASH_ZEROS, SMASH_RANDOM, SMASH_SWAP, SMASH_ZEROS_LO,
+		SMASH_ZEROS_HI,
+	};
+	unsigned int k, o;
+
+	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+		for (o = 0; o <= 9; o += 3) {
+			struct sim *s = fix(4 * MB, 4 * KB);
+			unsigned char buf[M_LINK_BYTES];
+			u64 x, got;
+
+			t_alloc(s, 4 * KB);
+			x = t_free_of_order(&s->bc, o);
+			smash_bytes(s, kinds[k], x, buf);
+			if (!memcmp(buf, sim_addr(s, x), M_LINK_BYTES)) {
+				/* e.g. swapping two equal "none" links */
+				sim_destroy(s);
+				free(t_fix[--t_nfix]);
+				continue;
+			}
+			smash(s, x, buf);
+			got = t_alloc(s, (4 * KB) << o);
+			ASSERT_EQ(got, x);
+			ASSERT_EQ(s->bc.nr_corruptions, 1);
+			ASSERT_CHECK(&s->bc);
+			t_free_all(s);
+			t_done(s);
+			sim_destroy(s);
+			free(t_fix[--t_nfix]);
+		}
+	}
+}
+
+/*
+ * Two stray writes that vouch for each other: the head's links swapped
+ * (so it claims a predecessor and no successor) and that predecessor's
+ * links both set to one of its own. The back-link test then passes, so
+ * only "a list head has no predecessor" can tell.
+ */
+static void stray_writes_that_agree_repaired(void)
+{
+	unsigned int half;
+
+	for (half = 0; half < 2; half++) {
+		struct sim *s = comb(64);
+		unsigned char buf[M_LINK_BYTES];
+		unsigned char *b = sim_addr(s, 60 * 64);
+
+		smash_bytes(s, SMASH_SWAP, 62 * 64, buf);
+		smash(s, 62 * 64, buf);
+		memcpy(buf, b, M_LINK_BYTES);
+		memcpy(buf + 4 * !half, b + 4 * half, 4);
+		smash(s, 60 * 64, buf);
+		t_recovers(s);
+		sim_destroy(s);
+		free(t_fix[--t_nfix]);
+	}
+}
+
+static void stray_write_past_links_is_harmless(void)
+{
+	struct sim *s = fix(1 * MB, 4 * KB);
+	struct buddy_core_block blk;
+	u64 pos = 0;
+
+	t_alloc(s, 4 * KB);
+	t_alloc(s, 64 * KB);
+	while (buddy_core_next_block(&s->bc, &pos, &blk))
+		if (blk.free)
+			memset(sim_addr(s, blk.off) + M_LINK_BYTES, 0xa5,
+			       ((4 * KB) << blk.order) - M_LINK_BYTES);
+	ASSERT_CHECK(&s->bc);
+	t_drain(s);
+	ASSERT_EQ(s->bc.nr_corruptions, 0);
+	t_free_all(s);
+	t_done(s);
+}
+
+/* ---- the checker, white box ---- */
+
+static void flip(unsigned long *map, u64 bit)
+{
+	map[bit / BITS_PER_LONG] ^= 1UL << (bit % BITS_PER_LONG);
+}
+
+enum mutation {
+	MUT_NONEMPTY,
+	MUT_COUNT_LOW,
+	MUT_COUNT_HIGH,
+	MUT_HEAD_USED,
+	MUT_HEAD_MISALIGNED,
+	MUT_ABOVE_MAX_COUNT,
+	MUT_ABOVE_MAX_HEAD,
+	MUT_ABOVE_MAX_MASK,
+	MUT_HEAD_BIT_INSIDE,
+	MUT_SPLIT_BIT_INSIDE,
+	MUT_UNSPLIT_ANCESTOR,
+	MUT_UNMERGED_BUDDIES,
+	MUT_UNLISTED_FREE,
+	MUT_FREE_BLOCKS,
+	MUT_SIZE,
+	MUT_ALLOCS,
+	NR_MUT
+};
+
+/*
+ * Each mutation breaks one invariant of a copy of the state below; the
+ * checker must refuse every one. This pokes at the bitmaps described in
+ * buddy_core.h: a head bit per min block, a split bit per node above
+ * order 0 at split_off[order] + (index >> order).
+ */
+static void checker_reports_each_broken_invariant(void)
+{
+	struct sim *s = fix(64 * KB, 4 * KB);
+	struct buddy_core c;
+	unsigned int mut;
+	char msg[256];
+	void *meta;
+
+	/* blocks: 0 used o0, 1 free o0, 2 free o1, 4 used o2, 8 free o3 */
+	ASSERT_EQ(t_alloc(s, 4 * KB), 0);
+	ASSERT_EQ(t_alloc(s, 16 * KB), 16 * KB);
+	meta = t_malloc(s->meta_size);
+	for (mut = 0; mut < NR_MUT; mut++) {
+		ASSERT_EQ(buddy_core_snapshot(&s->bc, &c, meta, s->meta_size),
+			  0);
+		ASSERT_CHECK(&c);
+		switch (mut) {
+		case MUT_NONEMPTY:
+			c.nonempty |= 1U << 2;
+			break;
+		case MUT_COUNT_LOW:
+			c.nr_free[0] = 0;
+			break;
+		case MUT_COUNT_HIGH:
+			c.nr_free[1] = 2;
+			break;
+		case MUT_HEAD_USED:
+			c.free_head[3] = 0;
+			break;
+		case MUT_HEAD_MISALIGNED:
+			c.free_head[1] = 1;
+			break;
+		case MUT_ABOVE_MAX_COUNT:
+			c.nr_free[5] = 1;
+			break;
+		case MUT_ABOVE_MAX_HEAD:
+			c.free_head[6] = 0;
+			break;
+		case MUT_ABOVE_MAX_MASK:
+			c.nonempty |= 1U << 5;
+			break;
+		case MUT_HEAD_BIT_INSIDE:
+			flip(c.head, 5);
+			break;
+		case MUT_SPLIT_BIT_INSIDE:
+			flip(c.split, c.split_off[1] + (10 >> 1));
+			break;
+		case MUT_UNSPLIT_ANCESTOR:
+			flip(c.split, c.split_off[3] + 0);
+			break;
+		case MUT_UNMERGED_BUDDIES:
+			flip(c.head, 0);
+			break;
+		case MUT_UNLISTED_FREE:
+			flip(c.head, 4);
+			break;
+		case MUT_FREE_BLOCKS:
+			c.free_blocks++;
+			break;
+		case MUT_SIZE:
+			c.size -= 4 * KB;
+			break;
+		case MUT_ALLOCS:
+			c.nr_allocs++;
+			break;
+		}
+		msg[0] = '\0';
+		ASSERT_EQ(buddy_core_check(&c, msg, sizeof(msg)), -EUCLEAN);
+		ASSERT(msg[0]);
+		printf("    %2u: %s\n", mut, msg);
+	}
+	t_done(s);
+}
+
+/* A copy of @s's state for the checker to judge after a mutation. */
+static struct buddy_core *t_copy(struct sim *s, struct buddy_core *c)
+{
+	void *meta = t_malloc(s->meta_size);
+
+	ASSERT_EQ(buddy_core_snapshot(&s->bc, c, meta, s->meta_size), 0);
+	ASSERT_CHECK(c);
+	return c;
+}
+
+static void t_refused(const struct buddy_core *c)
+{
+	char msg[256] = "";
+
+	ASSERT_EQ(buddy_core_check(c, msg, sizeof(msg)), -EUCLEAN);
+	ASSERT(msg[0]);
+	printf("    %s\n", msg);
+}
+
+/* List entries that name no free block of their list's order. */
+static void checker_refuses_bogus_list_entries(void)
+{
+	struct buddy_core c;
+	struct sim *s;
+
+	/* 12 blocks: roots of order 3 at 0 and order 2 at 8 */
+	s = fix(12 * 4 * KB, 4 * KB);
+	t_copy(s, &c)->free_head[3] = 8;	/* would run past the end */
+	t_refused(&c);
+	t_done(s);
+
+	/* blocks: 0 free o0, 1 used o0, 2 free o1, 4 free o2, 8 free o3 */
+	s = fix(64 * KB, 4 * KB);
+	ASSERT_EQ(t_alloc(s, 4 * KB), 0);
+	ASSERT_EQ(t_alloc(s, 4 * KB), 4 * KB);
+	t_free(s, 0);
+	t_copy(s, &c)->free_head[1] = 0;	/* a split node */
+	t_refused(&c);
+	t_copy(s, &c)->free_head[2] = 8;	/* inside a free block */
+	t_refused(&c);
+	t_copy(s, &c)->free_head[0] = 2;	/* an order 1 block */
+	t_refused(&c);
+	t_done(s);
+
+	/* blocks: 0 used o1, 2 free o1, 4 free o2, 8 free o3 */
+	s = fix(64 * KB, 4 * KB);
+	ASSERT_EQ(t_alloc(s, 8 * KB), 0);
+	flip(t_copy(s, &c)->head, 0);		/* order 1 buddies unmerged */
+	t_refused(&c);
+	t_done(s);
+}
+
+/* ---- randomized differential test ---- */
+
+static const struct {
+	u64 size, min_block;
+	unsigned int seg_shift;
+} geoms[] = {
+	{ 1 * MB, 4 * KB, 0 },
+	{ 3 * MB + 12 * KB, 4 * KB, 0 },
+	{ 4099 * 16, 16, 0 },
+	{ 3 * 64, 64, 0 },
+	{ 64, 64, 0 },
+	{ 2 * 4 * KB, 4 * KB, 0 },
+	{ 1000 * 64, 64, 0 },
+	{ 23 * 4 * KB + 192, 64, 12 },
+	{ 5 * 64 * KB + 12 * KB, 4 * KB, 16 },
+	{ 100 * 16, 16, 4 },
+	{ 700 * 64, 64, 20 },
+};
+
+static void random_ops_match_naive_model(void)
+{
+	u64 total = 0, smashes = 0, repairs = 0;
+	unsigned int g;
+
+	for (g = 0; g < ARRAY_SIZE(geoms); g++) {
+		struct msrc src = { .state = t_seed ^ (g * 0x100000001b3ULL) };
+		struct sim *s = calloc(1, sizeof(*s));
+		u64 i;
+
+		ASSERT(s && t_nfix < MAX_FIX);
+		t_fix[t_nfix++] = s;
+		s->trace = t_trace;
+		if (sim_init(s, geoms[g].size, geoms[g].min_block,
+			     geoms[g].seg_shift, &src) != 1 ||
+		    !sim_verify(s)) {
+			fprintf(stderr, "    geometry %u: %s\n", g, s->err);
+			ASSERT(false);
+		}
+		for (i = 0; i < t_ops; i++) {
+			if (!sim_step(s)) {
+				fprintf(stderr, "    seed %#llx geometry %u op %llu: %s\n",
+					ULL(t_seed), g, ULL(i), s->err);
+				fprintf(stderr, "    (CORE_TEST_TRACE=1 lists the ops)\n");
+				ASSERT(false);
+			}
+		}
+		if (!sim_finish(s)) {
+			fprintf(stderr, "    seed %#llx geometry %u finish: %s\n",
+				(unsigned long long)t_seed, g, s->err);
+			ASSERT(false);
+		}
+		ASSERT_CHECK(&s->bc);
+		total += s->nr_ops;
+		smashes += s->nr_smashes;
+		repairs += s->nr_repairs;
+	}
+	printf("    %llu ops, %llu link smashes, %llu repairs\n",
+	       (unsigned long long)total, (unsigned long long)smashes,
+	       (unsigned long long)repairs);
+}
+
+/* ---- runner ---- */
+
+#define T(fn)	{ #fn, fn }
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} tests[] = {
+	T(init_rejects_bad_geometry),
+	T(meta_size_is_about_two_bits_per_block),
+	T(init_single_min_block),
+	T(init_two_and_three_blocks),
+	T(init_non_power_of_two_forest),
+	T(tiny_ranges_of_every_block_count),
+	T(largest_order_range),
+	T(segments_hold_whole_blocks),
+	T(min_block_16_64_4096),
+	T(alloc_splits_down_to_exact_order),
+	T(alloc_takes_smallest_fit),
+	T(alloc_reuses_last_freed_first),
+	T(alloc_rejects_zero_and_huge_sizes),
+	T(exhaustion_then_full_recovery),
+	T(free_merges_back_to_maximal_blocks),
+	T(bad_free_reports_each_error_and_changes_nothing),
+	T(counters_track_every_call),
+	T(iterator_walks_blocks_in_address_order),
+	T(snapshot_keeps_the_state_it_copied),
+	T(checker_reports_smashed_links),
+	T(stray_write_repaired_when_block_is_allocated),
+	T(stray_write_repaired_when_block_merges),
+	T(stray_write_on_list_head_repaired_by_push),
+	T(stray_write_on_lone_block_repaired),
+	T(stray_writes_that_agree_repaired),
+	T(stray_write_past_links_is_harmless),
+	T(checker_reports_each_broken_invariant),
+	T(checker_refuses_bogus_list_entries),
+	T(random_ops_match_naive_model),
+};
+
+int main(int argc, char **argv)
+{
+	const char *env = getenv("CORE_TEST_SEED");
+	static const char *filter;
+	static unsigned int passed, failed, i;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t_seed = (u64)ts.tv_nsec ^ ((u64)ts.tv_sec << 20) ^ (u64)getpid();
+	if (env)
+		t_seed = strtoull(env, NULL, 0);
+	if (argc > 1)
+		t_seed = strtoull(argv[1], NULL, 0);
+	if (argc > 2)
+		filter = argv[2];
+	env = getenv("CORE_TEST_OPS");
+	if (env)
+		t_ops = strtoull(env, NULL, 0);
+	t_trace = !!getenv("CORE_TEST_TRACE");
+	t_huge = !!getenv("CORE_TEST_HUGE");
+	t_rng.state = t_seed;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("core_test: seed=%#llx (rerun with CORE_TEST_SEED=%#llx)\n",
+	       (unsigned long long)t_seed, (unsigned long long)t_seed);
+
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		if (filter && !strstr(tests[i].name, filter))
+			continue;
+		printf("  %s\n", tests[i].name);
+		fflush(stdout);
+		if (!setjmp(t_env)) {
+			tests[i].fn();
+			printf("  ok   %s\n", tests[i].name);
+			passed++;
+		} else {
+			printf("  FAIL %s (seed=%#llx)\n", tests[i].name,
+			       (unsigned long long)t_seed);
+			failed++;
+		}
+		fflush(stdout);
+		t_cleanup();
+	}
+	printf("%u passed, %u failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

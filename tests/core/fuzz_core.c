@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A libFuzzer target for buddy_core.c.
+ *
+ * The first four bytes of an input choose a geometry (now and then an
+ * invalid one, which init must refuse); the rest drive the same random
+ * operations as core_test.c: allocs, frees, bad frees, probes and stray
+ * writes, each followed by a full comparison with the naive model in
+ * model.h and by buddy_core_check(). Any disagreement aborts.
+ */
+#include "model.h"
+
+/*
+ * The Makefile passes -DFUZZ_ENTRY=LLVMFuzzerTestOneInput, the name
+ * libFuzzer calls, which checkpatch would flag as CamelCase.
+ */
+int FUZZ_ENTRY(const u8 *data, size_t len);
+
+static void fail(struct sim *s, const char *what)
+{
+	fprintf(stderr, "fuzz_core: %s after %llu ops (size %#llx min %llu seg %u): %s\n",
+		what, (unsigned long long)s->nr_ops,
+		(unsigned long long)s->m.size,
+		(unsigned long long)s->m.min_block, s->seg_shift, s->err);
+	abort();
+}
+
+int FUZZ_ENTRY(const u8 *data, size_t len)
+{
+	struct msrc src = { .data = data, .len = len };
+	static struct sim s;
+	unsigned int shift, seg_shift = BUDDY_CORE_ONE_SEGMENT, log;
+	u64 min_block, nblocks, size;
+	int ret;
+
+	if (len < 4)
+		return -1;
+	src.pos = 4;
+	shift = 4 + data[0] % 9;
+	min_block = 1ULL << shift;
+	nblocks = 1 + data[1] % (data[2] & 1 ? 512 : 64);
+	size = nblocks << shift;
+	log = 63 - (unsigned int)__builtin_clzll(nblocks);
+	if (data[3] & 1)
+		seg_shift = shift + (data[3] >> 1) % (log + 2);
+	/* a few inputs ask for what init must refuse */
+	if (data[0] == 0xff)
+		min_block = 24;
+	if (data[3] == 0xff)
+		seg_shift = shift - 1;
+	if (data[0] == 0xfe)
+		size += 8;
+
+	s.trace = !!getenv("FUZZ_CORE_TRACE");
+	ret = sim_init(&s, size, min_block, seg_shift, &src);
+	if (ret < 0)
+		fail(&s, "init");
+	if (ret == 0) {
+		sim_destroy(&s);
+		return 0;
+	}
+	if (!sim_verify(&s))
+		fail(&s, "after init");
+	while (src.pos < src.len && s.nr_ops < 4096)
+		if (!sim_step(&s))
+			fail(&s, "step");
+	if (!sim_finish(&s))
+		fail(&s, "finish");
+	sim_destroy(&s);
+	return 0;
+}
