@@ -59,10 +59,10 @@ static inline u64 bits_to_bytes(u64 bits)
 }
 
 /* Does node (order, idx >> order) lie wholly inside the range? */
-static inline bool node_exists(const struct buddy_core *bc, unsigned int order,
-			       u64 idx)
+static __always_inline bool node_exists(const struct buddy_core *bc,
+					unsigned int order, u64 idx)
 {
-	return (((idx >> order) + 1) << order) <= bc->nblocks;
+	return idx < bc->exist_end[order];
 }
 
 /* Is the node of @order containing min block @idx divided in two? */
@@ -85,30 +85,51 @@ static inline void clear_split(struct buddy_core *bc, unsigned int order,
 }
 
 /* Would a node of @order holding @idx be a root (it has no parent)? */
-static inline bool is_root(const struct buddy_core *bc, unsigned int order,
-			   u64 idx)
+static __always_inline bool is_root(const struct buddy_core *bc,
+				    unsigned int order, u64 idx)
 {
-	return order == bc->max_order || !node_exists(bc, order + 1, idx);
+	return order == bc->max_order || idx >= bc->exist_end[order + 1];
 }
 
-/*
- * Order of the block (leaf) that contains min block @idx: the lowest node
- * whose parent is split, or the root if none is.
- */
-static unsigned int leaf_order(const struct buddy_core *bc, u64 idx)
+/* Order of the root, the largest node, that holds min block @idx. */
+static __always_inline unsigned int root_order(const struct buddy_core *bc,
+					       u64 idx)
 {
-	unsigned int order = 0;
+	unsigned int order = bc->max_order;
 
-	while (!is_root(bc, order, idx) && !is_split(bc, order + 1, idx))
-		order++;
+	/* Only the short tail of a range that is no power of two loops. */
+	while (idx >= bc->exist_end[order])
+		order--;
 	return order;
 }
 
-/* Is @idx, as read from a link, the start of a free block of @order? */
-static bool valid_free(const struct buddy_core *bc, unsigned int order,
-		       u64 idx)
+/*
+ * Order of the block (leaf) that contains min block @idx, below a root of
+ * order @root: the lowest node whose parent is split, or the root.
+ */
+static __always_inline unsigned int leaf_below(const struct buddy_core *bc,
+					       u64 idx, unsigned int root)
 {
-	if (idx >= bc->nblocks || (idx & ((1ULL << order) - 1)))
+	unsigned int order;
+
+	for (order = 0; order < root; order++) {
+		if (is_split(bc, order + 1, idx))
+			break;
+	}
+	return order;
+}
+
+static __always_inline unsigned int leaf_order(const struct buddy_core *bc,
+					       u64 idx)
+{
+	return leaf_below(bc, idx, root_order(bc, idx));
+}
+
+/* Is @idx, as read from a link, the start of a free block of @order? */
+static __always_inline bool valid_free(const struct buddy_core *bc,
+				       unsigned int order, u64 idx)
+{
+	if (idx & ((1ULL << order) - 1))
 		return false;
 	if (!node_exists(bc, order, idx) || tbit(bc->head, idx))
 		return false;
@@ -117,45 +138,51 @@ static bool valid_free(const struct buddy_core *bc, unsigned int order,
 	return is_root(bc, order, idx) || is_split(bc, order + 1, idx);
 }
 
-static inline struct link *link_of(const struct buddy_core *bc, u64 idx)
+static __always_inline struct link *link_of(const struct buddy_core *bc,
+					    u64 idx)
 {
-	u64 seg = idx >> bc->seg_bits;
-	u64 rem = idx & ((1ULL << bc->seg_bits) - 1);
+	u64 rem = idx & bc->seg_mask;
 
-	return (struct link *)(bc->segs[seg] + (rem << bc->min_shift));
+	return (struct link *)(bc->segs[idx >> bc->seg_bits] +
+			       (rem << bc->min_shift));
 }
 
-/* Push free block @idx of @order on its list. */
-static void push(struct buddy_core *bc, unsigned int order, u32 idx,
-		 bool *bad)
+/*
+ * Push free block @idx of @order on its list. Return true if the old head
+ * turned out to have been overwritten.
+ */
+static __always_inline bool push(struct buddy_core *bc, unsigned int order,
+				 u32 idx)
 {
 	struct link *l = link_of(bc, idx);
 	u32 head = bc->free_head[order];
+	bool bad = false;
 
 	l->next = head;
 	l->prev = NIL;
 	if (head != NIL) {
 		struct link *h = link_of(bc, head);
 
-		if (unlikely(h->prev != NIL))
-			*bad = true;
+		bad = h->prev != NIL;
 		h->prev = idx;
 	}
 	bc->free_head[order] = idx;
 	bc->nonempty |= 1U << order;
 	bc->nr_free[order]++;
-	bc->free_blocks += 1ULL << order;
+	return bad;
 }
 
-/* Take free block @idx of @order off its list, checking both neighbours. */
-static void unlink_block(struct buddy_core *bc, unsigned int order, u32 idx,
-			 bool *bad)
+/*
+ * Take free block @idx of @order off its list, checking both neighbours.
+ * Return true, leaving the list alone, if a link was found overwritten.
+ */
+static __always_inline bool unlink_block(struct buddy_core *bc,
+					 unsigned int order, u32 idx)
 {
 	struct link *l = link_of(bc, idx);
 	u32 next = l->next, prev = l->prev;
 
 	bc->nr_free[order]--;
-	bc->free_blocks -= 1ULL << order;
 	/* Links to itself, or a list that ends before its count does. */
 	if (unlikely(prev == idx || next == idx ||
 		     (prev == next && prev != NIL)))
@@ -182,10 +209,10 @@ static void unlink_block(struct buddy_core *bc, unsigned int order, u32 idx,
 		link_of(bc, next)->prev = prev;
 	if (bc->free_head[order] == NIL)
 		bc->nonempty &= ~(1U << order);
-	return;
+	return false;
 corrupt:
-	/* Leave the lists alone; the caller rebuilds them from the bitmaps. */
-	*bad = true;
+	/* The caller rebuilds the lists from the bitmaps. */
+	return true;
 }
 
 /*
@@ -196,11 +223,9 @@ static void rebuild(struct buddy_core *bc)
 {
 	unsigned int order;
 	u64 idx = bc->nblocks;
-	bool bad = false;
 
 	bc->nr_corruptions++;
 	bc->nonempty = 0;
-	bc->free_blocks = 0;
 	for (order = 0; order < BUDDY_CORE_NR_ORDERS; order++) {
 		bc->free_head[order] = NIL;
 		bc->nr_free[order] = 0;
@@ -212,7 +237,7 @@ static void rebuild(struct buddy_core *bc)
 		order = leaf_order(bc, idx - 1);
 		start = (idx - 1) & ~((1ULL << order) - 1);
 		if (!tbit(bc->head, start))
-			push(bc, order, (u32)start, &bad);
+			push(bc, order, (u32)start);
 		idx = start;
 	}
 }
@@ -267,7 +292,6 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 	size_t need = buddy_core_meta_size(size, min_block);
 	unsigned int min_shift, order;
 	u64 nblocks, idx, off;
-	bool bad = false;
 
 	if (!need || meta_size < need || !meta || !segs)
 		return -EINVAL;
@@ -284,11 +308,16 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 	bc->min_shift = (u8)min_shift;
 	bc->seg_bits = seg_shift == BUDDY_CORE_ONE_SEGMENT ?
 		       32 : (u8)(seg_shift - min_shift);
+	bc->seg_mask = (1ULL << bc->seg_bits) - 1;
+	for (order = 0; order <= BUDDY_CORE_NR_ORDERS; order++)
+		bc->exist_end[order] = order < 32 ?
+				       (u32)((nblocks >> order) << order) : 0;
 	bc->max_order = (u8)ilog2_u64(nblocks);
 	if (bc->max_order > BUDDY_CORE_MAX_ORDER)
 		bc->max_order = BUDDY_CORE_MAX_ORDER;
 	if (bc->max_order > bc->seg_bits)
 		bc->max_order = bc->seg_bits;
+	bc->max_bytes = 1ULL << (min_shift + bc->max_order);
 	bc->segs = segs;
 	bc->head = meta;
 	bc->split = (unsigned long *)((char *)meta + bits_to_bytes(nblocks));
@@ -309,7 +338,7 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 
 		order = leaf_order(bc, idx - 1);
 		start = (idx - 1) & ~((1ULL << order) - 1);
-		push(bc, order, (u32)start, &bad);
+		push(bc, order, (u32)start);
 		idx = start;
 	}
 	return 0;
@@ -328,7 +357,7 @@ int buddy_core_order_for(const struct buddy_core *bc, u64 size)
 {
 	if (unlikely(!size))
 		return -EINVAL;
-	if (unlikely(size > (1ULL << (bc->min_shift + bc->max_order))))
+	if (unlikely(size > bc->max_bytes))
 		return -E2BIG;
 	if (size <= (1ULL << bc->min_shift))
 		return 0;
@@ -366,11 +395,11 @@ int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp)
 	}
 	order = k + (unsigned int)__ffs(avail);
 	idx = bc->free_head[order];
-	unlink_block(bc, order, idx, &bad);
+	bad = unlink_block(bc, order, idx);
 	while (order > k) {
 		set_split(bc, order, idx);
 		order--;
-		push(bc, order, idx + (1U << order), &bad);
+		bad |= push(bc, order, idx + (1U << order));
 	}
 	sbit(bc->head, idx);
 	if (unlikely(bad))
@@ -385,9 +414,10 @@ fail:
 
 /*
  * Find the allocated block starting at @off. Return its order, or the
- * error that describes why @off is not one.
+ * error that describes why @off is not one; *@root gets its root's order.
  */
-static int lookup(const struct buddy_core *bc, u64 off)
+static __always_inline int lookup(const struct buddy_core *bc, u64 off,
+				  unsigned int *root)
 {
 	unsigned int order;
 	u64 idx;
@@ -397,7 +427,8 @@ static int lookup(const struct buddy_core *bc, u64 off)
 	if (unlikely(off & ((1ULL << bc->min_shift) - 1)))
 		return -EINVAL;
 	idx = off >> bc->min_shift;
-	order = leaf_order(bc, idx);
+	*root = root_order(bc, idx);
+	order = leaf_below(bc, idx, *root);
 	if (!tbit(bc->head, idx & ~((1ULL << order) - 1)))
 		return -EALREADY;
 	if (idx & ((1ULL << order) - 1))
@@ -415,7 +446,9 @@ static int lookup(const struct buddy_core *bc, u64 off)
  */
 int buddy_core_block_order(const struct buddy_core *bc, u64 off)
 {
-	return lookup(bc, off);
+	unsigned int root;
+
+	return lookup(bc, off, &root);
 }
 
 /**
@@ -434,8 +467,8 @@ int buddy_core_block_order(const struct buddy_core *bc, u64 off)
  */
 int buddy_core_free(struct buddy_core *bc, u64 off)
 {
-	int ret = lookup(bc, off);
-	unsigned int order;
+	unsigned int order, root;
+	int ret = lookup(bc, off, &root);
 	bool bad = false;
 	u32 idx;
 
@@ -446,18 +479,18 @@ int buddy_core_free(struct buddy_core *bc, u64 off)
 	order = (unsigned int)ret;
 	idx = (u32)(off >> bc->min_shift);
 	cbit(bc->head, idx);
-	while (!is_root(bc, order, idx)) {
+	while (order < root) {
 		u32 buddy = idx ^ (1U << order);
 
 		/* The parent is split, so an unsplit buddy is a block. */
 		if (tbit(bc->head, buddy) || (order && is_split(bc, order, buddy)))
 			break;
-		unlink_block(bc, order, buddy, &bad);
+		bad |= unlink_block(bc, order, buddy);
 		order++;
 		clear_split(bc, order, idx);
 		idx &= ~(1U << (order - 1));
 	}
-	push(bc, order, idx, &bad);
+	bad |= push(bc, order, idx);
 	if (unlikely(bad))
 		rebuild(bc);
 	bc->nr_frees++;
@@ -659,10 +692,6 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 					 order, (unsigned long long)nr_free[order],
 					 (unsigned long long)bc->nr_free[order]);
 	}
-	if (free_blocks != bc->free_blocks)
-		return violation("free bytes %llu in the bitmaps, %llu counted",
-				 (unsigned long long)(free_blocks << bc->min_shift),
-				 (unsigned long long)buddy_core_free_bytes(bc));
 	if ((free_blocks + used_blocks) << bc->min_shift != bc->size)
 		return violation("free %llu + allocated %llu != size %llu",
 				 (unsigned long long)(free_blocks << bc->min_shift),

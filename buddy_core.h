@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/cdefs.h>	/* __always_inline */
 
 typedef unsigned char u8;
 typedef unsigned int u32;
@@ -93,16 +94,19 @@ struct buddy_core {
 	u8 min_shift;
 	u8 max_order;
 	u8 seg_bits;
+	u64 seg_mask;
+	u64 max_bytes;
 	unsigned char *const *segs;
 	unsigned long *head;
 	unsigned long *split;
 	u32 split_off[BUDDY_CORE_NR_ORDERS + 1];
+	/* min blocks covered by whole nodes of each order */
+	u32 exist_end[BUDDY_CORE_NR_ORDERS + 1];
 
 	/* free lists */
 	u32 nonempty;
 	u32 free_head[BUDDY_CORE_NR_ORDERS];
 	u64 nr_free[BUDDY_CORE_NR_ORDERS];
-	u64 free_blocks;	/* in min blocks */
 
 	/* public: counters, read under the caller's lock */
 	u64 nr_allocs;
@@ -157,7 +161,12 @@ static inline unsigned int buddy_core_max_order(const struct buddy_core *bc)
 
 static inline u64 buddy_core_free_bytes(const struct buddy_core *bc)
 {
-	return bc->free_blocks << bc->min_shift;
+	u64 blocks = 0;
+	unsigned int order;
+
+	for (order = 0; order <= bc->max_order; order++)
+		blocks += bc->nr_free[order] << order;
+	return blocks << bc->min_shift;
 }
 
 static inline u64 buddy_core_used_bytes(const struct buddy_core *bc)

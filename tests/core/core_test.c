@@ -1258,7 +1258,7 @@ enum mutation {
 	MUT_UNSPLIT_ANCESTOR,
 	MUT_UNMERGED_BUDDIES,
 	MUT_UNLISTED_FREE,
-	MUT_FREE_BLOCKS,
+	MUT_FREES,
 	MUT_SIZE,
 	MUT_ALLOCS,
 	NR_MUT
@@ -1326,8 +1326,8 @@ static void checker_reports_each_broken_invariant(void)
 		case MUT_UNLISTED_FREE:
 			flip(c.head, 4);
 			break;
-		case MUT_FREE_BLOCKS:
-			c.free_blocks++;
+		case MUT_FREES:
+			c.nr_frees++;
 			break;
 		case MUT_SIZE:
 			c.size -= 4 * KB;
