@@ -53,11 +53,6 @@ static inline unsigned int ilog2_u64(u64 v)
 	return (unsigned int)__fls((unsigned long)v);
 }
 
-static inline u64 bits_to_bytes(u64 bits)
-{
-	return (bits + LONG_BITS - 1) / LONG_BITS * sizeof(unsigned long);
-}
-
 /* Does node (order, idx >> order) lie wholly inside the range? */
 static __always_inline bool node_exists(const struct buddy_core *bc,
 					unsigned int order, u64 idx)
@@ -65,23 +60,61 @@ static __always_inline bool node_exists(const struct buddy_core *bc,
 	return idx < bc->exist_end[order];
 }
 
+/*
+ * Split bits come in groups of six orders, 1-6, 7-12 and so on. One 64-bit
+ * word holds the 63 nodes of a group that lie under one node of the
+ * group's top order: 32 of its lowest order at bits 0-31, 16 of the next
+ * at 32-47, then 8, 4, 2 and 1. So the six ancestors of a block that
+ * matter most share a word, and finding a block's order reads one word
+ * for orders 0-5 rather than one cache line an order.
+ */
+static __always_inline u64 *split_word(const struct buddy_core *bc,
+				       unsigned int order, u64 idx)
+{
+	return &bc->split[bc->split_woff[order] +
+			  (idx >> bc->split_wshift[order])];
+}
+
+static __always_inline unsigned int split_pos(const struct buddy_core *bc,
+					      unsigned int order, u64 idx)
+{
+	return bc->split_pbase[order] + ((idx >> order) &
+					 bc->split_pmask[order]);
+}
+
 /* Is the node of @order containing min block @idx divided in two? */
-static inline bool is_split(const struct buddy_core *bc, unsigned int order,
-			    u64 idx)
+static __always_inline bool is_split(const struct buddy_core *bc,
+				     unsigned int order, u64 idx)
 {
-	return tbit(bc->split, bc->split_off[order] + (idx >> order));
+	return (*split_word(bc, order, idx) >> split_pos(bc, order, idx)) & 1;
 }
 
-static inline void set_split(struct buddy_core *bc, unsigned int order,
-			     u64 idx)
+static __always_inline void set_split(struct buddy_core *bc,
+				      unsigned int order, u64 idx)
 {
-	sbit(bc->split, bc->split_off[order] + (idx >> order));
+	*split_word(bc, order, idx) |= 1ULL << split_pos(bc, order, idx);
 }
 
-static inline void clear_split(struct buddy_core *bc, unsigned int order,
-			       u64 idx)
+static __always_inline void clear_split(struct buddy_core *bc,
+					unsigned int order, u64 idx)
 {
-	cbit(bc->split, bc->split_off[order] + (idx >> order));
+	*split_word(bc, order, idx) &= ~(1ULL << split_pos(bc, order, idx));
+}
+
+/* 64-bit words of split bits for @nblocks min blocks up to @max_order. */
+static u64 split_words(u64 nblocks, unsigned int max_order)
+{
+	unsigned int base;
+	u64 words = 0;
+
+	for (base = 0; base < max_order; base += 6)
+		words += (nblocks + (1ULL << (base + 6)) - 1) >> (base + 6);
+	return words;
+}
+
+static inline u64 head_bytes(u64 nblocks)
+{
+	return (nblocks + 63) / 64 * 8;
 }
 
 /* Would a node of @order holding @idx be a root (it has no parent)? */
@@ -110,11 +143,23 @@ static __always_inline unsigned int root_order(const struct buddy_core *bc,
 static __always_inline unsigned int leaf_below(const struct buddy_core *bc,
 					       u64 idx, unsigned int root)
 {
-	unsigned int order;
+	unsigned int order = 0;
 
-	for (order = 0; order < root; order++) {
-		if (is_split(bc, order + 1, idx))
-			break;
+	/* One word per group of six parent orders. */
+	while (order < root) {
+		unsigned int base = order;
+		unsigned int top = root < base + 6 ? root : base + 6;
+		u64 w = bc->split[bc->split_woff[base + 1] + (idx >> (base + 6))];
+		unsigned int pos = 0, step = 32;
+		u64 local = ((idx >> base) & 63) >> 1;
+
+		for (; order < top; order++) {
+			if ((w >> (pos + local)) & 1)
+				return order;
+			pos += step;
+			step >>= 1;
+			local >>= 1;
+		}
 	}
 	return order;
 }
@@ -216,6 +261,36 @@ corrupt:
 }
 
 /*
+ * Take the head @idx off the list of @order: unlink_block() for the one
+ * case alloc needs, with the same checks. Return true on a bad link.
+ */
+static __always_inline bool pop(struct buddy_core *bc, unsigned int order,
+				u32 idx)
+{
+	struct link *l = link_of(bc, idx);
+	u32 next = l->next;
+
+	bc->nr_free[order]--;
+	if (unlikely(l->prev != NIL || next == idx))
+		return true;
+	if (next == NIL) {
+		if (unlikely(bc->nr_free[order]))
+			return true;
+		bc->free_head[order] = NIL;
+		bc->nonempty &= ~(1U << order);
+		return false;
+	}
+	if (unlikely(!bc->nr_free[order] || !valid_free(bc, order, next)))
+		return true;
+	l = link_of(bc, next);
+	if (unlikely(l->prev != idx))
+		return true;
+	l->prev = NIL;
+	bc->free_head[order] = next;
+	return false;
+}
+
+/*
  * Rebuild every free list from the bitmaps after a bad link was seen.
  * O(blocks * orders), but only ever run on the corruption path.
  */
@@ -262,8 +337,9 @@ size_t buddy_core_meta_size(u64 size, u64 min_block)
 	nblocks = size / min_block;
 	if (nblocks > BUDDY_CORE_MAX_BLOCKS)
 		return 0;
-	/* head bits, plus fewer than nblocks split bits */
-	return bits_to_bytes(nblocks) + bits_to_bytes(nblocks);
+	/* head bits, plus about 64/63 split bits a min block */
+	return head_bytes(nblocks) +
+	       8 * split_words(nblocks, ilog2_u64(nblocks));
 }
 
 /**
@@ -291,7 +367,7 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 {
 	size_t need = buddy_core_meta_size(size, min_block);
 	unsigned int min_shift, order;
-	u64 nblocks, idx, off;
+	u64 nblocks, idx;
 
 	if (!need || meta_size < need || !meta || !segs)
 		return -EINVAL;
@@ -320,13 +396,15 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 	bc->max_bytes = 1ULL << (min_shift + bc->max_order);
 	bc->segs = segs;
 	bc->head = meta;
-	bc->split = (unsigned long *)((char *)meta + bits_to_bytes(nblocks));
-	/* split bits of order k >= 1 start at split_off[k], packed */
-	off = 0;
-	for (order = 0; order <= BUDDY_CORE_NR_ORDERS; order++) {
-		if (order >= 2)
-			off += nblocks >> (order - 1);
-		bc->split_off[order] = (u32)off;
+	bc->split = (u64 *)((char *)meta + head_bytes(nblocks));
+	/* the words of each group of six orders follow the group below */
+	for (order = 1; order <= BUDDY_CORE_MAX_ORDER; order++) {
+		unsigned int base = (order - 1) / 6 * 6, j = order - base;
+
+		bc->split_woff[order] = (u32)split_words(nblocks, base);
+		bc->split_wshift[order] = (u8)(base + 6);
+		bc->split_pbase[order] = (u8)(64 - (128 >> j));
+		bc->split_pmask[order] = (u8)((64 >> j) - 1);
 	}
 	for (order = 0; order < BUDDY_CORE_NR_ORDERS; order++)
 		bc->free_head[order] = NIL;
@@ -395,7 +473,7 @@ int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp)
 	}
 	order = k + (unsigned int)__ffs(avail);
 	idx = bc->free_head[order];
-	bad = unlink_block(bc, order, idx);
+	bad = pop(bc, order, idx);
 	while (order > k) {
 		set_split(bc, order, idx);
 		order--;
@@ -562,8 +640,8 @@ int buddy_core_snapshot(const struct buddy_core *bc, struct buddy_core *copy,
 	*copy = *bc;
 	memcpy(meta, bc->head, need);
 	copy->head = meta;
-	copy->split = (unsigned long *)((char *)meta +
-					((char *)bc->split - (char *)bc->head));
+	copy->split = (u64 *)((char *)meta +
+			      ((char *)bc->split - (char *)bc->head));
 	return 0;
 }
 

@@ -98,8 +98,12 @@ struct buddy_core {
 	u64 max_bytes;
 	unsigned char *const *segs;
 	unsigned long *head;
-	unsigned long *split;
-	u32 split_off[BUDDY_CORE_NR_ORDERS + 1];
+	u64 *split;
+	/* where the split bit of a node of order k lives: see split_word() */
+	u32 split_woff[BUDDY_CORE_NR_ORDERS];
+	u8 split_wshift[BUDDY_CORE_NR_ORDERS];
+	u8 split_pbase[BUDDY_CORE_NR_ORDERS];
+	u8 split_pmask[BUDDY_CORE_NR_ORDERS];
 	/* min blocks covered by whole nodes of each order */
 	u32 exist_end[BUDDY_CORE_NR_ORDERS + 1];
 

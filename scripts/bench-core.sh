@@ -40,6 +40,7 @@ ir() {
 # workload, timed steps, callgrind N
 WORKLOADS=(
 	"steady 2000000 100000"
+	"steady-harness 2000000 100000"
 	"cycle 5000000 100000"
 	"fill 4194304 65536"
 )

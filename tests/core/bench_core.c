@@ -10,6 +10,9 @@
  *           split and a full merge every step.
  *   fill    allocate 64-byte blocks until a STEPS-block range is full,
  *           then free them all; one step is one alloc + one free.
+ *   steady-harness
+ *           steady's loop calling empty stand-ins instead of the core:
+ *           what the workload itself costs, to subtract from steady.
  * MODE "time" prints ns_per_pair=X, the median of 5 runs, timing only
  * the measured loop; MODE "once" runs the workload once, silently, for
  * callgrind (scripts/bench-core.sh subtracts two step counts so the
@@ -125,6 +128,40 @@ static double run_steady(struct bench *b, u64 steps)
 	return t;
 }
 
+/*
+ * steady's loop with the allocator taken out: the same random numbers,
+ * slot traffic and calls into another unit (the core is built as one), so
+ * steady minus this is what the core itself costs.
+ */
+static __attribute__((noinline)) u64 fake_alloc(struct bench *b, u64 size)
+{
+	return b->sink += size;
+}
+
+static __attribute__((noinline)) void fake_free(struct bench *b, u64 off)
+{
+	b->sink ^= off;
+}
+
+static double run_harness(struct bench *b, u64 steps)
+{
+	double t;
+	u64 i;
+
+	setup(b, 4096);
+	for (i = 0; i < LIVE; i++)
+		b->slot[i] = fake_alloc(b, MIN_BLOCK << (rnd(b) % 8));
+	t = now_ns();
+	for (i = 0; i < steps; i++) {
+		u64 j = rnd(b) % LIVE;
+
+		if (b->slot[j] != NONE)
+			fake_free(b, b->slot[j]);
+		b->slot[j] = fake_alloc(b, MIN_BLOCK << (rnd(b) % 8));
+	}
+	return now_ns() - t;
+}
+
 static double run_cycle(struct bench *b, u64 steps)
 {
 	double t;
@@ -177,13 +214,15 @@ int main(int argc, char **argv)
 	int i;
 
 	if (argc != 4)
-		die("usage: bench_core steady|cycle|fill STEPS time|once");
+		die("usage: bench_core steady|steady-harness|cycle|fill STEPS time|once");
 	if (!strcmp(argv[1], "steady"))
 		run = run_steady;
 	else if (!strcmp(argv[1], "cycle"))
 		run = run_cycle;
 	else if (!strcmp(argv[1], "fill"))
 		run = run_fill;
+	else if (!strcmp(argv[1], "steady-harness"))
+		run = run_harness;
 	else
 		die("unknown workload");
 	steps = strtoull(argv[2], NULL, 0);
