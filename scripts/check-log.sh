@@ -23,8 +23,9 @@
 #   bug       any other BUG:
 #   stall     hung task or RCU stall reports
 #   list      list_add/list_del corruption (even inside a window)
-#   warning   a WARN() ("cut here", "WARNING: CPU: n PID: n at") outside
-#             an expected-warning window, and any other "WARNING:" line
+#   warning   a WARN() ("WARNING: CPU: n PID: n at") outside an
+#             expected-warning window, any other "WARNING:" line, and a
+#             "cut here" banner that no report line follows
 #   window    a window whose WARN() count is wrong, nested or unclosed
 #   kmemleak  "unreferenced object", a "BUDDY-KMEMLEAK leaks=N" line from
 #             lib.sh, the kernel's "N new suspected memory leaks" outside
@@ -55,7 +56,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '4,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
+	sed -n '3,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
 	exit 2
 }
 
@@ -128,6 +129,24 @@ failures = []           # (reason, line number, text)
 def fail(reason, lineno, text):
     failures.append((reason, lineno, text))
 
+def close_block(block):
+    """End a suite that never printed its result, so that kunit.py
+    reports its missing cases instead of nesting the next suite in it."""
+    name = SUBTEST.sub('', block[1]).strip()
+    fail('kunit', 0, 'KUnit suite %s ended without a result line' % name)
+    return block + ['not ok 0 %s # suite cut short' % name]
+
+# A "cut here" banner opens a WARN(), BUG() or (6.12) UBSAN report; the
+# report's own line, at most CUT_SPAN lines later, decides what it is.
+# A banner that no report follows is a failure outside a window.
+CUT_SPAN = 10
+cut = None              # (line number, text, inside a window)
+def flush_cut():
+    global cut
+    if cut and not cut[2]:
+        fail('warning', cut[0], 'unexplained report: ' + cut[1])
+    cut = None
+
 with open(log_path, 'r', errors='replace') as f:
     lines = [l.rstrip('\r\n').replace('\r', '') for l in f]
 
@@ -160,11 +179,11 @@ for n, line in enumerate(lines, 1):
             cur = None
         elif SUBTEST.match(ktext):
             # A new suite began before the last one printed its result
-            # (it crashed): keep the cut-short block for the parser.
+            # (it crashed): close the cut-short block for the parser.
             head = '    KTAP version 1'
             if SUITE_KTAP.match(cur[-1]):
                 head = cur.pop()
-            blocks.append(cur)
+            blocks.append(close_block(cur))
             cur = [head, ktext]
         else:
             cur.append(ktext)
@@ -216,28 +235,34 @@ for n, line in enumerate(lines, 1):
         continue
 
     # Kernel reports.
+    if cut and n - cut[0] > CUT_SPAN:
+        flush_cut()
     for reason, rx in DETECTORS:
         if rx.search(line):
             fail(reason, n, line)
+            cut = None
             break
     else:
         if NEW_LEAKS.search(line):
             if not in_baseline:
                 fail('kmemleak', n, line)
         elif WARN_CPU.search(line):
+            cut = None
             if window:
                 window[2] += 1
             else:
                 fail('warning', n, 'WARN() outside an expected-warning '
                      'window: ' + line)
         elif CUT_HERE in line:
-            if not window:
-                fail('warning', n, line)
+            flush_cut()
+            cut = (n, line, bool(window))
         elif 'WARNING:' in line:
+            cut = None
             fail('warning', n, line)
 
+flush_cut()
 if cur is not None:
-    blocks.append(cur)
+    blocks.append(close_block(cur))
 if window:
     fail('window', window[3], 'expected-warning window never closed')
 if done_rc is None:

@@ -27,6 +27,10 @@
 #                    as a setup script, then give a busybox shell on the
 #                    serial console; no timeout; Ctrl-A X quits QEMU
 #
+# Kernel command line: console=ttyS0 panic=-1 kmemleak=on
+# printk.devkmsg=on (no rate limit on the /dev/kmsg markers), then each
+# --append. QEMU: -accel tcg -nodefaults -no-reboot, serial on stdio.
+#
 # Oops handling: the command line has no oops=panic, so an Oops kills
 # only the guest process that hit it and the script goes on; check-log.sh
 # still fails the run on the Oops line. A guest that hangs after an Oops
@@ -42,7 +46,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 
 usage() {
-	sed -n '4,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
+	sed -n '3,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
 	exit 2
 }
 
@@ -217,6 +221,7 @@ else
 	timeout -k 10 "$TIMEOUT" "${QEMU[@]}" -serial stdio -monitor none \
 		< /dev/null 2>&1 | tee "$LOG"
 	qrc=${PIPESTATUS[0]}
+	echo	# the console's last line has no newline
 fi
 set -e
 secs=$(( $(date +%s) - start ))

@@ -6,9 +6,10 @@
 #
 # Protocol lines for scripts/check-log.sh (BUDDY-CHECK, BUDDY-CHECKS,
 # BUDDY-EXPECT-WARN-*, BUDDY-KMEMLEAK*) are written to /dev/kmsg: the
-# kernel prints them on the console in order with its own messages,
-# whereas plain stdout goes through the tty and may land a few kernel
-# lines later.
+# kernel prints them on the console whole and in order with its own
+# messages, whereas plain stdout goes through the tty, which drains in
+# 16-byte UART bursts: its lines can land late and be cut in two by
+# kernel lines.
 #
 # The assert_* helpers return 1 on failure so a script can stop early
 # (`assert_ok insmod x.ko || exit 1`); t_ok and t_fail always return 0.
@@ -23,7 +24,7 @@ BUDDY_FAILED=0
 
 # say TEXT... - emit a protocol line through the kernel log.
 say() {
-	echo "$*" > /dev/kmsg 2>/dev/null || echo "$*"
+	echo "$*" 2>/dev/null > /dev/kmsg || echo "$*"
 }
 
 # busybox sh runs its own insmod applet even when /sbin/insmod exists;
@@ -116,6 +117,7 @@ kmemleak_baseline() {
 	echo scan > /sys/kernel/debug/kmemleak
 	echo clear > /sys/kernel/debug/kmemleak
 	say "BUDDY-KMEMLEAK-BASELINE-END"
+	BUDDY_KMEMLEAK_BASE=1
 }
 
 # kmemleak_check [NAME] - report objects leaked since the last baseline
@@ -126,6 +128,9 @@ kmemleak_baseline() {
 kmemleak_check() {
 	local name=${1:-kmemleak} leaks
 
+	[ -n "${BUDDY_KMEMLEAK_BASE:-}" ] ||
+		echo "kmemleak_check: no kmemleak_baseline first;" \
+			"boot-time objects may be reported"
 	sleep 6
 	if ! { echo scan > /sys/kernel/debug/kmemleak &&
 			echo scan > /sys/kernel/debug/kmemleak; } 2>/dev/null; then

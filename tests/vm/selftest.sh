@@ -5,7 +5,7 @@
 # tests/vm/dummy in /root. SELFTEST (set with qemu-run.sh --env) picks
 # what to do: "clean" must pass; every other mode provokes one problem
 # that scripts/check-log.sh has to report.
-# shellcheck source=tests/vm/lib.sh
+# shellcheck source=/dev/null
 . /root/lib.sh
 
 MODE=${SELFTEST:-clean}
@@ -59,6 +59,27 @@ clean)
 	expect_warn_end
 
 	kmemleak_check
+	;;
+interleave)
+	# Keep the tty busy while the kernel prints WARN()s, window markers
+	# and KTAP: every window and every KUnit result must still be read.
+	rm -f /tmp/quiet
+	(
+		i=0
+		while [ ! -e /tmp/quiet ]; do
+			echo "noise $i: plain guest output racing the kernel's lines"
+			i=$((i + 1))
+		done
+	) &
+	for _ in 1 2 3 4 5; do
+		expect_warn_begin 1
+		assert_ok load warn=1
+		expect_warn_end
+		assert_ok insmod /root/vmdummy_kunit.ko
+		assert_ok rmmod vmdummy_kunit
+	done
+	touch /tmp/quiet
+	wait
 	;;
 warn)
 	load warn=1

@@ -8,7 +8,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bug.h>
-#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -36,7 +35,7 @@ MODULE_PARM_DESC(lockdep, "take two mutexes in both orders (lockdep)");
 
 static bool atomic_sleep;
 module_param(atomic_sleep, bool, 0444);
-MODULE_PARM_DESC(atomic_sleep, "sleep under a spinlock");
+MODULE_PARM_DESC(atomic_sleep, "GFP_KERNEL allocation under a spinlock");
 
 static bool oops;
 module_param(oops, bool, 0444);
@@ -104,13 +103,15 @@ static int __init vmdummy_init(void)
 		mutex_unlock(&lock_b);
 	}
 	if (atomic_sleep) {
+		/* might_sleep() reports it; the allocation does not sleep. */
 		spin_lock(&spin);
-		msleep(1);
+		kfree(kmalloc(16, GFP_KERNEL));
 		spin_unlock(&spin);
 	}
 	if (oops) {
-		int *volatile null = NULL;
+		int *null = NULL;
 
+		OPTIMIZER_HIDE_VAR(null);
 		pr_info("oops read: %d\n", *null);
 	}
 	pr_info("loaded\n");

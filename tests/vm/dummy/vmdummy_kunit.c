@@ -41,6 +41,7 @@ static struct kunit_suite vmdummy_suite = {
 #endif
 	.test_cases = vmdummy_cases,
 };
+
 kunit_test_suite(vmdummy_suite);
 
 MODULE_DESCRIPTION("buddy VM harness self-test KUnit suite");
