@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# `make test`: the user-space core suites, a short fuzz, then for each test
+# `make test`: the user-space core suites, a short fuzz, branch coverage of
+# the core, then for each test
 # kernel (6.1 and 6.12) the KUnit suites and the in-VM integration checks
 # under QEMU; then Debian's stock 6.1, 6.12 and 6.12-rt kernels: build
 # against their headers, boot, and run the integration checks; then the
@@ -59,6 +60,14 @@ then
 else
 	tail -20 "$OUT/fuzz.log"
 	fail "libFuzzer (see $OUT/fuzz.log)"
+fi
+
+note "branch coverage of buddy_core.c (at least 95%)"
+if make -s -C tests/core coverage > "$OUT/coverage.log" 2>&1; then
+	pass "coverage: $(grep -E '^branches:' "$OUT/coverage.log")"
+else
+	tail -15 "$OUT/coverage.log"
+	fail "coverage below 95% or failed (see $OUT/coverage.log)"
 fi
 
 # boot NAME KDIR SCRIPT FILES...: one QEMU run, counted by its checks.
