@@ -291,21 +291,20 @@ static __always_inline bool pop(struct buddy_core *bc, unsigned int order,
 }
 
 /*
- * Rebuild every free list from the bitmaps after a bad link was seen.
- * O(blocks * orders), but only ever run on the corruption path.
+ * Empty the free lists and refill them with every free block the bitmaps
+ * show, walking from the end so each list comes out in address order.
+ * O(blocks * orders).
  */
-static void rebuild(struct buddy_core *bc)
+static void relist(struct buddy_core *bc)
 {
 	unsigned int order;
 	u64 idx = bc->nblocks;
 
-	bc->nr_corruptions++;
 	bc->nonempty = 0;
 	for (order = 0; order < BUDDY_CORE_NR_ORDERS; order++) {
 		bc->free_head[order] = NIL;
 		bc->nr_free[order] = 0;
 	}
-	/* Walk leaves from the end so each list ends up in address order. */
 	while (idx) {
 		u64 start;
 
@@ -315,6 +314,13 @@ static void rebuild(struct buddy_core *bc)
 			push(bc, order, (u32)start);
 		idx = start;
 	}
+}
+
+/* A bad link was seen: count it and rebuild the lists from the bitmaps. */
+static void rebuild(struct buddy_core *bc)
+{
+	bc->nr_corruptions++;
+	relist(bc);
 }
 
 /**
@@ -367,7 +373,7 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 {
 	size_t need = buddy_core_meta_size(size, min_block);
 	unsigned int min_shift, order;
-	u64 nblocks, idx;
+	u64 nblocks;
 
 	if (!need || meta_size < need || !meta || !segs)
 		return -EINVAL;
@@ -406,19 +412,8 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 		bc->split_pbase[order] = (u8)(64 - (128 >> j));
 		bc->split_pmask[order] = (u8)((64 >> j) - 1);
 	}
-	for (order = 0; order < BUDDY_CORE_NR_ORDERS; order++)
-		bc->free_head[order] = NIL;
-
-	/* Push the roots from the end so each list is in address order. */
-	idx = nblocks;
-	while (idx) {
-		u64 start;
-
-		order = leaf_order(bc, idx - 1);
-		start = (idx - 1) & ~((1ULL << order) - 1);
-		push(bc, order, (u32)start);
-		idx = start;
-	}
+	/* Nothing is split or allocated: every root goes on its list. */
+	relist(bc);
 	return 0;
 }
 
