@@ -147,6 +147,31 @@ void *buddy_core_addr(const struct buddy_core *bc, u64 off);
 int buddy_core_snapshot(const struct buddy_core *bc, struct buddy_core *copy,
 			void *meta, size_t meta_size);
 
+/*
+ * The next free block of @order, or the next allocated block, at or after
+ * the cursor @pos; false at the end. Start with *@pos = 0.
+ */
+static inline bool buddy_core_next_free(const struct buddy_core *bc,
+					unsigned int order, u64 *pos,
+					struct buddy_core_block *blk)
+{
+	while (buddy_core_next_block(bc, pos, blk)) {
+		if (blk->free && blk->order == order)
+			return true;
+	}
+	return false;
+}
+
+static inline bool buddy_core_next_used(const struct buddy_core *bc,
+					u64 *pos, struct buddy_core_block *blk)
+{
+	while (buddy_core_next_block(bc, pos, blk)) {
+		if (!blk->free)
+			return true;
+	}
+	return false;
+}
+
 /* O(1) statistics. */
 static inline u64 buddy_core_size(const struct buddy_core *bc)
 {

@@ -188,12 +188,10 @@ static int map_show(struct seq_file *m, void *v)
 		ret = -ENOMEM;
 		goto out_free_meta;
 	}
-	while (buddy_core_next_block(&c, &pos, &blk)) {
+	while (buddy_core_next_used(&c, &pos, &blk)) {
 		u64 start = blk.off, end = blk.off +
 			    (buddy_core_min_block(&c) << blk.order);
 
-		if (blk.free)
-			continue;
 		/* Blocks and cells are both powers of two, so nest. */
 		for (i = start / cell; i * cell < end; i++)
 			used[i] += min(end, (i + 1) * cell) - max(start, i * cell);

@@ -859,6 +859,23 @@ static void iterator_walks_blocks_in_address_order(void)
 		after_four[5].free = false;
 	}
 	t_blocks(&s->bc, after_four, 6);
+	/* the filtered walks see the same blocks */
+	pos = 0;
+	ASSERT(buddy_core_next_free(&s->bc, 0, &pos, &blk));
+	ASSERT_EQ(blk.off, 4 * KB);
+	ASSERT(!buddy_core_next_free(&s->bc, 0, &pos, &blk));
+	pos = 0;
+	ASSERT(!buddy_core_next_free(&s->bc, 3, &pos, &blk));
+	pos = 0;
+	ASSERT(buddy_core_next_used(&s->bc, &pos, &blk));
+	ASSERT_EQ(blk.off, 0);
+	ASSERT(buddy_core_next_used(&s->bc, &pos, &blk));
+	ASSERT_EQ(blk.off, 8 * KB);
+	ASSERT_EQ(blk.order, 1);
+	ASSERT(buddy_core_next_used(&s->bc, &pos, &blk));
+	ASSERT_EQ(blk.off, 16 * KB);
+	ASSERT(buddy_core_next_used(&s->bc, &pos, &blk));
+	ASSERT(!buddy_core_next_used(&s->bc, &pos, &blk));
 	/* past the end, there is nothing */
 	pos = 64 * KB;
 	ASSERT(!buddy_core_next_block(&s->bc, &pos, &blk));
