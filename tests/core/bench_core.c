@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_fake.h"
 #include "buddy_core.h"
 
 #define RANGE		(256ULL << 20)
@@ -133,15 +134,7 @@ static double run_steady(struct bench *b, u64 steps)
  * slot traffic and calls into another unit (the core is built as one), so
  * steady minus this is what the core itself costs.
  */
-static __attribute__((noinline)) u64 fake_alloc(struct bench *b, u64 size)
-{
-	return b->sink += size;
-}
-
-static __attribute__((noinline)) void fake_free(struct bench *b, u64 off)
-{
-	b->sink ^= off;
-}
+/* fake_alloc() and fake_free() live in bench_fake.c, another unit. */
 
 static double run_harness(struct bench *b, u64 steps)
 {
@@ -150,14 +143,14 @@ static double run_harness(struct bench *b, u64 steps)
 
 	setup(b, 4096);
 	for (i = 0; i < LIVE; i++)
-		b->slot[i] = fake_alloc(b, MIN_BLOCK << (rnd(b) % 8));
+		b->slot[i] = fake_alloc(&b->sink, MIN_BLOCK << (rnd(b) % 8));
 	t = now_ns();
 	for (i = 0; i < steps; i++) {
 		u64 j = rnd(b) % LIVE;
 
 		if (b->slot[j] != NONE)
-			fake_free(b, b->slot[j]);
-		b->slot[j] = fake_alloc(b, MIN_BLOCK << (rnd(b) % 8));
+			fake_free(&b->sink, b->slot[j]);
+		b->slot[j] = fake_alloc(&b->sink, MIN_BLOCK << (rnd(b) % 8));
 	}
 	return now_ns() - t;
 }
