@@ -7,6 +7,8 @@
  * and frees every third block so the pool is visibly fragmented. On unload
  * it checks the patterns and frees what it still holds, unless leak=1,
  * which deliberately keeps them to show how buddy.ko handles a leak.
+ * misuse=1 also makes the mistakes buddy.ko must survive: an impossible
+ * allocation with and without __GFP_NOWARN, and a double free.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,6 +26,10 @@ MODULE_PARM_DESC(nr_blocks, "Blocks to allocate on load (default 24)");
 static bool leak;
 module_param(leak, bool, 0444);
 MODULE_PARM_DESC(leak, "Keep the blocks at unload (default no)");
+
+static bool misuse;
+module_param(misuse, bool, 0444);
+MODULE_PARM_DESC(misuse, "Also make an impossible allocation and a double free");
 
 static char *pool_name;
 module_param(pool_name, charp, 0444);
@@ -48,6 +54,21 @@ static size_t size_of(unsigned int i)
 static u8 pattern(unsigned int i)
 {
 	return (u8)(0x5a ^ i);
+}
+
+static void make_mistakes(void)
+{
+	void *p;
+
+	/* NULL, counted, and one ratelimited warning for the first only. */
+	p = buddy_alloc(pool, SIZE_MAX, GFP_KERNEL);
+	p = p ?: buddy_alloc(pool, SIZE_MAX, GFP_KERNEL | __GFP_NOWARN);
+	if (p)
+		pr_err("an impossible allocation succeeded\n");
+	p = buddy_alloc(pool, 4096, GFP_KERNEL);
+	buddy_free(pool, p);
+	buddy_free(pool, p);	/* refused: double free */
+	pr_info("misuse done\n");
 }
 
 static int __init client_init(void)
@@ -85,6 +106,8 @@ static int __init client_init(void)
 		held += !!blocks[i];
 	pr_info("allocated %u blocks (%u failed), freed every third, holding %u\n",
 		nr_blocks - failed, failed, held);
+	if (misuse)
+		make_mistakes();
 	return 0;
 }
 

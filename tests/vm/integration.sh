@@ -166,6 +166,25 @@ assert_ok rmmod buddy_client
 assert_ok dmesg_contains "patterns intact, 0 blocks kept"
 assert_eq "client: all free" "$(field $P/stats size)" "$(field $P/stats free)"
 
+# A misbehaving client: an impossible allocation warns once (not again with
+# __GFP_NOWARN), and a double free is refused, named and WARNs once.
+failures=$(field $P/stats failures)
+bad=$(field $P/stats bad_frees)
+dmesg_mark
+expect_warn_begin 1
+assert_ok insmod /root/buddy_client.ko misuse=1
+expect_warn_end
+assert_ok dmesg_contains "misuse done"
+assert_eq "misuse: one alloc warning" 1 \
+	"$(dmesg_count 'cannot allocate [0-9]+ bytes: larger than the largest block \(caller .*\[buddy_client\]\)' warn)"
+assert_eq "misuse: one bad-free error" 1 \
+	"$(dmesg_count 'bad free of .*: double free \(caller .*\[buddy_client\]\)' err)"
+assert_eq "misuse: failures counted" $((failures + 2)) "$(field $P/stats failures)"
+assert_eq "misuse: bad free counted" $((bad + 1)) "$(field $P/stats bad_frees)"
+assert_eq "misuse: check" ok "$(cat $P/check)"
+assert_ok rmmod buddy_client
+assert_eq "misuse: all free" "$(field $P/stats size)" "$(field $P/stats free)"
+
 # A client with a pool of its own: the directory comes and goes with it.
 assert_ok insmod /root/buddy_client.ko pool_name=client_pool
 assert_ok test -d $D/client_pool
