@@ -20,7 +20,6 @@
 #include "buddy_core.h"
 
 #define NIL		((u32)~0U)
-#define LONG_BITS	(8 * sizeof(unsigned long))
 
 /* Free-list links, stored in the first bytes of each free block. */
 struct link {
@@ -30,17 +29,17 @@ struct link {
 
 static inline bool tbit(const unsigned long *map, u64 bit)
 {
-	return (map[bit / LONG_BITS] >> (bit % LONG_BITS)) & 1;
+	return (map[bit / BITS_PER_LONG] >> (bit % BITS_PER_LONG)) & 1;
 }
 
 static inline void sbit(unsigned long *map, u64 bit)
 {
-	map[bit / LONG_BITS] |= 1UL << (bit % LONG_BITS);
+	map[bit / BITS_PER_LONG] |= 1UL << (bit % BITS_PER_LONG);
 }
 
 static inline void cbit(unsigned long *map, u64 bit)
 {
-	map[bit / LONG_BITS] &= ~(1UL << (bit % LONG_BITS));
+	map[bit / BITS_PER_LONG] &= ~(1UL << (bit % BITS_PER_LONG));
 }
 
 /* floor(log2(@v)) for a non-zero @v */
@@ -170,15 +169,23 @@ static __always_inline unsigned int leaf_order(const struct buddy_core *bc,
 	return leaf_below(bc, idx, root_order(bc, idx));
 }
 
+/*
+ * Is the node of @order starting at min block @idx neither allocated nor
+ * split? Under a split parent, that makes it a free block.
+ */
+static __always_inline bool free_node(const struct buddy_core *bc,
+				      unsigned int order, u64 idx)
+{
+	return !tbit(bc->head, idx) && !(order && is_split(bc, order, idx));
+}
+
 /* Is @idx, as read from a link, the start of a free block of @order? */
 static __always_inline bool valid_free(const struct buddy_core *bc,
 				       unsigned int order, u64 idx)
 {
 	if (idx & ((1ULL << order) - 1))
 		return false;
-	if (!node_exists(bc, order, idx) || tbit(bc->head, idx))
-		return false;
-	if (order && is_split(bc, order, idx))
+	if (!node_exists(bc, order, idx) || !free_node(bc, order, idx))
 		return false;
 	return is_root(bc, order, idx) || is_split(bc, order + 1, idx);
 }
@@ -556,7 +563,7 @@ int buddy_core_free(struct buddy_core *bc, u64 off)
 		u32 buddy = idx ^ (1U << order);
 
 		/* The parent is split, so an unsplit buddy is a block. */
-		if (tbit(bc->head, buddy) || (order && is_split(bc, order, buddy)))
+		if (!free_node(bc, order, buddy))
 			break;
 		bad |= unlink_block(bc, order, buddy);
 		order++;
@@ -751,8 +758,7 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 		if (!is_root(bc, blk.order, idx)) {
 			u64 buddy = idx ^ nr;
 
-			if (!tbit(bc->head, buddy) &&
-			    (!blk.order || !is_split(bc, blk.order, buddy)))
+			if (free_node(bc, blk.order, buddy))
 				return violation("free buddies %llu and %llu not merged, order %u",
 						 (unsigned long long)blk.off,
 						 (unsigned long long)(buddy << bc->min_shift),
