@@ -2,14 +2,16 @@
 /*
  * /sys/kernel/debug/buddy/<pool>/: per-order free lists,
  * statistics, fragmentation indices, a map of the pool, the invariant
- * checker, and a ctl file to allocate and free from a shell.
+ * checker, the per-CPU caches, and a ctl file to allocate and free from a
+ * shell.
  *
- * Every reader takes the pool spinlock once, copies what it needs and
- * formats after dropping it, so a reader never stalls allocation for longer
- * than a memcpy (the check file alone runs the checker under the lock, on
- * purpose). Offsets, never kernel addresses, are shown.
+ * Every reader takes the pool's locks once, copies what it needs and
+ * formats after dropping them, so a reader never stalls allocation for
+ * longer than a memcpy and a pass over the CPUs (the check file alone runs
+ * the checker under the locks, on purpose). Offsets, never kernel
+ * addresses, are shown.
  *
- * Lock order: pool->ctl_lock, then pool->lock (see buddy_mod.c).
+ * Lock order: pool->ctl_lock, then the pool's spinlocks (see buddy_mod.c).
  * Failing to create a file or directory never fails the pool.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -39,30 +41,32 @@ struct ctl_alloc {
 	void *ptr;
 };
 
-/* Copy the core's counters; the bitmaps stay behind. */
-static void copy_core(struct buddy_pool *pool, struct buddy_core *copy)
+/*
+ * Free blocks of each order, on the free lists or in a cache: what an
+ * allocation of that order could be served from without a split.
+ */
+static void free_counts(const struct buddy_stats *st, u64 *nr)
 {
-	unsigned long flags;
+	unsigned int order;
 
-	raw_spin_lock_irqsave(&pool->lock, flags);
-	*copy = pool->core;
-	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	for (order = 0; order < BUDDY_NR_ORDERS; order++)
+		nr[order] = st->free_blocks[order] + st->cached_blocks[order];
 }
 
 static int free_lists_show(struct seq_file *m, void *v)
 {
 	struct buddy_pool *pool = m->private;
-	struct buddy_core c;
+	struct buddy_stats st;
 	unsigned int order;
 
-	copy_core(pool, &c);
-	seq_puts(m, "# order block_size free_blocks free_bytes\n");
-	for (order = 0; order <= buddy_core_max_order(&c); order++) {
-		u64 bsize = buddy_core_min_block(&c) << order;
-		u64 nr = buddy_core_nr_free(&c, order);
+	buddy_pool_snapshot(pool, &st, NULL);
+	seq_puts(m, "# order block_size free_blocks cached_blocks free_bytes\n");
+	for (order = 0; order <= st.max_order; order++) {
+		u64 bsize = (u64)st.min_block << order;
+		u64 nr = st.free_blocks[order], cached = st.cached_blocks[order];
 
-		seq_printf(m, "%u %llu %llu %llu\n", order, bsize, nr,
-			   nr * bsize);
+		seq_printf(m, "%u %llu %llu %llu %llu\n", order, bsize, nr,
+			   cached, (nr + cached) * bsize);
 	}
 	return 0;
 }
@@ -71,25 +75,32 @@ DEFINE_SHOW_ATTRIBUTE(free_lists);
 static int stats_show(struct seq_file *m, void *v)
 {
 	struct buddy_pool *pool = m->private;
-	int largest;
+	u64 meta, nr[BUDDY_NR_ORDERS];
+	struct buddy_stats st;
 	struct buddy_core c;
-	u64 meta;
+	int order;
 
-	copy_core(pool, &c);
-	largest = buddy_core_largest_free_order(&c);
-	meta = buddy_core_meta_size(c.size, buddy_core_min_block(&c)) +
-	       pool->nr_chunks * (sizeof(*pool->segs) + sizeof(*pool->by_addr));
-	seq_printf(m, "size: %llu\n", buddy_core_size(&c));
-	seq_printf(m, "min_block: %llu\n", buddy_core_min_block(&c));
-	seq_printf(m, "max_order: %u\n", buddy_core_max_order(&c));
-	seq_printf(m, "free: %llu\n", buddy_core_free_bytes(&c));
-	seq_printf(m, "allocated: %llu\n", buddy_core_used_bytes(&c));
+	buddy_pool_snapshot(pool, &st, &c);
+	free_counts(&st, nr);
+	for (order = st.max_order; order > 0 && !nr[order]; order--)
+		;
+	meta = buddy_core_meta_size(st.size, st.min_block) +
+	       BITS_TO_LONGS(st.size / st.min_block) * sizeof(long) +
+	       pool->nr_chunks * sizeof(*pool->segs) +
+	       pool->dir_len * sizeof(*pool->chunk_dir) +
+	       num_possible_cpus() * sizeof(struct buddy_pcp);
+	seq_printf(m, "size: %llu\n", st.size);
+	seq_printf(m, "min_block: %u\n", st.min_block);
+	seq_printf(m, "max_order: %u\n", st.max_order);
+	seq_printf(m, "free: %llu\n", st.free);
+	seq_printf(m, "allocated: %llu\n", st.size - st.free);
+	seq_printf(m, "cached: %llu\n", st.cached);
 	seq_printf(m, "largest_free_block: %llu\n",
-		   largest < 0 ? 0 : buddy_core_min_block(&c) << largest);
-	seq_printf(m, "allocs: %llu\n", c.nr_allocs);
-	seq_printf(m, "frees: %llu\n", c.nr_frees);
-	seq_printf(m, "failures: %llu\n", c.nr_failed);
-	seq_printf(m, "bad_frees: %llu\n", c.nr_bad_frees);
+		   nr[order] ? (u64)st.min_block << order : 0);
+	seq_printf(m, "allocs: %llu\n", st.nr_allocs);
+	seq_printf(m, "frees: %llu\n", st.nr_frees);
+	seq_printf(m, "failures: %llu\n", st.nr_failed);
+	seq_printf(m, "bad_frees: %llu\n", st.nr_bad_frees);
 	seq_printf(m, "corruptions: %llu\n", c.nr_corruptions);
 	seq_printf(m, "metadata_bytes: %llu\n", meta);
 	seq_printf(m, "chunks: %u\n", pool->nr_chunks);
@@ -110,14 +121,14 @@ static void seq_milli(struct seq_file *m, int v)
  * and, when it would fail, whether that is for lack of memory (towards 0)
  * or fragmentation (towards 1). Both are in thousandths.
  */
-static void frag_indices(const struct buddy_core *c, unsigned int order,
-			 int *unusable, int *extfrag)
+static void frag_indices(const struct buddy_stats *st, const u64 *free,
+			 unsigned int order, int *unusable, int *extfrag)
 {
 	u64 total = 0, pages = 0, suitable = 0;
 	unsigned int o;
 
-	for (o = 0; o <= buddy_core_max_order(c); o++) {
-		u64 nr = buddy_core_nr_free(c, o);
+	for (o = 0; o <= st->max_order; o++) {
+		u64 nr = free[o];
 
 		total += nr;
 		pages += nr << o;
@@ -139,15 +150,17 @@ static void frag_indices(const struct buddy_core *c, unsigned int order,
 static int fragmentation_show(struct seq_file *m, void *v)
 {
 	struct buddy_pool *pool = m->private;
-	struct buddy_core c;
+	u64 nr[BUDDY_NR_ORDERS];
+	struct buddy_stats st;
 	unsigned int order;
 
-	copy_core(pool, &c);
+	buddy_pool_snapshot(pool, &st, NULL);
+	free_counts(&st, nr);
 	seq_puts(m, "# order unusable_index extfrag_index\n");
-	for (order = 0; order <= buddy_core_max_order(&c); order++) {
+	for (order = 0; order <= st.max_order; order++) {
 		int unusable, extfrag;
 
-		frag_indices(&c, order, &unusable, &extfrag);
+		frag_indices(&st, nr, order, &unusable, &extfrag);
 		seq_printf(m, "%u", order);
 		seq_milli(m, unusable);
 		seq_milli(m, extfrag);
@@ -161,8 +174,8 @@ static int map_show(struct seq_file *m, void *v)
 {
 	struct buddy_pool *pool = m->private;
 	u64 cell, ncells, i, pos = 0, *used;
+	unsigned long flags, *live;
 	struct buddy_core_block blk;
-	unsigned long flags;
 	struct buddy_core c;
 	size_t meta_size;
 	void *meta;
@@ -171,11 +184,16 @@ static int map_show(struct seq_file *m, void *v)
 	meta_size = buddy_core_meta_size(pool->size,
 					 buddy_core_min_block(&pool->core));
 	meta = kvmalloc(meta_size, GFP_KERNEL);
-	if (!meta)
-		return -ENOMEM;
-	raw_spin_lock_irqsave(&pool->lock, flags);
+	live = bitmap_alloc(pool->size >> pool->min_shift, GFP_KERNEL);
+	if (!meta || !live) {
+		ret = -ENOMEM;
+		goto out_free_meta;
+	}
+	/* Cached blocks are allocated in the core but free to clients. */
+	buddy_pool_freeze(pool, &flags);
 	ret = buddy_core_snapshot(&pool->core, &c, meta, meta_size);
-	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	bitmap_copy(live, pool->live, pool->size >> pool->min_shift);
+	buddy_pool_thaw(pool, flags);
 	if (ret)
 		goto out_free_meta;
 
@@ -191,6 +209,9 @@ static int map_show(struct seq_file *m, void *v)
 	while (buddy_core_next_used(&c, &pos, &blk)) {
 		u64 start = blk.off, end = blk.off +
 			    (buddy_core_min_block(&c) << blk.order);
+
+		if (!test_bit(start >> pool->min_shift, live))
+			continue;
 
 		/* Blocks and cells are both powers of two, so nest. */
 		for (i = start / cell; i * cell < end; i++)
@@ -209,6 +230,7 @@ static int map_show(struct seq_file *m, void *v)
 	seq_putc(m, '\n');
 	kvfree(used);
 out_free_meta:
+	bitmap_free(live);
 	kvfree(meta);
 	return ret;
 }
@@ -226,6 +248,88 @@ static int check_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(check);
+
+static int cache_show(struct seq_file *m, void *v)
+{
+	struct buddy_pool *pool = m->private;
+	unsigned int order, cpu;
+
+	seq_puts(m, "# order high batch cached_per_cpu...\n");
+	for (order = 0; order < BUDDY_PCP_ORDERS &&
+	     order <= buddy_core_max_order(&pool->core); order++) {
+		seq_printf(m, "%u %u %u", order, READ_ONCE(pool->high[order]),
+			   READ_ONCE(pool->batch[order]));
+		for_each_possible_cpu(cpu)
+			seq_printf(m, " %u", buddy_pool_cpu_cached(pool, cpu, order));
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+
+/**
+ * buddy_debugfs_cache() - carry out one write to the cache file
+ * @pool: the pool
+ * @cmd: "drain", or "ORDER HIGH BATCH" as for buddy_pool_set_cache(), with
+ *	at most one trailing newline; need not be NUL-terminated
+ * @count: bytes in @cmd
+ *
+ * Context: Process context.
+ * Return: 0, or -EINVAL (nothing changes) for malformed input or values
+ * buddy_pool_set_cache() refuses.
+ */
+int buddy_debugfs_cache(struct buddy_pool *pool, const char *cmd,
+			size_t count)
+{
+	char buf[CTL_MAX_INPUT + 1], extra;
+	unsigned int order, high, batch;
+	size_t len = count;
+
+	if (!count || count > CTL_MAX_INPUT)
+		return -EINVAL;
+	memcpy(buf, cmd, count);
+	buf[len] = '\0';
+	if (buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	if (strlen(buf) != len)
+		return -EINVAL;
+	if (!strcmp(buf, "drain")) {
+		buddy_pool_drain(pool);
+		return 0;
+	}
+	if (!isdigit(buf[0]) ||
+	    sscanf(buf, "%u %u %u%c", &order, &high, &batch, &extra) != 3)
+		return -EINVAL;
+	return buddy_pool_set_cache(pool, order, high, batch);
+}
+
+static ssize_t cache_write(struct file *file, const char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	struct buddy_pool *pool = file_inode(file)->i_private;
+	char buf[CTL_MAX_INPUT];
+	int ret;
+
+	if (!count || count > CTL_MAX_INPUT)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	ret = buddy_debugfs_cache(pool, buf, count);
+	return ret ? ret : count;
+}
+
+static int cache_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, cache_show, inode->i_private);
+}
+
+static const struct file_operations cache_fops = {
+	.owner = THIS_MODULE,
+	.open = cache_open,
+	.read = seq_read,
+	.write = cache_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
 
 static int ctl_show(struct seq_file *m, void *v)
 {
@@ -355,6 +459,7 @@ static const struct {
 	{ "fragmentation", fragmentation_show },
 	{ "map", map_show },
 	{ "check", check_show },
+	{ "cache", cache_show },
 	{ "ctl", ctl_show },
 };
 
@@ -417,6 +522,7 @@ void buddy_debugfs_add(struct buddy_pool *pool)
 			    &fragmentation_fops);
 	debugfs_create_file("map", 0400, dir, pool, &map_fops);
 	debugfs_create_file("check", 0400, dir, pool, &check_fops);
+	debugfs_create_file("cache", 0600, dir, pool, &cache_fops);
 	debugfs_create_file("ctl", 0600, dir, pool, &ctl_fops);
 	pool->dir = dir;
 }

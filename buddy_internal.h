@@ -6,8 +6,10 @@
 #ifndef BUDDY_INTERNAL_H
 #define BUDDY_INTERNAL_H
 
+#include <linux/cpuhotplug.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/spinlock.h>
 
 #include "buddy_core.h"
@@ -15,27 +17,68 @@
 
 struct dentry;
 
-/* One alloc_pages() reservation, for the address-to-offset lookup. */
-struct buddy_chunk {
-	unsigned long start;	/* kernel virtual address */
-	unsigned long len;	/* bytes managed in this chunk */
-	unsigned int seg;	/* its segment number in the core */
+/*
+ * The address-to-chunk table is two levels deep: a directory entry covers
+ * 2^BUDDY_DIR_BITS chunk-sized slots of the direct map, and each slot holds
+ * a segment number plus one (0: not ours). Two loads find any pointer's
+ * chunk, and the table costs a pointer per such span of address space
+ * between the lowest and the highest chunk, plus one small table per span
+ * that holds a chunk.
+ */
+#define BUDDY_DIR_BITS	8
+
+/**
+ * struct buddy_pcp - one CPU's cache of free blocks of one pool
+ * @lock: protects the rest; taken by the owning CPU with interrupts
+ *	disabled, and by another CPU only to drain or to read the counts
+ * @count: blocks in @slot for each order
+ * @nr_allocs: buddy_alloc() calls served from this cache
+ * @nr_frees: buddy_free() calls done through this cache
+ * @slot: block indices (offset / min_block) of each order, used as a
+ *	stack so the most recently freed block is handed out first
+ *
+ * A cached block is allocated as far as the core knows, and its bit in
+ * the pool's @live map is clear: it belongs to no client.
+ */
+struct buddy_pcp {
+	raw_spinlock_t lock;
+	u32 count[BUDDY_PCP_ORDERS];
+	u64 nr_allocs;
+	u64 nr_frees;
+	u32 slot[BUDDY_PCP_ORDERS][BUDDY_PCP_HIGH_MAX];
 };
 
 /**
  * struct buddy_pool - one named pool
- * @lock: protects @core and @warned; a raw spinlock taken with interrupts
- *	disabled, so that alloc and free work in hard IRQ context even on
- *	PREEMPT_RT
+ * @lock: protects @core, the counters below it and @warned; a raw
+ *	spinlock taken with interrupts disabled, so that alloc and free work
+ *	in hard IRQ context even on PREEMPT_RT
  * @core: the buddy state of all chunks, as one range of offsets
+ * @nr_allocs: buddy_alloc() calls served by the core directly
+ * @nr_frees: buddy_free() calls done on the core directly
+ * @nr_failed: buddy_alloc() calls that returned NULL
+ * @nr_bad_frees: buddy_free() calls refused
  * @warned: the first bad free in this pool has triggered its WARN
+ * @pcp: the per-CPU caches, or NULL for a pool that never has any
+ * @high: most blocks a CPU caches of each order; 0: that order is not
+ *	cached. Written only with every cache of the pool locked.
+ * @batch: blocks moved between a cache and the core at a time
+ * @freeze_lock: taken before all the pool's cache locks at once, which
+ *	nest under it (see buddy_pool_freeze())
+ * @live: one bit per min block, set at the start of every block a client
+ *	owns; changed atomically, under a cache lock or @lock
+ * @min_shift: log2 of min_block
+ * @seg_bits: log2 of the min blocks in a chunk
  * @name: NUL-terminated name, also the debugfs directory name
  * @size: bytes managed
  * @nr_chunks: number of alloc_pages() reservations
  * @chunk_shift: log2 of the bytes in a full chunk (one core segment)
  * @segs: address of each chunk, indexed by segment
- * @by_addr: the chunks sorted by address
+ * @chunk_dir: the address-to-chunk table, @dir_len entries from @dir_base
+ * @dir_base: lowest address @chunk_dir covers
+ * @dir_len: entries in @chunk_dir
  * @meta: the core's bitmaps
+ * @cpuhp: instance of the CPU hotplug state that drains a dead CPU's cache
  * @node: entry on the list of pools, under buddy_pools_lock
  * @dir: debugfs directory, or NULL
  * @ctl_lock: protects @ctl and @ctl_next_id; taken before @lock
@@ -45,15 +88,27 @@ struct buddy_chunk {
 struct buddy_pool {
 	raw_spinlock_t lock;
 	struct buddy_core core;
+	u64 nr_allocs, nr_frees, nr_failed, nr_bad_frees;
 	bool warned;
+
+	struct buddy_pcp __percpu *pcp;
+	u16 high[BUDDY_PCP_ORDERS];
+	u16 batch[BUDDY_PCP_ORDERS];
+	raw_spinlock_t freeze_lock;
+	unsigned long *live;
+	unsigned int min_shift;
+	unsigned int seg_bits;
 
 	char name[BUDDY_NAME_MAX + 1];
 	size_t size;
 	unsigned int nr_chunks;
 	unsigned int chunk_shift;
 	unsigned char **segs;
-	struct buddy_chunk *by_addr;
+	u32 **chunk_dir;
+	unsigned long dir_base;
+	unsigned long dir_len;
 	void *meta;
+	struct hlist_node cpuhp;
 	struct list_head node;
 
 	struct dentry *dir;
@@ -65,6 +120,16 @@ struct buddy_pool {
 u64 buddy_pool_offset(const struct buddy_pool *pool, const void *ptr);
 bool buddy_parse_size(const char *str, u64 *val);
 int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len);
+void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
+			 struct buddy_core *core);
+u32 buddy_pool_cpu_cached(struct buddy_pool *pool, unsigned int cpu,
+			  unsigned int order);
+void buddy_pool_freeze(struct buddy_pool *pool, unsigned long *flags);
+void buddy_pool_thaw(struct buddy_pool *pool, unsigned long flags);
+
+int buddy_debugfs_cache(struct buddy_pool *pool, const char *cmd,
+			size_t count);
+int buddy_kunit_cache(struct buddy_pool *pool, const char *cmd, size_t count);
 
 int buddy_debugfs_ctl(struct buddy_pool *pool, const char *cmd, size_t count);
 int buddy_kunit_ctl(struct buddy_pool *pool, const char *cmd, size_t count);

@@ -7,13 +7,24 @@
  * Lock order:
  *   buddy_pools_lock (mutex: the list of pools and their names)
  *     pool->ctl_lock (mutex: debugfs ctl allocations)
- *       pool->lock (raw spinlock, irqsave: the core state)
- * pool->lock is innermost and is never held across anything that sleeps,
- * prints or allocates.
+ *       pool->freeze_lock (raw spinlock, irqsave: see buddy_pool_freeze())
+ *         pcp->lock (raw spinlock, irqs off: one CPU's cache of the pool;
+ *                    only a freezer holds more than one, under freeze_lock)
+ *           pool->lock (raw spinlock, irqs off: the core state)
+ * None of them is held across anything that sleeps, prints or allocates.
+ *
+ * The fast path: an allocation of a cached order pops a block from this
+ * CPU's cache and a free pushes it back, under that CPU's cache lock
+ * alone. The caches refill from and drain to the core in batches, under
+ * pool->lock. A client's ownership of a block is one bit in pool->live,
+ * flipped atomically, so a double free is caught even while the block sits
+ * in some CPU's cache.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bsearch.h>
+#include <linux/bitmap.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/ctype.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
@@ -22,8 +33,8 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
 
@@ -44,9 +55,15 @@ module_param(min_block, charp, 0444);
 MODULE_PARM_DESC(min_block,
 		 "Smallest block in bytes, a power of two (default PAGE_SIZE)");
 
+static bool cache = true;
+module_param(cache, bool, 0444);
+MODULE_PARM_DESC(cache,
+		 "Give the default pool per-CPU caches of its small orders (default Y)");
+
 static DEFINE_MUTEX(buddy_pools_lock);
 static LIST_HEAD(buddy_pools);
 static struct buddy_pool *default_pool;
+static enum cpuhp_state buddy_cpuhp_state;
 
 static bool name_ok(const char *name)
 {
@@ -135,27 +152,63 @@ static int alloc_chunk(struct buddy_pool *pool, unsigned int i)
 			__free_page(page + j);
 	}
 	pool->segs[i] = page_address(page);
-	pool->by_addr[i].start = (unsigned long)pool->segs[i];
-	pool->by_addr[i].len = len;
-	pool->by_addr[i].seg = i;
 	return 0;
 }
 
-static int cmp_chunk(const void *a, const void *b)
-{
-	const struct buddy_chunk *x = a, *y = b;
+#define DIR_SHIFT	(CHUNK_SHIFT + BUDDY_DIR_BITS)
+#define DIR_SLOTS	BIT(BUDDY_DIR_BITS)
 
-	return x->start < y->start ? -1 : x->start > y->start;
+static void free_dir(struct buddy_pool *pool)
+{
+	unsigned long t;
+
+	for (t = 0; pool->chunk_dir && t < pool->dir_len; t++)
+		kfree(pool->chunk_dir[t]);
+	kvfree(pool->chunk_dir);
+	pool->chunk_dir = NULL;
 }
 
-static int find_chunk(const void *key, const void *elt)
+/*
+ * Fill the address-to-chunk table. A chunk is naturally aligned to its
+ * own size, at most CHUNK_BYTES, so it lies in one chunk-sized slot of
+ * the direct map and no other chunk shares that slot.
+ */
+static int build_dir(struct buddy_pool *pool)
 {
-	unsigned long addr = *(const unsigned long *)key;
-	const struct buddy_chunk *c = elt;
+	unsigned long lo = ULONG_MAX, hi = 0, t;
+	unsigned int i;
 
-	if (addr < c->start)
-		return -1;
-	return addr - c->start >= c->len;
+	for (i = 0; i < pool->nr_chunks; i++) {
+		lo = min_t(unsigned long, lo, (unsigned long)pool->segs[i]);
+		hi = max_t(unsigned long, hi, (unsigned long)pool->segs[i]);
+	}
+	pool->dir_base = round_down(lo, BIT(DIR_SHIFT));
+	pool->dir_len = ((hi - pool->dir_base) >> DIR_SHIFT) + 1;
+	pool->chunk_dir = kvcalloc(pool->dir_len, sizeof(*pool->chunk_dir),
+				   GFP_KERNEL);
+	if (!pool->chunk_dir)
+		return -ENOMEM;
+	for (i = 0; i < pool->nr_chunks; i++) {
+		unsigned long rel = (unsigned long)pool->segs[i] - pool->dir_base;
+		u32 *slot;
+
+		t = rel >> DIR_SHIFT;
+		if (!pool->chunk_dir[t]) {
+			pool->chunk_dir[t] = kcalloc(DIR_SLOTS, sizeof(u32),
+						     GFP_KERNEL);
+			if (!pool->chunk_dir[t])
+				goto out_free_dir;
+		}
+		slot = pool->chunk_dir[t] + ((rel >> CHUNK_SHIFT) & (DIR_SLOTS - 1));
+		if (WARN_ON_ONCE(*slot))
+			goto out_free_dir;
+		*slot = i + 1;
+	}
+	return 0;
+
+out_free_dir:
+	free_dir(pool);
+	return -ENOMEM;
 }
 
 /**
@@ -163,21 +216,286 @@ static int find_chunk(const void *key, const void *elt)
  * @pool: the pool
  * @ptr: an address that may lie in one of the pool's chunks
  *
+ * Two table lookups, whatever the number of chunks.
+ *
  * Context: Any context; reads only what is fixed at pool creation.
  * Return: the offset, or U64_MAX if @ptr is not inside the pool.
  */
 u64 buddy_pool_offset(const struct buddy_pool *pool, const void *ptr)
 {
 	unsigned long addr = (unsigned long)ptr;
-	const struct buddy_chunk *c;
+	unsigned long rel = addr - pool->dir_base, t = rel >> DIR_SHIFT;
+	unsigned long start;
+	const u32 *tab;
+	u32 seg;
 
-	c = bsearch(&addr, pool->by_addr, pool->nr_chunks, sizeof(*c),
-		    find_chunk);
-	if (!c)
+	if (unlikely(t >= pool->dir_len))
 		return U64_MAX;
-	return ((u64)c->seg << pool->chunk_shift) + (addr - c->start);
+	tab = pool->chunk_dir[t];
+	if (unlikely(!tab))
+		return U64_MAX;
+	seg = tab[(rel >> CHUNK_SHIFT) & (DIR_SLOTS - 1)];
+	if (unlikely(!seg--))
+		return U64_MAX;
+	start = (unsigned long)pool->segs[seg];
+	if (unlikely(addr - start >= chunk_len(pool->size, seg)))
+		return U64_MAX;
+	return ((u64)seg << CHUNK_SHIFT) + (addr - start);
 }
 EXPORT_SYMBOL_IF_KUNIT(buddy_pool_offset);
+
+static void *idx_addr(const struct buddy_pool *pool, u32 idx)
+{
+	return pool->segs[idx >> pool->seg_bits] +
+	       ((unsigned long)(idx & (BIT(pool->seg_bits) - 1)) <<
+		pool->min_shift);
+}
+
+/*
+ * buddy_pool_freeze() locks every CPU's cache and then the core, so that
+ * nothing in the pool moves: for exact statistics, the checker, draining
+ * everything and retuning. The cache locks nest under freeze_lock, which tells
+ * lockdep why holding many locks of one class is safe: only a freezer
+ * holds more than one, and freezers are serialised by freeze_lock.
+ */
+void buddy_pool_freeze(struct buddy_pool *pool, unsigned long *flags)
+	__acquires(&pool->lock)
+{
+	unsigned int cpu;
+
+	raw_spin_lock_irqsave(&pool->freeze_lock, *flags);
+	for_each_possible_cpu(cpu)
+		raw_spin_lock_nest_lock(&per_cpu_ptr(pool->pcp, cpu)->lock,
+					&pool->freeze_lock);
+	raw_spin_lock(&pool->lock);
+}
+
+void buddy_pool_thaw(struct buddy_pool *pool, unsigned long flags)
+	__releases(&pool->lock)
+{
+	unsigned int cpu;
+
+	raw_spin_unlock(&pool->lock);
+	for_each_possible_cpu(cpu)
+		raw_spin_unlock(&per_cpu_ptr(pool->pcp, cpu)->lock);
+	raw_spin_unlock_irqrestore(&pool->freeze_lock, flags);
+}
+
+/*
+ * Give the @n oldest cached blocks of @order back to the core, which
+ * merges them. The caller holds pcp->lock and pool->lock.
+ */
+static void __drain(struct buddy_pool *pool, struct buddy_pcp *pcp,
+		    unsigned int order, unsigned int n)
+{
+	u32 *slot = pcp->slot[order];
+	unsigned int i, left = pcp->count[order] - n;
+
+	lockdep_assert_held(&pool->lock);
+	for (i = 0; i < n; i++)
+		WARN_ON_ONCE(buddy_core_free(&pool->core,
+					     (u64)slot[i] << pool->min_shift));
+	memmove(slot, slot + n, left * sizeof(*slot));
+	pcp->count[order] = left;
+}
+
+static void __drain_cpu(struct buddy_pool *pool, struct buddy_pcp *pcp)
+{
+	unsigned int order;
+
+	for (order = 0; order < BUDDY_PCP_ORDERS; order++)
+		__drain(pool, pcp, order, pcp->count[order]);
+}
+
+/* Empty every CPU's cache; the pool is frozen. */
+static void __drain_all(struct buddy_pool *pool)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		__drain_cpu(pool, per_cpu_ptr(pool->pcp, cpu));
+}
+
+/*
+ * Fill this CPU's empty cache of @order with up to a batch of blocks from
+ * the core. The caller holds pcp->lock. Return the blocks now cached.
+ */
+static unsigned int refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
+			   unsigned int order)
+{
+	u64 bytes = 1ULL << (pool->min_shift + order), off;
+	unsigned int n;
+
+	raw_spin_lock(&pool->lock);
+	for (n = 0; n < pool->batch[order]; n++) {
+		if (buddy_core_alloc(&pool->core, bytes, &off))
+			break;
+		pcp->slot[order][n] = (u32)(off >> pool->min_shift);
+	}
+	raw_spin_unlock(&pool->lock);
+	pcp->count[order] = n;
+	return n;
+}
+
+/* A block of a cached @order from this CPU's cache, or NULL. */
+static void *alloc_cached(struct buddy_pool *pool, unsigned int order)
+{
+	struct buddy_pcp *pcp;
+	unsigned long flags;
+	unsigned int n;
+	u32 idx = 0;
+	bool got;
+
+	local_irq_save(flags);
+	pcp = this_cpu_ptr(pool->pcp);
+	raw_spin_lock(&pcp->lock);
+	n = pcp->count[order];
+	if (unlikely(!n))
+		n = refill(pool, pcp, order);
+	got = n;
+	if (likely(got)) {
+		idx = pcp->slot[order][--n];
+		pcp->count[order] = n;
+		set_bit(idx, pool->live);
+		pcp->nr_allocs++;
+	}
+	raw_spin_unlock(&pcp->lock);
+	local_irq_restore(flags);
+	return got ? idx_addr(pool, idx) : NULL;
+}
+
+/*
+ * Hand the owned block at @off, which starts at min block @idx, to this
+ * CPU's cache if its order is cached, else back to the core. The caller
+ * holds pcp->lock and has just cleared the block's live bit.
+ */
+static void __free_owned(struct buddy_pool *pool, struct buddy_pcp *pcp,
+			 u64 off, u32 idx)
+{
+	/* Ours now, so its order cannot change under us: no pool lock. */
+	int order = buddy_core_block_order(&pool->core, off);
+	unsigned int n, high;
+
+	if (likely(order >= 0 && order < BUDDY_PCP_ORDERS)) {
+		high = pool->high[order];
+		n = pcp->count[order];
+		if (likely(n < high)) {
+			pcp->slot[order][n] = idx;
+			pcp->count[order] = n + 1;
+			pcp->nr_frees++;
+			return;
+		}
+		if (high) {
+			raw_spin_lock(&pool->lock);
+			__drain(pool, pcp, order, pool->batch[order]);
+			raw_spin_unlock(&pool->lock);
+			pcp->slot[order][pcp->count[order]++] = idx;
+			pcp->nr_frees++;
+			return;
+		}
+	}
+	raw_spin_lock(&pool->lock);
+	WARN_ON_ONCE(buddy_core_free(&pool->core, off));
+	pool->nr_frees++;
+	raw_spin_unlock(&pool->lock);
+}
+
+/*
+ * Free the block at @off through this CPU's cache. Return false, changing
+ * nothing, if no client owns a block starting there.
+ */
+static bool free_cached(struct buddy_pool *pool, u64 off)
+{
+	u32 idx = (u32)(off >> pool->min_shift);
+	struct buddy_pcp *pcp;
+	unsigned long flags;
+	bool owned;
+
+	local_irq_save(flags);
+	pcp = this_cpu_ptr(pool->pcp);
+	raw_spin_lock(&pcp->lock);
+	owned = test_and_clear_bit(idx, pool->live);
+	if (likely(owned))
+		__free_owned(pool, pcp, off, idx);
+	raw_spin_unlock(&pcp->lock);
+	local_irq_restore(flags);
+	return owned;
+}
+
+/*
+ * Why is @off not the start of a block a client owns? 0 if it is. A block
+ * in a cache is free to the client, so anything in it is a double free,
+ * as for a block on a free list. The caller holds pool->lock.
+ */
+static int classify(struct buddy_pool *pool, u64 off)
+{
+	struct buddy_core_block blk;
+	u64 pos = off;
+
+	lockdep_assert_held(&pool->lock);
+	if (off >= pool->size)
+		return -ERANGE;
+	if (off & (BIT_ULL(pool->min_shift) - 1))
+		return -EINVAL;
+	buddy_core_next_block(&pool->core, &pos, &blk);
+	if (blk.free || !test_bit(blk.off >> pool->min_shift, pool->live))
+		return -EALREADY;
+	return blk.off == off ? 0 : -ENOENT;
+}
+
+/*
+ * Default cache sizes: the orders whose blocks are at most 64 KiB (and
+ * below BUDDY_PCP_ORDERS) may be cached, and each CPU may hold up to an
+ * eighth of the pool split evenly over them, at most BUDDY_PCP_HIGH_MAX
+ * blocks of an order. An order that would get fewer than 4 blocks is not
+ * cached. A batch is a quarter of the high mark.
+ */
+static void size_caches(struct buddy_pool *pool)
+{
+	unsigned int order, nr = 0, max = buddy_core_max_order(&pool->core);
+	u64 budget;
+
+	while (nr < BUDDY_PCP_ORDERS && nr <= max &&
+	       BIT_ULL(pool->min_shift + nr) <= SZ_64K)
+		nr++;
+	if (!nr)
+		return;
+	budget = div_u64(pool->size / 8, num_possible_cpus() * nr);
+	for (order = 0; order < nr; order++) {
+		u64 high = min_t(u64, BUDDY_PCP_HIGH_MAX,
+				 budget >> (pool->min_shift + order));
+
+		if (high < 4)
+			continue;
+		pool->high[order] = (u16)high;
+		pool->batch[order] = (u16)(high / 4);
+	}
+}
+
+static int init_caches(struct buddy_pool *pool, bool cached)
+{
+	unsigned int cpu;
+
+	pool->live = bitmap_zalloc(pool->size >> pool->min_shift, GFP_KERNEL);
+	if (!pool->live)
+		return -ENOMEM;
+	pool->pcp = alloc_percpu(struct buddy_pcp);
+	if (!pool->pcp) {
+		bitmap_free(pool->live);
+		return -ENOMEM;
+	}
+	for_each_possible_cpu(cpu)
+		raw_spin_lock_init(&per_cpu_ptr(pool->pcp, cpu)->lock);
+	if (cached)
+		size_caches(pool);
+	return 0;
+}
+
+static void free_caches(struct buddy_pool *pool)
+{
+	free_percpu(pool->pcp);
+	bitmap_free(pool->live);
+}
 
 static int reserve(struct buddy_pool *pool, size_t size, size_t min)
 {
@@ -187,36 +505,35 @@ static int reserve(struct buddy_pool *pool, size_t size, size_t min)
 
 	pool->size = size;
 	pool->chunk_shift = CHUNK_SHIFT;
+	pool->min_shift = ilog2(min);
+	pool->seg_bits = CHUNK_SHIFT - pool->min_shift;
 	pool->nr_chunks = DIV_ROUND_UP(size, CHUNK_BYTES);
 	pool->segs = kcalloc(pool->nr_chunks, sizeof(*pool->segs), GFP_KERNEL);
 	if (!pool->segs)
 		return -ENOMEM;
-	pool->by_addr = kcalloc(pool->nr_chunks, sizeof(*pool->by_addr),
-				GFP_KERNEL);
-	if (!pool->by_addr)
-		goto out_free_segs;
 	pool->meta = kvzalloc(meta_size, GFP_KERNEL);
 	if (!pool->meta)
-		goto out_free_by_addr;
+		goto out_free_segs;
 	for (i = 0; i < pool->nr_chunks; i++) {
 		ret = alloc_chunk(pool, i);
 		if (ret)
 			goto out_free_chunks;
 	}
-	sort(pool->by_addr, pool->nr_chunks, sizeof(*pool->by_addr),
-	     cmp_chunk, NULL);
+	ret = build_dir(pool);
+	if (ret)
+		goto out_free_chunks;
 	ret = buddy_core_init(&pool->core, size, min, pool->chunk_shift,
 			      pool->segs, pool->meta, meta_size);
 	if (WARN_ON_ONCE(ret))
-		goto out_free_chunks;
+		goto out_free_dir;
 	return 0;
 
+out_free_dir:
+	free_dir(pool);
 out_free_chunks:
 	while (i--)
 		free_chunk(pool, i);
 	kvfree(pool->meta);
-out_free_by_addr:
-	kfree(pool->by_addr);
 out_free_segs:
 	kfree(pool->segs);
 	return ret;
@@ -251,24 +568,8 @@ static unsigned int release(struct buddy_pool *pool)
 	return kept;
 }
 
-/**
- * buddy_pool_create() - reserve memory and make a new pool of it
- * @name: 1 to BUDDY_NAME_MAX characters of [A-Za-z0-9_-]; also the name
- *	of the pool's debugfs directory
- * @size: bytes to manage, a multiple of @min_block and at most half of RAM
- * @min_block: bytes in the smallest block: a power of two from 16 up to
- *	the largest alloc_pages() block
- *
- * The memory is reserved with alloc_pages() in chunks of at most the
- * largest page order; no block spans two chunks.
- *
- * Context: Process context; sleeps.
- * Return: the pool; ERR_PTR(-EINVAL) for a bad name, size or min_block;
- * ERR_PTR(-EEXIST) if a pool of that name exists; ERR_PTR(-ENOMEM) if the
- * memory cannot be had.
- */
-struct buddy_pool *buddy_pool_create(const char *name, size_t size,
-				     size_t min_block)
+static struct buddy_pool *create_pool(const char *name, size_t size,
+				      size_t min_block, bool cached)
 {
 	struct buddy_pool *pool;
 	int ret;
@@ -280,6 +581,7 @@ struct buddy_pool *buddy_pool_create(const char *name, size_t size,
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
 	raw_spin_lock_init(&pool->lock);
+	raw_spin_lock_init(&pool->freeze_lock);
 	mutex_init(&pool->ctl_lock);
 	INIT_LIST_HEAD(&pool->ctl);
 	strscpy(pool->name, name, sizeof(pool->name));
@@ -292,17 +594,53 @@ struct buddy_pool *buddy_pool_create(const char *name, size_t size,
 	ret = reserve(pool, size, min_block);
 	if (ret)
 		goto out_unlock;
+	ret = init_caches(pool, cached);
+	if (ret)
+		goto out_release;
+	ret = cpuhp_state_add_instance_nocalls(buddy_cpuhp_state, &pool->cpuhp);
+	if (ret)
+		goto out_free_caches;
 	list_add_tail(&pool->node, &buddy_pools);
 	mutex_unlock(&buddy_pools_lock);
 
 	buddy_debugfs_add(pool);
 	return pool;
 
+out_free_caches:
+	free_caches(pool);
+out_release:
+	release(pool);
+	free_dir(pool);
+	kvfree(pool->meta);
+	kfree(pool->segs);
 out_unlock:
 	mutex_unlock(&buddy_pools_lock);
 	mutex_destroy(&pool->ctl_lock);
 	kfree(pool);
 	return ERR_PTR(ret);
+}
+
+/**
+ * buddy_pool_create() - reserve memory and make a new pool of it
+ * @name: 1 to BUDDY_NAME_MAX characters of [A-Za-z0-9_-]; also the name
+ *	of the pool's debugfs directory
+ * @size: bytes to manage, a multiple of @min_block and at most half of RAM
+ * @min_block: bytes in the smallest block: a power of two from 16 up to
+ *	the largest alloc_pages() block
+ *
+ * The memory is reserved with alloc_pages() in chunks of at most the
+ * largest page order; no block spans two chunks. The pool gets per-CPU
+ * caches sized from @size (see buddy_pool_set_cache()).
+ *
+ * Context: Process context; sleeps.
+ * Return: the pool; ERR_PTR(-EINVAL) for a bad name, size or min_block;
+ * ERR_PTR(-EEXIST) if a pool of that name exists; ERR_PTR(-ENOMEM) if the
+ * memory cannot be had.
+ */
+struct buddy_pool *buddy_pool_create(const char *name, size_t size,
+				     size_t min_block)
+{
+	return create_pool(name, size, min_block, true);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_pool_create, BUDDY);
 
@@ -329,15 +667,19 @@ void buddy_pool_destroy(struct buddy_pool *pool)
 	mutex_lock(&buddy_pools_lock);
 	list_del(&pool->node);
 	mutex_unlock(&buddy_pools_lock);
+	cpuhp_state_remove_instance_nocalls(buddy_cpuhp_state, &pool->cpuhp);
 
+	/* With the caches empty, what the core holds is what clients hold. */
+	buddy_pool_drain(pool);
 	live = pool->core.nr_allocs - pool->core.nr_frees;
 	bytes = buddy_core_used_bytes(&pool->core);
 	kept = release(pool);
 	if (live)
 		pr_warn("pool %s destroyed with %llu blocks (%llu bytes) still allocated; keeping %u of %u chunks reserved\n",
 			pool->name, live, bytes, kept, pool->nr_chunks);
+	free_caches(pool);
+	free_dir(pool);
 	kvfree(pool->meta);
-	kfree(pool->by_addr);
 	kfree(pool->segs);
 	mutex_destroy(&pool->ctl_lock);
 	kfree(pool);
@@ -369,6 +711,46 @@ static const char *alloc_error(int err)
 	}
 }
 
+/* Take a block from the core for a client. The caller holds pool->lock. */
+static int __alloc_core(struct buddy_pool *pool, size_t size, u64 *off)
+{
+	int ret = buddy_core_alloc(&pool->core, size, off);
+
+	if (likely(!ret)) {
+		set_bit(*off >> pool->min_shift, pool->live);
+		pool->nr_allocs++;
+	}
+	return ret;
+}
+
+/*
+ * Allocate from the core. When it has nothing large enough, empty every
+ * CPU's cache into it and try again, with the whole pool frozen so that
+ * no cache can refill in between: the call fails only if no block that
+ * could serve it is left anywhere.
+ */
+static int alloc_core(struct buddy_pool *pool, size_t size, u64 *off)
+{
+	unsigned long flags;
+	int ret;
+
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	ret = __alloc_core(pool, size, off);
+	if (unlikely(ret) && ret != -ENOMEM)
+		pool->nr_failed++;
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	if (likely(ret != -ENOMEM))
+		return ret;
+
+	buddy_pool_freeze(pool, &flags);
+	__drain_all(pool);
+	ret = __alloc_core(pool, size, off);
+	if (ret)
+		pool->nr_failed++;
+	buddy_pool_thaw(pool, flags);
+	return ret;
+}
+
 /**
  * buddy_alloc() - allocate a physically contiguous block
  * @pool: the pool
@@ -378,38 +760,43 @@ static const char *alloc_error(int err)
  *
  * The block holds the smallest power of two of bytes that is at least
  * max(@size, min_block), and is naturally aligned to that size in
- * physical memory.
+ * physical memory. A block of a cached order comes from this CPU's cache
+ * when it has one; an empty cache refills with a batch from the pool.
  *
- * Context: Any context, hard IRQ included; takes the pool spinlock.
+ * Context: Any context, hard IRQ included; takes this CPU's cache lock
+ * or the pool spinlock, and, only when the pool is nearly exhausted, all
+ * of the pool's locks (O(CPUs)).
  * Return: the block's kernel virtual address, or NULL for a @size of 0, a
  * @size larger than any block, or an exhausted pool. Each NULL counts in
  * nr_failed.
  */
 void *buddy_alloc(struct buddy_pool *pool, size_t size, gfp_t gfp)
 {
-	unsigned long flags;
-	void *ptr;
+	void *ptr = NULL;
+	int order, ret;
 	u64 off;
-	int ret;
 
 	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
 		return NULL;
-	raw_spin_lock_irqsave(&pool->lock, flags);
-	ret = buddy_core_alloc(&pool->core, size, &off);
-	raw_spin_unlock_irqrestore(&pool->lock, flags);
-
-	if (unlikely(ret)) {
-		if (!(gfp & __GFP_NOWARN))
-			pr_warn_ratelimited("%s: cannot allocate %zu bytes: %s (caller %pS)\n",
-					    pool->name, size, alloc_error(ret),
-					    __builtin_return_address(0));
-		return NULL;
+	order = buddy_core_order_for(&pool->core, size);
+	if (likely(order >= 0 && order < BUDDY_PCP_ORDERS &&
+		   READ_ONCE(pool->high[order])))
+		ptr = alloc_cached(pool, order);
+	if (unlikely(!ptr)) {
+		ret = alloc_core(pool, size, &off);
+		if (unlikely(ret)) {
+			if (!(gfp & __GFP_NOWARN))
+				pr_warn_ratelimited("%s: cannot allocate %zu bytes: %s (caller %pS)\n",
+						    pool->name, size,
+						    alloc_error(ret),
+						    __builtin_return_address(0));
+			return NULL;
+		}
+		ptr = idx_addr(pool, (u32)(off >> pool->min_shift));
 	}
 	/* The block is ours now; geometry needs no lock. */
-	ptr = buddy_core_addr(&pool->core, off);
 	if (gfp & __GFP_ZERO)
-		memset(ptr, 0, buddy_core_min_block(&pool->core) <<
-		       buddy_core_order_for(&pool->core, size));
+		memset(ptr, 0, BIT_ULL(pool->min_shift + order));
 	return ptr;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_alloc, BUDDY);
@@ -433,34 +820,46 @@ static const char *free_error(int err)
  * @pool: the pool the block came from
  * @ptr: the address buddy_alloc() returned, or NULL
  *
- * The block merges with its free buddy as far as it can. A pointer that
- * is not the start of an allocated block of @pool (outside the pool,
- * inside a block, or already free) is refused: nothing changes but
- * nr_bad_frees, a ratelimited error names the caller, and the first bad
- * free of each pool also WARNs.
+ * A block of a cached order goes to this CPU's cache (a full cache first
+ * gives a batch back to the pool); any other block merges with its free
+ * buddy as far as it can. A pointer that is not the start of an allocated
+ * block of @pool (outside the pool, inside a block, or already free, in a
+ * cache or not) is refused: nothing changes but nr_bad_frees, a
+ * ratelimited error names the caller, and the first bad free of each pool
+ * also WARNs.
  *
- * Context: Any context, hard IRQ included; takes the pool spinlock.
+ * Context: Any context, hard IRQ included; takes this CPU's cache lock
+ * and at times the pool spinlock.
  */
 void buddy_free(struct buddy_pool *pool, const void *ptr)
 {
 	unsigned long flags;
 	bool first = false;
 	int ret;
+	u64 off;
 
 	if (!ptr)
 		return;
 	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
 		return;
+	off = buddy_pool_offset(pool, ptr);
+	/* U64_MAX, for a pointer outside the pool, is misaligned too. */
+	if (likely(!(off & (BIT_ULL(pool->min_shift) - 1))) &&
+	    likely(free_cached(pool, off)))
+		return;
+
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	ret = buddy_core_free(&pool->core, buddy_pool_offset(pool, ptr));
-	if (unlikely(ret) && !pool->warned) {
+	ret = classify(pool, off);
+	/* Not owned a moment ago: only a racing client could own it now. */
+	if (!ret)
+		ret = -EALREADY;
+	pool->nr_bad_frees++;
+	if (!pool->warned) {
 		pool->warned = true;
 		first = true;
 	}
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 
-	if (likely(!ret))
-		return;
 	pr_err_ratelimited("%s: bad free of %p: %s (caller %pS)\n", pool->name,
 			   ptr, free_error(ret), __builtin_return_address(0));
 	WARN(first, "buddy: first bad free in pool %s: %s\n", pool->name,
@@ -474,33 +873,100 @@ EXPORT_SYMBOL_NS_GPL(buddy_free, BUDDY);
  * @ptr: an address
  *
  * Context: Any context, hard IRQ included; takes the pool spinlock.
- * Return: the block's size in bytes, or 0 if @ptr is not the start of an
- * allocated block of @pool.
+ * Return: the block's size in bytes, or 0 if @ptr is not the start of a
+ * block a client of @pool owns.
  */
 size_t buddy_block_size(struct buddy_pool *pool, const void *ptr)
 {
 	unsigned long flags;
 	int order;
+	u64 off;
 
 	if (IS_ERR_OR_NULL(pool) || !ptr)
 		return 0;
+	off = buddy_pool_offset(pool, ptr);
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	order = buddy_core_block_order(&pool->core,
-				       buddy_pool_offset(pool, ptr));
+	order = classify(pool, off);
+	if (!order)
+		order = buddy_core_block_order(&pool->core, off);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	if (order < 0)
 		return 0;
-	return buddy_core_min_block(&pool->core) << order;
+	return (size_t)1 << (pool->min_shift + order);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_block_size, BUDDY);
 
+#define violation(...) ({ snprintf(buf, len, __VA_ARGS__); -EUCLEAN; })
+
+/* Is cached block @idx an allocated block of @order that no client owns? */
+static int check_cached(struct buddy_pool *pool, unsigned int cpu,
+			unsigned int order, u32 idx, char *buf, size_t len)
+{
+	u64 off = (u64)idx << pool->min_shift;
+
+	if (buddy_core_block_order(&pool->core, off) != (int)order)
+		return violation("cpu %u order %u: cached %llu is no allocated block of that order",
+				 cpu, order, off);
+	if (test_bit(idx, pool->live))
+		return violation("cpu %u order %u: cached %llu is owned by a client",
+				 cpu, order, off);
+	return 0;
+}
+
+/*
+ * The caches against the core and the live map: every cached block is an
+ * allocated block of its order that no client owns, every live bit starts
+ * an allocated block, and owned plus cached blocks are exactly the blocks
+ * the core has handed out, so no block is cached twice. The pool is frozen.
+ */
+static int check_caches(struct buddy_pool *pool, char *buf, size_t len)
+{
+	const struct buddy_core *bc = &pool->core;
+	u64 cached = 0, owned = 0, allocs = pool->nr_allocs;
+	u64 frees = pool->nr_frees, pos = 0;
+	struct buddy_core_block blk;
+	unsigned int cpu, order, i;
+	int ret;
+
+	for_each_possible_cpu(cpu) {
+		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+
+		allocs += pcp->nr_allocs;
+		frees += pcp->nr_frees;
+		for (order = 0; order < BUDDY_PCP_ORDERS; order++) {
+			if (pcp->count[order] > pool->high[order])
+				return violation("cpu %u order %u: %u cached, high mark %u",
+						 cpu, order, pcp->count[order],
+						 pool->high[order]);
+			for (i = 0; i < pcp->count[order]; i++) {
+				ret = check_cached(pool, cpu, order,
+						   pcp->slot[order][i], buf, len);
+				if (ret)
+					return ret;
+			}
+			cached += pcp->count[order];
+		}
+	}
+	while (buddy_core_next_used(bc, &pos, &blk))
+		owned += test_bit(blk.off >> pool->min_shift, pool->live);
+	if (bitmap_weight(pool->live, pool->size >> pool->min_shift) != owned)
+		return violation("a live bit lies outside every allocated block");
+	if (owned + cached != bc->nr_allocs - bc->nr_frees)
+		return violation("%llu blocks allocated, but %llu owned and %llu cached",
+				 bc->nr_allocs - bc->nr_frees, owned, cached);
+	if (allocs - frees != owned)
+		return violation("%llu allocs - %llu frees != %llu owned blocks",
+				 allocs, frees, owned);
+	return 0;
+}
+
 /**
- * buddy_pool_check() - run the core's invariant checker on a pool
+ * buddy_pool_check() - run the invariant checkers on a pool
  * @pool: the pool
  * @buf: receives the first violation found
  * @len: size of @buf
  *
- * Context: Any context; holds the pool spinlock for O(blocks) time.
+ * Context: Any context; holds all of the pool's locks for O(blocks) time.
  * Return: 0 if the pool is consistent, -EUCLEAN otherwise.
  */
 int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len)
@@ -508,41 +974,166 @@ int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len)
 	unsigned long flags;
 	int ret;
 
-	raw_spin_lock_irqsave(&pool->lock, flags);
+	buddy_pool_freeze(pool, &flags);
 	ret = buddy_core_check(&pool->core, buf, len);
-	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	if (!ret)
+		ret = check_caches(pool, buf, len);
+	buddy_pool_thaw(pool, flags);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(buddy_pool_check);
 
 /**
- * buddy_pool_stats() - take a consistent snapshot of a pool's state
+ * buddy_pool_snapshot() - statistics and the core's state, frozen together
  * @pool: the pool
- * @st: filled in
+ * @st: filled in as by buddy_pool_stats()
+ * @core: if not NULL, receives a copy of the core without its bitmaps
  *
- * Context: Any context, hard IRQ included; takes the pool spinlock.
+ * Context: Any context; holds all of the pool's locks for O(CPUs) time.
  */
-void buddy_pool_stats(struct buddy_pool *pool, struct buddy_stats *st)
+void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
+			 struct buddy_core *core)
 {
 	const struct buddy_core *bc = &pool->core;
+	unsigned int cpu, i;
 	unsigned long flags;
-	unsigned int i;
 
 	memset(st, 0, sizeof(*st));
-	raw_spin_lock_irqsave(&pool->lock, flags);
+	buddy_pool_freeze(pool, &flags);
 	st->size = buddy_core_size(bc);
 	st->free = buddy_core_free_bytes(bc);
 	st->min_block = (u32)buddy_core_min_block(bc);
 	st->max_order = buddy_core_max_order(bc);
 	for (i = 0; i < BUDDY_NR_ORDERS; i++)
 		st->free_blocks[i] = buddy_core_nr_free(bc, i);
-	st->nr_allocs = bc->nr_allocs;
-	st->nr_frees = bc->nr_frees;
-	st->nr_failed = bc->nr_failed;
-	st->nr_bad_frees = bc->nr_bad_frees;
-	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	st->nr_allocs = pool->nr_allocs;
+	st->nr_frees = pool->nr_frees;
+	st->nr_failed = pool->nr_failed;
+	st->nr_bad_frees = pool->nr_bad_frees;
+	for_each_possible_cpu(cpu) {
+		const struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+
+		st->nr_allocs += pcp->nr_allocs;
+		st->nr_frees += pcp->nr_frees;
+		for (i = 0; i < BUDDY_PCP_ORDERS; i++)
+			st->cached_blocks[i] += pcp->count[i];
+	}
+	if (core)
+		*core = *bc;
+	buddy_pool_thaw(pool, flags);
+	for (i = 0; i < BUDDY_PCP_ORDERS; i++)
+		st->cached += st->cached_blocks[i] << (pool->min_shift + i);
+	st->free += st->cached;
+}
+
+/**
+ * buddy_pool_stats() - take a consistent snapshot of a pool's state
+ * @pool: the pool
+ * @st: filled in
+ *
+ * Context: Any context, hard IRQ included; holds all of the pool's locks
+ * for O(CPUs) time.
+ */
+void buddy_pool_stats(struct buddy_pool *pool, struct buddy_stats *st)
+{
+	buddy_pool_snapshot(pool, st, NULL);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_pool_stats, BUDDY);
+
+/**
+ * buddy_pool_drain() - give every CPU's cached blocks back to the pool
+ * @pool: the pool
+ *
+ * The blocks merge with their buddies, so the free lists show the pool as
+ * it would be without caches. Caches refill on their next use.
+ *
+ * Context: Any context, hard IRQ included; holds all of the pool's locks.
+ */
+void buddy_pool_drain(struct buddy_pool *pool)
+{
+	unsigned long flags;
+
+	buddy_pool_freeze(pool, &flags);
+	__drain_all(pool);
+	buddy_pool_thaw(pool, flags);
+}
+EXPORT_SYMBOL_NS_GPL(buddy_pool_drain, BUDDY);
+
+/**
+ * buddy_pool_set_cache() - tune the per-CPU caches of one order
+ * @pool: the pool
+ * @order: an order below BUDDY_PCP_ORDERS, at most the pool's max order
+ * @high: most blocks each CPU keeps of @order, up to BUDDY_PCP_HIGH_MAX;
+ *	0 stops caching @order
+ * @batch: blocks moved between a cache and the pool at a time, from 1 to
+ *	@high; ignored when @high is 0
+ *
+ * Every CPU's cache of @order is drained first. A pool whose orders all
+ * have @high 0 works without caches.
+ *
+ * Context: Any context; holds all of the pool's locks.
+ * Return: 0, or -EINVAL (nothing changes) for an argument out of range.
+ */
+int buddy_pool_set_cache(struct buddy_pool *pool, unsigned int order,
+			 unsigned int high, unsigned int batch)
+{
+	unsigned long flags;
+	unsigned int cpu;
+
+	if (IS_ERR_OR_NULL(pool) || order >= BUDDY_PCP_ORDERS ||
+	    order > buddy_core_max_order(&pool->core) ||
+	    high > BUDDY_PCP_HIGH_MAX || (high && (!batch || batch > high)))
+		return -EINVAL;
+	buddy_pool_freeze(pool, &flags);
+	for_each_possible_cpu(cpu) {
+		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+
+		__drain(pool, pcp, order, pcp->count[order]);
+	}
+	WRITE_ONCE(pool->high[order], high);
+	pool->batch[order] = high ? batch : 0;
+	buddy_pool_thaw(pool, flags);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(buddy_pool_set_cache, BUDDY);
+
+/**
+ * buddy_pool_cpu_cached() - blocks of one order in one CPU's cache
+ * @pool: the pool
+ * @cpu: a possible CPU
+ * @order: an order below BUDDY_PCP_ORDERS
+ *
+ * Context: Any context; takes that CPU's cache lock.
+ * Return: the count.
+ */
+u32 buddy_pool_cpu_cached(struct buddy_pool *pool, unsigned int cpu,
+			  unsigned int order)
+{
+	struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+	unsigned long flags;
+	u32 n;
+
+	raw_spin_lock_irqsave(&pcp->lock, flags);
+	n = pcp->count[order];
+	raw_spin_unlock_irqrestore(&pcp->lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(buddy_pool_cpu_cached);
+
+/* A CPU went offline: give its cached blocks back to every pool. */
+static int buddy_cpu_dead(unsigned int cpu, struct hlist_node *node)
+{
+	struct buddy_pool *pool = hlist_entry(node, struct buddy_pool, cpuhp);
+	struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&pcp->lock, flags);
+	raw_spin_lock(&pool->lock);
+	__drain_cpu(pool, pcp);
+	raw_spin_unlock(&pool->lock);
+	raw_spin_unlock_irqrestore(&pcp->lock, flags);
+	return 0;
+}
 
 /**
  * buddy_parse_size() - parse a byte count the way memparse() does, strictly
@@ -604,12 +1195,19 @@ int buddy_kunit_render(struct buddy_pool *pool, const char *file, char *buf,
 	return buddy_debugfs_render(pool, file, buf, len);
 }
 EXPORT_SYMBOL_IF_KUNIT(buddy_kunit_render);
+
+int buddy_kunit_cache(struct buddy_pool *pool, const char *cmd, size_t count)
+{
+	return buddy_debugfs_cache(pool, cmd, count);
+}
+EXPORT_SYMBOL_IF_KUNIT(buddy_kunit_cache);
 #endif
 
 static int __init buddy_init(void)
 {
 	u64 size, min = PAGE_SIZE;
 	struct buddy_pool *pool;
+	int ret;
 
 	if (min_block && (!buddy_parse_size(min_block, &min) ||
 			  !min_block_ok(min))) {
@@ -623,14 +1221,22 @@ static int __init buddy_init(void)
 		return -EINVAL;
 	}
 
+	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, "buddy:dead", NULL,
+				      buddy_cpu_dead);
+	if (ret < 0) {
+		pr_err("cannot register the CPU hotplug callback (%d)\n", ret);
+		return ret;
+	}
+	buddy_cpuhp_state = ret;
 	buddy_debugfs_init();
-	pool = buddy_pool_create("default", size, min);
+	pool = create_pool("default", size, min, cache);
 	if (IS_ERR(pool)) {
 		pr_err("cannot reserve pool_size=%s for the default pool: %s (%ld)\n",
 		       pool_size, PTR_ERR(pool) == -ENOMEM ?
 		       "alloc_pages() failed, out of memory" : "error",
 		       PTR_ERR(pool));
 		buddy_debugfs_exit();
+		cpuhp_remove_multi_state(buddy_cpuhp_state);
 		return PTR_ERR(pool);
 	}
 	default_pool = pool;
@@ -660,6 +1266,7 @@ static void __exit buddy_exit(void)
 	}
 	default_pool = NULL;
 	buddy_debugfs_exit();
+	cpuhp_remove_multi_state(buddy_cpuhp_state);
 }
 
 module_init(buddy_init);

@@ -7,10 +7,16 @@
  * builds with KBUILD_EXTRA_SYMBOLS pointing at buddy's Module.symvers.
  *
  * Locking: every function here does its own locking. buddy_alloc(),
- * buddy_free(), buddy_block_size() and buddy_pool_stats() take the pool's
- * spinlock with interrupts disabled and never sleep, so they may be called
- * from any context, hard IRQ included. buddy_pool_create() and
- * buddy_pool_destroy() sleep.
+ * buddy_free(), buddy_block_size(), buddy_pool_stats(), buddy_pool_drain()
+ * and buddy_pool_set_cache() take raw spinlocks with interrupts disabled
+ * and never sleep, so they may be called from any context, hard IRQ
+ * included. buddy_pool_create() and buddy_pool_destroy() sleep.
+ *
+ * Per-CPU caches: each CPU keeps a few free blocks of the small orders, so
+ * that most allocations and frees touch only that CPU's cache. Cached
+ * blocks still count as free everywhere: an allocation drains every CPU's
+ * cache before it fails, and a free of a cached block is refused as a
+ * double free.
  */
 #ifndef _BUDDY_H
 #define _BUDDY_H
@@ -22,21 +28,28 @@
 #define BUDDY_NR_ORDERS 32
 /* Longest pool name, not counting the terminating NUL. */
 #define BUDDY_NAME_MAX 31
+/* Orders 0 to BUDDY_PCP_ORDERS - 1 may have per-CPU caches. */
+#define BUDDY_PCP_ORDERS 6
+/* Most blocks one CPU may cache of one order. */
+#define BUDDY_PCP_HIGH_MAX 64
 
 struct buddy_pool;
 
 /**
  * struct buddy_stats - a consistent snapshot of one pool
  * @size: bytes managed by the pool
- * @free: bytes in free blocks
+ * @free: bytes in free blocks, on the free lists or in per-CPU caches
  * @min_block: bytes in the smallest block
  * @max_order: largest order present; the biggest block is
  *	@min_block << @max_order bytes
- * @free_blocks: free blocks of each order
+ * @free_blocks: free blocks of each order on the pool's free lists
  * @nr_allocs: successful buddy_alloc() calls
  * @nr_frees: successful buddy_free() calls
  * @nr_failed: buddy_alloc() calls that returned NULL
  * @nr_bad_frees: buddy_free() calls refused as invalid
+ * @cached: bytes of @free held in per-CPU caches
+ * @cached_blocks: free blocks of each order held in per-CPU caches, all
+ *	CPUs together; not counted in @free_blocks
  */
 struct buddy_stats {
 	u64 size;
@@ -45,6 +58,8 @@ struct buddy_stats {
 	u32 max_order;
 	u64 free_blocks[BUDDY_NR_ORDERS];
 	u64 nr_allocs, nr_frees, nr_failed, nr_bad_frees;
+	u64 cached;
+	u64 cached_blocks[BUDDY_NR_ORDERS];
 };
 
 struct buddy_pool *buddy_pool_create(const char *name, size_t size,
@@ -55,5 +70,8 @@ void *buddy_alloc(struct buddy_pool *pool, size_t size, gfp_t gfp);
 void buddy_free(struct buddy_pool *pool, const void *ptr);
 size_t buddy_block_size(struct buddy_pool *pool, const void *ptr);
 void buddy_pool_stats(struct buddy_pool *pool, struct buddy_stats *st);
+void buddy_pool_drain(struct buddy_pool *pool);
+int buddy_pool_set_cache(struct buddy_pool *pool, unsigned int order,
+			 unsigned int high, unsigned int batch);
 
 #endif /* _BUDDY_H */

@@ -14,6 +14,9 @@
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/workqueue.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/err.h>
@@ -633,6 +636,11 @@ static void stress_threads_keep_patterns_and_return_all(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
 	KUNIT_EXPECT_EQ(test, st.nr_allocs, st.nr_frees);
 	KUNIT_EXPECT_EQ(test, st.nr_bad_frees, 0ULL);
+	check_pool(test, pool);
+	/* Drained, every block merges back into the one root. */
+	buddy_pool_drain(pool);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.cached, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.free_blocks[st.max_order], 1ULL);
 	check_pool(test, pool);
 }
@@ -672,16 +680,16 @@ static void debugfs_free_lists_follow_ctl(struct kunit *test)
 
 	txt = read_file(test, pool, "free_lists");
 	KUNIT_EXPECT_STREQ(test, txt,
-			   "# order block_size free_blocks free_bytes\n"
-			   "0 4096 0 0\n1 8192 0 0\n2 16384 0 0\n"
-			   "3 32768 0 0\n4 65536 1 65536\n");
+			   "# order block_size free_blocks cached_blocks free_bytes\n"
+			   "0 4096 0 0 0\n1 8192 0 0 0\n2 16384 0 0 0\n"
+			   "3 32768 0 0 0\n4 65536 1 0 65536\n");
 	KUNIT_ASSERT_EQ(test, write_ctl(test, pool, "alloc 4K\n", 9), 0);
 	KUNIT_ASSERT_EQ(test, write_ctl(test, pool, "alloc 8192", 10), 0);
 	txt = read_file(test, pool, "free_lists");
 	KUNIT_EXPECT_STREQ(test, txt,
-			   "# order block_size free_blocks free_bytes\n"
-			   "0 4096 1 4096\n1 8192 0 0\n2 16384 1 16384\n"
-			   "3 32768 1 32768\n4 65536 0 0\n");
+			   "# order block_size free_blocks cached_blocks free_bytes\n"
+			   "0 4096 1 0 4096\n1 8192 0 0 0\n2 16384 1 0 16384\n"
+			   "3 32768 1 0 32768\n4 65536 0 0 0\n");
 	txt = read_file(test, pool, "ctl");
 	KUNIT_EXPECT_STREQ(test, txt, "1 0 4096\n2 8192 8192\n");
 	txt = read_file(test, pool, "map");
@@ -757,6 +765,7 @@ static void debugfs_stats_add_up(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "allocs: 1\n"));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "chunks: 1\n"));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "corruptions: 0\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(txt, "cached: 0\n"));
 	buddy_free(pool, p);
 	check_pool(test, pool);
 }
@@ -827,8 +836,414 @@ static struct kunit_suite buddy_debugfs_suite = {
 	.test_cases = buddy_debugfs_cases,
 };
 
+/*
+ * The per-CPU caches. Scenarios that need a block on a given CPU run
+ * there through work_on_cpu(); "the other CPU" is the first online CPU
+ * that is not the one the test started on, and tests that need two CPUs
+ * skip on one.
+ */
+struct on_cpu {
+	struct buddy_pool *pool;
+	void *blk[32];
+	unsigned int nr;
+	size_t size;
+	struct irq_work work;
+	struct completion done;
+	void *got;
+	bool in_hardirq;
+};
+
+static long alloc_on_cpu(void *arg)
+{
+	struct on_cpu *c = arg;
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++)
+		c->blk[i] = buddy_alloc(c->pool, c->size, GFP_KERNEL);
+	return 0;
+}
+
+static long free_on_cpu(void *arg)
+{
+	struct on_cpu *c = arg;
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++)
+		buddy_free(c->pool, c->blk[i]);
+	return 0;
+}
+
+static void irq_alloc(struct irq_work *work)
+{
+	struct on_cpu *c = container_of(work, struct on_cpu, work);
+
+	c->in_hardirq = in_hardirq();
+	c->got = buddy_alloc(c->pool, c->size, GFP_ATOMIC);
+	complete(&c->done);
+}
+
+/* Allocate c->size in hard IRQ context on the CPU this runs on. */
+static long alloc_in_irq_on_cpu(void *arg)
+{
+	struct on_cpu *c = arg;
+
+	init_completion(&c->done);
+	init_irq_work(&c->work, irq_alloc);
+	irq_work_queue(&c->work);
+	wait_for_completion(&c->done);
+	irq_work_sync(&c->work);
+	return 0;
+}
+
+static unsigned int other_cpu(unsigned int cpu)
+{
+	unsigned int other;
+
+	for_each_online_cpu(other) {
+		if (other != cpu)
+			return other;
+	}
+	return nr_cpu_ids;
+}
+
+static u64 total_cached(struct buddy_pool *pool, unsigned int order)
+{
+	unsigned int cpu;
+	u64 n = 0;
+
+	for_each_possible_cpu(cpu)
+		n += buddy_pool_cpu_cached(pool, cpu, order);
+	return n;
+}
+
+static void pcp_repeat_pairs_touch_only_the_cache(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp", 16 * MB, 4096);
+	unsigned int cpu = raw_smp_processor_id(), i;
+	struct on_cpu c = { .pool = pool, .size = 4096, .nr = 1 };
+	struct buddy_stats st;
+	u64 core_allocs;
+
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 0, 8, 4), 0);
+	work_on_cpu(cpu, alloc_on_cpu, &c);
+	KUNIT_ASSERT_NOT_NULL(test, c.blk[0]);
+	/* One batch came from the core; the client got one block of it. */
+	KUNIT_EXPECT_EQ(test, buddy_pool_cpu_cached(pool, cpu, 0), 3U);
+	KUNIT_EXPECT_EQ(test, pool->core.nr_allocs, 4ULL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.cached_blocks[0], 3ULL);
+	KUNIT_EXPECT_EQ(test, st.cached, 3ULL * 4096);
+	KUNIT_EXPECT_EQ(test, st.free, 16ULL * MB - 4096);
+	KUNIT_EXPECT_EQ(test, buddy_block_size(pool, c.blk[0]), 4096UL);
+	check_pool(test, pool);
+
+	core_allocs = pool->core.nr_allocs;
+	for (i = 0; i < 100; i++) {
+		work_on_cpu(cpu, free_on_cpu, &c);
+		work_on_cpu(cpu, alloc_on_cpu, &c);
+		KUNIT_ASSERT_NOT_NULL(test, c.blk[0]);
+	}
+	KUNIT_EXPECT_EQ(test, pool->core.nr_allocs, core_allocs);
+	KUNIT_EXPECT_EQ(test, pool->core.nr_frees, 0ULL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.nr_allocs, 101ULL);
+	KUNIT_EXPECT_EQ(test, st.nr_frees, 100ULL);
+
+	/* Freeing past the high mark gives a batch back to the core. */
+	work_on_cpu(cpu, free_on_cpu, &c);
+	c.nr = 12;
+	work_on_cpu(cpu, alloc_on_cpu, &c);
+	for (i = 0; i < 12; i++)
+		KUNIT_ASSERT_NOT_NULL(test, c.blk[i]);
+	work_on_cpu(cpu, free_on_cpu, &c);
+	KUNIT_EXPECT_EQ(test, buddy_pool_cpu_cached(pool, cpu, 0), 8U);
+	KUNIT_EXPECT_EQ(test, pool->core.nr_frees, 4ULL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 16ULL * MB);
+	check_pool(test, pool);
+}
+
+static void pcp_stats_are_exact_with_blocks_on_several_cpus(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_st", 4 * MB, 4096);
+	unsigned int cpu = raw_smp_processor_id(), other = other_cpu(cpu);
+	struct on_cpu a = { .pool = pool, .size = 8192, .nr = 12 };
+	struct on_cpu b = { .pool = pool };
+	struct buddy_stats st;
+	char *txt, *line;
+	u64 sum = 0;
+	unsigned int i;
+
+	if (other >= nr_cpu_ids)
+		kunit_skip(test, "needs two online CPUs");
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 1, 16, 4), 0);
+	work_on_cpu(cpu, alloc_on_cpu, &a);
+	for (i = 0; i < 12; i++)
+		KUNIT_ASSERT_NOT_NULL(test, a.blk[i]);
+	/* Five go back on this CPU, seven on the other. */
+	a.nr = 5;
+	work_on_cpu(cpu, free_on_cpu, &a);
+	b.nr = 7;
+	memcpy(b.blk, a.blk + 5, 7 * sizeof(void *));
+	work_on_cpu(other, free_on_cpu, &b);
+
+	KUNIT_EXPECT_EQ(test, buddy_pool_cpu_cached(pool, other, 1), 7U);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.cached_blocks[1],
+			(u64)buddy_pool_cpu_cached(pool, cpu, 1) + 7);
+	KUNIT_EXPECT_EQ(test, st.cached, st.cached_blocks[1] * 8192);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.nr_allocs, 12ULL);
+	KUNIT_EXPECT_EQ(test, st.nr_frees, 12ULL);
+	/* free_lists adds the cached blocks in, to the byte. */
+	txt = read_file(test, pool, "free_lists");
+	for (line = txt; (line = strchr(line, '\n')) && line[1]; ) {
+		unsigned long long bs, nr, cached, bytes;
+		unsigned int order;
+		int fields;
+
+		line++;
+		fields = sscanf(line, "%u %llu %llu %llu %llu", &order, &bs, &nr,
+				&cached, &bytes);
+		KUNIT_ASSERT_EQ(test, fields, 5);
+		KUNIT_EXPECT_EQ(test, bytes, (nr + cached) * bs);
+		if (order < BUDDY_PCP_ORDERS)
+			KUNIT_EXPECT_EQ(test, cached, st.cached_blocks[order]);
+		sum += bytes;
+	}
+	KUNIT_EXPECT_EQ(test, sum, 4ULL * MB);
+	check_pool(test, pool);
+
+	/* Drained, the pool is one free root again. */
+	KUNIT_EXPECT_EQ(test, buddy_kunit_cache(pool, "drain\n", 6), 0);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.cached, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[st.max_order], 1ULL);
+	KUNIT_EXPECT_EQ(test, total_cached(pool, 1), 0ULL);
+	check_pool(test, pool);
+}
+
+static void pcp_failure_only_a_drain_can_satisfy(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_dr", 64 * KB, 4096);
+	unsigned int cpu = raw_smp_processor_id(), other = other_cpu(cpu);
+	struct on_cpu fill = { .pool = pool, .size = 4096, .nr = 16 };
+	struct on_cpu irq = { .pool = pool, .size = 64 * KB };
+	struct buddy_stats st;
+	unsigned int i;
+	void *whole;
+
+	if (other >= nr_cpu_ids)
+		other = cpu;
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 0, 16, 16), 0);
+	/* The whole pool ends up in the other CPU's cache. */
+	work_on_cpu(other, alloc_on_cpu, &fill);
+	for (i = 0; i < 16; i++)
+		KUNIT_ASSERT_NOT_NULL(test, fill.blk[i]);
+	work_on_cpu(other, free_on_cpu, &fill);
+	KUNIT_EXPECT_EQ(test, buddy_pool_cpu_cached(pool, other, 0), 16U);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[0] + st.free_blocks[4], 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free, 64ULL * KB);
+	check_pool(test, pool);
+
+	/* From hard IRQ on this CPU, 64 KiB needs every cached block. */
+	work_on_cpu(cpu, alloc_in_irq_on_cpu, &irq);
+	KUNIT_EXPECT_TRUE(test, irq.in_hardirq);
+	KUNIT_ASSERT_NOT_NULL(test, irq.got);
+	whole = irq.got;
+	KUNIT_EXPECT_EQ(test, buddy_block_size(pool, whole), 64 * KB);
+	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), 0ULL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.nr_failed, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free, 0ULL);
+	check_pool(test, pool);
+
+	/* Now the pool is really full: that failure is counted once. */
+	irq.size = 4096;
+	work_on_cpu(cpu, alloc_in_irq_on_cpu, &irq);
+	KUNIT_EXPECT_NULL(test, irq.got);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.nr_failed, 1ULL);
+	buddy_free(pool, whole);
+	check_pool(test, pool);
+}
+
+static void pcp_double_free_of_cached_block_is_refused(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_df", MB, 4096);
+	unsigned int cpu = raw_smp_processor_id(), other = other_cpu(cpu);
+	struct on_cpu c = { .pool = pool, .size = 8192, .nr = 2 };
+	struct buddy_stats before, after;
+
+	if (other >= nr_cpu_ids)
+		other = cpu;
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 1, 8, 2), 0);
+	work_on_cpu(cpu, alloc_on_cpu, &c);
+	KUNIT_ASSERT_NOT_NULL(test, c.blk[0]);
+	KUNIT_ASSERT_NOT_NULL(test, c.blk[1]);
+	/* One block sits in this CPU's cache, one in the other's. */
+	c.nr = 1;
+	work_on_cpu(cpu, free_on_cpu, &c);
+	c.blk[0] = c.blk[1];
+	work_on_cpu(other, free_on_cpu, &c);
+	KUNIT_EXPECT_EQ(test, buddy_block_size(pool, c.blk[0]), 0UL);
+	buddy_pool_stats(pool, &before);
+	KUNIT_EXPECT_EQ(test, before.cached_blocks[1], 2ULL);
+
+	pr_info("BUDDY-EXPECT-WARN-BEGIN 1\n");
+	work_on_cpu(cpu, free_on_cpu, &c);	/* cached on the other CPU */
+	work_on_cpu(other, free_on_cpu, &c);	/* cached right here */
+	buddy_free(pool, (u8 *)c.blk[0] + 4096);	/* inside a cached block */
+	pr_info("BUDDY-EXPECT-WARN-END\n");
+
+	buddy_pool_stats(pool, &after);
+	KUNIT_EXPECT_EQ(test, after.nr_bad_frees, before.nr_bad_frees + 3);
+	after.nr_bad_frees = before.nr_bad_frees;
+	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
+	check_pool(test, pool);
+}
+
+struct flip_ctx {
+	struct buddy_pool *pool;
+	atomic_t stop;
+	unsigned long pairs;
+	struct completion done;
+};
+
+static int flip_worker(void *arg)
+{
+	struct flip_ctx *c = arg;
+	void *blk[16] = {};
+	unsigned int i = 0;
+
+	while (!atomic_read(&c->stop)) {
+		size_t size = 4096 << (i % 3);
+
+		buddy_free(c->pool, blk[i % 16]);
+		blk[i % 16] = buddy_alloc(c->pool, size, __GFP_NOWARN);
+		if (blk[i % 16])
+			memset(blk[i % 16], i, size);
+		c->pairs++;
+		if (++i % 64 == 0)
+			cond_resched();
+	}
+	for (i = 0; i < 16; i++)
+		buddy_free(c->pool, blk[i]);
+	complete(&c->done);
+	return 0;
+}
+
+static void pcp_cpu_offline_drains_during_stress(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_hp", 4 * MB, 4096);
+	struct flip_ctx ctx[2];
+	unsigned int i, round, victim = nr_cpu_ids, cpu, order;
+	struct buddy_stats st;
+
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU))
+		kunit_skip(test, "needs CONFIG_HOTPLUG_CPU");
+	for_each_online_cpu(cpu) {
+		if (cpu)
+			victim = cpu;
+	}
+	if (victim >= nr_cpu_ids)
+		kunit_skip(test, "needs an online CPU other than CPU 0");
+	for (order = 0; order < 3; order++)
+		KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, order, 16, 4), 0);
+	for (i = 0; i < 2; i++) {
+		struct task_struct *t;
+
+		ctx[i] = (struct flip_ctx){ .pool = pool };
+		init_completion(&ctx[i].done);
+		t = kthread_run(flip_worker, &ctx[i], "buddy_flip/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	}
+	for (round = 0; round < 3; round++) {
+		msleep(50);
+		KUNIT_EXPECT_EQ(test, remove_cpu(victim), 0);
+		for (order = 0; order < BUDDY_PCP_ORDERS; order++)
+			KUNIT_EXPECT_EQ_MSG(test,
+					    buddy_pool_cpu_cached(pool, victim, order),
+					    0U, "order %u after offline", order);
+		check_pool(test, pool);
+		msleep(50);
+		KUNIT_EXPECT_EQ(test, add_cpu(victim), 0);
+	}
+	for (i = 0; i < 2; i++)
+		atomic_set(&ctx[i].stop, 1);
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(&ctx[i].done);
+		KUNIT_EXPECT_GT(test, ctx[i].pairs, 0UL);
+	}
+	kunit_info(test, "pairs %lu + %lu around 3 offlines of CPU %u\n",
+		   ctx[0].pairs, ctx[1].pairs, victim);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.nr_allocs, st.nr_frees);
+	check_pool(test, pool);
+}
+
+static void pcp_tuning_refuses_bad_values(struct kunit *test)
+{
+	static const char * const bad[] = {
+		"", "\n", "drain\n\n", "drainx", "0", "0 4", "0 4 1 1",
+		"0 4 0", "0 4 5", "0 65 4", "6 8 2", "-1 8 2", "0 8 2x",
+		" 0 8 2", "0x1 8 2",
+	};
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_tn", MB, 4096);
+	struct on_cpu c = { .pool = pool, .size = 4096, .nr = 1 };
+	unsigned int cpu = raw_smp_processor_id(), i;
+	const char *head = "# order high batch cached_per_cpu...\n0 8 2 ";
+	char *before;
+
+	KUNIT_EXPECT_EQ(test, buddy_pool_set_cache(pool, 0, 8, 2), 0);
+	KUNIT_EXPECT_EQ(test, buddy_pool_set_cache(pool, 0, 8, 9), -EINVAL);
+	KUNIT_EXPECT_EQ(test, buddy_pool_set_cache(pool, 0, 8, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, buddy_pool_set_cache(pool, 0, 65, 8), -EINVAL);
+	KUNIT_EXPECT_EQ(test, buddy_pool_set_cache(pool, BUDDY_PCP_ORDERS, 8, 2),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, buddy_pool_set_cache(NULL, 0, 8, 2), -EINVAL);
+	work_on_cpu(cpu, alloc_on_cpu, &c);
+	work_on_cpu(cpu, free_on_cpu, &c);
+	KUNIT_EXPECT_EQ(test, buddy_pool_cpu_cached(pool, cpu, 0), 2U);
+	before = read_file(test, pool, "cache");
+	KUNIT_EXPECT_EQ(test, strncmp(before, head, strlen(head)), 0);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_EQ_MSG(test, buddy_kunit_cache(pool, bad[i],
+							    strlen(bad[i])),
+				    -EINVAL, "input \"%s\"", bad[i]);
+	KUNIT_EXPECT_STREQ(test, read_file(test, pool, "cache"), before);
+
+	/* High 0: that order is no longer cached, and its cache is empty. */
+	KUNIT_EXPECT_EQ(test, buddy_kunit_cache(pool, "0 0 0\n", 6), 0);
+	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), 0ULL);
+	work_on_cpu(cpu, alloc_on_cpu, &c);
+	work_on_cpu(cpu, free_on_cpu, &c);
+	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), 0ULL);
+	KUNIT_EXPECT_EQ(test, buddy_kunit_cache(pool, "0 4 1", 5), 0);
+	KUNIT_EXPECT_STREQ(test, read_file(test, pool, "check"), "ok\n");
+	check_pool(test, pool);
+}
+
+static struct kunit_case buddy_pcp_cases[] = {
+	KUNIT_CASE(pcp_repeat_pairs_touch_only_the_cache),
+	KUNIT_CASE(pcp_stats_are_exact_with_blocks_on_several_cpus),
+	KUNIT_CASE(pcp_failure_only_a_drain_can_satisfy),
+	KUNIT_CASE(pcp_double_free_of_cached_block_is_refused),
+	KUNIT_CASE(pcp_cpu_offline_drains_during_stress),
+	KUNIT_CASE(pcp_tuning_refuses_bad_values),
+	{}
+};
+
+static struct kunit_suite buddy_pcp_suite = {
+	.exit = destroy_pools,
+	.name = "buddy_pcp",
+	.test_cases = buddy_pcp_cases,
+};
+
 kunit_test_suites(&buddy_core_suite, &buddy_pool_suite, &buddy_stress_suite,
-		  &buddy_debugfs_suite);
+		  &buddy_debugfs_suite, &buddy_pcp_suite);
 
 MODULE_IMPORT_NS(BUDDY);
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
