@@ -324,15 +324,20 @@ static unsigned int refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
 			   unsigned int order)
 {
 	u64 bytes = 1ULL << (pool->min_shift + order), off;
-	unsigned int n;
+	unsigned int n, i;
+
+	u32 *slot = pcp->slot[order];
 
 	raw_spin_lock(&pool->lock);
 	for (n = 0; n < pool->batch[order]; n++) {
 		if (buddy_core_alloc(&pool->core, bytes, &off))
 			break;
-		pcp->slot[order][n] = (u32)(off >> pool->min_shift);
+		slot[n] = (u32)(off >> pool->min_shift);
 	}
 	raw_spin_unlock(&pool->lock);
+	/* The core hands blocks out in address order; so does the stack. */
+	for (i = 0; i < n / 2; i++)
+		swap(slot[i], slot[n - 1 - i]);
 	pcp->count[order] = n;
 	return n;
 }
