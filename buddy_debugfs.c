@@ -75,15 +75,17 @@ DEFINE_SHOW_ATTRIBUTE(free_lists);
 static int stats_show(struct seq_file *m, void *v)
 {
 	struct buddy_pool *pool = m->private;
-	u64 meta, nr[BUDDY_NR_ORDERS];
+	u64 meta, corruptions, largest = 0;
 	struct buddy_stats st;
-	struct buddy_core c;
 	int order;
 
-	buddy_pool_snapshot(pool, &st, &c);
-	free_counts(&st, nr);
-	for (order = st.max_order; order > 0 && !nr[order]; order--)
-		;
+	buddy_pool_snapshot(pool, &st, &corruptions);
+	for (order = st.max_order; order >= 0; order--) {
+		if (st.free_blocks[order] + st.cached_blocks[order]) {
+			largest = (u64)st.min_block << order;
+			break;
+		}
+	}
 	meta = buddy_core_meta_size(st.size, st.min_block) +
 	       BITS_TO_LONGS(st.size / st.min_block) * sizeof(long) +
 	       pool->nr_chunks * sizeof(*pool->segs) +
@@ -95,13 +97,12 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "free: %llu\n", st.free);
 	seq_printf(m, "allocated: %llu\n", st.size - st.free);
 	seq_printf(m, "cached: %llu\n", st.cached);
-	seq_printf(m, "largest_free_block: %llu\n",
-		   nr[order] ? (u64)st.min_block << order : 0);
+	seq_printf(m, "largest_free_block: %llu\n", largest);
 	seq_printf(m, "allocs: %llu\n", st.nr_allocs);
 	seq_printf(m, "frees: %llu\n", st.nr_frees);
 	seq_printf(m, "failures: %llu\n", st.nr_failed);
 	seq_printf(m, "bad_frees: %llu\n", st.nr_bad_frees);
-	seq_printf(m, "corruptions: %llu\n", c.nr_corruptions);
+	seq_printf(m, "corruptions: %llu\n", corruptions);
 	seq_printf(m, "metadata_bytes: %llu\n", meta);
 	seq_printf(m, "chunks: %u\n", pool->nr_chunks);
 	return 0;

@@ -121,7 +121,7 @@ u64 buddy_pool_offset(const struct buddy_pool *pool, const void *ptr);
 bool buddy_parse_size(const char *str, u64 *val);
 int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len);
 void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
-			 struct buddy_core *core);
+			 u64 *corruptions);
 u32 buddy_pool_cpu_cached(struct buddy_pool *pool, unsigned int cpu,
 			  unsigned int order);
 void buddy_pool_freeze(struct buddy_pool *pool, unsigned long *flags);

@@ -259,25 +259,33 @@ static void *idx_addr(const struct buddy_pool *pool, u32 idx)
  * holds more than one, and freezers are serialised by freeze_lock.
  */
 void buddy_pool_freeze(struct buddy_pool *pool, unsigned long *flags)
-	__acquires(&pool->lock)
+	__acquires(&pool->freeze_lock) __acquires(&pool->lock)
 {
 	unsigned int cpu;
 
 	raw_spin_lock_irqsave(&pool->freeze_lock, *flags);
-	for_each_possible_cpu(cpu)
-		raw_spin_lock_nest_lock(&per_cpu_ptr(pool->pcp, cpu)->lock,
-					&pool->freeze_lock);
+	for_each_possible_cpu(cpu) {
+		raw_spinlock_t *lock = &per_cpu_ptr(pool->pcp, cpu)->lock;
+
+		raw_spin_lock_nest_lock(lock, &pool->freeze_lock);
+		/* sparse cannot count locks taken in a loop */
+		__release(lock);
+	}
 	raw_spin_lock(&pool->lock);
 }
 
 void buddy_pool_thaw(struct buddy_pool *pool, unsigned long flags)
-	__releases(&pool->lock)
+	__releases(&pool->lock) __releases(&pool->freeze_lock)
 {
 	unsigned int cpu;
 
 	raw_spin_unlock(&pool->lock);
-	for_each_possible_cpu(cpu)
-		raw_spin_unlock(&per_cpu_ptr(pool->pcp, cpu)->lock);
+	for_each_possible_cpu(cpu) {
+		raw_spinlock_t *lock = &per_cpu_ptr(pool->pcp, cpu)->lock;
+
+		__acquire(lock);
+		raw_spin_unlock(lock);
+	}
 	raw_spin_unlock_irqrestore(&pool->freeze_lock, flags);
 }
 
@@ -989,15 +997,16 @@ int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len)
 EXPORT_SYMBOL_IF_KUNIT(buddy_pool_check);
 
 /**
- * buddy_pool_snapshot() - statistics and the core's state, frozen together
+ * buddy_pool_snapshot() - statistics taken with the pool frozen
  * @pool: the pool
  * @st: filled in as by buddy_pool_stats()
- * @core: if not NULL, receives a copy of the core without its bitmaps
+ * @corruptions: if not NULL, receives the core's count of repaired stray
+ *	writes
  *
  * Context: Any context; holds all of the pool's locks for O(CPUs) time.
  */
 void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
-			 struct buddy_core *core)
+			 u64 *corruptions)
 {
 	const struct buddy_core *bc = &pool->core;
 	unsigned int cpu, i;
@@ -1023,8 +1032,8 @@ void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
 		for (i = 0; i < BUDDY_PCP_ORDERS; i++)
 			st->cached_blocks[i] += pcp->count[i];
 	}
-	if (core)
-		*core = *bc;
+	if (corruptions)
+		*corruptions = bc->nr_corruptions;
 	buddy_pool_thaw(pool, flags);
 	for (i = 0; i < BUDDY_PCP_ORDERS; i++)
 		st->cached += st->cached_blocks[i] << (pool->min_shift + i);
