@@ -56,9 +56,15 @@ coverage:
 bench-core:
 	$(MAKE) -C tests/core bench
 
-# In-kernel comparison with alloc_pages() and gen_pool, in one QEMU boot.
+# In-kernel comparison with alloc_pages(), gen_pool and drm_buddy, one
+# QEMU boot per Debian stock kernel in FLAVOURS. ARGS go to buddy_bench.ko
+# (iters=N rounds=N seed=N); CHART=docs/bench.png also draws all
+# flavours' ratios in one chart there; REV=COMMIT builds the modules from
+# that commit instead of the working tree.
+FLAVOURS ?= 6.1 6.12
 bench:
-	bash scripts/bench-kernel.sh $(ARGS)
+	BENCH_CHART="$(CHART)" BENCH_REV="$(REV)" \
+		bash scripts/bench-kernel.sh $(FLAVOURS) -- $(ARGS)
 
 # Style and static checks: checkpatch --strict, kernel-doc, sparse, W=1.
 lint:

@@ -1,34 +1,169 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# `make bench`: compare buddy_alloc() with alloc_pages() and gen_pool on the
-# same workloads, in one QEMU boot of Debian's stock 6.1 kernel (no debug
-# options, unlike the test kernels). Under TCG only the ratios inside one
-# boot mean anything.
+# `make bench`: buddy_alloc()/buddy_free() against alloc_pages(), gen_pool
+# and drm_buddy on the same workloads (tests/bench/buddy_bench.c), all in
+# one QEMU boot per Debian stock kernel, which has no debug options, unlike
+# the test kernels. init_on_alloc=0 init_on_free=0 because Debian turns
+# init_on_alloc on, and then alloc_pages() alone would zero every page.
+# Multi-threaded TCG with 2 vCPUs lets the two-thread workload run in
+# parallel. Under TCG only ratios within one boot mean anything.
 #
-# Usage: bench-kernel.sh [iters=N]     (environment: FLAVOUR=6.1|6.12|6.12-rt)
+# Usage: bench-kernel.sh [FLAVOUR...] [-- PARAM=VALUE...]
+#   FLAVOUR: 6.1, 6.12 or 6.12-rt (default: 6.1 6.12); each PARAM goes to
+#   buddy_bench.ko (iters=, rounds=, seed=).
+# Environment: BENCH_CHART=PATH also draws every flavour's ratios in one
+# chart at PATH; BENCH_REV=COMMIT builds the modules from that commit
+# rather than from the working tree, so that the figures name their code.
+#
+# Writes build/bench-FLAVOUR/: console.log, results.txt (the module's
+# lines), summary.txt (what is printed), ratios.dat and bench.png.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-FLAVOUR=${FLAVOUR:-6.1}
-out=$(bash "$HERE/distro-kernel.sh" "$FLAVOUR")
-HDRS=$(echo "$out" | sed -n 1p)
-DKDIR=$(echo "$out" | sed -n 2p)
-B=$ROOT/build/bench-$FLAVOUR
+FLAVOURS=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do
+	FLAVOURS+=("$1")
+	shift
+done
+[ $# -gt 0 ] && shift
+PARAMS="$*"
+[ ${#FLAVOURS[@]} -gt 0 ] || FLAVOURS=(6.1 6.12)
 cd "$ROOT"
-rm -rf "$B" && mkdir -p "$B"
-cp -r Kbuild Makefile ./*.c ./*.h include tests "$B/"
-make -s -C "$B" extra KDIR="$HDRS" > "$B.log" 2>&1 ||
-	{ cat "$B.log"; exit 1; }
-LOG=$B/console.log
-bash "$HERE/qemu-run.sh" --quiet --log "$LOG" --env "BENCH_ARGS=${1:-}" \
-	"$DKDIR" tests/vm/bench.sh "$B/buddy.ko" \
-	"$B/tests/bench/buddy_bench.ko" > /dev/null
-echo "bench-kernel: Debian $(basename "$HDRS" | sed 's/linux-headers-//'), QEMU TCG"
-sed -n 's/.*\(buddy-bench: workload=.*\)/\1/p' "$LOG" | tee "$B/results.txt"
-awk '{ split($2, w, "="); split($3, a, "="); split($4, n, "=");
-       ns[w[2] "/" a[2]] = n[2]; wl[w[2]] = 1 }
-     END { for (x in wl) if (ns[x "/buddy"] > 0)
-		printf "bench-kernel: workload=%s alloc_pages/buddy=%.2f gen_pool/buddy=%.2f\n",
-			x, ns[x "/alloc_pages"] / ns[x "/buddy"],
-			ns[x "/gen_pool"] / ns[x "/buddy"] }' "$B/results.txt"
+if [ -n "${BENCH_REV:-}" ]; then
+	REV=$(git rev-parse --short "$BENCH_REV^{commit}")
+else
+	REV=$(git rev-parse --short HEAD 2> /dev/null || echo unknown)
+	git diff --quiet HEAD -- 2> /dev/null || REV="$REV plus uncommitted changes"
+fi
+CHARTS=()
+
+# add_deps MODS KO - append KO's dependencies among the stock modules in
+# MODS to LOAD, each after its own; buddy is loaded separately.
+add_deps() {
+	local d
+
+	for d in $(modinfo -F depends "$2" | tr , ' '); do
+		case " buddy ${LOAD[*]} " in *" $d "*) continue ;; esac
+		[ -f "$1/$d.ko" ] ||
+			{ echo "bench-kernel: no stock module $d in $1" >&2; exit 1; }
+		add_deps "$1" "$1/$d.ko"
+		LOAD+=("$d")
+	done
+}
+
+# summarize PREFIX DATFILE < results - one line per workload: ns per pair
+# (pairs per second for the multi-CPU ones) and buddy's ratio to each
+# other allocator, lower is better for buddy; then the 2-thread/1-thread
+# scaling. DATFILE gets the ratios for the chart.
+summarize() {
+	awk -v prefix="$1" -v dat="$2" '
+	{
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			f[kv[1]] = kv[2]
+		}
+		w = f["workload"]
+		if (!(w in seen)) {
+			seen[w] = 1
+			order[++nw] = w
+		}
+		ns[w, f["allocator"]] = f["ns_per_pair"]
+		if (f["failed"] > 0)
+			failed[w] = failed[w] " " f["allocator"] "=" f["failed"]
+	}
+	END {
+		n = split("buddy alloc_pages gen_pool drm_buddy", al)
+		print "workload buddy/alloc_pages buddy/gen_pool buddy/drm_buddy" > dat
+		for (k = 1; k <= nw; k++) {
+			w = order[k]
+			mt = w ~ /^mt_/
+			line = prefix " workload=" w (mt ? " pairs_per_s:" : " ns_per_pair:")
+			for (j = 1; j <= n; j++)
+				if ((w, al[j]) in ns)
+					line = line " " al[j] "=" (mt ? \
+						sprintf("%.0f", 1e9 / ns[w, al[j]]) : ns[w, al[j]])
+			line = line " ratio:"
+			row = w
+			for (j = 2; j <= n; j++) {
+				r = "-"
+				if ((w, al[j]) in ns && ns[w, al[j]] > 0) {
+					r = sprintf("%.2f", ns[w, "buddy"] / ns[w, al[j]])
+					line = line " buddy/" al[j] "=" r
+				}
+				row = row " " r
+			}
+			if (w in failed)
+				line = line " FAILED-ALLOCS:" failed[w]
+			print line
+			print row > dat
+		}
+		line = ""
+		for (j = 1; j <= n; j++)
+			if (("mt_mix_1t", al[j]) in ns && ("mt_mix_2t", al[j]) in ns)
+				line = line sprintf(" %s=%.2f", al[j],
+					ns["mt_mix_1t", al[j]] / ns["mt_mix_2t", al[j]])
+		if (line != "")
+			print prefix " workload=mt_mix pairs_per_s_2t/1t:" line
+	}'
+}
+
+for flavour in "${FLAVOURS[@]}"; do
+	out=$(bash "$HERE/distro-kernel.sh" "$flavour")
+	HDRS=$(echo "$out" | sed -n 1p)
+	DKDIR=$(echo "$out" | sed -n 2p)
+	REL=${HDRS#/usr/src/linux-headers-}
+	B=$ROOT/build/bench-$flavour
+	rm -rf "$B" && mkdir -p "$B"
+	if [ -n "${BENCH_REV:-}" ]; then
+		git archive "$REV" | tar -x -C "$B"
+	else
+		cp -r Kbuild Makefile ./*.c ./*.h include tests "$B/"
+	fi
+	make -s -C "$B" extra KDIR="$HDRS" > "$B.log" 2>&1 ||
+		{ cat "$B.log"; exit 1; }
+	# 6.1 needs drm_buddy.ko and drm.ko; 6.12.y has it in vmlinux.
+	LOAD=()
+	add_deps "$DKDIR/modules" "$B/tests/bench/buddy_bench.ko"
+	FILES=()
+	for m in "${LOAD[@]}"; do
+		FILES+=("$DKDIR/modules/$m.ko")
+	done
+	# Other work on the host takes CPU time from the vCPUs, and from the
+	# two-thread workload most of all.
+	echo "bench-kernel: Debian $REL, QEMU TCG thread=multi -smp 2," \
+		"init_on_alloc=0 init_on_free=0, stock modules: ${LOAD[*]:-none};" \
+		"host: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+	bash "$HERE/qemu-run.sh" --quiet --log "$B/console.log" --timeout 1800 \
+		--smp 2 --accel tcg,thread=multi \
+		--append "init_on_alloc=0 init_on_free=0" \
+		--env "BENCH_PRELOAD=${LOAD[*]}" --env "BENCH_ARGS=$PARAMS" \
+		"$DKDIR" tests/vm/bench.sh "$B/buddy.ko" \
+		"$B/tests/bench/buddy_bench.ko" "${FILES[@]}" > /dev/null
+	tr -d '\r' < "$B/console.log" |
+		sed -n 's/.*buddy-bench: \(iters=.*\)/\1/p' > "$B/params.txt"
+	tr -d '\r' < "$B/console.log" |
+		sed -n 's/.*buddy-bench: \(workload=.* allocator=.*\)/\1/p' \
+		> "$B/results.txt"
+	[ -s "$B/results.txt" ] ||
+		{ echo "bench-kernel: no results in $B/console.log" >&2; exit 1; }
+	# Proof from the guest itself that nothing zeroes pages.
+	init=$(tr -d '\r' < "$B/console.log" |
+		sed -n 's/.*mem auto-init: \(.*\)/\1/p' | head -1)
+	{
+		echo "bench-kernel $flavour: $(cat "$B/params.txt"), median round;" \
+			"mem auto-init: ${init:-?}"
+		summarize "bench-kernel $flavour:" "$B/ratios.dat" < "$B/results.txt"
+		echo "bench-kernel $flavour: reproduce: make bench" \
+			"FLAVOURS=$flavour${PARAMS:+ ARGS=\"$PARAMS\"}${BENCH_REV:+ REV=$REV}" \
+			"(modules at $REV)"
+	} | tee "$B/summary.txt"
+	title="Debian $REL, $(date +%F), $REV"
+	bash "$HERE/bench-chart.sh" "$B/bench.png" "$title" "$B/ratios.dat"
+	echo "bench-kernel $flavour: chart: $B/bench.png"
+	CHARTS+=("$title" "$B/ratios.dat")
+done
+if [ -n "${BENCH_CHART:-}" ]; then
+	bash "$HERE/bench-chart.sh" "$BENCH_CHART" "${CHARTS[@]}"
+	echo "bench-kernel: chart of all flavours: $BENCH_CHART"
+fi

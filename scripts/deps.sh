@@ -9,7 +9,7 @@ PKGS=(
 	libelf-dev libssl-dev dwarves python3 sparse shellcheck
 	linux-source-6.1 linux-source-6.12
 	qemu-system-x86 busybox-static
-	clang libclang-rt-14-dev llvm valgrind gcovr lcov
+	clang libclang-rt-14-dev llvm valgrind gcovr lcov gnuplot-nox
 	linux-headers-amd64 linux-headers-6.12-amd64 linux-headers-6.12-rt-amd64
 )
 

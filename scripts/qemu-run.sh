@@ -18,6 +18,8 @@
 #   --timeout SECS   hard limit for the whole boot (default 300)
 #   --mem SIZE       guest memory (default 1G)
 #   --smp N          guest CPUs (default 2)
+#   --accel SPEC     QEMU -accel argument (default tcg); e.g.
+#                    tcg,thread=multi for one host thread per vCPU
 #   --append ARGS    extra kernel command line; may be repeated
 #   --env NAME=VAL   exported to the guest script; may be repeated
 #   --quiet          do not stream the console to stdout
@@ -29,7 +31,8 @@
 #
 # Kernel command line: console=ttyS0 panic=-1 kmemleak=on
 # printk.devkmsg=on (no rate limit on the /dev/kmsg markers), then each
-# --append. QEMU: -accel tcg -nodefaults -no-reboot, serial on stdio.
+# --append. QEMU: -accel tcg (or --accel's) -nodefaults -no-reboot,
+# serial on stdio.
 #
 # Oops handling: the command line has no oops=panic, so an Oops kills
 # only the guest process that hit it and the script goes on; check-log.sh
@@ -54,6 +57,7 @@ LOG=
 TIMEOUT=300
 MEM=1G
 SMP=2
+ACCEL=tcg
 APPEND=()
 ENVS=()
 QUIET=0
@@ -67,6 +71,7 @@ while [ $# -gt 0 ]; do
 	--timeout) TIMEOUT=${2:?--timeout needs seconds}; shift 2 ;;
 	--mem) MEM=${2:?--mem needs a size}; shift 2 ;;
 	--smp) SMP=${2:?--smp needs a number}; shift 2 ;;
+	--accel) ACCEL=${2:?--accel needs a spec}; shift 2 ;;
 	--append) APPEND+=("${2?--append needs arguments}"); shift 2 ;;
 	--env)
 		case "${2:-}" in
@@ -198,7 +203,7 @@ for a in "${APPEND[@]}"; do
 	CMDLINE="$CMDLINE $a"
 done
 
-QEMU=(qemu-system-x86_64 -accel tcg -smp "$SMP" -m "$MEM"
+QEMU=(qemu-system-x86_64 -accel "$ACCEL" -smp "$SMP" -m "$MEM"
 	-nodefaults -display none -vga none -no-reboot
 	-kernel "$BZIMAGE" -initrd "$WORK/initramfs.cpio"
 	-append "$CMDLINE")

@@ -1,31 +1,76 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * In-kernel benchmark: buddy_alloc()/buddy_free() against alloc_pages()
- * and gen_pool on the same workloads, in one boot, so that the ratios mean
- * something even under QEMU's TCG. Results go to the kernel log as
- *   buddy-bench: workload=NAME allocator=NAME ns_per_pair=X
+ * In-kernel benchmark: buddy_alloc()/buddy_free() against alloc_pages(),
+ * gen_pool and drm_buddy on the same workloads, in one boot. Each
+ * workload runs `rounds` times with the allocators interleaved, so drift
+ * in the host (QEMU's TCG, other jobs) hits all of them alike, and the
+ * median round is reported:
+ *   buddy-bench: workload=NAME allocator=NAME ns_per_pair=X failed=N
+ * For the multi-CPU workloads X is wall time divided by all threads'
+ * pairs. scripts/bench-kernel.sh turns these lines into ratios.
  * Loading always succeeds; the numbers are the output.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/genalloc.h>
 #include <linux/gfp.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/prandom.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 
 #include <buddy.h>
 
+#if IS_ENABLED(CONFIG_GPU_BUDDY)
+/* Debian's 6.12.y moved drm_buddy into vmlinux as gpu_buddy. */
+#include <linux/gpu_buddy.h>
+#define drm_buddy		gpu_buddy
+#define drm_buddy_block		gpu_buddy_block
+#define drm_buddy_init		gpu_buddy_init
+#define drm_buddy_fini		gpu_buddy_fini
+#define drm_buddy_alloc_blocks	gpu_buddy_alloc_blocks
+#define drm_buddy_free_list	gpu_buddy_free_list
+#define HAVE_DRM_BUDDY
+#elif IS_ENABLED(CONFIG_DRM_BUDDY)
+#include <drm/drm_buddy.h>
+#define HAVE_DRM_BUDDY
+#endif
+
+/* Since 6.10 drm_buddy_free_list() takes flags, with the CLEARED one. */
+#if defined(DRM_BUDDY_CLEARED) || defined(GPU_BUDDY_CLEARED)
+#define db_free_list(mm, list)	drm_buddy_free_list(mm, list, 0)
+#else
+#define db_free_list(mm, list)	drm_buddy_free_list(mm, list)
+#endif
+
 static unsigned int iters = 20000;
 module_param(iters, uint, 0444);
-MODULE_PARM_DESC(iters, "Alloc/free pairs per measurement (default 20000)");
+MODULE_PARM_DESC(iters, "Alloc/free pairs per measurement and thread (default 20000)");
 
-#define POOL_BYTES	(16UL << 20)
-#define CHUNK_ORDER	(ilog2(POOL_BYTES / PAGE_SIZE) - 2)	/* 4 chunks */
-#define SLOTS		256
-#define MAX_ORDER_USED	4
+#define MAX_ROUNDS	15
+static unsigned int rounds = 7;
+module_param(rounds, uint, 0444);
+MODULE_PARM_DESC(rounds, "Rounds per workload, median reported (default 7, max 15)");
+
+static unsigned int seed = 42;
+module_param(seed, uint, 0444);
+MODULE_PARM_DESC(seed, "Seed of the random sequences, the same for every allocator");
+
+#define POOL_BYTES	SZ_64M
+/* gen_pool's memory: alloc_pages() gives at most 4 MiB on 6.1 and 6.12. */
+#define CHUNK_BYTES	SZ_4M
+#define CHUNK_ORDER	get_order(CHUNK_BYTES)
+#define NR_CHUNKS	(POOL_BYTES / CHUNK_BYTES)
+#define MIX_SLOTS	512
+#define MIX_MAX_ORDER	4	/* 4 KiB to 64 KiB */
+#define MT_THREADS	2
 
 struct allocator {
 	const char *name;
@@ -36,7 +81,7 @@ struct allocator {
 
 static void *buddy_a(void *ctx, unsigned int order)
 {
-	return buddy_alloc(ctx, PAGE_SIZE << order, __GFP_NOWARN);
+	return buddy_alloc(ctx, PAGE_SIZE << order, GFP_KERNEL | __GFP_NOWARN);
 }
 
 static void buddy_f(void *ctx, void *p, unsigned int order)
@@ -66,101 +111,343 @@ static void gen_f(void *ctx, void *p, unsigned int order)
 	gen_pool_free(ctx, (unsigned long)p, PAGE_SIZE << order);
 }
 
-/* One block of the smallest size, allocated and freed again. */
-static u64 run_single(const struct allocator *a)
+/*
+ * drm_buddy hands out offsets and leaves locking to its users, who take
+ * a mutex around every call (amdgpu_vram_mgr, i915_ttm_buddy_manager).
+ * The handle we give back is the block itself.
+ */
+struct db_ctx {
+	struct mutex lock;	/* serializes every drm_buddy call */
+#ifdef HAVE_DRM_BUDDY
+	struct drm_buddy mm;
+#endif
+};
+
+#ifdef HAVE_DRM_BUDDY
+static int db_setup(struct db_ctx *d)
+{
+	mutex_init(&d->lock);
+	return drm_buddy_init(&d->mm, POOL_BYTES, PAGE_SIZE);
+}
+
+static void db_teardown(struct db_ctx *d)
+{
+	drm_buddy_fini(&d->mm);
+}
+
+static void *db_a(void *ctx, unsigned int order)
+{
+	struct db_ctx *d = ctx;
+	u64 size = PAGE_SIZE << order;
+	LIST_HEAD(blocks);
+	int err;
+
+	mutex_lock(&d->lock);
+	err = drm_buddy_alloc_blocks(&d->mm, 0, d->mm.size, size, size,
+				     &blocks, 0);
+	mutex_unlock(&d->lock);
+	return err ? NULL :
+		list_first_entry(&blocks, struct drm_buddy_block, link);
+}
+
+static void db_f(void *ctx, void *p, unsigned int order)
+{
+	struct drm_buddy_block *block = p;
+	struct db_ctx *d = ctx;
+	LIST_HEAD(blocks);
+
+	list_add(&block->link, &blocks);
+	mutex_lock(&d->lock);
+	db_free_list(&d->mm, &blocks);
+	mutex_unlock(&d->lock);
+}
+#else
+static int db_setup(struct db_ctx *d)
+{
+	return -EOPNOTSUPP;
+}
+
+static void db_teardown(struct db_ctx *d)
+{
+}
+
+static void *db_a(void *ctx, unsigned int order)
+{
+	return NULL;
+}
+
+static void db_f(void *ctx, void *p, unsigned int order)
+{
+}
+#endif
+
+/* One block of 2^order pages, allocated and freed again. */
+static u64 run_single(const struct allocator *a, unsigned int order,
+		      unsigned int *failed)
 {
 	u64 t0 = ktime_get_ns();
 	unsigned int i;
 
 	for (i = 0; i < iters; i++) {
-		void *p = a->alloc(a->ctx, 0);
+		void *p = a->alloc(a->ctx, order);
 
-		if (!p)
-			return 0;
-		a->free(a->ctx, p, 0);
+		if (!p) {
+			(*failed)++;
+			break;
+		}
+		a->free(a->ctx, p, order);
 	}
 	return ktime_get_ns() - t0;
 }
 
-/* SLOTS live blocks of random orders; each step frees one, allocates one. */
-static u64 run_mixed(const struct allocator *a)
+/*
+ * The steady state of a long-lived user: n live blocks of random orders;
+ * each step frees a random one and allocates a new one in its place. A
+ * failed allocation leaves its slot empty and is counted.
+ */
+struct mix {
+	void *slot[MIX_SLOTS];
+	u8 ord[MIX_SLOTS];
+};
+
+static u64 run_mix(const struct allocator *a, struct mix *m, unsigned int n,
+		   u32 rnd_seed, unsigned int *failed)
 {
-	static void *slot[SLOTS];
-	static u8 ord[SLOTS];
 	struct rnd_state rnd;
 	unsigned int i;
 	u64 t0, t;
 
-	prandom_seed_state(&rnd, 42);
-	for (i = 0; i < SLOTS; i++) {
-		ord[i] = prandom_u32_state(&rnd) % (MAX_ORDER_USED + 1);
-		slot[i] = a->alloc(a->ctx, ord[i]);
+	prandom_seed_state(&rnd, rnd_seed);
+	for (i = 0; i < n; i++) {
+		m->ord[i] = prandom_u32_state(&rnd) % (MIX_MAX_ORDER + 1);
+		m->slot[i] = a->alloc(a->ctx, m->ord[i]);
 	}
 	t0 = ktime_get_ns();
 	for (i = 0; i < iters; i++) {
-		unsigned int s = prandom_u32_state(&rnd) % SLOTS;
+		unsigned int s = prandom_u32_state(&rnd) % n;
 
-		if (slot[s])
-			a->free(a->ctx, slot[s], ord[s]);
-		ord[s] = prandom_u32_state(&rnd) % (MAX_ORDER_USED + 1);
-		slot[s] = a->alloc(a->ctx, ord[s]);
+		if (m->slot[s])
+			a->free(a->ctx, m->slot[s], m->ord[s]);
+		m->ord[s] = prandom_u32_state(&rnd) % (MIX_MAX_ORDER + 1);
+		m->slot[s] = a->alloc(a->ctx, m->ord[s]);
+		if (!m->slot[s])
+			(*failed)++;
 	}
 	t = ktime_get_ns() - t0;
-	for (i = 0; i < SLOTS; i++)
-		if (slot[i])
-			a->free(a->ctx, slot[i], ord[i]);
+	for (i = 0; i < n; i++)
+		if (m->slot[i])
+			a->free(a->ctx, m->slot[i], m->ord[i]);
 	return t;
 }
 
-static void report(const char *workload, const struct allocator *a, u64 ns)
-{
-	u64 per = ns * 10 / iters;
+/*
+ * Multi-CPU: one kthread bound to each CPU runs its own mix of
+ * MIX_SLOTS / MT_THREADS live blocks against the one shared allocator.
+ * All start together; the wall time ends with the last one.
+ */
+struct mt_run {
+	const struct allocator *a;
+	struct completion ready;
+	struct completion start;
+};
 
-	pr_info("buddy-bench: workload=%s allocator=%s ns_per_pair=%llu.%llu\n",
-		workload, a->name, per / 10, per % 10);
+struct mt_worker {
+	struct mt_run *run;
+	struct task_struct *task;
+	unsigned int cpu;
+	unsigned int failed;
+	u64 end;
+	struct mix mix;
+};
+
+static int mt_fn(void *arg)
+{
+	struct mt_worker *w = arg;
+
+	complete(&w->run->ready);
+	wait_for_completion(&w->run->start);
+	run_mix(w->run->a, &w->mix, MIX_SLOTS / MT_THREADS, seed + w->cpu,
+		&w->failed);
+	w->end = ktime_get_ns();
+	return 0;
+}
+
+static u64 run_mt(const struct allocator *a, struct mt_worker *w,
+		  unsigned int nr, unsigned int *failed)
+{
+	struct mt_run run = { .a = a };
+	u64 t0, end = 0;
+	unsigned int i, started = 0;
+
+	init_completion(&run.ready);
+	init_completion(&run.start);
+	for (i = 0; i < nr; i++) {
+		w[i].run = &run;
+		w[i].failed = 0;
+		w[i].task = kthread_create_on_cpu(mt_fn, &w[i], w[i].cpu,
+						  "buddy_bench/%u");
+		if (IS_ERR(w[i].task)) {
+			(*failed)++;
+			break;
+		}
+		/* Our reference lets kthread_stop() reap a thread that returned. */
+		get_task_struct(w[i].task);
+		wake_up_process(w[i].task);
+		started++;
+	}
+	for (i = 0; i < started; i++)
+		wait_for_completion(&run.ready);
+	t0 = ktime_get_ns();
+	complete_all(&run.start);
+	for (i = 0; i < started; i++) {
+		kthread_stop(w[i].task);
+		put_task_struct(w[i].task);
+		end = max(end, w[i].end);
+		*failed += w[i].failed;
+	}
+	return end > t0 ? end - t0 : 0;
+}
+
+enum kind { SINGLE, MIX, MT };
+
+struct workload {
+	const char *name;
+	enum kind kind;
+	unsigned int arg;	/* order for SINGLE, threads for MT */
+};
+
+static const struct workload workloads[] = {
+	{ "single_4k", SINGLE, 0 },
+	{ "single_32k", SINGLE, 3 },
+	{ "single_2m", SINGLE, 9 },
+	{ "steady_mix", MIX, 0 },
+	{ "mt_mix_1t", MT, 1 },
+	{ "mt_mix_2t", MT, 2 },
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void report(const char *workload, const struct allocator *a,
+		   u64 *ns, unsigned int pairs, unsigned int failed)
+{
+	u64 per;
+
+	sort(ns, rounds, sizeof(*ns), cmp_u64, NULL);
+	per = div_u64(ns[rounds / 2] * 10, pairs);
+	pr_info("buddy-bench: workload=%s allocator=%s ns_per_pair=%llu.%llu failed=%u\n",
+		workload, a->name, per / 10, per % 10, failed);
+}
+
+static struct allocator allocators[] = {
+	{ .name = "buddy", .alloc = buddy_a, .free = buddy_f },
+	{ .name = "alloc_pages", .alloc = pages_a, .free = pages_f },
+	{ .name = "gen_pool", .alloc = gen_a, .free = gen_f },
+	{ .name = "drm_buddy", .alloc = db_a, .free = db_f },	/* optional */
+};
+
+static void run_all(unsigned int nr, struct mix *m, struct mt_worker *w)
+{
+	static u64 ns[ARRAY_SIZE(workloads)][ARRAY_SIZE(allocators)][MAX_ROUNDS];
+	unsigned int failed[ARRAY_SIZE(allocators)];
+	unsigned int i, j, r;
+
+	for (i = 0; i < ARRAY_SIZE(workloads); i++) {
+		const struct workload *wl = &workloads[i];
+
+		if (wl->kind == MT && wl->arg > num_online_cpus()) {
+			pr_info("buddy-bench: workload=%s skipped: %u CPUs online\n",
+				wl->name, num_online_cpus());
+			continue;
+		}
+		memset(failed, 0, sizeof(failed));
+		for (r = 0; r < rounds; r++) {
+			for (j = 0; j < nr; j++) {
+				const struct allocator *a = &allocators[j];
+				u64 *t = &ns[i][j][r];
+
+				if (wl->kind == SINGLE)
+					*t = run_single(a, wl->arg, &failed[j]);
+				else if (wl->kind == MIX)
+					*t = run_mix(a, m, MIX_SLOTS, seed,
+						     &failed[j]);
+				else
+					*t = run_mt(a, w, wl->arg, &failed[j]);
+				/* Long loops without a scheduling point. */
+				cond_resched();
+			}
+		}
+		for (j = 0; j < nr; j++)
+			report(wl->name, &allocators[j], ns[i][j],
+			       wl->kind == MT ? iters * wl->arg : iters,
+			       failed[j]);
+	}
 }
 
 static int __init bench_init(void)
 {
+	struct page *chunks[NR_CHUNKS] = {};
+	unsigned int i, nr, cpu;
+	struct mt_worker *w;
 	struct buddy_pool *pool;
 	struct gen_pool *gp;
-	struct page *chunks[4] = {};
-	unsigned int i;
+	struct db_ctx *db;
+	struct mix *m;
+	int db_err;
 
+	rounds = clamp(rounds, 1U, (unsigned int)MAX_ROUNDS);
+	iters = max(iters, 1U);
 	pool = buddy_pool_create("bench", POOL_BYTES, PAGE_SIZE);
 	gp = gen_pool_create(PAGE_SHIFT, -1);
-	if (IS_ERR(pool) || !gp)
+	db = kzalloc(sizeof(*db), GFP_KERNEL);
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	w = kcalloc(MT_THREADS, sizeof(*w), GFP_KERNEL);
+	if (IS_ERR(pool) || !gp || !db || !m || !w) {
+		pr_err("buddy-bench: setup failed\n");
 		goto out;
-	for (i = 0; i < ARRAY_SIZE(chunks); i++) {
+	}
+	for (i = 0; i < NR_CHUNKS; i++) {
 		chunks[i] = alloc_pages(GFP_KERNEL, CHUNK_ORDER);
 		if (!chunks[i] ||
 		    gen_pool_add(gp, (unsigned long)page_address(chunks[i]),
-				 PAGE_SIZE << CHUNK_ORDER, -1))
+				 CHUNK_BYTES, -1)) {
+			pr_err("buddy-bench: gen_pool setup failed\n");
 			goto out;
-	}
-
-	{
-		const struct allocator all[] = {
-			{ "buddy", buddy_a, buddy_f, pool },
-			{ "alloc_pages", pages_a, pages_f, NULL },
-			{ "gen_pool", gen_a, gen_f, gp },
-		};
-
-		for (i = 0; i < ARRAY_SIZE(all); i++) {
-			run_single(&all[i]);	/* warm up */
-			report("single_4k", &all[i], run_single(&all[i]));
 		}
-		for (i = 0; i < ARRAY_SIZE(all); i++)
-			report("mixed_4k_64k", &all[i], run_mixed(&all[i]));
 	}
+	i = 0;
+	for_each_online_cpu(cpu) {
+		if (i == MT_THREADS)
+			break;
+		w[i++].cpu = cpu;
+	}
+	db_err = db_setup(db);
+	if (db_err)
+		pr_info("buddy-bench: no drm_buddy (%d)\n", db_err);
+	nr = ARRAY_SIZE(allocators) - (db_err ? 1 : 0);
+	allocators[0].ctx = pool;
+	allocators[2].ctx = gp;
+	allocators[3].ctx = db;
+	pr_info("buddy-bench: iters=%u rounds=%u seed=%u pool=%d MiB cpus=%u\n",
+		iters, rounds, seed, POOL_BYTES >> 20, num_online_cpus());
+	run_all(nr, m, w);
+	if (!db_err)
+		db_teardown(db);
 out:
 	if (gp)
 		gen_pool_destroy(gp);
-	for (i = 0; i < ARRAY_SIZE(chunks); i++)
+	for (i = 0; i < NR_CHUNKS; i++)
 		if (chunks[i])
 			__free_pages(chunks[i], CHUNK_ORDER);
 	if (!IS_ERR(pool))
 		buddy_pool_destroy(pool);
+	kfree(w);
+	kfree(m);
+	kfree(db);
 	pr_info("buddy-bench: done\n");
 	return 0;
 }
@@ -174,4 +461,4 @@ module_exit(bench_exit);
 
 MODULE_IMPORT_NS(BUDDY);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Benchmark of buddy.ko against alloc_pages and gen_pool");
+MODULE_DESCRIPTION("Benchmark of buddy.ko against alloc_pages, gen_pool and drm_buddy");

@@ -1,9 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=dash
-# `make bench`: run the in-kernel benchmark once buddy.ko is loaded.
+# `make bench`: load the stock modules the benchmark needs (BENCH_PRELOAD,
+# names in load order), buddy.ko, then the benchmark, which runs in its
+# init and prints its results. BENCH_ARGS are its parameters.
 . /root/lib.sh
 
+for m in ${BENCH_PRELOAD:-}; do
+	assert_ok insmod "/root/$m.ko" || exit 1
+done
 assert_ok insmod /root/buddy.ko || exit 1
+# shellcheck disable=SC2086
 assert_ok insmod /root/buddy_bench.ko ${BENCH_ARGS:-}
 assert_ok rmmod buddy_bench
 assert_ok rmmod buddy
