@@ -131,9 +131,10 @@ for flavour in "${FLAVOURS[@]}"; do
 	done
 	# Other work on the host takes CPU time from the vCPUs, and from the
 	# two-thread workload most of all.
+	load=$(cut -d' ' -f1 /proc/loadavg)
 	echo "bench-kernel: Debian $REL, QEMU TCG thread=multi -smp 2," \
 		"init_on_alloc=0 init_on_free=0, stock modules: ${LOAD[*]:-none};" \
-		"host: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+		"host: $(nproc) CPUs, load $load"
 	bash "$HERE/qemu-run.sh" --quiet --log "$B/console.log" --timeout 1800 \
 		--smp 2 --accel tcg,thread=multi \
 		--append "init_on_alloc=0 init_on_free=0" \
@@ -158,7 +159,7 @@ for flavour in "${FLAVOURS[@]}"; do
 			"FLAVOURS=$flavour${PARAMS:+ ARGS=\"$PARAMS\"}${BENCH_REV:+ REV=$REV}" \
 			"(modules at $REV)"
 	} | tee "$B/summary.txt"
-	title="Debian $REL, $(date +%F), $REV"
+	title="Debian $REL, $(date +%F), $REV, host load $load on $(nproc) CPUs"
 	bash "$HERE/bench-chart.sh" "$B/bench.png" "$title" "$B/ratios.dat"
 	echo "bench-kernel $flavour: chart: $B/bench.png"
 	CHARTS+=("$title" "$B/ratios.dat")
