@@ -87,7 +87,7 @@ static int stats_show(struct seq_file *m, void *v)
 		}
 	}
 	meta = buddy_core_meta_size(st.size, st.min_block) +
-	       BITS_TO_LONGS(st.size / st.min_block) * sizeof(long) +
+	       st.size / st.min_block +
 	       pool->nr_chunks * sizeof(*pool->segs) +
 	       pool->dir_len * sizeof(*pool->chunk_dir) +
 	       num_possible_cpus() * sizeof(struct buddy_pcp);
@@ -175,7 +175,8 @@ static int map_show(struct seq_file *m, void *v)
 {
 	struct buddy_pool *pool = m->private;
 	u64 cell, ncells, i, pos = 0, *used;
-	unsigned long flags, *live;
+	unsigned long flags;
+	u8 *owner;
 	struct buddy_core_block blk;
 	struct buddy_core c;
 	size_t meta_size;
@@ -185,15 +186,15 @@ static int map_show(struct seq_file *m, void *v)
 	meta_size = buddy_core_meta_size(pool->size,
 					 buddy_core_min_block(&pool->core));
 	meta = kvmalloc(meta_size, GFP_KERNEL);
-	live = bitmap_alloc(pool->size >> pool->min_shift, GFP_KERNEL);
-	if (!meta || !live) {
+	owner = kvmalloc(pool->size >> pool->min_shift, GFP_KERNEL);
+	if (!meta || !owner) {
 		ret = -ENOMEM;
 		goto out_free_meta;
 	}
 	/* Cached blocks are allocated in the core but free to clients. */
 	buddy_pool_freeze(pool, &flags);
 	ret = buddy_core_snapshot(&pool->core, &c, meta, meta_size);
-	bitmap_copy(live, pool->live, pool->size >> pool->min_shift);
+	memcpy(owner, pool->owner, pool->size >> pool->min_shift);
 	buddy_pool_thaw(pool, flags);
 	if (ret)
 		goto out_free_meta;
@@ -211,7 +212,7 @@ static int map_show(struct seq_file *m, void *v)
 		u64 start = blk.off, end = blk.off +
 			    (buddy_core_min_block(&c) << blk.order);
 
-		if (!test_bit(start >> pool->min_shift, live))
+		if (!owner[start >> pool->min_shift])
 			continue;
 
 		/* Blocks and cells are both powers of two, so nest. */
@@ -231,7 +232,7 @@ static int map_show(struct seq_file *m, void *v)
 	seq_putc(m, '\n');
 	kvfree(used);
 out_free_meta:
-	bitmap_free(live);
+	kvfree(owner);
 	kvfree(meta);
 	return ret;
 }

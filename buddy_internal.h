@@ -38,7 +38,7 @@ struct dentry;
  *	stack so the most recently freed block is handed out first
  *
  * A cached block is allocated as far as the core knows, and its bit in
- * the pool's @live map is clear: it belongs to no client.
+ * its byte in the pool's @owner map is 0: it belongs to no client.
  */
 struct buddy_pcp {
 	raw_spinlock_t lock;
@@ -65,8 +65,12 @@ struct buddy_pcp {
  * @batch: blocks moved between a cache and the core at a time
  * @freeze_lock: taken before all the pool's cache locks at once, which
  *	nest under it (see buddy_pool_freeze())
- * @live: one bit per min block, set at the start of every block a client
- *	owns; changed atomically, under a cache lock or @lock
+ * @owner: one byte per min block: at the start of every block a client
+ *	owns, its order plus one; 0 elsewhere. Set by the allocating CPU
+ *	with a plain store (the block is exclusively its own then), cleared
+ *	with xchg() so that of two racing frees exactly one wins; both under
+ *	a cache lock or @lock.
+ * @pcp_bytes: the largest block size that may be cached
  * @min_shift: log2 of min_block
  * @seg_bits: log2 of the min blocks in a chunk
  * @name: NUL-terminated name, also the debugfs directory name
@@ -95,7 +99,8 @@ struct buddy_pool {
 	u16 high[BUDDY_PCP_ORDERS];
 	u16 batch[BUDDY_PCP_ORDERS];
 	raw_spinlock_t freeze_lock;
-	unsigned long *live;
+	u8 *owner;
+	size_t pcp_bytes;
 	unsigned int min_shift;
 	unsigned int seg_bits;
 

@@ -16,13 +16,13 @@
  * The fast path: an allocation of a cached order pops a block from this
  * CPU's cache and a free pushes it back, under that CPU's cache lock
  * alone. The caches refill from and drain to the core in batches, under
- * pool->lock. A client's ownership of a block is one bit in pool->live,
- * flipped atomically, so a double free is caught even while the block sits
- * in some CPU's cache.
+ * pool->lock. A client's ownership of a block is one byte in pool->owner,
+ * which also holds the block's order, so a free needs no lookup in the
+ * core and a double free is caught even while the block sits in some
+ * CPU's cache.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bitmap.h>
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/ctype.h>
@@ -369,7 +369,7 @@ static void *alloc_cached(struct buddy_pool *pool, unsigned int order)
 	if (likely(got)) {
 		idx = pcp->slot[order][--n];
 		pcp->count[order] = n;
-		set_bit(idx, pool->live);
+		WRITE_ONCE(pool->owner[idx], order + 1);
 		pcp->nr_allocs++;
 	}
 	raw_spin_unlock(&pcp->lock);
@@ -378,18 +378,16 @@ static void *alloc_cached(struct buddy_pool *pool, unsigned int order)
 }
 
 /*
- * Hand the owned block at @off, which starts at min block @idx, to this
- * CPU's cache if its order is cached, else back to the core. The caller
- * holds pcp->lock and has just cleared the block's live bit.
+ * Hand the block at min block @idx, of @order, that a client has just
+ * given up to this CPU's cache if @order is cached, else back to the
+ * core. The caller holds pcp->lock.
  */
 static void __free_owned(struct buddy_pool *pool, struct buddy_pcp *pcp,
-			 u64 off, u32 idx)
+			 u32 idx, unsigned int order)
 {
-	/* Ours now, so its order cannot change under us: no pool lock. */
-	int order = buddy_core_block_order(&pool->core, off);
 	unsigned int n, high;
 
-	if (likely(order >= 0 && order < BUDDY_PCP_ORDERS)) {
+	if (likely(order < BUDDY_PCP_ORDERS)) {
 		high = pool->high[order];
 		n = pcp->count[order];
 		if (likely(n < high)) {
@@ -408,31 +406,30 @@ static void __free_owned(struct buddy_pool *pool, struct buddy_pcp *pcp,
 		}
 	}
 	raw_spin_lock(&pool->lock);
-	WARN_ON_ONCE(buddy_core_free(&pool->core, off));
+	WARN_ON_ONCE(buddy_core_free(&pool->core, (u64)idx << pool->min_shift));
 	pool->nr_frees++;
 	raw_spin_unlock(&pool->lock);
 }
 
 /*
- * Free the block at @off through this CPU's cache. Return false, changing
+ * Free the block starting at min block @idx. Return false, changing
  * nothing, if no client owns a block starting there.
  */
-static bool free_cached(struct buddy_pool *pool, u64 off)
+static bool free_owned(struct buddy_pool *pool, u32 idx)
 {
-	u32 idx = (u32)(off >> pool->min_shift);
 	struct buddy_pcp *pcp;
 	unsigned long flags;
-	bool owned;
+	u8 tag;
 
 	local_irq_save(flags);
 	pcp = this_cpu_ptr(pool->pcp);
 	raw_spin_lock(&pcp->lock);
-	owned = test_and_clear_bit(idx, pool->live);
-	if (likely(owned))
-		__free_owned(pool, pcp, off, idx);
+	tag = xchg(&pool->owner[idx], 0);
+	if (likely(tag))
+		__free_owned(pool, pcp, idx, tag - 1);
 	raw_spin_unlock(&pcp->lock);
 	local_irq_restore(flags);
-	return owned;
+	return tag;
 }
 
 /*
@@ -451,7 +448,7 @@ static int classify(struct buddy_pool *pool, u64 off)
 	if (off & (BIT_ULL(pool->min_shift) - 1))
 		return -EINVAL;
 	buddy_core_next_block(&pool->core, &pos, &blk);
-	if (blk.free || !test_bit(blk.off >> pool->min_shift, pool->live))
+	if (blk.free || !READ_ONCE(pool->owner[blk.off >> pool->min_shift]))
 		return -EALREADY;
 	return blk.off == off ? 0 : -ENOENT;
 }
@@ -489,14 +486,17 @@ static int init_caches(struct buddy_pool *pool, bool cached)
 {
 	unsigned int cpu;
 
-	pool->live = bitmap_zalloc(pool->size >> pool->min_shift, GFP_KERNEL);
-	if (!pool->live)
+	pool->owner = kvzalloc(pool->size >> pool->min_shift, GFP_KERNEL);
+	if (!pool->owner)
 		return -ENOMEM;
 	pool->pcp = alloc_percpu(struct buddy_pcp);
 	if (!pool->pcp) {
-		bitmap_free(pool->live);
+		kvfree(pool->owner);
 		return -ENOMEM;
 	}
+	pool->pcp_bytes = min_t(u64, BIT_ULL(pool->min_shift + BUDDY_PCP_ORDERS - 1),
+				buddy_core_min_block(&pool->core) <<
+				buddy_core_max_order(&pool->core));
 	for_each_possible_cpu(cpu)
 		raw_spin_lock_init(&per_cpu_ptr(pool->pcp, cpu)->lock);
 	if (cached)
@@ -507,7 +507,7 @@ static int init_caches(struct buddy_pool *pool, bool cached)
 static void free_caches(struct buddy_pool *pool)
 {
 	free_percpu(pool->pcp);
-	bitmap_free(pool->live);
+	kvfree(pool->owner);
 }
 
 static int reserve(struct buddy_pool *pool, size_t size, size_t min)
@@ -725,12 +725,13 @@ static const char *alloc_error(int err)
 }
 
 /* Take a block from the core for a client. The caller holds pool->lock. */
-static int __alloc_core(struct buddy_pool *pool, size_t size, u64 *off)
+static int __alloc_core(struct buddy_pool *pool, size_t size,
+			unsigned int order, u64 *off)
 {
 	int ret = buddy_core_alloc(&pool->core, size, off);
 
 	if (likely(!ret)) {
-		set_bit(*off >> pool->min_shift, pool->live);
+		WRITE_ONCE(pool->owner[*off >> pool->min_shift], order + 1);
 		pool->nr_allocs++;
 	}
 	return ret;
@@ -742,26 +743,61 @@ static int __alloc_core(struct buddy_pool *pool, size_t size, u64 *off)
  * no cache can refill in between: the call fails only if no block that
  * could serve it is left anywhere.
  */
-static int alloc_core(struct buddy_pool *pool, size_t size, u64 *off)
+static int alloc_core(struct buddy_pool *pool, size_t size,
+		      unsigned int order, u64 *off)
 {
 	unsigned long flags;
 	int ret;
 
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	ret = __alloc_core(pool, size, off);
-	if (unlikely(ret) && ret != -ENOMEM)
-		pool->nr_failed++;
+	ret = __alloc_core(pool, size, order, off);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	if (likely(ret != -ENOMEM))
 		return ret;
 
 	buddy_pool_freeze(pool, &flags);
 	__drain_all(pool);
-	ret = __alloc_core(pool, size, off);
+	ret = __alloc_core(pool, size, order, off);
 	if (ret)
 		pool->nr_failed++;
 	buddy_pool_thaw(pool, flags);
 	return ret;
+}
+
+/* Everything but a hit in this CPU's cache. */
+static void *alloc_slow(struct buddy_pool *pool, size_t size, gfp_t gfp,
+			unsigned long caller)
+{
+	int order = buddy_core_order_for(&pool->core, size);
+	unsigned long flags;
+	void *ptr;
+	u64 off;
+
+	if (order >= 0 && order < BUDDY_PCP_ORDERS &&
+	    READ_ONCE(pool->high[order])) {
+		ptr = alloc_cached(pool, order);
+		if (ptr)
+			goto out;
+	}
+	if (unlikely(order < 0)) {
+		raw_spin_lock_irqsave(&pool->lock, flags);
+		pool->nr_failed++;
+		raw_spin_unlock_irqrestore(&pool->lock, flags);
+	} else {
+		order = alloc_core(pool, size, order, &off) ?: order;
+	}
+	if (unlikely(order < 0)) {
+		if (!(gfp & __GFP_NOWARN))
+			pr_warn_ratelimited("%s: cannot allocate %zu bytes: %s (caller %pS)\n",
+					    pool->name, size, alloc_error(order),
+					    (void *)caller);
+		return NULL;
+	}
+	ptr = idx_addr(pool, (u32)(off >> pool->min_shift));
+out:
+	if (gfp & __GFP_ZERO)
+		memset(ptr, 0, BIT_ULL(pool->min_shift + order));
+	return ptr;
 }
 
 /**
@@ -785,32 +821,22 @@ static int alloc_core(struct buddy_pool *pool, size_t size, u64 *off)
  */
 void *buddy_alloc(struct buddy_pool *pool, size_t size, gfp_t gfp)
 {
-	void *ptr = NULL;
-	int order, ret;
-	u64 off;
+	unsigned int order;
+	void *ptr;
 
 	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
 		return NULL;
-	order = buddy_core_order_for(&pool->core, size);
-	if (likely(order >= 0 && order < BUDDY_PCP_ORDERS &&
-		   READ_ONCE(pool->high[order])))
-		ptr = alloc_cached(pool, order);
-	if (unlikely(!ptr)) {
-		ret = alloc_core(pool, size, &off);
-		if (unlikely(ret)) {
-			if (!(gfp & __GFP_NOWARN))
-				pr_warn_ratelimited("%s: cannot allocate %zu bytes: %s (caller %pS)\n",
-						    pool->name, size,
-						    alloc_error(ret),
-						    __builtin_return_address(0));
-			return NULL;
+	/* The common case, a cached order and no zeroing, inline. */
+	if (likely(size - 1 < pool->pcp_bytes && !(gfp & __GFP_ZERO))) {
+		order = size > BIT(pool->min_shift) ?
+			fls_long(size - 1) - pool->min_shift : 0;
+		if (likely(READ_ONCE(pool->high[order]))) {
+			ptr = alloc_cached(pool, order);
+			if (likely(ptr))
+				return ptr;
 		}
-		ptr = idx_addr(pool, (u32)(off >> pool->min_shift));
 	}
-	/* The block is ours now; geometry needs no lock. */
-	if (gfp & __GFP_ZERO)
-		memset(ptr, 0, BIT_ULL(pool->min_shift + order));
-	return ptr;
+	return alloc_slow(pool, size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_alloc, BUDDY);
 
@@ -826,6 +852,32 @@ static const char *free_error(int err)
 	default:
 		return "double free";
 	}
+}
+
+/* Refuse, count and report a free of something no client owns. */
+static void bad_free(struct buddy_pool *pool, const void *ptr, u64 off,
+		     unsigned long caller)
+{
+	unsigned long flags;
+	bool first = false;
+	int ret;
+
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	ret = classify(pool, off);
+	/* Not owned a moment ago: only a racing client could own it now. */
+	if (!ret)
+		ret = -EALREADY;
+	pool->nr_bad_frees++;
+	if (!pool->warned) {
+		pool->warned = true;
+		first = true;
+	}
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+
+	pr_err_ratelimited("%s: bad free of %p: %s (caller %pS)\n", pool->name,
+			   ptr, free_error(ret), (void *)caller);
+	WARN(first, "buddy: first bad free in pool %s: %s\n", pool->name,
+	     free_error(ret));
 }
 
 /**
@@ -846,9 +898,6 @@ static const char *free_error(int err)
  */
 void buddy_free(struct buddy_pool *pool, const void *ptr)
 {
-	unsigned long flags;
-	bool first = false;
-	int ret;
 	u64 off;
 
 	if (!ptr)
@@ -858,25 +907,9 @@ void buddy_free(struct buddy_pool *pool, const void *ptr)
 	off = buddy_pool_offset(pool, ptr);
 	/* U64_MAX, for a pointer outside the pool, is misaligned too. */
 	if (likely(!(off & (BIT_ULL(pool->min_shift) - 1))) &&
-	    likely(free_cached(pool, off)))
+	    likely(free_owned(pool, (u32)(off >> pool->min_shift))))
 		return;
-
-	raw_spin_lock_irqsave(&pool->lock, flags);
-	ret = classify(pool, off);
-	/* Not owned a moment ago: only a racing client could own it now. */
-	if (!ret)
-		ret = -EALREADY;
-	pool->nr_bad_frees++;
-	if (!pool->warned) {
-		pool->warned = true;
-		first = true;
-	}
-	raw_spin_unlock_irqrestore(&pool->lock, flags);
-
-	pr_err_ratelimited("%s: bad free of %p: %s (caller %pS)\n", pool->name,
-			   ptr, free_error(ret), __builtin_return_address(0));
-	WARN(first, "buddy: first bad free in pool %s: %s\n", pool->name,
-	     free_error(ret));
+	bad_free(pool, ptr, off, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_free, BUDDY);
 
@@ -920,25 +953,26 @@ static int check_cached(struct buddy_pool *pool, unsigned int cpu,
 	if (buddy_core_block_order(&pool->core, off) != (int)order)
 		return violation("cpu %u order %u: cached %llu is no allocated block of that order",
 				 cpu, order, off);
-	if (test_bit(idx, pool->live))
+	if (pool->owner[idx])
 		return violation("cpu %u order %u: cached %llu is owned by a client",
 				 cpu, order, off);
 	return 0;
 }
 
 /*
- * The caches against the core and the live map: every cached block is an
- * allocated block of its order that no client owns, every live bit starts
- * an allocated block, and owned plus cached blocks are exactly the blocks
- * the core has handed out, so no block is cached twice. The pool is frozen.
+ * The caches against the core and the owner map: every cached block is an
+ * allocated block of its order that no client owns, every owner byte
+ * starts an allocated block and holds its order, and owned plus cached
+ * blocks are exactly the blocks the core has handed out, so no block is
+ * cached twice. The pool is frozen.
  */
 static int check_caches(struct buddy_pool *pool, char *buf, size_t len)
 {
 	const struct buddy_core *bc = &pool->core;
 	u64 cached = 0, owned = 0, allocs = pool->nr_allocs;
-	u64 frees = pool->nr_frees, pos = 0;
+	u64 frees = pool->nr_frees, pos = 0, tags = 0, i;
 	struct buddy_core_block blk;
-	unsigned int cpu, order, i;
+	unsigned int cpu, order, j;
 	int ret;
 
 	for_each_possible_cpu(cpu) {
@@ -951,19 +985,27 @@ static int check_caches(struct buddy_pool *pool, char *buf, size_t len)
 				return violation("cpu %u order %u: %u cached, high mark %u",
 						 cpu, order, pcp->count[order],
 						 pool->high[order]);
-			for (i = 0; i < pcp->count[order]; i++) {
+			for (j = 0; j < pcp->count[order]; j++) {
 				ret = check_cached(pool, cpu, order,
-						   pcp->slot[order][i], buf, len);
+						   pcp->slot[order][j], buf, len);
 				if (ret)
 					return ret;
 			}
 			cached += pcp->count[order];
 		}
 	}
-	while (buddy_core_next_used(bc, &pos, &blk))
-		owned += test_bit(blk.off >> pool->min_shift, pool->live);
-	if (bitmap_weight(pool->live, pool->size >> pool->min_shift) != owned)
-		return violation("a live bit lies outside every allocated block");
+	while (buddy_core_next_used(bc, &pos, &blk)) {
+		u8 tag = pool->owner[blk.off >> pool->min_shift];
+
+		if (tag && tag != blk.order + 1)
+			return violation("block at %llu of order %u: owner byte says order %d",
+					 blk.off, blk.order, tag - 1);
+		owned += !!tag;
+	}
+	for (i = 0; i < pool->size >> pool->min_shift; i++)
+		tags += !!pool->owner[i];
+	if (tags != owned)
+		return violation("an owner byte lies outside every allocated block");
 	if (owned + cached != bc->nr_allocs - bc->nr_frees)
 		return violation("%llu blocks allocated, but %llu owned and %llu cached",
 				 bc->nr_allocs - bc->nr_frees, owned, cached);
