@@ -181,7 +181,7 @@ assert_eq "cached column" $((batch0 - 1)) "$(awk '$1 == 0 { print $4 }' $P/free_
 assert_eq "map shows cached blocks free" "0x00000000 #..." \
 	"$(sed -n 2p $P/map | cut -c1-15)"
 assert_eq "check with caches" ok "$(cat $P/check)"
-assert_ok sh -c "echo 'free 3' > $P/ctl"
+assert_ok sh -c "echo 'free 1' > $P/ctl"
 assert_eq "freed into the cache" $((batch0 * 4096)) "$(field $P/stats cached)"
 before=$(cat $P/cache $P/stats)
 for cmd in "drai" "0" "0 4" "0 4 0" "0 4 5" "0 65 4" "9 8 2" "-1 8 2" \
