@@ -88,18 +88,6 @@ static __always_inline bool is_split(const struct buddy_core *bc,
 	return (*split_word(bc, order, idx) >> split_pos(bc, order, idx)) & 1;
 }
 
-static __always_inline void set_split(struct buddy_core *bc,
-				      unsigned int order, u64 idx)
-{
-	*split_word(bc, order, idx) |= 1ULL << split_pos(bc, order, idx);
-}
-
-static __always_inline void clear_split(struct buddy_core *bc,
-					unsigned int order, u64 idx)
-{
-	*split_word(bc, order, idx) &= ~(1ULL << split_pos(bc, order, idx));
-}
-
 /* 64-bit words of split bits for @nblocks min blocks up to @max_order. */
 static u64 split_words(u64 nblocks, unsigned int max_order)
 {
@@ -120,7 +108,7 @@ static inline u64 head_bytes(u64 nblocks)
 static __always_inline bool is_root(const struct buddy_core *bc,
 				    unsigned int order, u64 idx)
 {
-	return order == bc->max_order || idx >= bc->exist_end[order + 1];
+	return idx >= bc->exist_end[order + 1];
 }
 
 /* Order of the root, the largest node, that holds min block @idx. */
@@ -136,37 +124,88 @@ static __always_inline unsigned int root_order(const struct buddy_core *bc,
 }
 
 /*
+ * The split bits, in a group's word, of the six ancestors (orders base + 1
+ * to base + 6) of the min blocks 2 * i and 2 * i + 1 of the group: entry i
+ * has bits i, 32 + i / 2, 48 + i / 4, 56 + i / 8, 60 + i / 16 and 62.
+ */
+static const u64 anc_mask[32] = {
+	0x5101000100000001ULL, 0x5101000100000002ULL,
+	0x5101000200000004ULL, 0x5101000200000008ULL,
+	0x5102000400000010ULL, 0x5102000400000020ULL,
+	0x5102000800000040ULL, 0x5102000800000080ULL,
+	0x5204001000000100ULL, 0x5204001000000200ULL,
+	0x5204002000000400ULL, 0x5204002000000800ULL,
+	0x5208004000001000ULL, 0x5208004000002000ULL,
+	0x5208008000004000ULL, 0x5208008000008000ULL,
+	0x6410010000010000ULL, 0x6410010000020000ULL,
+	0x6410020000040000ULL, 0x6410020000080000ULL,
+	0x6420040000100000ULL, 0x6420040000200000ULL,
+	0x6420080000400000ULL, 0x6420080000800000ULL,
+	0x6840100001000000ULL, 0x6840100002000000ULL,
+	0x6840200004000000ULL, 0x6840200008000000ULL,
+	0x6880400010000000ULL, 0x6880400020000000ULL,
+	0x6880800040000000ULL, 0x6880800080000000ULL,
+};
+
+/*
  * Order of the block (leaf) that contains min block @idx, below a root of
  * order @root: the lowest node whose parent is split, or the root.
  */
 static __always_inline unsigned int leaf_below(const struct buddy_core *bc,
 					       u64 idx, unsigned int root)
 {
-	unsigned int order = 0;
+	unsigned int base;
 
 	/* One word per group of six parent orders. */
-	while (order < root) {
-		unsigned int base = order;
-		unsigned int top = root < base + 6 ? root : base + 6;
+	for (base = 0; base < root; base += 6) {
 		u64 w = bc->split[bc->split_woff[base + 1] + (idx >> (base + 6))];
-		unsigned int pos = 0, step = 32;
-		u64 local = ((idx >> base) & 63) >> 1;
 
-		for (; order < top; order++) {
-			if ((w >> (pos + local)) & 1)
-				return order;
-			pos += step;
-			step >>= 1;
-			local >>= 1;
+		w &= anc_mask[(idx >> (base + 1)) & 31];
+		if (w) {
+			/*
+			 * The lowest bit set is the lowest split parent: bits
+			 * 0-31 are of order base + 1, 32-47 of base + 2 and
+			 * so on, so the leaf is base + 5 - fls(63 - bit).
+			 */
+			unsigned int leaf = base + 5 -
+					    (unsigned int)__fls(63 - __ffs64(w));
+
+			/*
+			 * Bits above the root are never set; were one, the
+			 * root would still be the block.
+			 */
+			return leaf < root ? leaf : root;
 		}
 	}
-	return order;
+	return root;
 }
 
 static __always_inline unsigned int leaf_order(const struct buddy_core *bc,
 					       u64 idx)
 {
 	return leaf_below(bc, idx, root_order(bc, idx));
+}
+
+/*
+ * Set the split bits of the nodes of orders @lo to @hi over min block @idx
+ * to @val (all ones or all zeros), one word for each group of six orders.
+ */
+static __always_inline void mark_splits(struct buddy_core *bc, u32 idx,
+					unsigned int lo, unsigned int hi,
+					u64 val)
+{
+	while (lo <= hi) {
+		unsigned int base = bc->split_wshift[lo] - 6;
+		unsigned int top = hi < base + 6 ? hi : base + 6;
+		u64 *w = split_word(bc, lo, idx);
+		/* bits of orders lo to top, from the first of lo's */
+		u64 m = anc_mask[(idx >> (base + 1)) & 31] &
+			(~0ULL << bc->split_pbase[lo]) &
+			(~0ULL >> (64 >> (top - base)));
+
+		*w = (*w & ~m) | (val & m);
+		lo = top + 1;
+	}
 }
 
 /*
@@ -181,9 +220,9 @@ static __always_inline bool free_node(const struct buddy_core *bc,
 
 /* Is @idx, as read from a link, the start of a free block of @order? */
 static __always_inline bool valid_free(const struct buddy_core *bc,
-				       unsigned int order, u64 idx)
+				       unsigned int order, u32 idx)
 {
-	if (idx & ((1ULL << order) - 1))
+	if (idx & ((1U << order) - 1))
 		return false;
 	if (!node_exists(bc, order, idx) || !free_node(bc, order, idx))
 		return false;
@@ -213,87 +252,99 @@ static __always_inline bool push(struct buddy_core *bc, unsigned int order,
 	l->next = head;
 	l->prev = NIL;
 	if (head != NIL) {
-		struct link *h = link_of(bc, head);
+		struct link *h = bc->head_link[order];
 
 		bad = h->prev != NIL;
 		h->prev = idx;
 	}
 	bc->free_head[order] = idx;
+	bc->head_link[order] = l;
 	bc->nonempty |= 1U << order;
 	bc->nr_free[order]++;
 	return bad;
 }
 
 /*
- * Take free block @idx of @order off its list, checking both neighbours.
- * Return true, leaving the list alone, if a link was found overwritten.
+ * Take free block @idx of @order, the head of its list, whose links are at
+ * @l and whose back link is known to be NIL, off the list. Return true,
+ * leaving the list alone, if a link was found overwritten.
  */
-static __always_inline bool unlink_block(struct buddy_core *bc,
-					 unsigned int order, u32 idx)
+static __always_inline bool unlink_head(struct buddy_core *bc,
+					unsigned int order, u32 idx,
+					struct link *l)
 {
-	struct link *l = link_of(bc, idx);
-	u32 next = l->next, prev = l->prev;
-
-	bc->nr_free[order]--;
-	/* Links to itself, or a list that ends before its count does. */
-	if (unlikely(prev == idx || next == idx ||
-		     (prev == next && prev != NIL)))
-		goto corrupt;
-	if (unlikely((prev == NIL && next == NIL) != !bc->nr_free[order]))
-		goto corrupt;
-	if (prev == NIL) {
-		if (unlikely(bc->free_head[order] != idx))
-			goto corrupt;
-	} else if (unlikely(bc->free_head[order] == idx ||
-			    !valid_free(bc, order, prev) ||
-			    link_of(bc, prev)->next != idx)) {
-		goto corrupt;
-	}
-	if (next != NIL && unlikely(!valid_free(bc, order, next) ||
-				    link_of(bc, next)->prev != idx))
-		goto corrupt;
-
-	if (prev == NIL)
-		bc->free_head[order] = next;
-	else
-		link_of(bc, prev)->next = next;
-	if (next != NIL)
-		link_of(bc, next)->prev = prev;
-	if (bc->free_head[order] == NIL)
-		bc->nonempty &= ~(1U << order);
-	return false;
-corrupt:
-	/* The caller rebuilds the lists from the bitmaps. */
-	return true;
-}
-
-/*
- * Take the head @idx off the list of @order: unlink_block() for the one
- * case alloc needs, with the same checks. Return true on a bad link.
- */
-static __always_inline bool pop(struct buddy_core *bc, unsigned int order,
-				u32 idx)
-{
-	struct link *l = link_of(bc, idx);
 	u32 next = l->next;
+	u64 left = --bc->nr_free[order];
 
-	bc->nr_free[order]--;
-	if (unlikely(l->prev != NIL || next == idx))
-		return true;
 	if (next == NIL) {
-		if (unlikely(bc->nr_free[order]))
+		/* A list that ends before its count does is corrupt. */
+		if (unlikely(left))
 			return true;
 		bc->free_head[order] = NIL;
+		bc->head_link[order] = NULL;
 		bc->nonempty &= ~(1U << order);
 		return false;
 	}
-	if (unlikely(!bc->nr_free[order] || !valid_free(bc, order, next)))
+	if (unlikely(next == idx || !left || !valid_free(bc, order, next)))
 		return true;
 	l = link_of(bc, next);
 	if (unlikely(l->prev != idx))
 		return true;
 	l->prev = NIL;
 	bc->free_head[order] = next;
+	bc->head_link[order] = l;
+	return false;
+}
+
+/* Take the head @idx off the list of @order; true on a bad link. */
+static __always_inline bool pop(struct buddy_core *bc, unsigned int order,
+				u32 idx)
+{
+	struct link *l = bc->head_link[order];
+
+	/* A list head has no predecessor. */
+	if (unlikely(l->prev != NIL))
+		return true;
+	return unlink_head(bc, order, idx, l);
+}
+
+/*
+ * Take free block @idx of @order off its list, wherever it is, checking
+ * both neighbours. Return true, leaving the list alone, if a link was
+ * found overwritten.
+ */
+static __always_inline bool unlink_block(struct buddy_core *bc,
+					 unsigned int order, u32 idx)
+{
+	struct link *l = link_of(bc, idx), *pl, *nl;
+	u32 next = l->next, prev = l->prev;
+
+	if (prev == NIL) {
+		/* Only the head has no predecessor. */
+		if (unlikely(bc->free_head[order] != idx))
+			return true;
+		return unlink_head(bc, order, idx, l);
+	}
+	/* Links to itself, or a list that ends before its count does. */
+	if (unlikely(prev == idx || next == idx || prev == next))
+		return true;
+	if (unlikely(!--bc->nr_free[order]))
+		return true;
+	if (unlikely(bc->free_head[order] == idx ||
+		     !valid_free(bc, order, prev)))
+		return true;
+	pl = link_of(bc, prev);
+	if (unlikely(pl->next != idx))
+		return true;
+	if (next != NIL) {
+		if (unlikely(!valid_free(bc, order, next)))
+			return true;
+		nl = link_of(bc, next);
+		if (unlikely(nl->prev != idx))
+			return true;
+		nl->prev = prev;
+	}
+	pl->next = next;
 	return false;
 }
 
@@ -328,6 +379,63 @@ static void rebuild(struct buddy_core *bc)
 {
 	bc->nr_corruptions++;
 	relist(bc);
+}
+
+/*
+ * Take free block @idx of @order, the head of its list, and split it down
+ * to @want, listing each upper half; rebuild the lists if a bad link was
+ * seen. Out of line, as the merge below is, so that the common path, one
+ * pop() and no split, keeps its registers.
+ */
+static noinline void split_down(struct buddy_core *bc, unsigned int order,
+				unsigned int want, u32 idx)
+{
+	bool bad = pop(bc, order, idx);
+	unsigned int k;
+
+	mark_splits(bc, idx, want + 1, order, ~0ULL);
+	/*
+	 * The lists of orders @want to @order - 1 are empty, or @order would
+	 * not be the smallest order with a free block: each upper half
+	 * becomes the only entry of its list.
+	 */
+	for (k = want; k < order; k++) {
+		u32 half = idx + (1U << k);
+		struct link *l = link_of(bc, half);
+
+		l->next = NIL;
+		l->prev = NIL;
+		bc->free_head[k] = half;
+		bc->head_link[k] = l;
+		bc->nr_free[k] = 1;
+	}
+	bc->nonempty |= (1U << order) - (1U << want);
+	if (unlikely(bad))
+		rebuild(bc);
+}
+
+/*
+ * Block @idx of @order has just been freed and its buddy is free: merge
+ * for as long as the buddy is free, up to @root, list the result, and
+ * rebuild the lists if a bad link was seen.
+ */
+static noinline void merge_up(struct buddy_core *bc, unsigned int order,
+			      u32 idx, unsigned int root)
+{
+	unsigned int leaf = order;
+	u32 start = idx;
+	bool bad = false;
+
+	do {
+		bad |= unlink_block(bc, order, start ^ (1U << order));
+		start &= ~(1U << order);
+		order++;
+	} while (order < root && free_node(bc, order, start ^ (1U << order)));
+	/* The nodes merged are those over @idx. */
+	mark_splits(bc, idx, leaf + 1, order, 0);
+	bad |= push(bc, order, start);
+	if (unlikely(bad))
+		rebuild(bc);
 }
 
 /**
@@ -398,14 +506,14 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 	bc->seg_bits = seg_shift == BUDDY_CORE_ONE_SEGMENT ?
 		       32 : (u8)(seg_shift - min_shift);
 	bc->seg_mask = (1ULL << bc->seg_bits) - 1;
-	for (order = 0; order <= BUDDY_CORE_NR_ORDERS; order++)
-		bc->exist_end[order] = order < 32 ?
-				       (u32)((nblocks >> order) << order) : 0;
 	bc->max_order = (u8)ilog2_u64(nblocks);
 	if (bc->max_order > BUDDY_CORE_MAX_ORDER)
 		bc->max_order = BUDDY_CORE_MAX_ORDER;
 	if (bc->max_order > bc->seg_bits)
 		bc->max_order = bc->seg_bits;
+	/* No node above max_order exists: every max_order node is a root. */
+	for (order = 0; order <= bc->max_order; order++)
+		bc->exist_end[order] = (u32)((nblocks >> order) << order);
 	bc->max_bytes = 1ULL << (min_shift + bc->max_order);
 	bc->segs = segs;
 	bc->head = meta;
@@ -435,13 +543,14 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
  */
 int buddy_core_order_for(const struct buddy_core *bc, u64 size)
 {
-	if (unlikely(!size))
-		return -EINVAL;
-	if (unlikely(size > bc->max_bytes))
-		return -E2BIG;
-	if (size <= (1ULL << bc->min_shift))
-		return 0;
-	return (int)(ilog2_u64(size - 1) + 1 - bc->min_shift);
+	u64 blocks = size - 1;
+
+	/* A @size of 0 wraps around, so one test catches both. */
+	if (unlikely(blocks >= bc->max_bytes))
+		return size ? -E2BIG : -EINVAL;
+	blocks >>= bc->min_shift;
+	/* fls(blocks): below 2^31, so 2 * blocks + 1 fits a long */
+	return (int)__fls((unsigned long)(blocks * 2 + 1));
 }
 
 /**
@@ -462,7 +571,6 @@ int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp)
 {
 	int want = buddy_core_order_for(bc, size);
 	unsigned int order, k;
-	bool bad = false;
 	u32 avail, idx;
 
 	if (unlikely(want < 0))
@@ -475,17 +583,14 @@ int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp)
 	}
 	order = k + (unsigned int)__ffs(avail);
 	idx = bc->free_head[order];
-	bad = pop(bc, order, idx);
-	while (order > k) {
-		set_split(bc, order, idx);
-		order--;
-		bad |= push(bc, order, idx + (1U << order));
-	}
-	sbit(bc->head, idx);
-	if (unlikely(bad))
-		rebuild(bc);
-	bc->nr_allocs++;
+	/* Bitmaps and counters first: nothing below depends on them. */
 	*offp = (u64)idx << bc->min_shift;
+	sbit(bc->head, idx);
+	bc->nr_allocs++;
+	if (order > k)
+		split_down(bc, order, k, idx);
+	else if (unlikely(pop(bc, order, idx)))
+		rebuild(bc);
 	return 0;
 fail:
 	bc->nr_failed++;
@@ -500,18 +605,19 @@ static __always_inline int lookup(const struct buddy_core *bc, u64 off,
 				  unsigned int *root)
 {
 	unsigned int order;
-	u64 idx;
+	u32 idx, inside;
 
 	if (unlikely(off >= bc->size))
 		return -ERANGE;
-	if (unlikely(off & ((1ULL << bc->min_shift) - 1)))
+	idx = (u32)(off >> bc->min_shift);
+	if (unlikely((u64)idx << bc->min_shift != off))
 		return -EINVAL;
-	idx = off >> bc->min_shift;
 	*root = root_order(bc, idx);
 	order = leaf_below(bc, idx, *root);
-	if (!tbit(bc->head, idx & ~((1ULL << order) - 1)))
+	inside = idx & ((1U << order) - 1);
+	if (!tbit(bc->head, idx - inside))
 		return -EALREADY;
-	if (idx & ((1ULL << order) - 1))
+	if (inside)
 		return -ENOENT;
 	return (int)order;
 }
@@ -549,7 +655,6 @@ int buddy_core_free(struct buddy_core *bc, u64 off)
 {
 	unsigned int order, root;
 	int ret = lookup(bc, off, &root);
-	bool bad = false;
 	u32 idx;
 
 	if (unlikely(ret < 0)) {
@@ -559,21 +664,12 @@ int buddy_core_free(struct buddy_core *bc, u64 off)
 	order = (unsigned int)ret;
 	idx = (u32)(off >> bc->min_shift);
 	cbit(bc->head, idx);
-	while (order < root) {
-		u32 buddy = idx ^ (1U << order);
-
-		/* The parent is split, so an unsplit buddy is a block. */
-		if (!free_node(bc, order, buddy))
-			break;
-		bad |= unlink_block(bc, order, buddy);
-		order++;
-		clear_split(bc, order, idx);
-		idx &= ~(1U << (order - 1));
-	}
-	bad |= push(bc, order, idx);
-	if (unlikely(bad))
-		rebuild(bc);
 	bc->nr_frees++;
+	/* The parent is split, so an unsplit buddy is a block. */
+	if (order < root && free_node(bc, order, idx ^ (1U << order)))
+		merge_up(bc, order, idx, root);
+	else if (unlikely(push(bc, order, idx)))
+		rebuild(bc);
 	return 0;
 }
 
@@ -671,6 +767,9 @@ static int check_list(const struct buddy_core *bc, unsigned int order,
 			return violation("order %u: entry %u is not a free block",
 					 order, idx);
 		l = link_of(bc, idx);
+		if (prev == NIL && bc->head_link[order] != l)
+			return violation("order %u: head %u is not where the head link points",
+					 order, idx);
 		if (l->prev != prev)
 			return violation("order %u: block %u has back link %u, expected %u",
 					 order, idx, l->prev, prev);

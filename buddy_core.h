@@ -29,7 +29,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/cdefs.h>	/* __always_inline */
+#include <sys/cdefs.h>	/* __always_inline, __attribute_noinline__ */
 
 typedef unsigned char u8;
 typedef unsigned int u32;
@@ -41,11 +41,17 @@ typedef unsigned long long u64;
 #define BITS_PER_LONG (sizeof(long) * CHAR_BIT)
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
+#define noinline __attribute_noinline__
 
 /* Index of the lowest set bit; @w must not be zero. */
 static inline unsigned long __ffs(unsigned long w)
 {
 	return (unsigned long)__builtin_ctzl(w);
+}
+
+static inline unsigned long __ffs64(u64 w)
+{
+	return (unsigned long)__builtin_ctzll(w);
 }
 
 /* Index of the highest set bit; @w must not be zero. */
@@ -104,12 +110,14 @@ struct buddy_core {
 	u8 split_wshift[BUDDY_CORE_NR_ORDERS];
 	u8 split_pbase[BUDDY_CORE_NR_ORDERS];
 	u8 split_pmask[BUDDY_CORE_NR_ORDERS];
-	/* min blocks covered by whole nodes of each order */
+	/* min blocks covered by whole nodes of each order; 0 above max_order */
 	u32 exist_end[BUDDY_CORE_NR_ORDERS + 1];
 
 	/* free lists */
 	u32 nonempty;
 	u32 free_head[BUDDY_CORE_NR_ORDERS];
+	/* the address of each list's head block, where its links are */
+	void *head_link[BUDDY_CORE_NR_ORDERS];
 	u64 nr_free[BUDDY_CORE_NR_ORDERS];
 
 	/* public: counters, read under the caller's lock */

@@ -1212,6 +1212,111 @@ static void stray_write_on_lone_block_repaired(void)
 }
 
 /*
+ * 64 blocks of 64 bytes, the rest allocated so that nothing merges: the
+ * order 0 list 8, 4, 0 (head first), an empty order 1 list, the order 2
+ * list 32, 24, 16 and a lone order 3 block at 48.
+ */
+static struct sim *forge_fixture(void)
+{
+	static const u64 runs[] = { 16, 24, 32, 48 };
+	struct sim *s = fix(64 * 64, 64);
+	unsigned int i, j;
+
+	t_drain(s);
+	for (i = 0; i <= 8; i += 4)
+		t_free(s, i * 64);
+	for (i = 0; i < ARRAY_SIZE(runs); i++)
+		for (j = 0; j < (runs[i] == 48 ? 8 : 4); j++)
+			t_free(s, (runs[i] + j) * 64);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 0), 3);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 1), 0);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 2), 3);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 3), 1);
+	ASSERT_EQ(buddy_core_largest_free_order(&s->bc), 3);
+	return s;
+}
+
+enum forge_path {
+	FORGE_POP,	/* alloc takes the order 0 head, 8 */
+	FORGE_SPLIT,	/* alloc splits the order 2 head, 32 */
+	FORGE_MERGE,	/* freeing 9 unlinks its buddy, the order 0 head */
+	FORGE_LONE,	/* alloc takes the lone order 3 block, 48 */
+};
+
+/*
+ * A forged next link on a list head must be refused, before it is
+ * followed, by each way a head leaves its list: every bitmap test on the
+ * way (alignment, range, head bit, split bits, back link, count) gets a
+ * link that fails it alone.
+ */
+static void forged_next_link_refused_by_pop_split_and_merge(void)
+{
+	static const struct {
+		enum forge_path path;
+		u32 next;
+		const char *what;
+	} cases[] = {
+		{ FORGE_POP, 0xffffffff, "list ends before its count" },
+		{ FORGE_POP, 8, "itself" },
+		{ FORGE_POP, 64, "just past the end" },
+		{ FORGE_POP, 0xfffffffe, "far past the end" },
+		{ FORGE_POP, 12, "an allocated block" },
+		{ FORGE_POP, 49, "inside a free order 3 block" },
+		{ FORGE_POP, 0, "a free block linked from 4" },
+		{ FORGE_SPLIT, 0xffffffff, "list ends before its count" },
+		{ FORGE_SPLIT, 32, "itself" },
+		{ FORGE_SPLIT, 64, "just past the end" },
+		{ FORGE_SPLIT, 0xfffffffe, "far past the end" },
+		{ FORGE_SPLIT, 34, "misaligned" },
+		{ FORGE_SPLIT, 12, "an allocated block" },
+		{ FORGE_SPLIT, 0, "a split node" },
+		{ FORGE_SPLIT, 52, "inside a free order 3 block" },
+		{ FORGE_SPLIT, 16, "a free block linked from 24" },
+		{ FORGE_MERGE, 0xffffffff, "list ends before its count" },
+		{ FORGE_MERGE, 8, "itself" },
+		{ FORGE_MERGE, 64, "just past the end" },
+		{ FORGE_MERGE, 0xfffffffe, "far past the end" },
+		{ FORGE_MERGE, 12, "an allocated block" },
+		{ FORGE_MERGE, 49, "inside a free order 3 block" },
+		{ FORGE_MERGE, 0, "a free block linked from 4" },
+		{ FORGE_LONE, 0, "an entry past the count" },
+	};
+	static const char *const paths[] = { "pop", "split", "merge", "lone" };
+	static const u32 heads[] = { 8, 32, 8, 48 };
+	unsigned int c;
+
+	for (c = 0; c < ARRAY_SIZE(cases); c++) {
+		struct sim *s = forge_fixture();
+		unsigned char buf[M_LINK_BYTES];
+		u64 x = heads[cases[c].path] * 64;
+
+		printf("    %s: %s\n", paths[cases[c].path], cases[c].what);
+		memcpy(buf, sim_addr(s, x), M_LINK_BYTES);
+		memcpy(buf, &cases[c].next, 4);
+		smash(s, x, buf);
+		switch (cases[c].path) {
+		case FORGE_POP:
+			ASSERT_EQ(t_alloc(s, 64), x);
+			break;
+		case FORGE_SPLIT:
+			ASSERT_EQ(t_alloc(s, 128), x);
+			break;
+		case FORGE_MERGE:
+			t_free(s, x + 64);
+			break;
+		case FORGE_LONE:
+			ASSERT_EQ(t_alloc(s, 512), x);
+			break;
+		}
+		ASSERT_EQ(s->bc.nr_corruptions, 1);
+		ASSERT_CHECK(&s->bc);
+		t_recovers(s);
+		sim_destroy(s);
+		free(t_fix[--t_nfix]);
+	}
+}
+
+/*
  * Two stray writes that vouch for each other: the head's links swapped
  * (so it claims a predecessor and no successor) and that predecessor's
  * links both set to one of its own. The back-link test then passes, so
@@ -1293,6 +1398,7 @@ enum mutation {
 	MUT_FREES,
 	MUT_SIZE,
 	MUT_ALLOCS,
+	MUT_HEAD_LINK,
 	NR_MUT
 };
 
@@ -1366,6 +1472,9 @@ static void checker_reports_each_broken_invariant(void)
 			break;
 		case MUT_ALLOCS:
 			c.nr_allocs++;
+			break;
+		case MUT_HEAD_LINK:
+			c.head_link[3] = c.head_link[1];
 			break;
 		}
 		msg[0] = '\0';
@@ -1520,6 +1629,7 @@ static const struct {
 	T(stray_write_repaired_when_block_merges),
 	T(stray_write_on_list_head_repaired_by_push),
 	T(stray_write_on_lone_block_repaired),
+	T(forged_next_link_refused_by_pop_split_and_merge),
 	T(stray_writes_that_agree_repaired),
 	T(stray_write_past_links_is_harmless),
 	T(checker_reports_each_broken_invariant),
