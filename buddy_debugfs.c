@@ -192,10 +192,10 @@ static int map_show(struct seq_file *m, void *v)
 		goto out_free_meta;
 	}
 	/* Cached blocks are allocated in the core but free to clients. */
-	buddy_pool_freeze(pool, &flags);
+	raw_spin_lock_irqsave(&pool->lock, flags);
 	ret = buddy_core_snapshot(&pool->core, &c, meta, meta_size);
 	memcpy(owner, pool->owner, pool->size >> pool->min_shift);
-	buddy_pool_thaw(pool, flags);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	if (ret)
 		goto out_free_meta;
 

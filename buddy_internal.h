@@ -29,9 +29,8 @@ struct dentry;
 
 /**
  * struct buddy_pcp - one CPU's cache of free blocks of one pool
- * @lock: protects the rest; taken by the owning CPU with interrupts
- *	disabled, and by another CPU only to drain or to read the counts
- * @count: blocks in @slot for each order
+ * @state: for each order, the depth of its stack in the low byte and a
+ *	version above it; changed only by cmpxchg() (see pcp_pop())
  * @nr_allocs: buddy_alloc() calls served from this cache
  * @nr_frees: buddy_free() calls done through this cache
  * @slot: block indices (offset / min_block) of each order, used as a
@@ -41,8 +40,7 @@ struct dentry;
  * its byte in the pool's @owner map is 0: it belongs to no client.
  */
 struct buddy_pcp {
-	raw_spinlock_t lock;
-	u32 count[BUDDY_PCP_ORDERS];
+	unsigned long state[BUDDY_PCP_ORDERS];
 	u64 nr_allocs;
 	u64 nr_frees;
 	u32 slot[BUDDY_PCP_ORDERS][BUDDY_PCP_HIGH_MAX];
@@ -61,15 +59,12 @@ struct buddy_pcp {
  * @warned: the first bad free in this pool has triggered its WARN
  * @pcp: the per-CPU caches, or NULL for a pool that never has any
  * @high: most blocks a CPU caches of each order; 0: that order is not
- *	cached. Written only with every cache of the pool locked.
+ *	cached. Written under @lock, read without it.
  * @batch: blocks moved between a cache and the core at a time
- * @freeze_lock: taken before all the pool's cache locks at once, which
- *	nest under it (see buddy_pool_freeze())
  * @owner: one byte per min block: at the start of every block a client
  *	owns, its order plus one; 0 elsewhere. Set by the allocating CPU
  *	with a plain store (the block is exclusively its own then), cleared
- *	with xchg() so that of two racing frees exactly one wins; both under
- *	a cache lock or @lock.
+ *	with xchg() so that of two racing frees exactly one wins.
  * @pcp_bytes: the largest block size that may be cached
  * @min_shift: log2 of min_block
  * @seg_bits: log2 of the min blocks in a chunk
@@ -98,7 +93,6 @@ struct buddy_pool {
 	struct buddy_pcp __percpu *pcp;
 	u16 high[BUDDY_PCP_ORDERS];
 	u16 batch[BUDDY_PCP_ORDERS];
-	raw_spinlock_t freeze_lock;
 	u8 *owner;
 	size_t pcp_bytes;
 	unsigned int min_shift;
@@ -129,8 +123,6 @@ void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
 			 u64 *corruptions);
 u32 buddy_pool_cpu_cached(struct buddy_pool *pool, unsigned int cpu,
 			  unsigned int order);
-void buddy_pool_freeze(struct buddy_pool *pool, unsigned long *flags);
-void buddy_pool_thaw(struct buddy_pool *pool, unsigned long flags);
 
 int buddy_debugfs_cache(struct buddy_pool *pool, const char *cmd,
 			size_t count);

@@ -7,19 +7,16 @@
  * Lock order:
  *   buddy_pools_lock (mutex: the list of pools and their names)
  *     pool->ctl_lock (mutex: debugfs ctl allocations)
- *       pool->freeze_lock (raw spinlock, irqsave: see buddy_pool_freeze())
- *         pcp->lock (raw spinlock, irqs off: one CPU's cache of the pool;
- *                    only a freezer holds more than one, under freeze_lock)
- *           pool->lock (raw spinlock, irqs off: the core state)
+ *       pool->lock (raw spinlock, irqsave: the core state)
  * None of them is held across anything that sleeps, prints or allocates.
  *
  * The fast path: an allocation of a cached order pops a block from this
- * CPU's cache and a free pushes it back, under that CPU's cache lock
- * alone. The caches refill from and drain to the core in batches, under
- * pool->lock. A client's ownership of a block is one byte in pool->owner,
- * which also holds the block's order, so a free needs no lookup in the
- * core and a double free is caught even while the block sits in some
- * CPU's cache.
+ * CPU's cache and a free pushes it back, with one cmpxchg() and no lock
+ * (see pcp_pop()). The caches refill from and drain to the core in
+ * batches, under pool->lock. A client's ownership of a block is one byte
+ * in pool->owner, which also holds the block's order, so a free needs no
+ * lookup in the core and a double free is caught even while the block
+ * sits in some CPU's cache.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -252,59 +249,78 @@ static void *idx_addr(const struct buddy_pool *pool, u32 idx)
 }
 
 /*
- * buddy_pool_freeze() locks every CPU's cache and then the core, so that
- * nothing in the pool moves: for exact statistics, the checker, draining
- * everything and retuning. The cache locks nest under freeze_lock, which tells
- * lockdep why holding many locks of one class is safe: only a freezer
- * holds more than one, and freezers are serialised by freeze_lock.
+ * A cache of one order is a stack of block indices plus one word, @state,
+ * that holds the depth in its low byte and a version above it. Every
+ * change to the stack ends with a cmpxchg() of @state that bumps the
+ * version, so a change based on a stale view fails and is retried.
+ *
+ * Only the owning CPU pushes, with preemption disabled; an interrupt on
+ * that CPU may push or pop in the middle of the owner's change, but runs
+ * to completion first, so the owner just retries. Any CPU may pop, from
+ * any context. So an allocation that needs the blocks in every cache can
+ * always take them, even in hard IRQ and even from a cache whose owner it
+ * interrupted, and the fast paths take no lock and leave interrupts on.
  */
-void buddy_pool_freeze(struct buddy_pool *pool, unsigned long *flags)
-	__acquires(&pool->freeze_lock) __acquires(&pool->lock)
+#define PCP_DEPTH	0xffUL
+#define PCP_TICK	0x100UL
+
+static unsigned int pcp_depth(const struct buddy_pcp *pcp, unsigned int order)
 {
-	unsigned int cpu;
-
-	raw_spin_lock_irqsave(&pool->freeze_lock, *flags);
-	for_each_possible_cpu(cpu) {
-		raw_spinlock_t *lock = &per_cpu_ptr(pool->pcp, cpu)->lock;
-
-		raw_spin_lock_nest_lock(lock, &pool->freeze_lock);
-		/* sparse cannot count locks taken in a loop */
-		__release(lock);
-	}
-	raw_spin_lock(&pool->lock);
+	return READ_ONCE(pcp->state[order]) & PCP_DEPTH;
 }
 
-void buddy_pool_thaw(struct buddy_pool *pool, unsigned long flags)
-	__releases(&pool->lock) __releases(&pool->freeze_lock)
+/* Take the top block of @pcp's stack of @order into *@idx, if any. */
+static bool pcp_pop(struct buddy_pcp *pcp, unsigned int order, u32 *idx)
 {
-	unsigned int cpu;
+	unsigned long old, n;
 
-	raw_spin_unlock(&pool->lock);
-	for_each_possible_cpu(cpu) {
-		raw_spinlock_t *lock = &per_cpu_ptr(pool->pcp, cpu)->lock;
-
-		__acquire(lock);
-		raw_spin_unlock(lock);
-	}
-	raw_spin_unlock_irqrestore(&pool->freeze_lock, flags);
+	do {
+		old = READ_ONCE(pcp->state[order]);
+		n = old & PCP_DEPTH;
+		if (!n)
+			return false;
+		/* Read the slot no earlier than the depth that covers it. */
+		smp_rmb();
+		*idx = READ_ONCE(pcp->slot[order][n - 1]);
+	} while (cmpxchg(&pcp->state[order], old, old + PCP_TICK - 1) != old);
+	return true;
 }
 
 /*
- * Give the @n oldest cached blocks of @order back to the core, which
- * merges them. The caller holds pcp->lock and pool->lock.
+ * Push @idx on this CPU's stack of @order unless it holds @high blocks.
+ * The caller runs on the owning CPU with preemption disabled.
  */
-static void __drain(struct buddy_pool *pool, struct buddy_pcp *pcp,
-		    unsigned int order, unsigned int n)
+static bool pcp_push(struct buddy_pcp *pcp, unsigned int order, u32 idx,
+		     unsigned int high)
 {
-	u32 *slot = pcp->slot[order];
-	unsigned int i, left = pcp->count[order] - n;
+	unsigned long old, n;
+
+	do {
+		old = READ_ONCE(pcp->state[order]);
+		n = old & PCP_DEPTH;
+		if (n >= high)
+			return false;
+		WRITE_ONCE(pcp->slot[order][n], idx);
+		/* A fully ordered cmpxchg() publishes the slot with the depth. */
+	} while (cmpxchg(&pcp->state[order], old, old + PCP_TICK + 1) != old);
+	return true;
+}
+
+/*
+ * Give up to @n blocks from the top of @pcp's stack of @order back to the
+ * core, which merges them. The caller holds pool->lock. Return how many.
+ */
+static unsigned int __drain(struct buddy_pool *pool, struct buddy_pcp *pcp,
+			    unsigned int order, unsigned int n)
+{
+	unsigned int i;
+	u32 idx;
 
 	lockdep_assert_held(&pool->lock);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && pcp_pop(pcp, order, &idx); i++)
 		WARN_ON_ONCE(buddy_core_free(&pool->core,
-					     (u64)slot[i] << pool->min_shift));
-	memmove(slot, slot + n, left * sizeof(*slot));
-	pcp->count[order] = left;
+					     (u64)idx << pool->min_shift));
+	return i;
 }
 
 static void __drain_cpu(struct buddy_pool *pool, struct buddy_pcp *pcp)
@@ -312,10 +328,10 @@ static void __drain_cpu(struct buddy_pool *pool, struct buddy_pcp *pcp)
 	unsigned int order;
 
 	for (order = 0; order < BUDDY_PCP_ORDERS; order++)
-		__drain(pool, pcp, order, pcp->count[order]);
+		__drain(pool, pcp, order, BUDDY_PCP_HIGH_MAX);
 }
 
-/* Empty every CPU's cache; the pool is frozen. */
+/* Empty every CPU's cache. The caller holds pool->lock. */
 static void __drain_all(struct buddy_pool *pool)
 {
 	unsigned int cpu;
@@ -325,90 +341,81 @@ static void __drain_all(struct buddy_pool *pool)
 }
 
 /*
- * Fill this CPU's empty cache of @order with up to a batch of blocks from
- * the core. The caller holds pcp->lock. Return the blocks now cached.
+ * This CPU's cache of @order is empty: take a batch from the core, keep
+ * the first block for the caller in *@idx and cache the rest, so that the
+ * blocks go out in address order. The caller runs with preemption
+ * disabled.
  */
-static unsigned int refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
-			   unsigned int order)
+static noinline bool refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
+			    unsigned int order, u32 *idx)
 {
 	u64 bytes = 1ULL << (pool->min_shift + order), off;
-	unsigned int n, i;
+	unsigned int n, batch = READ_ONCE(pool->batch[order]);
+	unsigned int high = READ_ONCE(pool->high[order]);
+	u32 blk[BUDDY_PCP_HIGH_MAX];
+	unsigned long flags;
 
-	u32 *slot = pcp->slot[order];
-
-	raw_spin_lock(&pool->lock);
-	for (n = 0; n < pool->batch[order]; n++) {
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	for (n = 0; n < batch; n++) {
 		if (buddy_core_alloc(&pool->core, bytes, &off))
 			break;
-		slot[n] = (u32)(off >> pool->min_shift);
+		blk[n] = (u32)(off >> pool->min_shift);
 	}
-	raw_spin_unlock(&pool->lock);
-	/* The core hands blocks out in address order; so does the stack. */
-	for (i = 0; i < n / 2; i++)
-		swap(slot[i], slot[n - 1 - i]);
-	pcp->count[order] = n;
+	/* An interrupt may have filled the cache meanwhile: keep the rest. */
+	while (n > 1 && pcp_push(pcp, order, blk[n - 1], high))
+		n--;
+	while (n > 1)
+		WARN_ON_ONCE(buddy_core_free(&pool->core,
+					     (u64)blk[--n] << pool->min_shift));
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	if (n)
+		*idx = blk[0];
 	return n;
 }
 
 /* A block of a cached @order from this CPU's cache, or NULL. */
 static void *alloc_cached(struct buddy_pool *pool, unsigned int order)
 {
-	struct buddy_pcp *pcp;
-	unsigned long flags;
-	unsigned int n;
-	u32 idx = 0;
+	struct buddy_pcp *pcp = get_cpu_ptr(pool->pcp);
+	u32 idx;
 	bool got;
 
-	local_irq_save(flags);
-	pcp = this_cpu_ptr(pool->pcp);
-	raw_spin_lock(&pcp->lock);
-	n = pcp->count[order];
-	if (unlikely(!n))
-		n = refill(pool, pcp, order);
-	got = n;
+	got = pcp_pop(pcp, order, &idx) || refill(pool, pcp, order, &idx);
 	if (likely(got)) {
-		idx = pcp->slot[order][--n];
-		pcp->count[order] = n;
 		WRITE_ONCE(pool->owner[idx], order + 1);
-		pcp->nr_allocs++;
+		this_cpu_inc(pool->pcp->nr_allocs);
 	}
-	raw_spin_unlock(&pcp->lock);
-	local_irq_restore(flags);
+	put_cpu_ptr(pool->pcp);
 	return got ? idx_addr(pool, idx) : NULL;
 }
 
-/*
- * Hand the block at min block @idx, of @order, that a client has just
- * given up to this CPU's cache if @order is cached, else back to the
- * core. The caller holds pcp->lock.
- */
-static void __free_owned(struct buddy_pool *pool, struct buddy_pcp *pcp,
-			 u32 idx, unsigned int order)
+/* Give the block at min block @idx, of @order, back to the core. */
+static void free_to_core(struct buddy_pool *pool, u32 idx)
 {
-	unsigned int n, high;
+	unsigned long flags;
 
-	if (likely(order < BUDDY_PCP_ORDERS)) {
-		high = pool->high[order];
-		n = pcp->count[order];
-		if (likely(n < high)) {
-			pcp->slot[order][n] = idx;
-			pcp->count[order] = n + 1;
-			pcp->nr_frees++;
-			return;
-		}
-		if (high) {
-			raw_spin_lock(&pool->lock);
-			__drain(pool, pcp, order, pool->batch[order]);
-			raw_spin_unlock(&pool->lock);
-			pcp->slot[order][pcp->count[order]++] = idx;
-			pcp->nr_frees++;
-			return;
-		}
-	}
-	raw_spin_lock(&pool->lock);
+	raw_spin_lock_irqsave(&pool->lock, flags);
 	WARN_ON_ONCE(buddy_core_free(&pool->core, (u64)idx << pool->min_shift));
 	pool->nr_frees++;
-	raw_spin_unlock(&pool->lock);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+}
+
+/* This CPU's cache of @order is full: give a batch back, then push. */
+static noinline void free_full(struct buddy_pool *pool, struct buddy_pcp *pcp,
+			       u32 idx, unsigned int order, unsigned int high)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	__drain(pool, pcp, order, READ_ONCE(pool->batch[order]));
+	if (!pcp_push(pcp, order, idx, high)) {
+		WARN_ON_ONCE(buddy_core_free(&pool->core,
+					     (u64)idx << pool->min_shift));
+		pool->nr_frees++;
+	} else {
+		this_cpu_inc(pool->pcp->nr_frees);
+	}
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
 
 /*
@@ -417,19 +424,25 @@ static void __free_owned(struct buddy_pool *pool, struct buddy_pcp *pcp,
  */
 static bool free_owned(struct buddy_pool *pool, u32 idx)
 {
+	/* Of two racing frees of one block, exactly one gets its tag. */
+	u8 tag = xchg(&pool->owner[idx], 0);
+	unsigned int order = tag - 1, high;
 	struct buddy_pcp *pcp;
-	unsigned long flags;
-	u8 tag;
 
-	local_irq_save(flags);
-	pcp = this_cpu_ptr(pool->pcp);
-	raw_spin_lock(&pcp->lock);
-	tag = xchg(&pool->owner[idx], 0);
-	if (likely(tag))
-		__free_owned(pool, pcp, idx, tag - 1);
-	raw_spin_unlock(&pcp->lock);
-	local_irq_restore(flags);
-	return tag;
+	if (unlikely(!tag))
+		return false;
+	high = order < BUDDY_PCP_ORDERS ? READ_ONCE(pool->high[order]) : 0;
+	if (unlikely(!high)) {
+		free_to_core(pool, idx);
+		return true;
+	}
+	pcp = get_cpu_ptr(pool->pcp);
+	if (likely(pcp_push(pcp, order, idx, high)))
+		this_cpu_inc(pool->pcp->nr_frees);
+	else
+		free_full(pool, pcp, idx, order, high);
+	put_cpu_ptr(pool->pcp);
+	return true;
 }
 
 /*
@@ -484,8 +497,6 @@ static void size_caches(struct buddy_pool *pool)
 
 static int init_caches(struct buddy_pool *pool, bool cached)
 {
-	unsigned int cpu;
-
 	pool->owner = kvzalloc(pool->size >> pool->min_shift, GFP_KERNEL);
 	if (!pool->owner)
 		return -ENOMEM;
@@ -497,8 +508,6 @@ static int init_caches(struct buddy_pool *pool, bool cached)
 	pool->pcp_bytes = min_t(u64, BIT_ULL(pool->min_shift + BUDDY_PCP_ORDERS - 1),
 				buddy_core_min_block(&pool->core) <<
 				buddy_core_max_order(&pool->core));
-	for_each_possible_cpu(cpu)
-		raw_spin_lock_init(&per_cpu_ptr(pool->pcp, cpu)->lock);
 	if (cached)
 		size_caches(pool);
 	return 0;
@@ -594,7 +603,6 @@ static struct buddy_pool *create_pool(const char *name, size_t size,
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
 	raw_spin_lock_init(&pool->lock);
-	raw_spin_lock_init(&pool->freeze_lock);
 	mutex_init(&pool->ctl_lock);
 	INIT_LIST_HEAD(&pool->ctl);
 	strscpy(pool->name, name, sizeof(pool->name));
@@ -739,9 +747,9 @@ static int __alloc_core(struct buddy_pool *pool, size_t size,
 
 /*
  * Allocate from the core. When it has nothing large enough, empty every
- * CPU's cache into it and try again, with the whole pool frozen so that
- * no cache can refill in between: the call fails only if no block that
- * could serve it is left anywhere.
+ * CPU's cache into it and try again, under the pool lock so that no cache
+ * can refill in between: the call fails only if no block that could serve
+ * it is left anywhere.
  */
 static int alloc_core(struct buddy_pool *pool, size_t size,
 		      unsigned int order, u64 *off)
@@ -751,22 +759,20 @@ static int alloc_core(struct buddy_pool *pool, size_t size,
 
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	ret = __alloc_core(pool, size, order, off);
-	raw_spin_unlock_irqrestore(&pool->lock, flags);
-	if (likely(ret != -ENOMEM))
-		return ret;
-
-	buddy_pool_freeze(pool, &flags);
-	__drain_all(pool);
-	ret = __alloc_core(pool, size, order, off);
+	if (unlikely(ret == -ENOMEM)) {
+		/* No cache refills without this lock, which we hold. */
+		__drain_all(pool);
+		ret = __alloc_core(pool, size, order, off);
+	}
 	if (ret)
 		pool->nr_failed++;
-	buddy_pool_thaw(pool, flags);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	return ret;
 }
 
 /* Everything but a hit in this CPU's cache. */
-static void *alloc_slow(struct buddy_pool *pool, size_t size, gfp_t gfp,
-			unsigned long caller)
+static noinline void *alloc_slow(struct buddy_pool *pool, size_t size,
+				 gfp_t gfp, unsigned long caller)
 {
 	int order = buddy_core_order_for(&pool->core, size);
 	unsigned long flags;
@@ -812,9 +818,9 @@ out:
  * physical memory. A block of a cached order comes from this CPU's cache
  * when it has one; an empty cache refills with a batch from the pool.
  *
- * Context: Any context, hard IRQ included; takes this CPU's cache lock
- * or the pool spinlock, and, only when the pool is nearly exhausted, all
- * of the pool's locks (O(CPUs)).
+ * Context: Any context, hard IRQ included. A hit in this CPU's cache
+ * takes no lock; otherwise the pool spinlock, held for O(CPUs) time when
+ * the pool is nearly exhausted and every cache is drained.
  * Return: the block's kernel virtual address, or NULL for a @size of 0, a
  * @size larger than any block, or an exhausted pool. Each NULL counts in
  * nr_failed.
@@ -855,8 +861,8 @@ static const char *free_error(int err)
 }
 
 /* Refuse, count and report a free of something no client owns. */
-static void bad_free(struct buddy_pool *pool, const void *ptr, u64 off,
-		     unsigned long caller)
+static noinline void bad_free(struct buddy_pool *pool, const void *ptr,
+			      u64 off, unsigned long caller)
 {
 	unsigned long flags;
 	bool first = false;
@@ -893,8 +899,8 @@ static void bad_free(struct buddy_pool *pool, const void *ptr, u64 off,
  * ratelimited error names the caller, and the first bad free of each pool
  * also WARNs.
  *
- * Context: Any context, hard IRQ included; takes this CPU's cache lock
- * and at times the pool spinlock.
+ * Context: Any context, hard IRQ included; takes no lock when the block
+ * goes to this CPU's cache, else the pool spinlock.
  */
 void buddy_free(struct buddy_pool *pool, const void *ptr)
 {
@@ -964,7 +970,7 @@ static int check_cached(struct buddy_pool *pool, unsigned int cpu,
  * allocated block of its order that no client owns, every owner byte
  * starts an allocated block and holds its order, and owned plus cached
  * blocks are exactly the blocks the core has handed out, so no block is
- * cached twice. The pool is frozen.
+ * cached twice. The caller holds pool->lock; exact when no fast path runs.
  */
 static int check_caches(struct buddy_pool *pool, char *buf, size_t len)
 {
@@ -978,20 +984,22 @@ static int check_caches(struct buddy_pool *pool, char *buf, size_t len)
 	for_each_possible_cpu(cpu) {
 		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
 
-		allocs += pcp->nr_allocs;
-		frees += pcp->nr_frees;
+		allocs += READ_ONCE(pcp->nr_allocs);
+		frees += READ_ONCE(pcp->nr_frees);
 		for (order = 0; order < BUDDY_PCP_ORDERS; order++) {
-			if (pcp->count[order] > pool->high[order])
-				return violation("cpu %u order %u: %u cached, high mark %u",
-						 cpu, order, pcp->count[order],
-						 pool->high[order]);
-			for (j = 0; j < pcp->count[order]; j++) {
+			unsigned int n = pcp_depth(pcp, order);
+
+			if (n > BUDDY_PCP_HIGH_MAX)
+				return violation("cpu %u order %u: %u cached, more than %u",
+						 cpu, order, n, BUDDY_PCP_HIGH_MAX);
+			for (j = 0; j < n; j++) {
 				ret = check_cached(pool, cpu, order,
-						   pcp->slot[order][j], buf, len);
+						   READ_ONCE(pcp->slot[order][j]),
+						   buf, len);
 				if (ret)
 					return ret;
 			}
-			cached += pcp->count[order];
+			cached += n;
 		}
 	}
 	while (buddy_core_next_used(bc, &pos, &blk)) {
@@ -1021,31 +1029,41 @@ static int check_caches(struct buddy_pool *pool, char *buf, size_t len)
  * @buf: receives the first violation found
  * @len: size of @buf
  *
- * Context: Any context; holds all of the pool's locks for O(blocks) time.
+ * Context: Any context; takes the pool spinlock for O(blocks) time, up to
+ * 8 times while allocations and frees make the caches look inconsistent.
  * Return: 0 if the pool is consistent, -EUCLEAN otherwise.
  */
 int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len)
 {
+	unsigned int tries;
 	unsigned long flags;
-	int ret;
+	int ret = 0;
 
-	buddy_pool_freeze(pool, &flags);
-	ret = buddy_core_check(&pool->core, buf, len);
-	if (!ret)
-		ret = check_caches(pool, buf, len);
-	buddy_pool_thaw(pool, flags);
+	/*
+	 * The caches change without the pool lock, so a block can be seen
+	 * between a cache and its owner; that passes, a broken pool does not.
+	 */
+	for (tries = 0; tries < 8; tries++) {
+		raw_spin_lock_irqsave(&pool->lock, flags);
+		ret = buddy_core_check(&pool->core, buf, len);
+		if (!ret)
+			ret = check_caches(pool, buf, len);
+		raw_spin_unlock_irqrestore(&pool->lock, flags);
+		if (!ret)
+			break;
+	}
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(buddy_pool_check);
 
 /**
- * buddy_pool_snapshot() - statistics taken with the pool frozen
+ * buddy_pool_snapshot() - statistics, with the core's count of repairs
  * @pool: the pool
  * @st: filled in as by buddy_pool_stats()
  * @corruptions: if not NULL, receives the core's count of repaired stray
  *	writes
  *
- * Context: Any context; holds all of the pool's locks for O(CPUs) time.
+ * Context: Any context; takes the pool spinlock for O(CPUs) time.
  */
 void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
 			 u64 *corruptions)
@@ -1055,7 +1073,7 @@ void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
 	unsigned long flags;
 
 	memset(st, 0, sizeof(*st));
-	buddy_pool_freeze(pool, &flags);
+	raw_spin_lock_irqsave(&pool->lock, flags);
 	st->size = buddy_core_size(bc);
 	st->free = buddy_core_free_bytes(bc);
 	st->min_block = (u32)buddy_core_min_block(bc);
@@ -1069,26 +1087,31 @@ void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
 	for_each_possible_cpu(cpu) {
 		const struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
 
-		st->nr_allocs += pcp->nr_allocs;
-		st->nr_frees += pcp->nr_frees;
+		st->nr_allocs += READ_ONCE(pcp->nr_allocs);
+		st->nr_frees += READ_ONCE(pcp->nr_frees);
 		for (i = 0; i < BUDDY_PCP_ORDERS; i++)
-			st->cached_blocks[i] += pcp->count[i];
+			st->cached_blocks[i] += pcp_depth(pcp, i);
 	}
 	if (corruptions)
 		*corruptions = bc->nr_corruptions;
-	buddy_pool_thaw(pool, flags);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	for (i = 0; i < BUDDY_PCP_ORDERS; i++)
 		st->cached += st->cached_blocks[i] << (pool->min_shift + i);
 	st->free += st->cached;
 }
 
 /**
- * buddy_pool_stats() - take a consistent snapshot of a pool's state
+ * buddy_pool_stats() - take a snapshot of a pool's state
  * @pool: the pool
  * @st: filled in
  *
- * Context: Any context, hard IRQ included; holds all of the pool's locks
- * for O(CPUs) time.
+ * The core's figures are read under the pool lock; the caches' depths and
+ * counters are read one word at a time beside it. So the snapshot is exact
+ * whenever no allocation or free runs at the same time, and otherwise
+ * off by the blocks in flight between a cache and its caller.
+ *
+ * Context: Any context, hard IRQ included; takes the pool spinlock for
+ * O(CPUs) time.
  */
 void buddy_pool_stats(struct buddy_pool *pool, struct buddy_stats *st)
 {
@@ -1103,15 +1126,16 @@ EXPORT_SYMBOL_NS_GPL(buddy_pool_stats, BUDDY);
  * The blocks merge with their buddies, so the free lists show the pool as
  * it would be without caches. Caches refill on their next use.
  *
- * Context: Any context, hard IRQ included; holds all of the pool's locks.
+ * Context: Any context, hard IRQ included; takes the pool spinlock for
+ * O(CPUs) time.
  */
 void buddy_pool_drain(struct buddy_pool *pool)
 {
 	unsigned long flags;
 
-	buddy_pool_freeze(pool, &flags);
+	raw_spin_lock_irqsave(&pool->lock, flags);
 	__drain_all(pool);
-	buddy_pool_thaw(pool, flags);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_pool_drain, BUDDY);
 
@@ -1124,10 +1148,10 @@ EXPORT_SYMBOL_NS_GPL(buddy_pool_drain, BUDDY);
  * @batch: blocks moved between a cache and the pool at a time, from 1 to
  *	@high; ignored when @high is 0
  *
- * Every CPU's cache of @order is drained first. A pool whose orders all
- * have @high 0 works without caches.
+ * Every CPU's cache of @order is drained. A pool whose orders all have
+ * @high 0 works without caches.
  *
- * Context: Any context; holds all of the pool's locks.
+ * Context: Any context; takes the pool spinlock for O(CPUs) time.
  * Return: 0, or -EINVAL (nothing changes) for an argument out of range.
  */
 int buddy_pool_set_cache(struct buddy_pool *pool, unsigned int order,
@@ -1140,15 +1164,13 @@ int buddy_pool_set_cache(struct buddy_pool *pool, unsigned int order,
 	    order > buddy_core_max_order(&pool->core) ||
 	    high > BUDDY_PCP_HIGH_MAX || (high && (!batch || batch > high)))
 		return -EINVAL;
-	buddy_pool_freeze(pool, &flags);
-	for_each_possible_cpu(cpu) {
-		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
-
-		__drain(pool, pcp, order, pcp->count[order]);
-	}
+	raw_spin_lock_irqsave(&pool->lock, flags);
 	WRITE_ONCE(pool->high[order], high);
-	pool->batch[order] = high ? batch : 0;
-	buddy_pool_thaw(pool, flags);
+	WRITE_ONCE(pool->batch[order], high ? batch : 0);
+	for_each_possible_cpu(cpu)
+		__drain(pool, per_cpu_ptr(pool->pcp, cpu), order,
+			BUDDY_PCP_HIGH_MAX);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_pool_set_cache, BUDDY);
@@ -1159,20 +1181,13 @@ EXPORT_SYMBOL_NS_GPL(buddy_pool_set_cache, BUDDY);
  * @cpu: a possible CPU
  * @order: an order below BUDDY_PCP_ORDERS
  *
- * Context: Any context; takes that CPU's cache lock.
+ * Context: Any context.
  * Return: the count.
  */
 u32 buddy_pool_cpu_cached(struct buddy_pool *pool, unsigned int cpu,
 			  unsigned int order)
 {
-	struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
-	unsigned long flags;
-	u32 n;
-
-	raw_spin_lock_irqsave(&pcp->lock, flags);
-	n = pcp->count[order];
-	raw_spin_unlock_irqrestore(&pcp->lock, flags);
-	return n;
+	return pcp_depth(per_cpu_ptr(pool->pcp, cpu), order);
 }
 EXPORT_SYMBOL_IF_KUNIT(buddy_pool_cpu_cached);
 
@@ -1180,14 +1195,11 @@ EXPORT_SYMBOL_IF_KUNIT(buddy_pool_cpu_cached);
 static int buddy_cpu_dead(unsigned int cpu, struct hlist_node *node)
 {
 	struct buddy_pool *pool = hlist_entry(node, struct buddy_pool, cpuhp);
-	struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&pcp->lock, flags);
-	raw_spin_lock(&pool->lock);
-	__drain_cpu(pool, pcp);
-	raw_spin_unlock(&pool->lock);
-	raw_spin_unlock_irqrestore(&pcp->lock, flags);
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	__drain_cpu(pool, per_cpu_ptr(pool->pcp, cpu));
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	return 0;
 }
 
