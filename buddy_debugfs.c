@@ -5,13 +5,12 @@
  * checker, the per-CPU caches, and a ctl file to allocate and free from a
  * shell.
  *
- * Every reader takes the pool's locks once, copies what it needs and
- * formats after dropping them, so a reader never stalls allocation for
- * longer than a memcpy and a pass over the CPUs (the check file alone runs
- * the checker under the locks, on purpose). Offsets, never kernel
- * addresses, are shown.
+ * Every reader takes the pool lock once, copies what it needs and formats
+ * after dropping it, so a reader never stalls allocation for longer than
+ * a memcpy and a pass over the CPUs (the check file alone runs the checker
+ * under the lock, on purpose). Offsets, never kernel addresses, are shown.
  *
- * Lock order: pool->ctl_lock, then the pool's spinlocks (see buddy_mod.c).
+ * Lock order: pool->ctl_lock, then pool->lock (see buddy_mod.c).
  * Failing to create a file or directory never fails the pool.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -8,9 +8,10 @@
  *
  * Locking: every function here does its own locking. buddy_alloc(),
  * buddy_free(), buddy_block_size(), buddy_pool_stats(), buddy_pool_drain()
- * and buddy_pool_set_cache() take raw spinlocks with interrupts disabled
- * and never sleep, so they may be called from any context, hard IRQ
- * included. buddy_pool_create() and buddy_pool_destroy() sleep.
+ * and buddy_pool_set_cache() take at most the pool's raw spinlock, with
+ * interrupts disabled, and never sleep, so they may be called from any
+ * context, hard IRQ included. buddy_pool_create() and buddy_pool_destroy()
+ * sleep.
  *
  * Per-CPU caches: each CPU keeps a few free blocks of the small orders, so
  * that most allocations and frees touch only that CPU's cache. Cached
