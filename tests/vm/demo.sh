@@ -60,9 +60,14 @@ done
 show free_lists check
 map_head
 printf -- '--- stats (excerpt)\n'
-grep -E '^(size|free|allocated|allocs|frees|failures|bad_frees):' $P/stats
+grep -E '^(size|free|allocated|cached|allocs|frees|failures|bad_frees):' $P/stats
 
-section "5. rmmod buddy"
+section "5. the per-CPU caches: echo drain > cache"
+show cache
+echo drain > $P/cache
+show free_lists
+
+section "6. rmmod buddy"
 rmmod buddy
 klog 'buddy'
 [ -e /sys/kernel/debug/buddy ] || echo "/sys/kernel/debug/buddy is gone"
