@@ -471,7 +471,8 @@ static int classify(struct buddy_pool *pool, u64 off)
  * below BUDDY_PCP_ORDERS) may be cached, and each CPU may hold up to an
  * eighth of the pool split evenly over them, at most BUDDY_PCP_HIGH_MAX
  * blocks of an order. An order that would get fewer than 4 blocks is not
- * cached. A batch is a quarter of the high mark.
+ * cached. A batch is half the high mark: a cache refills to half full and
+ * drains to half full, as far from both ends as its random walk can start.
  */
 static void size_caches(struct buddy_pool *pool)
 {
@@ -491,7 +492,7 @@ static void size_caches(struct buddy_pool *pool)
 		if (high < 4)
 			continue;
 		pool->high[order] = (u16)high;
-		pool->batch[order] = (u16)(high / 4);
+		pool->batch[order] = (u16)(high / 2);
 	}
 }
 
