@@ -250,6 +250,42 @@ static int check_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(check);
 
+/*
+ * Copy a one-line command of @count bytes into @buf (CTL_MAX_INPUT + 1
+ * bytes) as a string, dropping one trailing newline. Return -EINVAL for
+ * an empty or too long command or one with a NUL inside.
+ */
+static int take_line(char *buf, const char *cmd, size_t count)
+{
+	size_t len = count;
+
+	if (!count || count > CTL_MAX_INPUT)
+		return -EINVAL;
+	memcpy(buf, cmd, count);
+	buf[len] = '\0';
+	if (buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	return strlen(buf) == len ? 0 : -EINVAL;
+}
+
+/* A write to a command file: the whole command in one write() call. */
+static ssize_t write_cmd(struct file *file, const char __user *ubuf,
+			 size_t count,
+			 int (*run)(struct buddy_pool *pool, const char *cmd,
+				    size_t count))
+{
+	struct buddy_pool *pool = file_inode(file)->i_private;
+	char buf[CTL_MAX_INPUT];
+	int ret;
+
+	if (!count || count > CTL_MAX_INPUT)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	ret = run(pool, buf, count);
+	return ret ? ret : count;
+}
+
 static int cache_show(struct seq_file *m, void *v)
 {
 	struct buddy_pool *pool = m->private;
@@ -283,15 +319,8 @@ int buddy_debugfs_cache(struct buddy_pool *pool, const char *cmd,
 {
 	char buf[CTL_MAX_INPUT + 1], extra;
 	unsigned int order, high, batch;
-	size_t len = count;
 
-	if (!count || count > CTL_MAX_INPUT)
-		return -EINVAL;
-	memcpy(buf, cmd, count);
-	buf[len] = '\0';
-	if (buf[len - 1] == '\n')
-		buf[--len] = '\0';
-	if (strlen(buf) != len)
+	if (take_line(buf, cmd, count))
 		return -EINVAL;
 	if (!strcmp(buf, "drain")) {
 		buddy_pool_drain(pool);
@@ -306,16 +335,7 @@ int buddy_debugfs_cache(struct buddy_pool *pool, const char *cmd,
 static ssize_t cache_write(struct file *file, const char __user *ubuf,
 			   size_t count, loff_t *ppos)
 {
-	struct buddy_pool *pool = file_inode(file)->i_private;
-	char buf[CTL_MAX_INPUT];
-	int ret;
-
-	if (!count || count > CTL_MAX_INPUT)
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	ret = buddy_debugfs_cache(pool, buf, count);
-	return ret ? ret : count;
+	return write_cmd(file, ubuf, count, buddy_debugfs_cache);
 }
 
 static int cache_open(struct inode *inode, struct file *file)
@@ -399,16 +419,9 @@ static int ctl_free(struct buddy_pool *pool, const char *arg)
 int buddy_debugfs_ctl(struct buddy_pool *pool, const char *cmd, size_t count)
 {
 	char buf[CTL_MAX_INPUT + 1];
-	size_t len = count;
 	int ret;
 
-	if (!count || count > CTL_MAX_INPUT)
-		return -EINVAL;
-	memcpy(buf, cmd, count);
-	buf[len] = '\0';
-	if (buf[len - 1] == '\n')
-		buf[--len] = '\0';
-	if (strlen(buf) != len)
+	if (take_line(buf, cmd, count))
 		return -EINVAL;
 
 	mutex_lock(&pool->ctl_lock);
@@ -425,16 +438,7 @@ int buddy_debugfs_ctl(struct buddy_pool *pool, const char *cmd, size_t count)
 static ssize_t ctl_write(struct file *file, const char __user *ubuf,
 			 size_t count, loff_t *ppos)
 {
-	struct buddy_pool *pool = file_inode(file)->i_private;
-	char buf[CTL_MAX_INPUT];
-	int ret;
-
-	if (!count || count > CTL_MAX_INPUT)
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	ret = buddy_debugfs_ctl(pool, buf, count);
-	return ret ? ret : count;
+	return write_cmd(file, ubuf, count, buddy_debugfs_ctl);
 }
 
 static int ctl_open(struct inode *inode, struct file *file)

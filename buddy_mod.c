@@ -780,7 +780,8 @@ static noinline void *alloc_slow(struct buddy_pool *pool, size_t size,
 	void *ptr;
 	u64 off;
 
-	if (order >= 0 && order < BUDDY_PCP_ORDERS &&
+	/* buddy_alloc() tried the cache already, unless it was to zero. */
+	if ((gfp & __GFP_ZERO) && order >= 0 && order < BUDDY_PCP_ORDERS &&
 	    READ_ONCE(pool->high[order])) {
 		ptr = alloc_cached(pool, order);
 		if (ptr)
