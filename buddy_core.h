@@ -70,6 +70,8 @@ static inline unsigned long __fls(unsigned long w)
 #define BUDDY_CORE_MAX_BLOCKS	0x80000000ULL
 /* Pass as @seg_shift when the whole range is one contiguous segment. */
 #define BUDDY_CORE_ONE_SEGMENT	0
+/* buddy_core_alloc_range() flag: the highest suitable offset, not the lowest */
+#define BUDDY_CORE_TOPDOWN	0x1
 
 /**
  * struct buddy_core - state of one buddy-managed range
@@ -154,6 +156,14 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len);
 void *buddy_core_addr(const struct buddy_core *bc, u64 off);
 int buddy_core_snapshot(const struct buddy_core *bc, struct buddy_core *copy,
 			void *meta, size_t meta_size);
+
+int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
+			   u64 start, u64 end, unsigned int flags, u64 *offp);
+int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp);
+int buddy_core_free_exact(struct buddy_core *bc, u64 off, u64 size);
+int buddy_core_add_segment(struct buddy_core *bc, u64 seg);
+int buddy_core_remove_segment(struct buddy_core *bc, u64 seg);
+bool buddy_core_segment_present(const struct buddy_core *bc, u64 seg);
 
 /*
  * The next free block of @order, or the next allocated block, at or after
