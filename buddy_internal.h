@@ -116,7 +116,7 @@ struct buddy_pool {
 	u64 ctl_next_id;
 };
 
-u64 buddy_pool_offset(const struct buddy_pool *pool, const void *ptr);
+
 bool buddy_parse_size(const char *str, u64 *val);
 int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len);
 void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,

@@ -218,7 +218,7 @@ out_free_dir:
  * Context: Any context; reads only what is fixed at pool creation.
  * Return: the offset, or U64_MAX if @ptr is not inside the pool.
  */
-u64 buddy_pool_offset(const struct buddy_pool *pool, const void *ptr)
+u64 buddy_pool_offset(struct buddy_pool *pool, const void *ptr)
 {
 	unsigned long addr = (unsigned long)ptr;
 	unsigned long rel = addr - pool->dir_base, t = rel >> DIR_SHIFT;
@@ -239,7 +239,7 @@ u64 buddy_pool_offset(const struct buddy_pool *pool, const void *ptr)
 		return U64_MAX;
 	return ((u64)seg << CHUNK_SHIFT) + (addr - start);
 }
-EXPORT_SYMBOL_IF_KUNIT(buddy_pool_offset);
+EXPORT_SYMBOL_NS_GPL(buddy_pool_offset, BUDDY);
 
 static void *idx_addr(const struct buddy_pool *pool, u32 idx)
 {

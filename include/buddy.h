@@ -33,12 +33,15 @@
 #define BUDDY_PCP_ORDERS 6
 /* Most blocks one CPU may cache of one order. */
 #define BUDDY_PCP_HIGH_MAX 64
+/* buddy_alloc_range() flag: the highest suitable offset, not the lowest */
+#define BUDDY_TOPDOWN 0x1
 
 struct buddy_pool;
 
 /**
  * struct buddy_stats - a consistent snapshot of one pool
- * @size: bytes managed by the pool
+ * @size: bytes the pool holds now; between the size it was created with
+ *	and @max_size
  * @free: bytes in free blocks, on the free lists or in per-CPU caches
  * @min_block: bytes in the smallest block
  * @max_order: largest order present; the biggest block is
@@ -51,6 +54,7 @@ struct buddy_pool;
  * @cached: bytes of @free held in per-CPU caches
  * @cached_blocks: free blocks of each order held in per-CPU caches, all
  *	CPUs together; not counted in @free_blocks
+ * @max_size: most bytes the pool may grow to (see buddy_pool_grow())
  */
 struct buddy_stats {
 	u64 size;
@@ -61,6 +65,7 @@ struct buddy_stats {
 	u64 nr_allocs, nr_frees, nr_failed, nr_bad_frees;
 	u64 cached;
 	u64 cached_blocks[BUDDY_NR_ORDERS];
+	u64 max_size;
 };
 
 struct buddy_pool *buddy_pool_create(const char *name, size_t size,
@@ -74,5 +79,16 @@ void buddy_pool_stats(struct buddy_pool *pool, struct buddy_stats *st);
 void buddy_pool_drain(struct buddy_pool *pool);
 int buddy_pool_set_cache(struct buddy_pool *pool, unsigned int order,
 			 unsigned int high, unsigned int batch);
+
+void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
+			u64 start, u64 end, unsigned int flags, gfp_t gfp);
+void *buddy_alloc_exact(struct buddy_pool *pool, size_t size, gfp_t gfp);
+void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size);
+u64 buddy_pool_offset(struct buddy_pool *pool, const void *ptr);
+void *buddy_pool_addr(struct buddy_pool *pool, u64 offset);
+struct buddy_pool *buddy_pool_create_max(const char *name, size_t size,
+					 size_t max_size, size_t min_block);
+int buddy_pool_grow(struct buddy_pool *pool, size_t bytes);
+size_t buddy_pool_shrink(struct buddy_pool *pool, size_t bytes);
 
 #endif /* _BUDDY_H */
