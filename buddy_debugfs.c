@@ -38,6 +38,7 @@ struct ctl_alloc {
 	u64 off;
 	u64 bytes;
 	void *ptr;
+	bool exact;
 };
 
 /*
@@ -85,12 +86,13 @@ static int stats_show(struct seq_file *m, void *v)
 			break;
 		}
 	}
-	meta = buddy_core_meta_size(st.size, st.min_block) +
-	       st.size / st.min_block +
-	       pool->nr_chunks * sizeof(*pool->segs) +
+	meta = buddy_core_meta_size(st.max_size, st.min_block) +
+	       st.max_size / st.min_block +
+	       pool->nr_slots * sizeof(*pool->segs) +
 	       pool->dir_len * sizeof(*pool->chunk_dir) +
 	       num_possible_cpus() * sizeof(struct buddy_pcp);
 	seq_printf(m, "size: %llu\n", st.size);
+	seq_printf(m, "max_size: %llu\n", st.max_size);
 	seq_printf(m, "min_block: %u\n", st.min_block);
 	seq_printf(m, "max_order: %u\n", st.max_order);
 	seq_printf(m, "free: %llu\n", st.free);
@@ -182,10 +184,10 @@ static int map_show(struct seq_file *m, void *v)
 	void *meta;
 	int ret;
 
-	meta_size = buddy_core_meta_size(pool->size,
+	meta_size = buddy_core_meta_size(pool->max_size,
 					 buddy_core_min_block(&pool->core));
 	meta = kvmalloc(meta_size, GFP_KERNEL);
-	owner = kvmalloc(pool->size >> pool->min_shift, GFP_KERNEL);
+	owner = kvmalloc(pool->max_size >> pool->min_shift, GFP_KERNEL);
 	if (!meta || !owner) {
 		ret = -ENOMEM;
 		goto out_free_meta;
@@ -193,7 +195,7 @@ static int map_show(struct seq_file *m, void *v)
 	/* Cached blocks are allocated in the core but free to clients. */
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	ret = buddy_core_snapshot(&pool->core, &c, meta, meta_size);
-	memcpy(owner, pool->owner, pool->size >> pool->min_shift);
+	memcpy(owner, pool->owner, pool->max_size >> pool->min_shift);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	if (ret)
 		goto out_free_meta;
@@ -219,14 +221,18 @@ static int map_show(struct seq_file *m, void *v)
 			used[i] += min(end, (i + 1) * cell) - max(start, i * cell);
 	}
 
-	seq_printf(m, "# cell = %llu bytes, %d cells a line; '.' free, '#' allocated, '+' partly allocated\n",
-		   cell, MAP_COLS);
+	seq_printf(m, "# cell = %llu bytes, %d cells a line; '.' free, '#' allocated, '+' partly allocated%s\n",
+		   cell, MAP_COLS,
+		   pool->max_size > pool->floor ? ", '-' not reserved" : "");
 	for (i = 0; i < ncells; i++) {
 		u64 len = min(cell, c.size - i * cell);
 
 		if (i % MAP_COLS == 0)
 			seq_printf(m, "%s0x%08llx ", i ? "\n" : "", i * cell);
-		seq_putc(m, !used[i] ? '.' : used[i] == len ? '#' : '+');
+		if (!buddy_core_segment_present(&c, i * cell >> pool->chunk_shift))
+			seq_putc(m, '-');
+		else
+			seq_putc(m, !used[i] ? '.' : used[i] == len ? '#' : '+');
 	}
 	seq_putc(m, '\n');
 	kvfree(used);
@@ -364,27 +370,120 @@ static int ctl_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int ctl_alloc(struct buddy_pool *pool, const char *arg)
+/* The options of "alloc SIZE ..." that make it buddy_alloc_range(). */
+struct ctl_range {
+	bool any;
+	bool has_align, has_range, topdown;
+	u64 align, start, end;
+};
+
+/*
+ * Parse one option of an alloc command into @r. Each may appear once, and
+ * only values buddy_alloc_range() takes without complaint pass, so that a
+ * bad line fails the write rather than WARN.
+ */
+static int ctl_option(struct buddy_pool *pool, char *opt, struct ctl_range *r)
+{
+	char *end;
+
+	r->any = true;
+	if (!strcmp(opt, "topdown")) {
+		if (r->topdown)
+			return -EINVAL;
+		r->topdown = true;
+		return 0;
+	}
+	if (!strncmp(opt, "align=", 6)) {
+		if (r->has_align || !buddy_parse_size(opt + 6, &r->align) ||
+		    !is_power_of_2(r->align) ||
+		    r->align > BIT_ULL(pool->chunk_shift))
+			return -EINVAL;
+		r->has_align = true;
+		return 0;
+	}
+	if (!strncmp(opt, "range=", 6)) {
+		end = strchr(opt + 6, '-');
+		if (r->has_range || !end)
+			return -EINVAL;
+		*end++ = '\0';
+		if (!buddy_parse_size(opt + 6, &r->start) ||
+		    !buddy_parse_size(end, &r->end) || r->start >= r->end ||
+		    r->start >= pool->max_size)
+			return -EINVAL;
+		r->has_range = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Record a ctl allocation of @size bytes at @ptr, or undo it. */
+static int ctl_add(struct buddy_pool *pool, void *ptr, u64 size, bool exact)
 {
 	struct ctl_alloc *a;
+
+	if (!ptr)
+		return -ENOMEM;
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a) {
+		if (exact)
+			buddy_free_exact(pool, ptr, size);
+		else
+			buddy_free(pool, ptr);
+		return -ENOMEM;
+	}
+	a->ptr = ptr;
+	a->exact = exact;
+	a->off = buddy_pool_offset(pool, ptr);
+	a->bytes = buddy_block_size(pool, ptr);
+	a->id = ++pool->ctl_next_id;
+	list_add_tail(&a->node, &pool->ctl);
+	return 0;
+}
+
+/* "SIZE [align=A] [range=START-END] [topdown]", space-separated */
+static int ctl_alloc(struct buddy_pool *pool, char *arg)
+{
+	struct ctl_range r = { };
+	char *tok = strsep(&arg, " ");
+	u64 size;
+	int ret;
+
+	if (!buddy_parse_size(tok, &size) ||
+	    buddy_core_order_for(&pool->core, size) < 0)
+		return -EINVAL;
+	while ((tok = strsep(&arg, " "))) {
+		ret = ctl_option(pool, tok, &r);
+		if (ret)
+			return ret;
+	}
+	if (!r.any)
+		return ctl_add(pool, buddy_alloc(pool, size, __GFP_NOWARN),
+			       size, false);
+	return ctl_add(pool, buddy_alloc_range(pool, size, r.align, r.start,
+					       r.end, r.topdown ?
+					       BUDDY_TOPDOWN : 0,
+					       __GFP_NOWARN), size, false);
+}
+
+static int ctl_alloc_exact(struct buddy_pool *pool, const char *arg)
+{
 	u64 size;
 
 	if (!buddy_parse_size(arg, &size) ||
 	    buddy_core_order_for(&pool->core, size) < 0)
 		return -EINVAL;
-	a = kzalloc(sizeof(*a), GFP_KERNEL);
-	if (!a)
-		return -ENOMEM;
-	a->ptr = buddy_alloc(pool, size, __GFP_NOWARN);
-	if (!a->ptr) {
-		kfree(a);
-		return -ENOMEM;
-	}
-	a->off = buddy_pool_offset(pool, a->ptr);
-	a->bytes = buddy_block_size(pool, a->ptr);
-	a->id = ++pool->ctl_next_id;
-	list_add_tail(&a->node, &pool->ctl);
-	return 0;
+	return ctl_add(pool, buddy_alloc_exact(pool, size, __GFP_NOWARN), size,
+		       true);
+}
+
+static void ctl_release(struct buddy_pool *pool, struct ctl_alloc *a)
+{
+	if (a->exact)
+		buddy_free_exact(pool, a->ptr, a->bytes);
+	else
+		buddy_free(pool, a->ptr);
+	list_del(&a->node);
+	kfree(a);
 }
 
 static int ctl_free(struct buddy_pool *pool, const char *arg)
@@ -396,25 +495,39 @@ static int ctl_free(struct buddy_pool *pool, const char *arg)
 		return -EINVAL;
 	list_for_each_entry(a, &pool->ctl, node) {
 		if (a->id == id) {
-			buddy_free(pool, a->ptr);
-			list_del(&a->node);
-			kfree(a);
+			ctl_release(pool, a);
 			return 0;
 		}
 	}
 	return -EINVAL;
 }
 
+/* "grow SIZE" and "shrink SIZE" */
+static int ctl_resize(struct buddy_pool *pool, const char *arg, bool grow)
+{
+	u64 bytes;
+
+	if (!buddy_parse_size(arg, &bytes) || !bytes || bytes > SIZE_MAX)
+		return -EINVAL;
+	if (grow)
+		return buddy_pool_grow(pool, bytes);
+	buddy_pool_shrink(pool, bytes);
+	return 0;
+}
+
 /**
  * buddy_debugfs_ctl() - carry out one ctl command
  * @pool: the pool
- * @cmd: "alloc SIZE" or "free ID", with at most one trailing newline; need
- *	not be NUL-terminated
+ * @cmd: "alloc SIZE [align=A] [range=START-END] [topdown]",
+ *	"alloc_exact SIZE", "free ID", "grow SIZE" or "shrink SIZE", with at
+ *	most one trailing newline; need not be NUL-terminated
  * @count: bytes in @cmd
  *
- * Context: Process context; takes pool->ctl_lock.
- * Return: 0; -EINVAL for malformed input, a bad size or an unknown ID;
- * -ENOMEM when the pool has no block large enough.
+ * Context: Process context; takes pool->ctl_lock, and for grow and shrink
+ * the pool's resize_lock.
+ * Return: 0; -EINVAL for malformed input, a bad size or option or an
+ * unknown ID, with nothing changed; -ENOMEM when the pool has no suitable
+ * block; for grow, what buddy_pool_grow() returns.
  */
 int buddy_debugfs_ctl(struct buddy_pool *pool, const char *cmd, size_t count)
 {
@@ -427,8 +540,14 @@ int buddy_debugfs_ctl(struct buddy_pool *pool, const char *cmd, size_t count)
 	mutex_lock(&pool->ctl_lock);
 	if (!strncmp(buf, "alloc ", 6))
 		ret = ctl_alloc(pool, buf + 6);
+	else if (!strncmp(buf, "alloc_exact ", 12))
+		ret = ctl_alloc_exact(pool, buf + 12);
 	else if (!strncmp(buf, "free ", 5))
 		ret = ctl_free(pool, buf + 5);
+	else if (!strncmp(buf, "grow ", 5))
+		ret = ctl_resize(pool, buf + 5, true);
+	else if (!strncmp(buf, "shrink ", 7))
+		ret = ctl_resize(pool, buf + 7, false);
 	else
 		ret = -EINVAL;
 	mutex_unlock(&pool->ctl_lock);
@@ -543,10 +662,7 @@ void buddy_debugfs_remove(struct buddy_pool *pool)
 	debugfs_remove_recursive(pool->dir);
 	pool->dir = NULL;
 	mutex_lock(&pool->ctl_lock);
-	list_for_each_entry_safe(a, tmp, &pool->ctl, node) {
-		buddy_free(pool, a->ptr);
-		list_del(&a->node);
-		kfree(a);
-	}
+	list_for_each_entry_safe(a, tmp, &pool->ctl, node)
+		ctl_release(pool, a);
 	mutex_unlock(&pool->ctl_lock);
 }

@@ -27,6 +27,11 @@ struct dentry;
  */
 #define BUDDY_DIR_BITS	8
 
+/* @owner tags beside order + 1: see struct buddy_pool */
+#define OWNER_EXACT	0x80
+#define OWNER_PART	0x40
+#define OWNER_ORDER	0x3f
+
 /**
  * struct buddy_pcp - one CPU's cache of free blocks of one pool
  * @state: for each order, the depth of its stack in the low byte and a
@@ -62,17 +67,23 @@ struct buddy_pcp {
  *	cached. Written under @lock, read without it.
  * @batch: blocks moved between a cache and the core at a time
  * @owner: one byte per min block: at the start of every block a client
- *	owns, its order plus one; 0 elsewhere. Set by the allocating CPU
+ *	owns, its order plus one; 0 elsewhere. An exact allocation is made
+ *	of several blocks: the first is tagged OWNER_EXACT, the others
+ *	OWNER_PART, each with its order plus one. Set by the allocating CPU
  *	with a plain store (the block is exclusively its own then), cleared
- *	with xchg() so that of two racing frees exactly one wins.
+ *	with cmpxchg() so that of two racing frees exactly one wins.
  * @pcp_bytes: the largest block size that may be cached
  * @min_shift: log2 of min_block
  * @seg_bits: log2 of the min blocks in a chunk
+ * @warned_call: the first bad buddy_alloc_range() call has WARNed
  * @name: NUL-terminated name, also the debugfs directory name
- * @size: bytes managed
- * @nr_chunks: number of alloc_pages() reservations
+ * @size: bytes present now; written under @resize_lock and @lock
+ * @floor: bytes the pool was created with; it never shrinks below them
+ * @max_size: bytes the pool may grow to; the core's range of offsets
+ * @nr_chunks: chunks present now; written under @resize_lock and @lock
+ * @nr_slots: chunk slots in the range, present or not
  * @chunk_shift: log2 of the bytes in a full chunk (one core segment)
- * @segs: address of each chunk, indexed by segment
+ * @segs: address of each chunk, indexed by segment; NULL while absent
  * @chunk_dir: the address-to-chunk table, @dir_len entries from @dir_base
  * @dir_base: lowest address @chunk_dir covers
  * @dir_len: entries in @chunk_dir
@@ -80,6 +91,8 @@ struct buddy_pcp {
  * @cpuhp: instance of the CPU hotplug state that drains a dead CPU's cache
  * @node: entry on the list of pools, under buddy_pools_lock
  * @dir: debugfs directory, or NULL
+ * @resize_lock: serialises buddy_pool_grow() and buddy_pool_shrink();
+ *	taken after @ctl_lock and before @lock
  * @ctl_lock: protects @ctl and @ctl_next_id; taken before @lock
  * @ctl: blocks allocated through the debugfs ctl file
  * @ctl_next_id: ID of the next ctl allocation
@@ -89,6 +102,7 @@ struct buddy_pool {
 	struct buddy_core core;
 	u64 nr_allocs, nr_frees, nr_failed, nr_bad_frees;
 	bool warned;
+	bool warned_call;
 
 	struct buddy_pcp __percpu *pcp;
 	u16 high[BUDDY_PCP_ORDERS];
@@ -100,7 +114,10 @@ struct buddy_pool {
 
 	char name[BUDDY_NAME_MAX + 1];
 	size_t size;
+	size_t floor;
+	size_t max_size;
 	unsigned int nr_chunks;
+	unsigned int nr_slots;
 	unsigned int chunk_shift;
 	unsigned char **segs;
 	u32 **chunk_dir;
@@ -111,11 +128,11 @@ struct buddy_pool {
 	struct list_head node;
 
 	struct dentry *dir;
+	struct mutex resize_lock;	/* see kernel-doc above */
 	struct mutex ctl_lock;		/* see kernel-doc above */
 	struct list_head ctl;
 	u64 ctl_next_id;
 };
-
 
 bool buddy_parse_size(const char *str, u64 *val);
 int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len);

@@ -52,6 +52,11 @@ module_param(min_block, charp, 0444);
 MODULE_PARM_DESC(min_block,
 		 "Smallest block in bytes, a power of two (default PAGE_SIZE)");
 
+static char *pool_max;
+module_param(pool_max, charp, 0444);
+MODULE_PARM_DESC(pool_max,
+		 "Bytes the default pool may grow to with buddy_pool_grow(), with K/M/G suffix (default pool_size)");
+
 static bool cache = true;
 module_param(cache, bool, 0444);
 MODULE_PARM_DESC(cache,
@@ -107,16 +112,17 @@ static struct buddy_pool *find_pool(const char *name)
 	return NULL;
 }
 
-static unsigned long chunk_len(size_t size, unsigned int i)
+/* Bytes in chunk @i: all but the last chunk slot of the range are full. */
+static unsigned long chunk_len(const struct buddy_pool *pool, unsigned int i)
 {
-	return min_t(size_t, CHUNK_BYTES, size - ((size_t)i << CHUNK_SHIFT));
+	return min_t(size_t, CHUNK_BYTES,
+		     pool->max_size - ((size_t)i << CHUNK_SHIFT));
 }
 
-static void free_chunk(struct buddy_pool *pool, unsigned int i)
+static void free_chunk(void *addr, unsigned long len)
 {
-	unsigned long len = chunk_len(pool->size, i);
 	unsigned int order = get_order(len);
-	struct page *page = virt_to_page(pool->segs[i]);
+	struct page *page = virt_to_page(addr);
 	unsigned long nr = DIV_ROUND_UP(len, PAGE_SIZE), j;
 
 	/* A tail chunk was split into single pages when it was trimmed. */
@@ -129,12 +135,12 @@ static void free_chunk(struct buddy_pool *pool, unsigned int i)
 }
 
 /*
- * Reserve chunk @i: the smallest alloc_pages() block that holds it, with
- * the unused pages of a short tail chunk given straight back.
+ * Reserve @len bytes for a chunk: the smallest alloc_pages() block that
+ * holds them, with the unused pages of a short tail chunk given straight
+ * back. Return its address, or NULL.
  */
-static int alloc_chunk(struct buddy_pool *pool, unsigned int i)
+static void *alloc_chunk(unsigned long len)
 {
-	unsigned long len = chunk_len(pool->size, i);
 	unsigned int order = get_order(len);
 	unsigned long nr = DIV_ROUND_UP(len, PAGE_SIZE), j;
 	struct page *page;
@@ -142,14 +148,13 @@ static int alloc_chunk(struct buddy_pool *pool, unsigned int i)
 	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL,
 			   order);
 	if (!page)
-		return -ENOMEM;
+		return NULL;
 	if (nr != 1UL << order) {
 		split_page(page, order);
 		for (j = nr; j < 1UL << order; j++)
 			__free_page(page + j);
 	}
-	pool->segs[i] = page_address(page);
-	return 0;
+	return page_address(page);
 }
 
 #define DIR_SHIFT	(CHUNK_SHIFT + BUDDY_DIR_BITS)
@@ -166,16 +171,47 @@ static void free_dir(struct buddy_pool *pool)
 }
 
 /*
- * Fill the address-to-chunk table. A chunk is naturally aligned to its
- * own size, at most CHUNK_BYTES, so it lies in one chunk-sized slot of
- * the direct map and no other chunk shares that slot.
+ * The table slot of the chunk at @addr, its second-level table allocated
+ * if need be; NULL if @addr lies outside the table or memory is short.
+ */
+static u32 *dir_slot(struct buddy_pool *pool, void *addr)
+{
+	unsigned long rel = (unsigned long)addr - pool->dir_base;
+	unsigned long t = rel >> DIR_SHIFT;
+	u32 *tab;
+
+	if (t >= pool->dir_len)
+		return NULL;
+	tab = pool->chunk_dir[t];
+	if (!tab) {
+		tab = kcalloc(DIR_SLOTS, sizeof(u32), GFP_KERNEL);
+		if (!tab)
+			return NULL;
+		/* Lock-free readers see a zeroed table or none. */
+		smp_store_release(&pool->chunk_dir[t], tab);
+	}
+	return tab + ((rel >> CHUNK_SHIFT) & (DIR_SLOTS - 1));
+}
+
+/*
+ * Set up the address-to-chunk table and enter the chunks present. A chunk
+ * is naturally aligned to its own size, at most CHUNK_BYTES, so it lies
+ * in one chunk-sized slot of the direct map and no other chunk shares
+ * that slot. A pool that can grow cannot know where its next chunks will
+ * be, so its table spans the whole direct map: a pointer per GiB of it.
  */
 static int build_dir(struct buddy_pool *pool)
 {
-	unsigned long lo = ULONG_MAX, hi = 0, t;
+	unsigned long lo = ULONG_MAX, hi = 0;
 	unsigned int i;
 
-	for (i = 0; i < pool->nr_chunks; i++) {
+	if (pool->max_size > pool->size) {
+		lo = PAGE_OFFSET;
+		hi = (unsigned long)high_memory - 1;
+	}
+	for (i = 0; i < pool->nr_slots; i++) {
+		if (!pool->segs[i])
+			continue;
 		lo = min_t(unsigned long, lo, (unsigned long)pool->segs[i]);
 		hi = max_t(unsigned long, hi, (unsigned long)pool->segs[i]);
 	}
@@ -185,19 +221,13 @@ static int build_dir(struct buddy_pool *pool)
 				   GFP_KERNEL);
 	if (!pool->chunk_dir)
 		return -ENOMEM;
-	for (i = 0; i < pool->nr_chunks; i++) {
-		unsigned long rel = (unsigned long)pool->segs[i] - pool->dir_base;
+	for (i = 0; i < pool->nr_slots; i++) {
 		u32 *slot;
 
-		t = rel >> DIR_SHIFT;
-		if (!pool->chunk_dir[t]) {
-			pool->chunk_dir[t] = kcalloc(DIR_SLOTS, sizeof(u32),
-						     GFP_KERNEL);
-			if (!pool->chunk_dir[t])
-				goto out_free_dir;
-		}
-		slot = pool->chunk_dir[t] + ((rel >> CHUNK_SHIFT) & (DIR_SLOTS - 1));
-		if (WARN_ON_ONCE(*slot))
+		if (!pool->segs[i])
+			continue;
+		slot = dir_slot(pool, pool->segs[i]);
+		if (!slot || WARN_ON_ONCE(*slot))
 			goto out_free_dir;
 		*slot = i + 1;
 	}
@@ -213,9 +243,12 @@ out_free_dir:
  * @pool: the pool
  * @ptr: an address that may lie in one of the pool's chunks
  *
- * Two table lookups, whatever the number of chunks.
+ * Any byte of a chunk present in the pool has an offset, not only the
+ * start of a block; the offsets are those debugfs shows, and a chunk keeps
+ * its range of offsets for as long as it is in the pool. Two table
+ * lookups, whatever the number of chunks.
  *
- * Context: Any context; reads only what is fixed at pool creation.
+ * Context: Any context; takes no lock.
  * Return: the offset, or U64_MAX if @ptr is not inside the pool.
  */
 u64 buddy_pool_offset(struct buddy_pool *pool, const void *ptr)
@@ -228,18 +261,44 @@ u64 buddy_pool_offset(struct buddy_pool *pool, const void *ptr)
 
 	if (unlikely(t >= pool->dir_len))
 		return U64_MAX;
-	tab = pool->chunk_dir[t];
+	/* Pairs with the release in dir_slot(): a table is seen zeroed. */
+	tab = smp_load_acquire(&pool->chunk_dir[t]);
 	if (unlikely(!tab))
 		return U64_MAX;
-	seg = tab[(rel >> CHUNK_SHIFT) & (DIR_SLOTS - 1)];
+	seg = READ_ONCE(tab[(rel >> CHUNK_SHIFT) & (DIR_SLOTS - 1)]);
 	if (unlikely(!seg--))
 		return U64_MAX;
-	start = (unsigned long)pool->segs[seg];
-	if (unlikely(addr - start >= chunk_len(pool->size, seg)))
+	/* NULL, for a chunk shrink is taking away, fails the test below. */
+	start = (unsigned long)READ_ONCE(pool->segs[seg]);
+	if (unlikely(addr - start >= chunk_len(pool, seg)))
 		return U64_MAX;
 	return ((u64)seg << CHUNK_SHIFT) + (addr - start);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_pool_offset, BUDDY);
+
+/**
+ * buddy_pool_addr() - kernel address of a pool offset
+ * @pool: the pool
+ * @offset: an offset, as buddy_pool_offset() and debugfs give them
+ *
+ * Context: Any context; takes no lock.
+ * Return: the address, or NULL if no chunk present in the pool holds
+ * @offset.
+ */
+void *buddy_pool_addr(struct buddy_pool *pool, u64 offset)
+{
+	unsigned int seg;
+	unsigned char *start;
+
+	if (IS_ERR_OR_NULL(pool) || offset >= pool->max_size)
+		return NULL;
+	seg = (unsigned int)(offset >> CHUNK_SHIFT);
+	start = READ_ONCE(pool->segs[seg]);
+	if (!start)
+		return NULL;
+	return start + (offset & (CHUNK_BYTES - 1));
+}
+EXPORT_SYMBOL_NS_GPL(buddy_pool_addr, BUDDY);
 
 static void *idx_addr(const struct buddy_pool *pool, u32 idx)
 {
@@ -424,12 +483,15 @@ static noinline void free_full(struct buddy_pool *pool, struct buddy_pcp *pcp,
  */
 static bool free_owned(struct buddy_pool *pool, u32 idx)
 {
-	/* Of two racing frees of one block, exactly one gets its tag. */
-	u8 tag = xchg(&pool->owner[idx], 0);
+	u8 tag = READ_ONCE(pool->owner[idx]);
 	unsigned int order = tag - 1, high;
 	struct buddy_pcp *pcp;
 
-	if (unlikely(!tag))
+	/* Nothing, or a part of an exact allocation: not for buddy_free(). */
+	if (unlikely(!tag || tag > BUDDY_NR_ORDERS))
+		return false;
+	/* Of two racing frees of one block, exactly one gets its tag. */
+	if (unlikely(cmpxchg(&pool->owner[idx], tag, 0) != tag))
 		return false;
 	high = order < BUDDY_PCP_ORDERS ? READ_ONCE(pool->high[order]) : 0;
 	if (unlikely(!high)) {
@@ -454,16 +516,21 @@ static int classify(struct buddy_pool *pool, u64 off)
 {
 	struct buddy_core_block blk;
 	u64 pos = off;
+	u8 tag;
 
 	lockdep_assert_held(&pool->lock);
-	if (off >= pool->size)
+	if (off >= pool->max_size ||
+	    !buddy_core_segment_present(&pool->core, off >> CHUNK_SHIFT))
 		return -ERANGE;
 	if (off & (BIT_ULL(pool->min_shift) - 1))
 		return -EINVAL;
 	buddy_core_next_block(&pool->core, &pos, &blk);
-	if (blk.free || !READ_ONCE(pool->owner[blk.off >> pool->min_shift]))
+	tag = READ_ONCE(pool->owner[blk.off >> pool->min_shift]);
+	if (blk.free || !tag)
 		return -EALREADY;
-	return blk.off == off ? 0 : -ENOENT;
+	if (blk.off != off || (tag & OWNER_PART))
+		return -ENOENT;
+	return tag & OWNER_EXACT ? -EXDEV : 0;
 }
 
 /*
@@ -498,7 +565,7 @@ static void size_caches(struct buddy_pool *pool)
 
 static int init_caches(struct buddy_pool *pool, bool cached)
 {
-	pool->owner = kvzalloc(pool->size >> pool->min_shift, GFP_KERNEL);
+	pool->owner = kvzalloc(pool->max_size >> pool->min_shift, GFP_KERNEL);
 	if (!pool->owner)
 		return -ENOMEM;
 	pool->pcp = alloc_percpu(struct buddy_pcp);
@@ -520,32 +587,41 @@ static void free_caches(struct buddy_pool *pool)
 	kvfree(pool->owner);
 }
 
-static int reserve(struct buddy_pool *pool, size_t size, size_t min)
+/*
+ * Reserve the chunks of the first @size bytes of a range of @max_size
+ * bytes; the core sees the rest as absent chunk slots.
+ */
+static int reserve(struct buddy_pool *pool, size_t size, size_t max_size,
+		   size_t min)
 {
-	size_t meta_size = buddy_core_meta_size(size, min);
-	unsigned int i;
+	size_t meta_size = buddy_core_meta_size(max_size, min);
+	unsigned int i, present = DIV_ROUND_UP(size, CHUNK_BYTES);
 	int ret = -ENOMEM;
 
 	pool->size = size;
+	pool->floor = size;
+	pool->max_size = max_size;
 	pool->chunk_shift = CHUNK_SHIFT;
 	pool->min_shift = ilog2(min);
 	pool->seg_bits = CHUNK_SHIFT - pool->min_shift;
-	pool->nr_chunks = DIV_ROUND_UP(size, CHUNK_BYTES);
-	pool->segs = kcalloc(pool->nr_chunks, sizeof(*pool->segs), GFP_KERNEL);
+	pool->nr_chunks = present;
+	pool->nr_slots = DIV_ROUND_UP(max_size, CHUNK_BYTES);
+	pool->segs = kcalloc(pool->nr_slots, sizeof(*pool->segs), GFP_KERNEL);
 	if (!pool->segs)
 		return -ENOMEM;
 	pool->meta = kvzalloc(meta_size, GFP_KERNEL);
 	if (!pool->meta)
 		goto out_free_segs;
-	for (i = 0; i < pool->nr_chunks; i++) {
-		ret = alloc_chunk(pool, i);
-		if (ret)
+	for (i = 0; i < present; i++) {
+		/* Only the last chunk of a pool that cannot grow is short. */
+		pool->segs[i] = alloc_chunk(chunk_len(pool, i));
+		if (!pool->segs[i])
 			goto out_free_chunks;
 	}
 	ret = build_dir(pool);
 	if (ret)
 		goto out_free_chunks;
-	ret = buddy_core_init(&pool->core, size, min, pool->chunk_shift,
+	ret = buddy_core_init(&pool->core, max_size, min, pool->chunk_shift,
 			      pool->segs, pool->meta, meta_size);
 	if (WARN_ON_ONCE(ret))
 		goto out_free_dir;
@@ -555,7 +631,7 @@ out_free_dir:
 	free_dir(pool);
 out_free_chunks:
 	while (i--)
-		free_chunk(pool, i);
+		free_chunk(pool->segs[i], chunk_len(pool, i));
 	kvfree(pool->meta);
 out_free_segs:
 	kfree(pool->segs);
@@ -570,14 +646,17 @@ static unsigned int release(struct buddy_pool *pool)
 {
 	unsigned int i, kept = 0;
 
-	for (i = 0; i < pool->nr_chunks; i++) {
+	for (i = 0; i < pool->nr_slots; i++) {
 		u64 pos = (u64)i << pool->chunk_shift;
-		u64 end = pos + chunk_len(pool->size, i);
+		u64 end = pos + chunk_len(pool, i);
 		struct buddy_core_block blk;
 		bool busy = false;
 
-		while (pos < end && buddy_core_next_block(&pool->core, &pos,
-							  &blk)) {
+		if (!pool->segs[i])
+			continue;
+		/* The iterator skips absent chunks: stop at this one's end. */
+		while (buddy_core_next_block(&pool->core, &pos, &blk) &&
+		       blk.off < end) {
 			if (!blk.free) {
 				busy = true;
 				break;
@@ -586,24 +665,36 @@ static unsigned int release(struct buddy_pool *pool)
 		if (busy)
 			kept++;
 		else
-			free_chunk(pool, i);
+			free_chunk(pool->segs[i], chunk_len(pool, i));
 	}
 	return kept;
 }
 
+/* Can a pool be created @size bytes large and grow to @max_size? */
+static bool max_ok(size_t size, size_t max_size, size_t min)
+{
+	if (max_size == size)
+		return true;
+	/* Only whole chunks come and go. */
+	return max_size > size && size_ok(max_size, min) &&
+	       size % CHUNK_BYTES == 0;
+}
+
 static struct buddy_pool *create_pool(const char *name, size_t size,
-				      size_t min_block, bool cached)
+				      size_t max_size, size_t min_block,
+				      bool cached)
 {
 	struct buddy_pool *pool;
 	int ret;
 
 	if (!name_ok(name) || !min_block_ok(min_block) ||
-	    !size_ok(size, min_block))
+	    !size_ok(size, min_block) || !max_ok(size, max_size, min_block))
 		return ERR_PTR(-EINVAL);
 	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
 	raw_spin_lock_init(&pool->lock);
+	mutex_init(&pool->resize_lock);
 	mutex_init(&pool->ctl_lock);
 	INIT_LIST_HEAD(&pool->ctl);
 	strscpy(pool->name, name, sizeof(pool->name));
@@ -613,7 +704,7 @@ static struct buddy_pool *create_pool(const char *name, size_t size,
 		ret = -EEXIST;
 		goto out_unlock;
 	}
-	ret = reserve(pool, size, min_block);
+	ret = reserve(pool, size, max_size, min_block);
 	if (ret)
 		goto out_unlock;
 	ret = init_caches(pool, cached);
@@ -638,6 +729,7 @@ out_release:
 out_unlock:
 	mutex_unlock(&buddy_pools_lock);
 	mutex_destroy(&pool->ctl_lock);
+	mutex_destroy(&pool->resize_lock);
 	kfree(pool);
 	return ERR_PTR(ret);
 }
@@ -662,9 +754,35 @@ out_unlock:
 struct buddy_pool *buddy_pool_create(const char *name, size_t size,
 				     size_t min_block)
 {
-	return create_pool(name, size, min_block, true);
+	return create_pool(name, size, size, min_block, true);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_pool_create, BUDDY);
+
+/**
+ * buddy_pool_create_max() - make a pool that can grow and shrink
+ * @name: as for buddy_pool_create()
+ * @size: bytes reserved now, and the floor buddy_pool_shrink() keeps; a
+ *	whole number of chunks (PAGE_SIZE << MAX_PAGE_ORDER bytes, 4 MiB on
+ *	x86-64) when @max_size is larger
+ * @max_size: most bytes the pool may hold after buddy_pool_grow(); at
+ *	least @size, a multiple of @min_block and at most half of RAM
+ * @min_block: as for buddy_pool_create()
+ *
+ * The pool's offsets run from 0 to @max_size, and chunks not reserved yet
+ * leave holes in them; buddy_pool_create(n, s, m) is
+ * buddy_pool_create_max(n, s, s, m). The metadata is sized for @max_size:
+ * a few bits plus one byte per min block.
+ *
+ * Context: Process context; sleeps.
+ * Return: the pool, or an error pointer as for buddy_pool_create(); also
+ * ERR_PTR(-EINVAL) for a bad @max_size.
+ */
+struct buddy_pool *buddy_pool_create_max(const char *name, size_t size,
+					 size_t max_size, size_t min_block)
+{
+	return create_pool(name, size, max_size, min_block, true);
+}
+EXPORT_SYMBOL_NS_GPL(buddy_pool_create_max, BUDDY);
 
 /**
  * buddy_pool_destroy() - release a pool, its name and its memory
@@ -704,6 +822,7 @@ void buddy_pool_destroy(struct buddy_pool *pool)
 	kvfree(pool->meta);
 	kfree(pool->segs);
 	mutex_destroy(&pool->ctl_lock);
+	mutex_destroy(&pool->resize_lock);
 	kfree(pool);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_pool_destroy, BUDDY);
@@ -720,6 +839,166 @@ struct buddy_pool *buddy_default_pool(void)
 	return default_pool;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_default_pool, BUDDY);
+
+/**
+ * buddy_pool_grow() - reserve more memory for a pool
+ * @pool: a pool made with buddy_pool_create_max()
+ * @bytes: bytes to add; rounded up to whole chunks
+ *
+ * Fills the lowest free chunk slots with new alloc_pages() chunks, so a
+ * pool that grows after a shrink reuses the offsets it gave up. All of the
+ * new memory is free at once. The pool grows by all of @bytes or not at
+ * all; allocations and frees on other CPUs go on meanwhile.
+ *
+ * Context: Process context; sleeps. Takes the pool spinlock for
+ * O(chunks added) time.
+ * Return: 0; -EINVAL for @bytes of 0; -ENOSPC (nothing changes) if the
+ * pool would pass its maximum size; -ENOMEM (nothing changes) if the
+ * pages cannot be had.
+ */
+int buddy_pool_grow(struct buddy_pool *pool, size_t bytes)
+{
+	unsigned int i, n = 0, *slot;
+	unsigned long flags;
+	size_t added = 0;
+	void **addr;
+	u32 **dir;
+	int ret;
+
+	might_sleep();
+	if (IS_ERR_OR_NULL(pool) || !bytes)
+		return -EINVAL;
+	slot = kcalloc(pool->nr_slots, sizeof(*slot), GFP_KERNEL);
+	addr = kcalloc(pool->nr_slots, sizeof(*addr), GFP_KERNEL);
+	dir = kcalloc(pool->nr_slots, sizeof(*dir), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!slot || !addr || !dir)
+		goto out_free;
+
+	mutex_lock(&pool->resize_lock);
+	for (i = 0; i < pool->nr_slots && added < bytes; i++) {
+		if (pool->segs[i])
+			continue;
+		slot[n++] = i;
+		added += chunk_len(pool, i);
+	}
+	ret = -ENOSPC;
+	if (added < bytes)
+		goto out_unlock;
+	ret = -ENOMEM;
+	for (i = 0; i < n; i++) {
+		addr[i] = alloc_chunk(chunk_len(pool, slot[i]));
+		if (!addr[i])
+			goto out_free_chunks;
+		/* Outside the table only after memory hot-add: give it up. */
+		dir[i] = dir_slot(pool, addr[i]);
+		if (!dir[i]) {
+			i++;
+			goto out_free_chunks;
+		}
+	}
+	/*
+	 * Publish each chunk's address before its table slot, so that
+	 * buddy_pool_offset() never finds a slot without its chunk, and
+	 * both before the core hands out anything in it.
+	 */
+	for (i = 0; i < n; i++) {
+		WRITE_ONCE(pool->segs[slot[i]], addr[i]);
+		/* The address first: buddy_pool_offset() reads it second. */
+		smp_wmb();
+		WRITE_ONCE(*dir[i], slot[i] + 1);
+	}
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	for (i = 0; i < n; i++)
+		WARN_ON_ONCE(buddy_core_add_segment(&pool->core, slot[i]));
+	WRITE_ONCE(pool->size, pool->size + added);
+	WRITE_ONCE(pool->nr_chunks, pool->nr_chunks + n);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	ret = 0;
+	goto out_unlock;
+
+out_free_chunks:
+	while (i--)
+		free_chunk(addr[i], chunk_len(pool, slot[i]));
+out_unlock:
+	mutex_unlock(&pool->resize_lock);
+out_free:
+	kfree(dir);
+	kfree(addr);
+	kfree(slot);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(buddy_pool_grow, BUDDY);
+
+/**
+ * buddy_pool_shrink() - give wholly free chunks back to the page allocator
+ * @pool: the pool
+ * @bytes: bytes to release; whole chunks go, so up to a chunk more may
+ *	be released
+ *
+ * Every CPU's cache is drained first. Then the chunks that hold no
+ * allocated block go, from the highest offset down, until @bytes are
+ * released or no other chunk can go; the pool never shrinks below the
+ * size it was created with. Live blocks never move.
+ *
+ * Context: Process context; sleeps. Takes the pool spinlock for
+ * O(CPUs + chunks) time.
+ * Return: the bytes released, 0 if none.
+ */
+size_t buddy_pool_shrink(struct buddy_pool *pool, size_t bytes)
+{
+	unsigned int i, n = 0, *slot;
+	unsigned long flags;
+	size_t released = 0;
+	void **addr;
+
+	might_sleep();
+	if (IS_ERR_OR_NULL(pool) || !bytes)
+		return 0;
+	slot = kcalloc(pool->nr_slots, sizeof(*slot), GFP_KERNEL);
+	addr = kcalloc(pool->nr_slots, sizeof(*addr), GFP_KERNEL);
+	if (!slot || !addr)
+		goto out_free;
+
+	mutex_lock(&pool->resize_lock);
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	/* A cached block is allocated to the core: let it go home first. */
+	__drain_all(pool);
+	for (i = pool->nr_slots; i-- && released < bytes;) {
+		size_t len = chunk_len(pool, i);
+
+		if (!pool->segs[i] || pool->size - released < pool->floor + len)
+			continue;
+		/* Fails, changing nothing, unless all of the chunk is free. */
+		if (buddy_core_remove_segment(&pool->core, i))
+			continue;
+		slot[n] = i;
+		addr[n++] = pool->segs[i];
+		released += len;
+	}
+	WRITE_ONCE(pool->size, pool->size - released);
+	WRITE_ONCE(pool->nr_chunks, pool->nr_chunks - n);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+
+	/*
+	 * The core hands out nothing in them now, and no client owns any of
+	 * them: unhook them from lookups, then free the pages.
+	 */
+	for (i = 0; i < n; i++) {
+		u32 *tab_slot = dir_slot(pool, addr[i]);
+
+		if (!WARN_ON_ONCE(!tab_slot))
+			WRITE_ONCE(*tab_slot, 0);
+		WRITE_ONCE(pool->segs[slot[i]], NULL);
+		free_chunk(addr[i], chunk_len(pool, slot[i]));
+	}
+	mutex_unlock(&pool->resize_lock);
+out_free:
+	kfree(addr);
+	kfree(slot);
+	return released;
+}
+EXPORT_SYMBOL_NS_GPL(buddy_pool_shrink, BUDDY);
 
 static const char *alloc_error(int err)
 {
@@ -857,9 +1136,35 @@ static const char *free_error(int err)
 		return "pointer not on a min_block boundary";
 	case -ENOENT:
 		return "pointer inside an allocated block";
+	case -EXDEV:
+		return "exact allocation passed to buddy_free()";
+	case -EBADSLT:
+		return "not the start of an exact allocation";
+	case -EMSGSIZE:
+		return "size differs from the exact allocation's";
 	default:
 		return "double free";
 	}
+}
+
+/*
+ * Count and report a refused free, for the reason @ret. The caller holds
+ * pool->lock, which this drops: printing waits until it is released.
+ */
+static void __report_free(struct buddy_pool *pool, const void *ptr, int ret,
+			  unsigned long flags, unsigned long caller)
+	__releases(&pool->lock)
+{
+	bool first = !pool->warned;
+
+	pool->nr_bad_frees++;
+	pool->warned = true;
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+
+	pr_err_ratelimited("%s: bad free of %p: %s (caller %pS)\n", pool->name,
+			   ptr, free_error(ret), (void *)caller);
+	WARN(first, "buddy: first bad free in pool %s: %s\n", pool->name,
+	     free_error(ret));
 }
 
 /* Refuse, count and report a free of something no client owns. */
@@ -867,7 +1172,6 @@ static noinline void bad_free(struct buddy_pool *pool, const void *ptr,
 			      u64 off, unsigned long caller)
 {
 	unsigned long flags;
-	bool first = false;
 	int ret;
 
 	raw_spin_lock_irqsave(&pool->lock, flags);
@@ -875,17 +1179,7 @@ static noinline void bad_free(struct buddy_pool *pool, const void *ptr,
 	/* Not owned a moment ago: only a racing client could own it now. */
 	if (!ret)
 		ret = -EALREADY;
-	pool->nr_bad_frees++;
-	if (!pool->warned) {
-		pool->warned = true;
-		first = true;
-	}
-	raw_spin_unlock_irqrestore(&pool->lock, flags);
-
-	pr_err_ratelimited("%s: bad free of %p: %s (caller %pS)\n", pool->name,
-			   ptr, free_error(ret), (void *)caller);
-	WARN(first, "buddy: first bad free in pool %s: %s\n", pool->name,
-	     free_error(ret));
+	__report_free(pool, ptr, ret, flags, caller);
 }
 
 /**
@@ -921,6 +1215,26 @@ void buddy_free(struct buddy_pool *pool, const void *ptr)
 }
 EXPORT_SYMBOL_NS_GPL(buddy_free, BUDDY);
 
+/*
+ * Min blocks in the exact allocation that starts at min block @idx: its
+ * first block, then the parts that follow it, each half the size of the
+ * one before at most. The caller holds pool->lock.
+ */
+static u64 exact_blocks(struct buddy_pool *pool, u32 idx)
+{
+	u64 n = 0, end = pool->max_size >> pool->min_shift;
+	u8 tag = READ_ONCE(pool->owner[idx]);
+
+	lockdep_assert_held(&pool->lock);
+	do {
+		n += BIT_ULL((tag & OWNER_ORDER) - 1);
+		if (idx + n >= end)
+			break;
+		tag = READ_ONCE(pool->owner[idx + n]);
+	} while (tag & OWNER_PART);
+	return n;
+}
+
 /**
  * buddy_block_size() - size of the allocated block starting at @ptr
  * @pool: the pool
@@ -933,22 +1247,268 @@ EXPORT_SYMBOL_NS_GPL(buddy_free, BUDDY);
 size_t buddy_block_size(struct buddy_pool *pool, const void *ptr)
 {
 	unsigned long flags;
-	int order;
+	size_t bytes = 0;
+	int ret;
 	u64 off;
 
 	if (IS_ERR_OR_NULL(pool) || !ptr)
 		return 0;
 	off = buddy_pool_offset(pool, ptr);
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	order = classify(pool, off);
-	if (!order)
-		order = buddy_core_block_order(&pool->core, off);
+	ret = classify(pool, off);
+	if (!ret)
+		bytes = BIT_ULL(buddy_core_block_order(&pool->core, off));
+	else if (ret == -EXDEV)
+		bytes = exact_blocks(pool, (u32)(off >> pool->min_shift));
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
-	if (order < 0)
-		return 0;
-	return (size_t)1 << (pool->min_shift + order);
+	return bytes << pool->min_shift;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_block_size, BUDDY);
+
+/* Report a bad buddy_alloc_range() call: once per pool with a WARN. */
+static noinline void bad_call(struct buddy_pool *pool, const char *why,
+			      unsigned long caller)
+{
+	unsigned long flags;
+	bool first;
+
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	pool->nr_failed++;
+	first = !pool->warned_call;
+	pool->warned_call = true;
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+
+	pr_err_ratelimited("%s: bad buddy_alloc_range() call: %s (caller %pS)\n",
+			   pool->name, why, (void *)caller);
+	WARN(first, "buddy: first bad buddy_alloc_range() call in pool %s: %s\n",
+	     pool->name, why);
+}
+
+/* What is wrong with these buddy_alloc_range() arguments, if anything? */
+static const char *range_error(struct buddy_pool *pool, size_t align,
+			       u64 start, u64 end, unsigned int flags)
+{
+	if (flags & ~BUDDY_TOPDOWN)
+		return "unknown flags";
+	if (align && (!is_power_of_2(align) || align > CHUNK_BYTES))
+		return "align is not 0 or a power of two up to one chunk";
+	if (start >= end)
+		return "empty range: start >= end";
+	if (start >= pool->max_size)
+		return "range lies outside the pool";
+	return NULL;
+}
+
+/* Tell a client that nothing could be had for it. */
+static void alloc_failed(struct buddy_pool *pool, const char *what,
+			 size_t size, int err, gfp_t gfp, unsigned long caller)
+{
+	if (!(gfp & __GFP_NOWARN))
+		pr_warn_ratelimited("%s: %s() cannot allocate %zu bytes: %s (caller %pS)\n",
+				    pool->name, what, size, alloc_error(err),
+				    (void *)caller);
+}
+
+/**
+ * buddy_alloc_range() - allocate a block at a chosen place in the pool
+ * @pool: the pool
+ * @size: bytes needed; the block is the one buddy_alloc() would give
+ * @align: 0, or a power of two up to one chunk: the block's pool offset
+ *	is a multiple of it. An alignment larger than the block does not
+ *	make the block larger.
+ * @start: lowest pool offset the block may occupy
+ * @end: pool offset the block must end at or before; 0 for the end of the
+ *	pool. A range past the pool is clipped to it.
+ * @flags: 0 for the lowest suitable offset; BUDDY_TOPDOWN for the highest
+ * @gfp: __GFP_ZERO and __GFP_NOWARN, as for buddy_alloc()
+ *
+ * Placement is address-ordered and so deterministic: the lowest (or
+ * highest) offset in [@start, @end), aligned to @align and to the block's
+ * own size, at which a block is free or can be split off a larger free
+ * block. Every CPU's cache is drained first, so cached blocks count as
+ * free. Free the block with buddy_free().
+ *
+ * The search reads the pool's per-order free bitmaps over the range only,
+ * skipping 64 words of them at a time where they are empty: for each
+ * order, about (@end - @start) / (min_block << order) / 4096 words, plus
+ * a few at the edges of the range; an alignment larger than the block adds
+ * at most one step per aligned position for each order below it. It never
+ * walks the free lists.
+ *
+ * Context: Any context, hard IRQ included; takes the pool spinlock for
+ * the drain and the search.
+ * Return: the block's address, or NULL. A NULL counts in nr_failed: when
+ * no such block is free or can be made free, for a @size of 0 or larger
+ * than any block, and for bad arguments, which are also reported (the
+ * first per pool with a WARN): an @align that is neither 0 nor a power of
+ * two up to one chunk, @start >= @end, @start beyond the pool, unknown
+ * @flags.
+ */
+void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
+			u64 start, u64 end, unsigned int flags, gfp_t gfp)
+{
+	unsigned long flags_irq;
+	int ret, order = 0;
+	const char *why;
+	void *ptr;
+	u64 off;
+
+	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
+		return NULL;
+	if (!end)
+		end = pool->max_size;
+	why = range_error(pool, align, start, end, flags);
+	if (unlikely(why)) {
+		bad_call(pool, why, _RET_IP_);
+		return NULL;
+	}
+	raw_spin_lock_irqsave(&pool->lock, flags_irq);
+	__drain_all(pool);
+	ret = buddy_core_alloc_range(&pool->core, size, align, start,
+				     min_t(u64, end, pool->max_size),
+				     flags & BUDDY_TOPDOWN ?
+				     BUDDY_CORE_TOPDOWN : 0, &off);
+	if (likely(!ret)) {
+		order = buddy_core_block_order(&pool->core, off);
+		WRITE_ONCE(pool->owner[off >> pool->min_shift], order + 1);
+		pool->nr_allocs++;
+	} else {
+		pool->nr_failed++;
+	}
+	raw_spin_unlock_irqrestore(&pool->lock, flags_irq);
+	if (unlikely(ret)) {
+		alloc_failed(pool, __func__, size, ret, gfp,
+			     _RET_IP_);
+		return NULL;
+	}
+	ptr = idx_addr(pool, (u32)(off >> pool->min_shift));
+	if (gfp & __GFP_ZERO)
+		memset(ptr, 0, BIT_ULL(pool->min_shift + order));
+	return ptr;
+}
+EXPORT_SYMBOL_NS_GPL(buddy_alloc_range, BUDDY);
+
+/*
+ * Tag the parts of an exact allocation of @n min blocks at min block
+ * @idx: the orders of the set bits of @n, highest first. The caller holds
+ * pool->lock.
+ */
+static void tag_exact(struct buddy_pool *pool, u32 idx, u64 n)
+{
+	u8 kind = OWNER_EXACT;
+
+	lockdep_assert_held(&pool->lock);
+	while (n) {
+		unsigned int order = fls64(n) - 1;
+
+		WRITE_ONCE(pool->owner[idx], kind | (order + 1));
+		kind = OWNER_PART;
+		idx += BIT(order);
+		n -= BIT_ULL(order);
+	}
+}
+
+/**
+ * buddy_alloc_exact() - allocate exactly @size bytes, rounded to min_block
+ * @pool: the pool
+ * @size: bytes needed
+ * @gfp: __GFP_ZERO and __GFP_NOWARN, as for buddy_alloc()
+ *
+ * Like alloc_pages_exact(): the smallest block that holds @size is taken,
+ * its first round_up(@size, min_block) bytes are the allocation and the
+ * rest goes straight back to the pool as smaller free blocks. So the
+ * memory is physically contiguous, lies in one chunk and is aligned to
+ * that block's size, and at most min_block - 1 bytes are wasted rather
+ * than up to half the block. Exact allocations bypass the per-CPU caches.
+ *
+ * Context: Any context, hard IRQ included; takes the pool spinlock.
+ * Return: the address, or NULL (counted in nr_failed) for a @size of 0,
+ * larger than any block, or that no free block can hold.
+ */
+void *buddy_alloc_exact(struct buddy_pool *pool, size_t size, gfp_t gfp)
+{
+	unsigned long flags;
+	void *ptr;
+	u64 off;
+	int ret;
+
+	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
+		return NULL;
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	ret = buddy_core_alloc_exact(&pool->core, size, &off);
+	if (unlikely(ret == -ENOMEM)) {
+		/* No cache refills without this lock, which we hold. */
+		__drain_all(pool);
+		ret = buddy_core_alloc_exact(&pool->core, size, &off);
+	}
+	if (likely(!ret)) {
+		tag_exact(pool, (u32)(off >> pool->min_shift),
+			  DIV_ROUND_UP_ULL(size, BIT(pool->min_shift)));
+		pool->nr_allocs++;
+	} else {
+		pool->nr_failed++;
+	}
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	if (unlikely(ret)) {
+		alloc_failed(pool, __func__, size, ret, gfp,
+			     _RET_IP_);
+		return NULL;
+	}
+	ptr = idx_addr(pool, (u32)(off >> pool->min_shift));
+	if (gfp & __GFP_ZERO)
+		memset(ptr, 0, round_up(size, BIT(pool->min_shift)));
+	return ptr;
+}
+EXPORT_SYMBOL_NS_GPL(buddy_alloc_exact, BUDDY);
+
+/**
+ * buddy_free_exact() - free what buddy_alloc_exact() allocated
+ * @pool: the pool
+ * @ptr: the address buddy_alloc_exact() returned, or NULL
+ * @size: the size passed to buddy_alloc_exact(), or any size that rounds
+ *	up to the same number of min blocks
+ *
+ * Every part goes back to the pool and merges as far as it can. A @ptr
+ * that is not the start of a live exact allocation of @pool (a block from
+ * buddy_alloc() included), or a @size that does not match, is refused
+ * as buddy_free() refuses a bad pointer: nothing changes but nr_bad_frees,
+ * and the free is reported.
+ *
+ * Context: Any context, hard IRQ included; takes the pool spinlock.
+ */
+void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
+{
+	unsigned long flags;
+	u64 off, n;
+	u32 idx;
+	int ret;
+
+	if (!ptr)
+		return;
+	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
+		return;
+	off = buddy_pool_offset(pool, ptr);
+	n = DIV_ROUND_UP_ULL(size, BIT(pool->min_shift));
+	idx = (u32)(off >> pool->min_shift);
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	ret = classify(pool, off);
+	if (ret != -EXDEV) {
+		/* Anything buddy_free() would take is no exact allocation. */
+		__report_free(pool, ptr, ret ? ret : -EBADSLT, flags,
+			      _RET_IP_);
+		return;
+	}
+	if (!size || exact_blocks(pool, idx) != n) {
+		__report_free(pool, ptr, -EMSGSIZE, flags, _RET_IP_);
+		return;
+	}
+	WARN_ON_ONCE(buddy_core_free_exact(&pool->core, off,
+					   n << pool->min_shift));
+	memset(pool->owner + idx, 0, n);
+	pool->nr_frees++;
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+}
+EXPORT_SYMBOL_NS_GPL(buddy_free_exact, BUDDY);
 
 #define violation(...) ({ snprintf(buf, len, __VA_ARGS__); -EUCLEAN; })
 
@@ -978,7 +1538,7 @@ static int check_caches(struct buddy_pool *pool, char *buf, size_t len)
 {
 	const struct buddy_core *bc = &pool->core;
 	u64 cached = 0, owned = 0, allocs = pool->nr_allocs;
-	u64 frees = pool->nr_frees, pos = 0, tags = 0, i;
+	u64 frees = pool->nr_frees, pos = 0, tags = 0, tagged = 0, i;
 	struct buddy_core_block blk;
 	unsigned int cpu, order, j;
 	int ret;
@@ -1007,14 +1567,17 @@ static int check_caches(struct buddy_pool *pool, char *buf, size_t len)
 	while (buddy_core_next_used(bc, &pos, &blk)) {
 		u8 tag = pool->owner[blk.off >> pool->min_shift];
 
-		if (tag && tag != blk.order + 1)
+		if (tag && (tag & OWNER_ORDER) != blk.order + 1)
 			return violation("block at %llu of order %u: owner byte says order %d",
-					 blk.off, blk.order, tag - 1);
-		owned += !!tag;
+					 blk.off, blk.order,
+					 (tag & OWNER_ORDER) - 1);
+		tagged += !!tag;
+		/* An exact allocation counts once, by its first block. */
+		owned += tag && !(tag & OWNER_PART);
 	}
-	for (i = 0; i < pool->size >> pool->min_shift; i++)
+	for (i = 0; i < pool->max_size >> pool->min_shift; i++)
 		tags += !!pool->owner[i];
-	if (tags != owned)
+	if (tags != tagged)
 		return violation("an owner byte lies outside every allocated block");
 	if (owned + cached != bc->nr_allocs - bc->nr_frees)
 		return violation("%llu blocks allocated, but %llu owned and %llu cached",
@@ -1077,6 +1640,7 @@ void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
 	memset(st, 0, sizeof(*st));
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	st->size = buddy_core_size(bc);
+	st->max_size = pool->max_size;
 	st->free = buddy_core_free_bytes(bc);
 	st->min_block = (u32)buddy_core_min_block(bc);
 	st->max_order = buddy_core_max_order(bc);
@@ -1275,7 +1839,7 @@ EXPORT_SYMBOL_IF_KUNIT(buddy_kunit_cache);
 
 static int __init buddy_init(void)
 {
-	u64 size, min = PAGE_SIZE;
+	u64 size, max, min = PAGE_SIZE;
 	struct buddy_pool *pool;
 	int ret;
 
@@ -1290,6 +1854,13 @@ static int __init buddy_init(void)
 		       pool_size ? pool_size : "", min, min, half_ram());
 		return -EINVAL;
 	}
+	max = size;
+	if (pool_max && (!buddy_parse_size(pool_max, &max) ||
+			 !max_ok(size, max, min))) {
+		pr_err("invalid pool_max=%s: must be pool_size (%llu) or more, a multiple of min_block up to half of RAM (%llu), with pool_size a multiple of %lu bytes when larger\n",
+		       pool_max, size, half_ram(), CHUNK_BYTES);
+		return -EINVAL;
+	}
 
 	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, "buddy:dead", NULL,
 				      buddy_cpu_dead);
@@ -1299,7 +1870,7 @@ static int __init buddy_init(void)
 	}
 	buddy_cpuhp_state = ret;
 	buddy_debugfs_init();
-	pool = create_pool("default", size, min, cache);
+	pool = create_pool("default", size, max, min, cache);
 	if (IS_ERR(pool)) {
 		pr_err("cannot reserve pool_size=%s for the default pool: %s (%ld)\n",
 		       pool_size, PTR_ERR(pool) == -ENOMEM ?
@@ -1310,8 +1881,8 @@ static int __init buddy_init(void)
 		return PTR_ERR(pool);
 	}
 	default_pool = pool;
-	pr_info("default pool: %llu bytes in %u chunks, min_block %llu\n",
-		size, pool->nr_chunks, min);
+	pr_info("default pool: %llu bytes in %u chunks, min_block %llu, max %llu bytes\n",
+		size, pool->nr_chunks, min, max);
 	return 0;
 }
 
