@@ -15,11 +15,18 @@
  * whose back link agrees. A bad link is counted and the lists are rebuilt
  * from the bitmaps; no memory is lost and no wild pointer is followed.
  *
+ * A free bitmap per order, with a summary bit per word of it, mirrors the
+ * lists: it costs two stores a list operation and lets
+ * buddy_core_alloc_range() find the lowest or highest free block in a
+ * window without walking the lists. Segments may be absent (all their
+ * bits clear, nothing listed) and come and go with the pool.
+ *
  * The caller serialises all calls on one struct buddy_core.
  */
 #include "buddy_core.h"
 
 #define NIL		((u32)~0U)
+#define NONE		(~0ULL)
 
 /* Free-list links, stored in the first bytes of each free block. */
 struct link {
@@ -238,6 +245,42 @@ static __always_inline struct link *link_of(const struct buddy_core *bc,
 			       (rem << bc->min_shift));
 }
 
+/* Mark block @idx of @order free in the free bitmap and its summary. */
+static __always_inline void fset(struct buddy_core *bc, unsigned int order,
+				 u32 idx)
+{
+	u32 n = idx >> order;
+
+	bc->fmap[order][n >> 6] |= 1ULL << (n & 63);
+	bc->fsum[order][n >> 12] |= 1ULL << ((n >> 6) & 63);
+}
+
+/* Clear it again; the summary bit goes with the word's last bit. */
+static __always_inline void fclr(struct buddy_core *bc, unsigned int order,
+				 u32 idx)
+{
+	u32 n = idx >> order;
+	u64 *w = &bc->fmap[order][n >> 6];
+
+	*w &= ~(1ULL << (n & 63));
+	if (!*w)
+		bc->fsum[order][n >> 12] &= ~(1ULL << ((n >> 6) & 63));
+}
+
+/* Is segment @seg, one that exists, absent? */
+static __always_inline bool seg_absent(const struct buddy_core *bc, u64 seg)
+{
+	return tbit(bc->absent, seg);
+}
+
+/* The min blocks [*@s, *@e) of segment @seg, one that exists. */
+static void seg_span(const struct buddy_core *bc, u64 seg, u64 *s, u64 *e)
+{
+	*s = seg << bc->seg_bits;
+	*e = bc->nblocks - *s > bc->seg_mask ? *s + bc->seg_mask + 1 :
+	     bc->nblocks;
+}
+
 /*
  * Push free block @idx of @order on its list. Return true if the old head
  * turned out to have been overwritten.
@@ -261,6 +304,7 @@ static __always_inline bool push(struct buddy_core *bc, unsigned int order,
 	bc->head_link[order] = l;
 	bc->nonempty |= 1U << order;
 	bc->nr_free[order]++;
+	fset(bc, order, idx);
 	return bad;
 }
 
@@ -302,6 +346,8 @@ static __always_inline bool pop(struct buddy_core *bc, unsigned int order,
 {
 	struct link *l = bc->head_link[order];
 
+	/* The bitmap first: a bad link means a rebuild anyway. */
+	fclr(bc, order, idx);
 	/* A list head has no predecessor. */
 	if (unlikely(l->prev != NIL))
 		return true;
@@ -319,6 +365,7 @@ static __always_inline bool unlink_block(struct buddy_core *bc,
 	struct link *l = link_of(bc, idx), *pl, *nl;
 	u32 next = l->next, prev = l->prev;
 
+	fclr(bc, order, idx);
 	if (prev == NIL) {
 		/* Only the head has no predecessor. */
 		if (unlikely(bc->free_head[order] != idx))
@@ -349,9 +396,9 @@ static __always_inline bool unlink_block(struct buddy_core *bc,
 }
 
 /*
- * Empty the free lists and refill them with every free block the bitmaps
- * show, walking from the end so each list comes out in address order.
- * O(blocks * orders).
+ * Empty the free lists and bitmaps and refill them with every free block
+ * the head and split bits show in the present segments, walking from the
+ * end so each list comes out in address order. O(blocks * orders).
  */
 static void relist(struct buddy_core *bc)
 {
@@ -363,9 +410,14 @@ static void relist(struct buddy_core *bc)
 		bc->free_head[order] = NIL;
 		bc->nr_free[order] = 0;
 	}
+	memset(bc->fmap[0], 0, bc->fbytes);
 	while (idx) {
-		u64 start;
+		u64 start, seg = (idx - 1) >> bc->seg_bits;
 
+		if (seg_absent(bc, seg)) {
+			idx = seg << bc->seg_bits;
+			continue;
+		}
 		order = leaf_order(bc, idx - 1);
 		start = (idx - 1) & ~((1ULL << order) - 1);
 		if (!tbit(bc->head, start))
@@ -408,6 +460,7 @@ static noinline void split_down(struct buddy_core *bc, unsigned int order,
 		bc->free_head[k] = half;
 		bc->head_link[k] = l;
 		bc->nr_free[k] = 1;
+		fset(bc, k, half);
 	}
 	bc->nonempty |= (1U << order) - (1U << want);
 	if (unlikely(bad))
@@ -438,10 +491,49 @@ static noinline void merge_up(struct buddy_core *bc, unsigned int order,
 		rebuild(bc);
 }
 
+/*
+ * Lay the metadata for @nblocks min blocks out at @meta: head bits, split
+ * bits, a bit per segment (at most one a min block), then for each order
+ * up to log2(@nblocks) a free bitmap with a spare bit past its last node,
+ * then a summary for each. Set @bc's pointers when @bc is not NULL; return
+ * the bytes used.
+ */
+static size_t lay_out(struct buddy_core *bc, u64 nblocks, void *meta)
+{
+	unsigned int top = ilog2_u64(nblocks), order;
+	u64 pos, fstart;
+
+	pos = head_bytes(nblocks) + 8 * split_words(nblocks, top);
+	if (bc) {
+		bc->head = meta;
+		bc->split = (u64 *)((char *)meta + head_bytes(nblocks));
+		bc->absent = (unsigned long *)((char *)meta + pos);
+	}
+	pos += head_bytes(nblocks);
+	fstart = pos;
+	for (order = 0; order <= top; order++) {
+		if (bc)
+			bc->fmap[order] = (u64 *)((char *)meta + pos);
+		pos += 8 * (((nblocks >> order) >> 6) + 1);
+	}
+	for (order = 0; order <= top; order++) {
+		if (bc)
+			bc->fsum[order] = (u64 *)((char *)meta + pos);
+		pos += 8 * (((((nblocks >> order) >> 6) + 1) >> 6) + 1);
+	}
+	if (bc)
+		bc->fbytes = (size_t)(pos - fstart);
+	return (size_t)pos;
+}
+
 /**
  * buddy_core_meta_size() - bytes of metadata a range needs
  * @size: bytes in the range
  * @min_block: bytes in the smallest block
+ *
+ * About five bits a min block: a head bit, a split bit, a segment bit
+ * (enough for segments as small as a min block) and about two bits of
+ * free bitmaps over all orders.
  *
  * Context: Any context.
  * Return: the number of bytes buddy_core_init() needs for @meta, or 0 if
@@ -458,26 +550,26 @@ size_t buddy_core_meta_size(u64 size, u64 min_block)
 	nblocks = size / min_block;
 	if (nblocks > BUDDY_CORE_MAX_BLOCKS)
 		return 0;
-	/* head bits, plus about 64/63 split bits a min block */
-	return head_bytes(nblocks) +
-	       8 * split_words(nblocks, ilog2_u64(nblocks));
+	return lay_out(NULL, nblocks, NULL);
 }
 
 /**
- * buddy_core_init() - set up a range with all of it free
+ * buddy_core_init() - set up a range with all of its present segments free
  * @bc: the core state to initialise
  * @size: bytes in the range, a multiple of @min_block
  * @min_block: bytes in the smallest block, a power of two of at least
  *	BUDDY_CORE_MIN_BLOCK
  * @seg_shift: log2 of the bytes in each segment, or BUDDY_CORE_ONE_SEGMENT
  *	when @segs[0] covers the whole range
- * @segs: start address of each segment; no block crosses a segment
+ * @segs: start address of each segment, NULL for one that is absent until
+ *	buddy_core_add_segment(); no block crosses a segment
  * @meta: metadata storage of buddy_core_meta_size() bytes, owned by @bc
  *	until the caller stops using it
  * @meta_size: bytes available at @meta
  *
- * The range is carved into the largest naturally aligned blocks that fit,
- * and a free-list link is written into each of them.
+ * Each present segment is carved into the largest naturally aligned
+ * blocks that fit, and a free-list link is written into each of them.
+ * There are ceil(@size / segment size) segments, numbered from 0.
  *
  * Context: Any context; the caller excludes all other users of @bc.
  * Return: 0, or -EINVAL for a bad geometry or too little metadata.
@@ -488,7 +580,7 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 {
 	size_t need = buddy_core_meta_size(size, min_block);
 	unsigned int min_shift, order;
-	u64 nblocks;
+	u64 nblocks, seg, s, e;
 
 	if (!need || meta_size < need || !meta || !segs)
 		return -EINVAL;
@@ -506,6 +598,7 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 	bc->seg_bits = seg_shift == BUDDY_CORE_ONE_SEGMENT ?
 		       32 : (u8)(seg_shift - min_shift);
 	bc->seg_mask = (1ULL << bc->seg_bits) - 1;
+	bc->nsegs = (u32)(((nblocks - 1) >> bc->seg_bits) + 1);
 	bc->max_order = (u8)ilog2_u64(nblocks);
 	if (bc->max_order > BUDDY_CORE_MAX_ORDER)
 		bc->max_order = BUDDY_CORE_MAX_ORDER;
@@ -516,8 +609,7 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 		bc->exist_end[order] = (u32)((nblocks >> order) << order);
 	bc->max_bytes = 1ULL << (min_shift + bc->max_order);
 	bc->segs = segs;
-	bc->head = meta;
-	bc->split = (u64 *)((char *)meta + head_bytes(nblocks));
+	lay_out(bc, nblocks, meta);
 	/* the words of each group of six orders follow the group below */
 	for (order = 1; order <= BUDDY_CORE_MAX_ORDER; order++) {
 		unsigned int base = (order - 1) / 6 * 6, j = order - base;
@@ -527,7 +619,15 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 		bc->split_pbase[order] = (u8)(64 - (128 >> j));
 		bc->split_pmask[order] = (u8)((64 >> j) - 1);
 	}
-	/* Nothing is split or allocated: every root goes on its list. */
+	for (seg = 0; seg < bc->nsegs; seg++) {
+		if (!segs[seg]) {
+			sbit(bc->absent, seg);
+			continue;
+		}
+		seg_span(bc, seg, &s, &e);
+		bc->present += (e - s) << min_shift;
+	}
+	/* Nothing is split or allocated: every present root is listed. */
 	relist(bc);
 	return 0;
 }
@@ -615,11 +715,27 @@ static __always_inline int lookup(const struct buddy_core *bc, u64 off,
 	*root = root_order(bc, idx);
 	order = leaf_below(bc, idx, *root);
 	inside = idx & ((1U << order) - 1);
-	if (!tbit(bc->head, idx - inside))
+	if (!tbit(bc->head, idx - inside)) {
+		/* Off the hot path: an absent segment holds no blocks. */
+		if (seg_absent(bc, (u64)idx >> bc->seg_bits))
+			return -ERANGE;
 		return -EALREADY;
+	}
 	if (inside)
 		return -ENOENT;
 	return (int)order;
+}
+
+/* Free allocated block @idx of @order below a root of order @root. */
+static __always_inline void release(struct buddy_core *bc, u32 idx,
+				    unsigned int order, unsigned int root)
+{
+	cbit(bc->head, idx);
+	/* The parent is split, so an unsplit buddy is a block. */
+	if (order < root && free_node(bc, order, idx ^ (1U << order)))
+		merge_up(bc, order, idx, root);
+	else if (unlikely(push(bc, order, idx)))
+		rebuild(bc);
 }
 
 /**
@@ -647,30 +763,474 @@ int buddy_core_block_order(const struct buddy_core *bc, u64 off)
  * bad-free counter.
  *
  * Context: Any context; the caller excludes all other users of @bc.
- * Return: 0; -ERANGE if @off is outside the range; -EINVAL if it is not on
- * a min-block boundary; -ENOENT if it points inside an allocated block;
- * -EALREADY if it lies in a free block (a double free).
+ * Return: 0; -ERANGE if @off is outside the range or in an absent segment;
+ * -EINVAL if it is not on a min-block boundary; -ENOENT if it points inside
+ * an allocated block; -EALREADY if it lies in a free block (a double free).
  */
 int buddy_core_free(struct buddy_core *bc, u64 off)
 {
-	unsigned int order, root;
+	unsigned int root;
 	int ret = lookup(bc, off, &root);
-	u32 idx;
 
 	if (unlikely(ret < 0)) {
 		bc->nr_bad_frees++;
 		return ret;
 	}
-	order = (unsigned int)ret;
-	idx = (u32)(off >> bc->min_shift);
-	cbit(bc->head, idx);
+	release(bc, (u32)(off >> bc->min_shift), (unsigned int)ret, root);
 	bc->nr_frees++;
-	/* The parent is split, so an unsplit buddy is a block. */
-	if (order < root && free_node(bc, order, idx ^ (1U << order)))
-		merge_up(bc, order, idx, root);
-	else if (unlikely(push(bc, order, idx)))
+	return 0;
+}
+
+/*
+ * Periodic masks: bit i set iff i is a multiple of 2^d, for d = 0 to 6.
+ * A word of a free bitmap ANDed with mask[d] keeps the nodes whose index
+ * is a multiple of 2^d.
+ */
+static const u64 period_mask[7] = {
+	~0ULL, 0x5555555555555555ULL, 0x1111111111111111ULL,
+	0x0101010101010101ULL, 0x0001000100010001ULL,
+	0x0000000100000001ULL, 0x0000000000000001ULL,
+};
+
+/*
+ * The lowest node of @order in [@nlo, @nhi] that is free and kept by
+ * @mask, or NONE. The summary skips words that are zero; each word read
+ * is counted in nr_scanned.
+ */
+static u64 scan_up(struct buddy_core *bc, unsigned int order, u64 nlo,
+		   u64 nhi, u64 mask)
+{
+	const u64 *map = bc->fmap[order], *sum = bc->fsum[order];
+	u64 w = nlo >> 6, wend = nhi >> 6;
+
+	while (w <= wend) {
+		u64 x = sum[w >> 6] & (~0ULL << (w & 63));
+
+		bc->nr_scanned++;
+		if (!x) {
+			w = (w | 63) + 1;
+			continue;
+		}
+		w = (w & ~63ULL) + __ffs64(x);
+		if (w > wend)
+			break;
+		x = map[w] & mask;
+		bc->nr_scanned++;
+		if (w == nlo >> 6)
+			x &= ~0ULL << (nlo & 63);
+		if (w == wend)
+			x &= ~0ULL >> (63 - (nhi & 63));
+		if (x)
+			return (w << 6) + __ffs64(x);
+		w++;
+	}
+	return NONE;
+}
+
+/* The highest such node, or NONE: scan_up() mirrored. */
+static u64 scan_down(struct buddy_core *bc, unsigned int order, u64 nlo,
+		     u64 nhi, u64 mask)
+{
+	const u64 *map = bc->fmap[order], *sum = bc->fsum[order];
+	u64 w = nhi >> 6, wbeg = nlo >> 6;
+
+	for (;;) {
+		u64 x = sum[w >> 6] & (~0ULL >> (63 - (w & 63)));
+
+		bc->nr_scanned++;
+		if (!x) {
+			if ((w >> 6) == (wbeg >> 6))
+				break;
+			w = (w & ~63ULL) - 1;
+			continue;
+		}
+		w = (w & ~63ULL) + ilog2_u64(x);
+		if (w < wbeg)
+			break;
+		x = map[w] & mask;
+		bc->nr_scanned++;
+		if (w == nhi >> 6)
+			x &= ~0ULL >> (63 - (nhi & 63));
+		if (w == wbeg)
+			x &= ~0ULL << (nlo & 63);
+		if (x)
+			return (w << 6) + ilog2_u64(x);
+		if (w == wbeg)
+			break;
+		w--;
+	}
+	return NONE;
+}
+
+/*
+ * The lowest (or with @top the highest) free node of @order among the
+ * multiples of 2^@d in [@nlo, @nhi], @nlo being one: one word read a
+ * candidate, for strides too wide for a periodic mask.
+ */
+static u64 scan_step(struct buddy_core *bc, unsigned int order, u64 nlo,
+		     u64 nhi, unsigned int d, bool top)
+{
+	const u64 *map = bc->fmap[order];
+	u64 n = top ? nlo + (((nhi - nlo) >> d) << d) : nlo;
+
+	for (;;) {
+		bc->nr_scanned++;
+		if ((map[n >> 6] >> (n & 63)) & 1)
+			return n;
+		if (top ? n == nlo : nhi - n < (1ULL << d))
+			return NONE;
+		if (top)
+			n -= 1ULL << d;
+		else
+			n += 1ULL << d;
+	}
+}
+
+/**
+ * buddy_core_alloc_range() - allocate a block at the lowest or highest
+ *	suitable offset in a window
+ * @bc: the core
+ * @size: bytes requested; the block is of buddy_core_order_for(@size)
+ * @align: 0, or a power of two the block's offset must be a multiple of
+ *	(besides its own size; it does not make the block larger)
+ * @start: lowest byte offset the block may cover
+ * @end: the block ends at or before this byte offset; 0 for the end of
+ *	the range, and anything past the range is clipped to it
+ * @flags: 0 for the lowest suitable offset, BUDDY_CORE_TOPDOWN for the
+ *	highest
+ * @offp: where the block's byte offset is stored on success
+ *
+ * The placement is address-ordered and deterministic: the lowest (highest)
+ * offset at which a block of the order is free, or can be made free by
+ * splitting a larger free block, which is then split down towards it,
+ * each half off the path going on its free list.
+ *
+ * Cost: the lists are never walked. For each order j from the block's k
+ * up to the largest order that has a free block, the order-j free bitmap
+ * is searched over the nodes of the window, skipping zero words with its
+ * summary; once a candidate is found, the later orders search only the
+ * part of the window beyond it. Let W = (@end - @start) / min block and A
+ * the alignment order (the larger of k and log2(@align / min block)). For
+ * an order j >= A every free node in the window fits, so the search reads
+ * at most W / 2^(j + 12) + 3 summary words and 3 bitmap words. For j < A
+ * only nodes at multiples of 2^(A - j) fit: up to A - j = 6 a periodic
+ * mask picks them out, at most W / 2^(j + 6) + 2 bitmap words and as many
+ * again summary words (that is at most (@end - @start) / @align + 2 of
+ * each); above that one bitmap word is read at each aligned node, at most
+ * (@end - @start) / @align + 1. All reads are counted in nr_scanned. The
+ * split costs O(orders).
+ *
+ * Context: Any context; the caller excludes all other users of @bc.
+ * Return: 0; -EINVAL for a @size of 0, a bad @align or @flags, or an empty
+ * window (@start at or past its end); -E2BIG if @size exceeds the largest
+ * block; -ENOMEM if no such block can be had in the window.
+ */
+int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
+			   u64 start, u64 end, unsigned int flags, u64 *offp)
+{
+	bool top = flags & BUDDY_CORE_TOPDOWN, bad;
+	unsigned int k, ao, j, o, best_order = 0;
+	u64 lo, last, first, best = NONE, best_node = 0, mb;
+	int ret = -EINVAL;
+
+	if (!size || (align & (align - 1)) || (flags & ~BUDDY_CORE_TOPDOWN))
+		goto fail;
+	if (!end || end > bc->size)
+		end = bc->size;
+	if (start >= end)
+		goto fail;
+	ret = buddy_core_order_for(bc, size);
+	if (ret < 0)
+		goto fail;
+	k = (unsigned int)ret;
+	ret = -ENOMEM;
+	ao = k;
+	mb = 1ULL << bc->min_shift;
+	if (align > mb && ilog2_u64(align) - bc->min_shift > ao)
+		ao = ilog2_u64(align) - bc->min_shift;
+	/* No block index reaches 2^32: past that only 0 is aligned. */
+	if (ao > 32)
+		ao = 32;
+	/* in min blocks: first block start allowed, last block start */
+	first = (start >> bc->min_shift) + !!(start & (mb - 1));
+	lo = ((first + (1ULL << ao) - 1) >> ao) << ao;
+	if ((end >> bc->min_shift) < (1ULL << k))
+		goto fail;
+	last = (end >> bc->min_shift) - (1ULL << k);
+
+	for (j = k; j <= bc->max_order && lo <= last; j++) {
+		u64 n, p;
+
+		if (!(bc->nonempty & (1U << j)))
+			continue;
+		if (j >= ao) {
+			n = top ? scan_down(bc, j, lo >> j, last >> j, ~0ULL) :
+				  scan_up(bc, j, lo >> j, last >> j, ~0ULL);
+			if (n == NONE)
+				continue;
+			if (!top)
+				p = n << j > lo ? n << j : lo;
+			else if (((n + 1) << j) - (1ULL << k) < last)
+				p = ((n + 1) << j) - (1ULL << ao);
+			else
+				p = (last >> ao) << ao;
+		} else {
+			if (ao - j <= 6)
+				n = top ? scan_down(bc, j, lo >> j, last >> j,
+						    period_mask[ao - j]) :
+					  scan_up(bc, j, lo >> j, last >> j,
+						  period_mask[ao - j]);
+			else
+				n = scan_step(bc, j, lo >> j, last >> j, ao - j,
+					      top);
+			if (n == NONE)
+				continue;
+			p = n << j;
+		}
+		best = p;
+		best_order = j;
+		best_node = n << j;
+		/* Later orders only look beyond the best so far. */
+		if (top)
+			lo = p + (1ULL << ao);
+		else if (p)
+			last = p - 1;
+		else
+			break;
+	}
+	if (best == NONE)
+		goto fail;
+
+	bad = unlink_block(bc, best_order, (u32)best_node);
+	if (best_order > k)
+		mark_splits(bc, (u32)best, k + 1, best_order, ~0ULL);
+	for (o = best_order; o-- > k; )
+		bad |= push(bc, o, ((u32)best & ~((1U << o) - 1)) ^ (1U << o));
+	sbit(bc->head, best);
+	bc->nr_allocs++;
+	*offp = best << bc->min_shift;
+	if (unlikely(bad))
 		rebuild(bc);
 	return 0;
+fail:
+	bc->nr_failed++;
+	return ret;
+}
+
+/**
+ * buddy_core_alloc_exact() - allocate just the min blocks @size needs
+ * @bc: the core
+ * @size: bytes requested
+ * @offp: where the first part's byte offset is stored on success
+ *
+ * Like alloc_pages_exact(): takes a block as buddy_core_alloc() would and
+ * keeps only its first n = ceil(@size / min block) min blocks, as parts
+ * whose orders are the set bits of n, highest first and in address order,
+ * each an allocated block of its own. The rest of the block goes back on
+ * the free lists as smaller blocks, which cannot merge while the parts
+ * are allocated. Free the parts with buddy_core_free_exact() (or one by
+ * one with buddy_core_free()). O(number of orders).
+ *
+ * Context: Any context; the caller excludes all other users of @bc.
+ * Return: 0; -EINVAL for a @size of 0; -E2BIG if @size exceeds the largest
+ * block; -ENOMEM if no free block is large enough.
+ */
+int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp)
+{
+	int want = buddy_core_order_for(bc, size);
+	unsigned int order, k;
+	u32 avail, idx, r, parts = 0;
+	bool bad = false;
+
+	if (want < 0)
+		goto fail;
+	k = (unsigned int)want;
+	avail = bc->nonempty >> k;
+	if (!avail) {
+		want = -ENOMEM;
+		goto fail;
+	}
+	order = k + (unsigned int)__ffs(avail);
+	idx = bc->free_head[order];
+	*offp = (u64)idx << bc->min_shift;
+	sbit(bc->head, idx);
+	bc->nr_allocs++;
+	if (order > k)
+		split_down(bc, order, k, idx);
+	else if (unlikely(pop(bc, order, idx)))
+		rebuild(bc);
+
+	/*
+	 * Node (idx, k) must end up with its first r min blocks allocated,
+	 * r < 2^k: either its lower half is a part and r shrinks into the
+	 * upper half, or its upper half is free and r goes into the lower.
+	 */
+	r = (u32)((size - 1) >> bc->min_shift) + 1;
+	if (r == 1U << k)
+		return 0;
+	while (r) {
+		unsigned int half = k - 1;
+
+		mark_splits(bc, idx, k, k, ~0ULL);
+		if (r >= 1U << half) {
+			sbit(bc->head, idx);
+			parts++;
+			r -= 1U << half;
+			idx += 1U << half;
+			if (!r)
+				bad |= push(bc, half, idx);
+		} else {
+			bad |= push(bc, half, idx + (1U << half));
+		}
+		k = half;
+	}
+	bc->nr_parts += parts - 1;
+	if (unlikely(bad))
+		rebuild(bc);
+	return 0;
+fail:
+	bc->nr_failed++;
+	return want;
+}
+
+/**
+ * buddy_core_free_exact() - free what buddy_core_alloc_exact() allocated
+ * @bc: the core
+ * @off: byte offset returned by buddy_core_alloc_exact()
+ * @size: the size it was called with
+ *
+ * With n = ceil(@size / min block), the parts are the blocks whose orders
+ * are the set bits of n, highest first, one after another from @off. All
+ * of them are checked before anything changes; then each is freed and
+ * merges as far as it can. O(number of orders).
+ *
+ * Context: Any context; the caller excludes all other users of @bc.
+ * Return: 0; -EINVAL for a @size of 0 or above the largest block, or when
+ * a part is an allocated block of another order; otherwise, for the first
+ * part that is no allocated block, what buddy_core_free() would return for
+ * it: -ERANGE, -EINVAL, -ENOENT or -EALREADY. A refused free changes
+ * nothing but the bad-free counter.
+ */
+int buddy_core_free_exact(struct buddy_core *bc, u64 off, u64 size)
+{
+	unsigned int order, root;
+	u64 n, rem, cur;
+	u32 parts = 0;
+	int ret = -EINVAL;
+
+	if (!size || size - 1 >= bc->max_bytes)
+		goto bad;
+	n = ((size - 1) >> bc->min_shift) + 1;
+	for (rem = n, cur = off; rem; rem &= ~(1ULL << order)) {
+		order = ilog2_u64(rem);
+		ret = lookup(bc, cur, &root);
+		if (ret < 0)
+			goto bad;
+		if ((unsigned int)ret != order) {
+			ret = -EINVAL;
+			goto bad;
+		}
+		cur += 1ULL << (order + bc->min_shift);
+	}
+	for (rem = n, cur = off >> bc->min_shift; rem;
+	     rem &= ~(1ULL << order)) {
+		order = ilog2_u64(rem);
+		release(bc, (u32)cur, order, root_order(bc, cur));
+		cur += 1ULL << order;
+		parts++;
+	}
+	bc->nr_parts -= parts - 1;
+	bc->nr_frees++;
+	return 0;
+bad:
+	bc->nr_bad_frees++;
+	return ret;
+}
+
+/**
+ * buddy_core_add_segment() - make an absent segment present and free
+ * @bc: the core
+ * @seg: the segment's number, its offsets starting at @seg times the
+ *	segment size
+ *
+ * The caller must first store the segment's address in its entry of the
+ * segs array given to buddy_core_init(). The whole segment becomes free:
+ * its roots go on the free lists. O(roots in the segment).
+ *
+ * Context: Any context; the caller excludes all other users of @bc.
+ * Return: 0; -EINVAL if there is no segment @seg or its address is NULL;
+ * -EEXIST if it is already present.
+ */
+int buddy_core_add_segment(struct buddy_core *bc, u64 seg)
+{
+	u64 idx, s, e;
+	bool bad = false;
+
+	if (seg >= bc->nsegs || !bc->segs[seg])
+		return -EINVAL;
+	if (!seg_absent(bc, seg))
+		return -EEXIST;
+	cbit(bc->absent, seg);
+	seg_span(bc, seg, &s, &e);
+	bc->present += (e - s) << bc->min_shift;
+	for (idx = s; idx < e; idx += 1ULL << root_order(bc, idx))
+		bad |= push(bc, root_order(bc, idx), (u32)idx);
+	if (unlikely(bad))
+		rebuild(bc);
+	return 0;
+}
+
+/**
+ * buddy_core_remove_segment() - make a wholly free segment absent
+ * @bc: the core
+ * @seg: the segment's number
+ *
+ * Takes the segment's roots, all free, off the free lists. Afterwards the
+ * core never touches the segment's memory, so the caller may clear its
+ * address and free it. Nothing changes on error. O(roots in the segment).
+ *
+ * Context: Any context; the caller excludes all other users of @bc.
+ * Return: 0; -EINVAL if there is no segment @seg; -ENOENT if it is absent;
+ * -EBUSY if any of it is allocated.
+ */
+int buddy_core_remove_segment(struct buddy_core *bc, u64 seg)
+{
+	unsigned int order;
+	u64 idx, s, e;
+	bool bad = false;
+
+	if (seg >= bc->nsegs)
+		return -EINVAL;
+	if (seg_absent(bc, seg))
+		return -ENOENT;
+	seg_span(bc, seg, &s, &e);
+	for (idx = s; idx < e; idx += 1ULL << order) {
+		order = root_order(bc, idx);
+		if (!free_node(bc, order, idx))
+			return -EBUSY;
+	}
+	for (idx = s; idx < e; idx += 1ULL << order) {
+		order = root_order(bc, idx);
+		bad |= unlink_block(bc, order, (u32)idx);
+	}
+	sbit(bc->absent, seg);
+	bc->present -= (e - s) << bc->min_shift;
+	if (unlikely(bad))
+		rebuild(bc);
+	return 0;
+}
+
+/**
+ * buddy_core_segment_present() - is a segment there to allocate from?
+ * @bc: the core
+ * @seg: the segment's number
+ *
+ * Context: Any context; the caller excludes writers of @bc.
+ * Return: true if segment @seg exists and is present.
+ */
+bool buddy_core_segment_present(const struct buddy_core *bc, u64 seg)
+{
+	return seg < bc->nsegs && !seg_absent(bc, seg);
 }
 
 /**
@@ -695,17 +1255,29 @@ void *buddy_core_addr(const struct buddy_core *bc, u64 off)
  * @pos: cursor, 0 to start; advanced past the block returned
  * @blk: filled with the block at @pos
  *
+ * Absent segments are skipped: they hold no blocks.
+ *
  * Context: Any context; the caller excludes writers of @bc.
  * Return: true if @blk was filled, false at the end of the range.
  */
 bool buddy_core_next_block(const struct buddy_core *bc, u64 *pos,
 			   struct buddy_core_block *blk)
 {
-	u64 idx = *pos >> bc->min_shift;
 	unsigned int order;
+	u64 idx, seg;
 
-	if (*pos >= bc->size)
-		return false;
+	for (;;) {
+		if (*pos >= bc->size)
+			return false;
+		idx = *pos >> bc->min_shift;
+		seg = idx >> bc->seg_bits;
+		if (!seg_absent(bc, seg))
+			break;
+		if (seg + 1 >= bc->nsegs)
+			*pos = bc->size;
+		else
+			*pos = (seg + 1) << (bc->seg_bits + bc->min_shift);
+	}
 	order = leaf_order(bc, idx);
 	idx &= ~((1ULL << order) - 1);
 	blk->off = idx << bc->min_shift;
@@ -737,9 +1309,7 @@ int buddy_core_snapshot(const struct buddy_core *bc, struct buddy_core *copy,
 		return -EINVAL;
 	*copy = *bc;
 	memcpy(meta, bc->head, need);
-	copy->head = meta;
-	copy->split = (u64 *)((char *)meta +
-			      ((char *)bc->split - (char *)bc->head));
+	lay_out(copy, bc->nblocks, meta);
 	return 0;
 }
 
@@ -783,6 +1353,80 @@ static int check_list(const struct buddy_core *bc, unsigned int order,
 	return 0;
 }
 
+/*
+ * An absent segment has no head, split or free bits; the present ones add
+ * up to the present bytes.
+ */
+static int check_segments(const struct buddy_core *bc, char *buf, size_t len)
+{
+	u64 seg, idx, s, e, present = 0;
+	unsigned int order;
+
+	for (seg = 0; seg < bc->nsegs; seg++) {
+		seg_span(bc, seg, &s, &e);
+		if (!seg_absent(bc, seg)) {
+			present += (e - s) << bc->min_shift;
+			continue;
+		}
+		for (idx = s; idx < e; idx++) {
+			if (tbit(bc->head, idx))
+				return violation("absent segment %llu: head bit at %llu",
+						 (unsigned long long)seg,
+						 (unsigned long long)idx);
+			for (order = 0; order <= bc->max_order; order++) {
+				if (idx & ((1ULL << order) - 1) ||
+				    !node_exists(bc, order, idx))
+					continue;
+				if ((order && is_split(bc, order, idx)) ||
+				    ((bc->fmap[order][idx >> order >> 6] >>
+				      ((idx >> order) & 63)) & 1))
+					return violation("absent segment %llu: node %llu/%u split or free",
+							 (unsigned long long)seg,
+							 (unsigned long long)idx,
+							 order);
+			}
+		}
+	}
+	if (present != bc->present)
+		return violation("present segments hold %llu bytes, %llu counted",
+				 (unsigned long long)present,
+				 (unsigned long long)bc->present);
+	return 0;
+}
+
+/*
+ * Each order's free bitmap holds exactly the @nr_free free blocks already
+ * found in it, and each summary bit says whether its word is non-zero.
+ */
+static int check_fmap(const struct buddy_core *bc, unsigned int order,
+		      u64 nr_free, char *buf, size_t len)
+{
+	u64 words = ((u64)(bc->nblocks >> order) >> 6) + 1;
+	u64 i, bits = 0;
+
+	for (i = 0; i < words; i++) {
+		u64 w = bc->fmap[order][i];
+		bool sum = (bc->fsum[order][i >> 6] >> (i & 63)) & 1;
+
+		if (sum != !!w)
+			return violation("order %u: summary bit %llu is %d for word %#llx",
+					 order, (unsigned long long)i, sum,
+					 (unsigned long long)w);
+		for (; w; w &= w - 1)
+			bits++;
+	}
+	for (i = words; i < ((words >> 6) + 1) << 6; i++) {
+		if ((bc->fsum[order][i >> 6] >> (i & 63)) & 1)
+			return violation("order %u: summary bit %llu past the bitmap",
+					 order, (unsigned long long)i);
+	}
+	if (bits != nr_free)
+		return violation("order %u: %llu free bits, %llu free blocks",
+				 order, (unsigned long long)bits,
+				 (unsigned long long)nr_free);
+	return 0;
+}
+
 /**
  * buddy_core_check() - verify that bitmaps, lists and counters agree
  * @bc: the core
@@ -790,9 +1434,11 @@ static int check_list(const struct buddy_core *bc, unsigned int order,
  * @len: size of @buf
  *
  * Checks every free list entry and link, that split and head bits appear
- * only where blocks are, that no two free buddies sit unmerged, and that
- * the per-order counts, the free and allocated bytes and the alloc/free
- * counters all add up. O(blocks * orders).
+ * only where blocks are, that no two free buddies sit unmerged, that the
+ * free bitmaps and their summaries show exactly the free blocks, that
+ * absent segments have no bits set, and that the per-order counts, the
+ * present, free and allocated bytes and the alloc/free counters all add
+ * up. O(blocks * orders).
  *
  * Context: Any context; the caller excludes writers of @bc.
  * Return: 0 if consistent, -EUCLEAN with @buf filled otherwise.
@@ -854,6 +1500,11 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 		}
 		nr_free[blk.order]++;
 		free_blocks += nr;
+		if (!((bc->fmap[blk.order][idx >> blk.order >> 6] >>
+		       ((idx >> blk.order) & 63)) & 1))
+			return violation("free block at %llu order %u not in the free bitmap",
+					 (unsigned long long)blk.off,
+					 blk.order);
 		if (!is_root(bc, blk.order, idx)) {
 			u64 buddy = idx ^ nr;
 
@@ -869,15 +1520,22 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 			return violation("order %u: %llu free blocks in the bitmaps, %llu counted",
 					 order, (unsigned long long)nr_free[order],
 					 (unsigned long long)bc->nr_free[order]);
+		ret = check_fmap(bc, order, nr_free[order], buf, len);
+		if (ret)
+			return ret;
 	}
-	if ((free_blocks + used_blocks) << bc->min_shift != bc->size)
-		return violation("free %llu + allocated %llu != size %llu",
+	ret = check_segments(bc, buf, len);
+	if (ret)
+		return ret;
+	if ((free_blocks + used_blocks) << bc->min_shift != bc->present)
+		return violation("free %llu + allocated %llu != present %llu",
 				 (unsigned long long)(free_blocks << bc->min_shift),
 				 (unsigned long long)(used_blocks << bc->min_shift),
-				 (unsigned long long)bc->size);
-	if (bc->nr_allocs - bc->nr_frees != nr_used)
-		return violation("%llu allocs - %llu frees != %llu allocated blocks",
+				 (unsigned long long)bc->present);
+	if (bc->nr_allocs + bc->nr_parts - bc->nr_frees != nr_used)
+		return violation("%llu allocs + %llu parts - %llu frees != %llu allocated blocks",
 				 (unsigned long long)bc->nr_allocs,
+				 (unsigned long long)bc->nr_parts,
 				 (unsigned long long)bc->nr_frees,
 				 (unsigned long long)nr_used);
 	return 0;

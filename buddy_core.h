@@ -75,12 +75,16 @@ static inline unsigned long __fls(unsigned long w)
 
 /**
  * struct buddy_core - state of one buddy-managed range
- * @nr_allocs: successful buddy_core_alloc() calls
- * @nr_frees: successful buddy_core_free() calls
- * @nr_failed: failed buddy_core_alloc() calls
- * @nr_bad_frees: refused buddy_core_free() calls
+ * @nr_allocs: successful buddy_core_alloc(), buddy_core_alloc_range() and
+ *	buddy_core_alloc_exact() calls
+ * @nr_frees: successful buddy_core_free() and buddy_core_free_exact() calls
+ * @nr_failed: failed calls of the three allocators
+ * @nr_bad_frees: refused buddy_core_free() and buddy_core_free_exact()
+ *	calls
  * @nr_corruptions: times a bad free-list link was found and the lists
  *	were rebuilt from the bitmaps
+ * @nr_scanned: free-bitmap and summary words read by
+ *	buddy_core_alloc_range(), to measure its search cost
  *
  * The bitmaps in the caller-supplied metadata are the truth: a head bit per
  * min block marks the start of each allocated block, and a split bit per
@@ -89,7 +93,12 @@ static inline unsigned long __fls(unsigned long w)
  * and whose start has no head bit. The per-order free lists are doubly
  * linked through the first bytes of the free blocks themselves; every link
  * is checked against the bitmaps before it is followed, and the lists are
- * rebuilt from the bitmaps when a stray write is found.
+ * rebuilt from the bitmaps when a stray write is found. A free bitmap per
+ * order, with a summary bit per 64-bit word of it, mirrors the lists so
+ * that buddy_core_alloc_range() can find free blocks by address.
+ *
+ * A segment whose address is NULL at init, or that was removed, is absent:
+ * no block of it is free or allocated and no link is written into it.
  *
  * The geometry and lists are private to buddy_core.c; the counters may be
  * read directly.
@@ -114,6 +123,21 @@ struct buddy_core {
 	u8 split_pmask[BUDDY_CORE_NR_ORDERS];
 	/* min blocks covered by whole nodes of each order; 0 above max_order */
 	u32 exist_end[BUDDY_CORE_NR_ORDERS + 1];
+	/* segments: one bit each in @absent, set while a segment is absent */
+	u32 nsegs;
+	unsigned long *absent;
+	/* bytes of the present segments */
+	u64 present;
+	/*
+	 * per order, a bit per node set iff it is a free block, and a bit per
+	 * 64-bit word of that set iff the word is non-zero; @fbytes of both
+	 * lie together in the metadata
+	 */
+	u64 *fmap[BUDDY_CORE_NR_ORDERS];
+	u64 *fsum[BUDDY_CORE_NR_ORDERS];
+	size_t fbytes;
+	/* allocated blocks beyond one per counted alloc (exact parts) */
+	u64 nr_parts;
 
 	/* free lists */
 	u32 nonempty;
@@ -128,6 +152,7 @@ struct buddy_core {
 	u64 nr_failed;
 	u64 nr_bad_frees;
 	u64 nr_corruptions;
+	u64 nr_scanned;
 };
 
 /**
@@ -191,7 +216,15 @@ static inline bool buddy_core_next_used(const struct buddy_core *bc,
 }
 
 /* O(1) statistics. */
+
+/* Bytes of the segments that are present: what can be allocated. */
 static inline u64 buddy_core_size(const struct buddy_core *bc)
+{
+	return bc->present;
+}
+
+/* Offsets in the range, [0, range), present or not: the init size. */
+static inline u64 buddy_core_range(const struct buddy_core *bc)
 {
 	return bc->size;
 }
@@ -218,7 +251,7 @@ static inline u64 buddy_core_free_bytes(const struct buddy_core *bc)
 
 static inline u64 buddy_core_used_bytes(const struct buddy_core *bc)
 {
-	return bc->size - buddy_core_free_bytes(bc);
+	return bc->present - buddy_core_free_bytes(bc);
 }
 
 static inline u64 buddy_core_nr_free(const struct buddy_core *bc,

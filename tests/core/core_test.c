@@ -310,7 +310,7 @@ static void init_rejects_bad_geometry(void)
 	ASSERT_EQ(buddy_core_free_bytes(&bc), 64 * KB);
 }
 
-static void meta_size_is_about_two_bits_per_block(void)
+static void meta_size_is_about_five_bits_per_block(void)
 {
 	static const u64 counts[] = { 127, 128, 129, 4095, 4097, 65537 };
 	unsigned int i;
@@ -319,15 +319,19 @@ static void meta_size_is_about_two_bits_per_block(void)
 	/* the contract's budget for large ranges */
 	ASSERT(buddy_core_meta_size(256 * MB, 64) * 100 <= 256 * MB);
 	ASSERT(buddy_core_meta_size(256 * MB, 4096) * 10000 <= 256 * MB * 5);
-	/* 2 bits a block, plus 1/64 for the grouped split words' padding */
+	/*
+	 * head, split and segment bits, and two bits of free bitmaps over
+	 * all orders, plus 1/64 for the grouped split words and summaries and
+	 * two spare words an order
+	 */
 	ASSERT(buddy_core_meta_size(16ULL << 31, 16) <=
-	       (1ULL << 31) / 4 + (1ULL << 31) / 256 + 64);
+	       (1ULL << 31) * 5 / 8 + (1ULL << 31) / 128 + 600);
 	for (n = 1; n < 100000; n += 1 + n / 8) {
 		size_t m16 = buddy_core_meta_size(n * 16, 16);
 		size_t m4k = buddy_core_meta_size(n * 4096, 4096);
 
-		ASSERT(m16 > 0 && m16 <= n / 4 + n / 256 + 64);
-		ASSERT(m4k > 0 && m4k <= n / 4 + n / 256 + 64);
+		ASSERT(m16 > 0 && m16 <= n * 5 / 8 + n / 128 + 600);
+		ASSERT(m4k > 0 && m4k <= n * 5 / 8 + n / 128 + 600);
 	}
 	/* exactly meta_size bytes are enough (ASan sees any overrun) */
 	for (i = 0; i < ARRAY_SIZE(counts); i++) {
@@ -1468,7 +1472,7 @@ static void checker_reports_each_broken_invariant(void)
 			c.nr_frees++;
 			break;
 		case MUT_SIZE:
-			c.size -= 4 * KB;
+			c.present -= 4 * KB;
 			break;
 		case MUT_ALLOCS:
 			c.nr_allocs++;
@@ -1606,7 +1610,7 @@ static const struct {
 	void (*fn)(void);
 } tests[] = {
 	T(init_rejects_bad_geometry),
-	T(meta_size_is_about_two_bits_per_block),
+	T(meta_size_is_about_five_bits_per_block),
 	T(init_single_min_block),
 	T(init_two_and_three_blocks),
 	T(init_non_power_of_two_forest),
