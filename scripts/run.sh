@@ -37,7 +37,7 @@ fi
 echo "run: booting QEMU (TCG); the full console goes to $LOG"
 # Show the demo's own output as it happens; kernel lines stay in the log.
 set +e
-bash "$HERE/qemu-run.sh" --timeout 300 --env "BUDDY_ARGS=${ARGS:-pool_size=16M}" \
+bash "$HERE/qemu-run.sh" --timeout 300 --env "BUDDY_ARGS=${ARGS:-pool_size=16M pool_max=32M}" \
 	--log "$LOG" "$KDIR" tests/vm/demo.sh "${FILES[@]}" 2>&1 |
 	grep --line-buffered -vE '^\[ *[0-9]+\.[0-9]+\]|^(SeaBIOS|iPXE|Booting|BUDDY-|\s*$)|^.\[[0-9;?]*[a-zA-Z]*$|^(kunit|checks):'
 rc=${PIPESTATUS[0]}

@@ -5,7 +5,7 @@
 . /root/lib.sh
 
 P=/sys/kernel/debug/buddy/default
-ARGS=${BUDDY_ARGS:-pool_size=16M}
+ARGS=${BUDDY_ARGS:-pool_size=16M pool_max=32M}
 
 section() {
 	printf '\n=== %s ===\n' "$*"
@@ -43,7 +43,7 @@ section "2. allocate by hand through ctl: 4K, 100K, 1M, 12K"
 for s in 4K 100K 1M 12K; do
 	echo "alloc $s" > $P/ctl
 done
-echo "# cat ctl  (ID OFFSET BLOCK_SIZE)"
+echo "# cat ctl  (ID OFFSET BYTES)"
 cat $P/ctl
 
 section "3. insmod buddy_client.ko (allocates 24 mixed blocks, frees every third)"
@@ -67,7 +67,25 @@ show cache
 echo drain > $P/cache
 show free_lists
 
-section "6. rmmod buddy"
+section "6. placement, exact sizes and growth through ctl"
+echo "alloc 4K align=64K range=1M-2M topdown" > $P/ctl
+echo "alloc_exact 100K" > $P/ctl
+echo "# alloc 4K align=64K range=1M-2M topdown; alloc_exact 100K; cat ctl"
+cat $P/ctl
+if echo "grow 8M" > $P/ctl; then
+	echo "# grow 8M"
+	grep -E '^(size|max_size|chunks):' $P/stats
+	echo "# shrink 8M"
+	echo "shrink 8M" > $P/ctl
+	grep -E '^(size|max_size|chunks):' $P/stats
+else
+	echo "# grow 8M refused: load with pool_max= to let the pool grow"
+fi
+for id in $(cut -d' ' -f1 $P/ctl); do
+	echo "free $id" > $P/ctl
+done
+
+section "7. rmmod buddy"
 rmmod buddy
 klog 'buddy'
 [ -e /sys/kernel/debug/buddy ] || echo "/sys/kernel/debug/buddy is gone"
