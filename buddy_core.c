@@ -233,7 +233,10 @@ static __always_inline bool valid_free(const struct buddy_core *bc,
 		return false;
 	if (!node_exists(bc, order, idx) || !free_node(bc, order, idx))
 		return false;
-	return is_root(bc, order, idx) || is_split(bc, order + 1, idx);
+	/* All bits of an absent segment are clear, so only its roots get here. */
+	if (is_root(bc, order, idx))
+		return !tbit(bc->absent, (u64)idx >> bc->seg_bits);
+	return is_split(bc, order + 1, idx);
 }
 
 static __always_inline struct link *link_of(const struct buddy_core *bc,
@@ -1354,6 +1357,25 @@ static int check_list(const struct buddy_core *bc, unsigned int order,
 }
 
 /*
+ * The lowest order at which the node starting at min block @idx has its
+ * split or free bit set, or max_order + 1 if none.
+ */
+static unsigned int node_bits(const struct buddy_core *bc, u64 idx)
+{
+	unsigned int order;
+
+	for (order = 0; order <= bc->max_order; order++) {
+		if (idx & ((1ULL << order) - 1) || !node_exists(bc, order, idx))
+			continue;
+		if ((order && is_split(bc, order, idx)) ||
+		    ((bc->fmap[order][idx >> order >> 6] >>
+		      ((idx >> order) & 63)) & 1))
+			break;
+	}
+	return order;
+}
+
+/*
  * An absent segment has no head, split or free bits; the present ones add
  * up to the present bytes.
  */
@@ -1373,18 +1395,11 @@ static int check_segments(const struct buddy_core *bc, char *buf, size_t len)
 				return violation("absent segment %llu: head bit at %llu",
 						 (unsigned long long)seg,
 						 (unsigned long long)idx);
-			for (order = 0; order <= bc->max_order; order++) {
-				if (idx & ((1ULL << order) - 1) ||
-				    !node_exists(bc, order, idx))
-					continue;
-				if ((order && is_split(bc, order, idx)) ||
-				    ((bc->fmap[order][idx >> order >> 6] >>
-				      ((idx >> order) & 63)) & 1))
-					return violation("absent segment %llu: node %llu/%u split or free",
-							 (unsigned long long)seg,
-							 (unsigned long long)idx,
-							 order);
-			}
+			order = node_bits(bc, idx);
+			if (order <= bc->max_order)
+				return violation("absent segment %llu: node %llu/%u split or free",
+						 (unsigned long long)seg,
+						 (unsigned long long)idx, order);
 		}
 	}
 	if (present != bc->present)

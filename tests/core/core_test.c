@@ -1546,23 +1546,27 @@ static void checker_refuses_bogus_list_entries(void)
 static const struct {
 	u64 size, min_block;
 	unsigned int seg_shift;
+	u64 absent_init;	/* segments absent at init */
 } geoms[] = {
-	{ 1 * MB, 4 * KB, 0 },
-	{ 3 * MB + 12 * KB, 4 * KB, 0 },
-	{ 4099 * 16, 16, 0 },
-	{ 3 * 64, 64, 0 },
-	{ 64, 64, 0 },
-	{ 2 * 4 * KB, 4 * KB, 0 },
-	{ 1000 * 64, 64, 0 },
-	{ 23 * 4 * KB + 192, 64, 12 },
-	{ 5 * 64 * KB + 12 * KB, 4 * KB, 16 },
-	{ 100 * 16, 16, 4 },
-	{ 700 * 64, 64, 20 },
+	{ 1 * MB, 4 * KB, 0, 0 },
+	{ 3 * MB + 12 * KB, 4 * KB, 0, 0 },
+	{ 4099 * 16, 16, 0, 0 },
+	{ 3 * 64, 64, 0, 0 },
+	{ 64, 64, 0, 0 },
+	{ 2 * 4 * KB, 4 * KB, 0, 0 },
+	{ 1000 * 64, 64, 0, 0 },
+	{ 23 * 4 * KB + 192, 64, 12, 0x14 },
+	{ 5 * 64 * KB + 12 * KB, 4 * KB, 16, 0x2 },
+	{ 100 * 16, 16, 4, 0xf0f0f0 },
+	{ 700 * 64, 64, 20, 0 },
+	{ 1 * MB + 64 * KB, 4 * KB, 14, 0x10001 },
+	{ 16 * KB, 64, 0, 1 },
 };
 
 static void random_ops_match_naive_model(void)
 {
-	u64 total = 0, smashes = 0, repairs = 0;
+	u64 total = 0, smashes = 0, repairs = 0, ranges = 0, exacts = 0;
+	u64 moves = 0;
 	unsigned int g;
 
 	for (g = 0; g < ARRAY_SIZE(geoms); g++) {
@@ -1573,6 +1577,7 @@ static void random_ops_match_naive_model(void)
 		ASSERT(s && t_nfix < MAX_FIX);
 		t_fix[t_nfix++] = s;
 		s->trace = t_trace;
+		s->absent_init = geoms[g].absent_init;
 		if (sim_init(s, geoms[g].size, geoms[g].min_block,
 			     geoms[g].seg_shift, &src) != 1 ||
 		    !sim_verify(s)) {
@@ -1596,10 +1601,15 @@ static void random_ops_match_naive_model(void)
 		total += s->nr_ops;
 		smashes += s->nr_smashes;
 		repairs += s->nr_repairs;
+		ranges += s->nr_range;
+		exacts += s->nr_exact_ok;
+		moves += s->nr_seg_moves;
 	}
 	printf("    %llu ops, %llu link smashes, %llu repairs\n",
 	       (unsigned long long)total, (unsigned long long)smashes,
 	       (unsigned long long)repairs);
+	printf("    %llu range and %llu exact allocations, %llu segments added or removed\n",
+	       ULL(ranges), ULL(exacts), ULL(moves));
 }
 
 /* ---- runner ---- */
