@@ -398,6 +398,13 @@ static __always_inline bool unlink_block(struct buddy_core *bc,
 	return false;
 }
 
+/* unlink_block() out of line, for the calls off the hot path. */
+static noinline bool unlink_cold(struct buddy_core *bc, unsigned int order,
+				 u32 idx)
+{
+	return unlink_block(bc, order, idx);
+}
+
 /*
  * Empty the free lists and bitmaps and refill them with every free block
  * the head and split bits show in the present segments, walking from the
@@ -998,7 +1005,7 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 	if (best == NONE)
 		goto fail;
 
-	bad = unlink_block(bc, best_order, (u32)best_node);
+	bad = unlink_cold(bc, best_order, (u32)best_node);
 	if (best_order > k)
 		mark_splits(bc, (u32)best, k + 1, best_order, ~0ULL);
 	for (o = best_order; o-- > k; )
@@ -1208,7 +1215,7 @@ int buddy_core_remove_segment(struct buddy_core *bc, u64 seg)
 	}
 	for (idx = s; idx < e; idx += 1ULL << order) {
 		order = root_order(bc, idx);
-		bad |= unlink_block(bc, order, (u32)idx);
+		bad |= unlink_cold(bc, order, (u32)idx);
 	}
 	sbit(bc->absent, seg);
 	bc->present -= (e - s) << bc->min_shift;

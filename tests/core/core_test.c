@@ -1859,6 +1859,58 @@ static void stray_write_caught_by_range_and_exact(void)
 	}
 }
 
+/* The free bitmaps, their summaries and absent segments, white box. */
+static void checker_reports_broken_free_bitmaps_and_segments(void)
+{
+	struct buddy_core c;
+	struct sim *s;
+	unsigned int mut;
+
+	s = calloc(1, sizeof(*s));
+	ASSERT(s && t_nfix < MAX_FIX);
+	t_fix[t_nfix++] = s;
+	/* four 16 KB segments of 4 KB blocks, segment 2 absent */
+	s->absent_init = 0x4;
+	ASSERT_SIM(s, sim_init(s, 64 * KB, 4 * KB, 14, &t_rng) == 1);
+	ASSERT_EQ(t_alloc(s, 4 * KB), 0);
+	for (mut = 0; mut < 9; mut++) {
+		t_copy(s, &c);
+		switch (mut) {
+		case 0:		/* a summary bit without its word */
+			c.fsum[0][0] |= 2;
+			break;
+		case 1:		/* a word without its summary bit */
+			c.fsum[0][0] = 0;
+			break;
+		case 2:		/* a summary bit past the bitmap */
+			c.fsum[2][0] |= 1ULL << 40;
+			break;
+		case 3:		/* a free bit with no free block */
+			c.fmap[1][0] |= 1;
+			break;
+		case 4:		/* a free block without its bit */
+			c.fmap[2][0] &= ~(1ULL << 3);
+			break;
+		case 5:		/* a head bit in the absent segment */
+			flip(c.head, 9);
+			break;
+		case 6:		/* a split bit in the absent segment */
+			flip_split(&c, 2, 8);
+			break;
+		case 7:		/* a free bit in the absent segment */
+			c.fmap[1][0] |= 1ULL << 5;
+			c.fsum[1][0] |= 1;
+			break;
+		case 8:		/* the present bytes */
+			c.present += 16 * KB;
+			break;
+		}
+		t_refused(&c);
+	}
+	t_free_all(s);
+	t_done(s);
+}
+
 /* ---- randomized differential test ---- */
 
 static const struct {
@@ -1966,6 +2018,7 @@ static const struct {
 	T(stray_write_past_links_is_harmless),
 	T(checker_reports_each_broken_invariant),
 	T(checker_refuses_bogus_list_entries),
+	T(checker_reports_broken_free_bitmaps_and_segments),
 	T(range_takes_lowest_or_highest_fit),
 	T(range_fits_where_plain_alloc_would_not_look),
 	T(range_exhausts_its_window_only),
