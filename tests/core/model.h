@@ -883,7 +883,7 @@ static bool sim_alloc_range(struct sim *s, u64 size, u64 align, u64 start,
 	ret = buddy_core_alloc_range(&s->bc, size, align, start, end, flags,
 				     &off);
 	if (s->trace)
-		fprintf(stderr, "alloc_range(%#llx, align %#llx, [%#llx, %#llx), %u) = %d, off %#llx, want %d at %#llx\n",
+		fprintf(stderr, "range(%#llx, %#llx, %#llx, %#llx, %u) = %d at %#llx, want %d at %#llx\n",
 			ULL(size), ULL(align), ULL(start), ULL(end), flags, ret,
 			ULL(off), exp, ULL(p << m->min_shift));
 	if (exp) {
@@ -893,14 +893,14 @@ static bool sim_alloc_range(struct sim *s, u64 size, u64 align, u64 start,
 			return SIM_FAIL(s, "failed alloc_range(%#llx) changed more than nr_failed",
 					ULL(size));
 		if (ret != exp)
-			return SIM_FAIL(s, "alloc_range(%#llx, %#llx, %#llx, %#llx, %u) = %d, want %d",
+			return SIM_FAIL(s, "range(%#llx, %#llx, %#llx, %#llx, %u) = %d, want %d",
 					ULL(size), ULL(align), ULL(start),
 					ULL(end), flags, ret, exp);
 		return true;
 	}
 	free(sn.meta);
 	if (ret || off != p << m->min_shift)
-		return SIM_FAIL(s, "alloc_range(%#llx, %#llx, %#llx, %#llx, %u) = %d at %#llx, want %#llx",
+		return SIM_FAIL(s, "range(%#llx, %#llx, %#llx, %#llx, %u) = %d at %#llx, not %#llx",
 				ULL(size), ULL(align), ULL(start), ULL(end),
 				flags, ret, ULL(off), ULL(p << m->min_shift));
 	k = model_order_for(m, size);
