@@ -233,7 +233,10 @@ static __always_inline bool valid_free(const struct buddy_core *bc,
 		return false;
 	if (!node_exists(bc, order, idx) || !free_node(bc, order, idx))
 		return false;
-	return is_root(bc, order, idx) || is_split(bc, order + 1, idx);
+	/* All bits of an absent segment are clear, so only its roots get here. */
+	if (is_root(bc, order, idx))
+		return !tbit(bc->absent, (u64)idx >> bc->seg_bits);
+	return is_split(bc, order + 1, idx);
 }
 
 static __always_inline struct link *link_of(const struct buddy_core *bc,
@@ -393,6 +396,13 @@ static __always_inline bool unlink_block(struct buddy_core *bc,
 	}
 	pl->next = next;
 	return false;
+}
+
+/* unlink_block() out of line, for the calls off the hot path. */
+static noinline bool unlink_cold(struct buddy_core *bc, unsigned int order,
+				 u32 idx)
+{
+	return unlink_block(bc, order, idx);
 }
 
 /*
@@ -801,28 +811,26 @@ static u64 scan_up(struct buddy_core *bc, unsigned int order, u64 nlo,
 		   u64 nhi, u64 mask)
 {
 	const u64 *map = bc->fmap[order], *sum = bc->fsum[order];
-	u64 w = nlo >> 6, wend = nhi >> 6;
+	u64 sw = nlo >> 12, swend = nhi >> 12, w, x, y;
 
-	while (w <= wend) {
-		u64 x = sum[w >> 6] & (~0ULL << (w & 63));
-
+	for (; sw <= swend; sw++) {
+		x = sum[sw];
 		bc->nr_scanned++;
-		if (!x) {
-			w = (w | 63) + 1;
-			continue;
+		if (sw == nlo >> 12)
+			x &= ~0ULL << ((nlo >> 6) & 63);
+		for (; x; x &= x - 1) {
+			w = (sw << 6) + __ffs64(x);
+			if (w > nhi >> 6)
+				return NONE;
+			y = map[w] & mask;
+			bc->nr_scanned++;
+			if (w == nlo >> 6)
+				y &= ~0ULL << (nlo & 63);
+			if (w == nhi >> 6)
+				y &= ~0ULL >> (63 - (nhi & 63));
+			if (y)
+				return (w << 6) + __ffs64(y);
 		}
-		w = (w & ~63ULL) + __ffs64(x);
-		if (w > wend)
-			break;
-		x = map[w] & mask;
-		bc->nr_scanned++;
-		if (w == nlo >> 6)
-			x &= ~0ULL << (nlo & 63);
-		if (w == wend)
-			x &= ~0ULL >> (63 - (nhi & 63));
-		if (x)
-			return (w << 6) + __ffs64(x);
-		w++;
 	}
 	return NONE;
 }
@@ -832,34 +840,30 @@ static u64 scan_down(struct buddy_core *bc, unsigned int order, u64 nlo,
 		     u64 nhi, u64 mask)
 {
 	const u64 *map = bc->fmap[order], *sum = bc->fsum[order];
-	u64 w = nhi >> 6, wbeg = nlo >> 6;
+	u64 sw = nhi >> 12, w, x, y;
 
-	for (;;) {
-		u64 x = sum[w >> 6] & (~0ULL >> (63 - (w & 63)));
-
+	for (;; sw--) {
+		x = sum[sw];
 		bc->nr_scanned++;
-		if (!x) {
-			if ((w >> 6) == (wbeg >> 6))
-				break;
-			w = (w & ~63ULL) - 1;
-			continue;
+		if (sw == nhi >> 12)
+			x &= ~0ULL >> (63 - ((nhi >> 6) & 63));
+		while (x) {
+			w = (sw << 6) + ilog2_u64(x);
+			if (w < nlo >> 6)
+				return NONE;
+			y = map[w] & mask;
+			bc->nr_scanned++;
+			if (w == nhi >> 6)
+				y &= ~0ULL >> (63 - (nhi & 63));
+			if (w == nlo >> 6)
+				y &= ~0ULL << (nlo & 63);
+			if (y)
+				return (w << 6) + ilog2_u64(y);
+			x &= ~(1ULL << (w & 63));
 		}
-		w = (w & ~63ULL) + ilog2_u64(x);
-		if (w < wbeg)
-			break;
-		x = map[w] & mask;
-		bc->nr_scanned++;
-		if (w == nhi >> 6)
-			x &= ~0ULL >> (63 - (nhi & 63));
-		if (w == wbeg)
-			x &= ~0ULL << (nlo & 63);
-		if (x)
-			return (w << 6) + ilog2_u64(x);
-		if (w == wbeg)
-			break;
-		w--;
+		if (sw == nlo >> 12)
+			return NONE;
 	}
-	return NONE;
 }
 
 /*
@@ -912,13 +916,13 @@ static u64 scan_step(struct buddy_core *bc, unsigned int order, u64 nlo,
  * part of the window beyond it. Let W = (@end - @start) / min block and A
  * the alignment order (the larger of k and log2(@align / min block)). For
  * an order j >= A every free node in the window fits, so the search reads
- * at most W / 2^(j + 12) + 3 summary words and 3 bitmap words. For j < A
+ * at most W / 2^(j + 12) + 2 summary words and 3 bitmap words. For j < A
  * only nodes at multiples of 2^(A - j) fit: up to A - j = 6 a periodic
- * mask picks them out, at most W / 2^(j + 6) + 2 bitmap words and as many
- * again summary words (that is at most (@end - @start) / @align + 2 of
- * each); above that one bitmap word is read at each aligned node, at most
- * (@end - @start) / @align + 1. All reads are counted in nr_scanned. The
- * split costs O(orders).
+ * mask picks them out and every non-zero bitmap word in the window may be
+ * read, at most W / 2^(j + 6) + 2 (no more than (@end - @start) / @align
+ * + 2) besides the summary words; above that one bitmap word is read at
+ * each aligned node, at most (@end - @start) / @align + 1. All reads are
+ * counted in nr_scanned. The split costs O(orders).
  *
  * Context: Any context; the caller excludes all other users of @bc.
  * Return: 0; -EINVAL for a @size of 0, a bad @align or @flags, or an empty
@@ -1001,7 +1005,7 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 	if (best == NONE)
 		goto fail;
 
-	bad = unlink_block(bc, best_order, (u32)best_node);
+	bad = unlink_cold(bc, best_order, (u32)best_node);
 	if (best_order > k)
 		mark_splits(bc, (u32)best, k + 1, best_order, ~0ULL);
 	for (o = best_order; o-- > k; )
@@ -1211,7 +1215,7 @@ int buddy_core_remove_segment(struct buddy_core *bc, u64 seg)
 	}
 	for (idx = s; idx < e; idx += 1ULL << order) {
 		order = root_order(bc, idx);
-		bad |= unlink_block(bc, order, (u32)idx);
+		bad |= unlink_cold(bc, order, (u32)idx);
 	}
 	sbit(bc->absent, seg);
 	bc->present -= (e - s) << bc->min_shift;
@@ -1354,6 +1358,25 @@ static int check_list(const struct buddy_core *bc, unsigned int order,
 }
 
 /*
+ * The lowest order at which the node starting at min block @idx has its
+ * split or free bit set, or max_order + 1 if none.
+ */
+static unsigned int node_bits(const struct buddy_core *bc, u64 idx)
+{
+	unsigned int order;
+
+	for (order = 0; order <= bc->max_order; order++) {
+		if (idx & ((1ULL << order) - 1) || !node_exists(bc, order, idx))
+			continue;
+		if ((order && is_split(bc, order, idx)) ||
+		    ((bc->fmap[order][idx >> order >> 6] >>
+		      ((idx >> order) & 63)) & 1))
+			break;
+	}
+	return order;
+}
+
+/*
  * An absent segment has no head, split or free bits; the present ones add
  * up to the present bytes.
  */
@@ -1373,18 +1396,11 @@ static int check_segments(const struct buddy_core *bc, char *buf, size_t len)
 				return violation("absent segment %llu: head bit at %llu",
 						 (unsigned long long)seg,
 						 (unsigned long long)idx);
-			for (order = 0; order <= bc->max_order; order++) {
-				if (idx & ((1ULL << order) - 1) ||
-				    !node_exists(bc, order, idx))
-					continue;
-				if ((order && is_split(bc, order, idx)) ||
-				    ((bc->fmap[order][idx >> order >> 6] >>
-				      ((idx >> order) & 63)) & 1))
-					return violation("absent segment %llu: node %llu/%u split or free",
-							 (unsigned long long)seg,
-							 (unsigned long long)idx,
-							 order);
-			}
+			order = node_bits(bc, idx);
+			if (order <= bc->max_order)
+				return violation("absent segment %llu: node %llu/%u split or free",
+						 (unsigned long long)seg,
+						 (unsigned long long)idx, order);
 		}
 	}
 	if (present != bc->present)

@@ -34,6 +34,10 @@ struct model {
 	unsigned int max_order;
 	u8 *order;
 	u8 *used;
+	/* segments: min blocks each (log2), count, and which are absent */
+	unsigned int seg_bits;
+	u64 nsegs;
+	u8 *absent;
 	u64 nr_allocs;
 	u64 nr_frees;
 	u64 nr_failed;
@@ -106,9 +110,13 @@ static int model_init(struct model *m, u64 size, u64 min_block,
 		return ret;
 	m->size = size;
 	m->min_block = min_block;
+	m->seg_bits = seg_shift == BUDDY_CORE_ONE_SEGMENT ? 32 :
+		      seg_shift - m->min_shift;
+	m->nsegs = ((m->nblocks - 1ULL) >> m->seg_bits) + 1;
 	m->order = malloc(m->nblocks);
 	m->used = malloc(m->nblocks);
-	if (!m->order || !m->used)
+	m->absent = calloc(m->nsegs, 1);
+	if (!m->order || !m->used || !m->absent)
 		abort();
 	model_reset(m);
 	return 0;
@@ -118,8 +126,43 @@ static void model_destroy(struct model *m)
 {
 	free(m->order);
 	free(m->used);
+	free(m->absent);
 	m->order = NULL;
 	m->used = NULL;
+	m->absent = NULL;
+}
+
+/* Does min block @i lie in an absent segment? */
+static bool model_absent(const struct model *m, u64 i)
+{
+	return m->absent[i >> m->seg_bits];
+}
+
+/* Is the block starting at @i free (and there to be allocated)? */
+static bool model_free_at(const struct model *m, u64 i)
+{
+	return !m->used[i] && !model_absent(m, i);
+}
+
+/* Min blocks [*s, *e) of segment @seg. */
+static void model_seg_span(const struct model *m, u64 seg, u64 *s, u64 *e)
+{
+	*s = seg << m->seg_bits;
+	*e = m->nblocks - *s > (1ULL << m->seg_bits) - 1 ?
+	     *s + (1ULL << m->seg_bits) : m->nblocks;
+}
+
+/* Bytes of the present segments. */
+static u64 model_present(const struct model *m)
+{
+	u64 seg, s, e, bytes = 0;
+
+	for (seg = 0; seg < m->nsegs; seg++) {
+		model_seg_span(m, seg, &s, &e);
+		if (!m->absent[seg])
+			bytes += (e - s) << m->min_shift;
+	}
+	return bytes;
 }
 
 /* Is the model back to the forest of maximal blocks it started as? */
@@ -166,6 +209,8 @@ static int model_classify(const struct model *m, u64 off, u64 *startp)
 	if (off & (m->min_block - 1))
 		return -EINVAL;
 	i = off >> m->min_shift;
+	if (model_absent(m, i))
+		return -ERANGE;
 	p = model_find(m, i);
 	if (!m->used[p])
 		return -EALREADY;
@@ -182,7 +227,7 @@ static int model_smallest_free(const struct model *m, unsigned int order)
 	u64 i;
 
 	for (i = 0; i < m->nblocks; i += 1ULL << m->order[i])
-		if (!m->used[i] && m->order[i] >= order &&
+		if (model_free_at(m, i) && m->order[i] >= order &&
 		    (best < 0 || m->order[i] < best))
 			best = m->order[i];
 	return best;
@@ -222,6 +267,131 @@ static void model_release(struct model *m, u64 p)
 		o++;
 		m->order[p] = (u8)o;
 	}
+}
+
+/*
+ * Where buddy_core_alloc_range() must put a block, found the slow way:
+ * try every aligned position in the window, lowest (or highest) first,
+ * and ask whether a free block of at least the order holds it. 0 with the
+ * position *@pp and the free block holding it *@qp (both in min blocks),
+ * or the error.
+ */
+static int model_range(const struct model *m, u64 size, u64 align,
+		       u64 start, u64 end, unsigned int flags, u64 *pp,
+		       u64 *qp)
+{
+	unsigned __int128 a, first, pos, lastpos;
+	int k, *holder;
+	u64 i, bs;
+	int ret = -ENOMEM;
+
+	if (!size || (align & (align - 1)) || (flags & ~BUDDY_CORE_TOPDOWN))
+		return -EINVAL;
+	if (!end || end > m->size)
+		end = m->size;
+	if (start >= end)
+		return -EINVAL;
+	k = model_order_for(m, size);
+	if (k < 0)
+		return k;
+	bs = m->min_block << k;
+	a = align > bs ? align : bs;
+	if (end < bs)
+		return -ENOMEM;
+	first = ((unsigned __int128)start + a - 1) / a * a;
+	lastpos = (end - bs) / a * a;
+	if (first > lastpos)
+		return -ENOMEM;
+	/* the start of the free block over each min block, or none */
+	holder = malloc(m->nblocks * sizeof(*holder));
+	if (!holder)
+		abort();
+	for (i = 0; i < m->nblocks; i += 1ULL << m->order[i]) {
+		u64 j;
+
+		for (j = i; j < i + (1ULL << m->order[i]); j++)
+			holder[j] = model_free_at(m, i) && m->order[i] >= k ?
+				    (int)i : -1;
+	}
+	for (pos = flags ? lastpos : first; pos >= first && pos <= lastpos;
+	     pos = flags ? pos - a : pos + a) {
+		i = (u64)(pos >> m->min_shift);
+		if (holder[i] >= 0) {
+			*pp = i;
+			*qp = (u64)holder[i];
+			ret = 0;
+			break;
+		}
+		if (flags && pos < a)
+			break;
+	}
+	free(holder);
+	return ret;
+}
+
+/*
+ * Block @p of order @k was just allocated whole: keep its first @n min
+ * blocks as parts (orders the set bits of @n, highest first) and give
+ * the rest back as the largest aligned free blocks that fit.
+ */
+static void model_trim(struct model *m, u64 p, unsigned int k, u64 n)
+{
+	u64 cur = p, end = p + (1ULL << k);
+	int o;
+
+	for (o = (int)k; o >= 0; o--) {
+		if (!(n & (1ULL << o)))
+			continue;
+		m->order[cur] = (u8)o;
+		m->used[cur] = 1;
+		cur += 1ULL << o;
+	}
+	while (cur < end) {
+		o = 0;
+		while (!(cur & ((2ULL << o) - 1)) && cur + (2ULL << o) <= end)
+			o++;
+		m->order[cur] = (u8)o;
+		m->used[cur] = 0;
+		cur += 1ULL << o;
+	}
+}
+
+/* What buddy_core_free_exact(@off, @size) must return. */
+static int model_exact_classify(const struct model *m, u64 off, u64 size)
+{
+	u64 n, cur = off, p = 0;
+	int o, ret;
+
+	if (!size || size > m->min_block << m->max_order)
+		return -EINVAL;
+	n = (size - 1) / m->min_block + 1;
+	for (o = 63; o >= 0; o--) {
+		if (!(n & (1ULL << o)))
+			continue;
+		ret = model_classify(m, cur, &p);
+		if (ret)
+			return ret;
+		if (m->order[p] != o)
+			return -EINVAL;
+		cur += m->min_block << o;
+	}
+	return 0;
+}
+
+/* Can segment @seg go? 0, or what buddy_core_remove_segment() says. */
+static int model_seg_removable(const struct model *m, u64 seg)
+{
+	u64 i, s, e;
+
+	if (seg >= m->nsegs)
+		return -EINVAL;
+	if (m->absent[seg])
+		return -ENOENT;
+	model_seg_span(m, seg, &s, &e);
+	for (i = s; i < e; i += 1ULL << m->order[i])
+		if (m->used[i] || m->order[i] != model_root_order(m, i))
+			return -EBUSY;
+	return 0;
 }
 
 /* ---- the driver ---- */
@@ -271,6 +441,16 @@ struct sim {
 	size_t meta_size;
 	u64 *live;
 	u64 nr_live;
+	/* exact allocations (offset, size), some freed since in parts */
+	u64 *ex_off;
+	u64 *ex_size;
+	u64 nr_exact;
+	/* segments below 64 to leave absent at init */
+	u64 absent_init;
+	/* counts of the new calls that succeeded */
+	u64 nr_range;
+	u64 nr_exact_ok;
+	u64 nr_seg_moves;
 	/* a stray write changed links the core has not repaired yet */
 	unsigned int dirty;
 	u64 corruptions;
@@ -309,10 +489,14 @@ static void sim_destroy(struct sim *s)
 	free(s->segs);
 	free(s->meta);
 	free(s->live);
+	free(s->ex_off);
+	free(s->ex_size);
 	model_destroy(&s->m);
 	s->segs = NULL;
 	s->meta = NULL;
 	s->live = NULL;
+	s->ex_off = NULL;
+	s->ex_size = NULL;
 }
 
 /*
@@ -323,13 +507,15 @@ static int sim_init(struct sim *s, u64 size, u64 min_block,
 		    unsigned int seg_shift, struct msrc *src)
 {
 	unsigned int shift, mo, trace;
-	u64 i, segsz;
+	u64 i, segsz, absent_init;
 	u32 n;
 	int ret;
 
 	trace = s->trace;
+	absent_init = s->absent_init;
 	memset(s, 0, sizeof(*s));
 	s->trace = trace;
+	s->absent_init = absent_init;
 	s->src = src;
 	s->seg_shift = seg_shift;
 	s->meta_size = buddy_core_meta_size(size, min_block);
@@ -361,12 +547,18 @@ static int sim_init(struct sim *s, u64 size, u64 min_block,
 	s->segs = calloc(s->nsegs, sizeof(*s->segs));
 	s->meta = malloc(s->meta_size);
 	s->live = malloc(s->m.nblocks * sizeof(*s->live));
-	if (!s->segs || !s->meta || !s->live)
+	s->ex_off = malloc(s->m.nblocks * sizeof(*s->ex_off));
+	s->ex_size = malloc(s->m.nblocks * sizeof(*s->ex_size));
+	if (!s->segs || !s->meta || !s->live || !s->ex_off || !s->ex_size)
 		abort();
 	/* exact sizes, so ASan sees any access past the range */
 	for (i = 0; i < s->nsegs; i++) {
 		u64 len = size - i * segsz < segsz ? size - i * segsz : segsz;
 
+		if (i < 64 && (s->absent_init >> i) & 1) {
+			s->m.absent[i] = 1;
+			continue;
+		}
 		s->segs[i] = malloc(len);
 		if (!s->segs[i])
 			abort();
@@ -421,6 +613,8 @@ static bool sim_verify(struct sim *s)
 	int ret, largest = -1;
 
 	while (buddy_core_next_block(bc, &pos, &blk)) {
+		while (i < m->nblocks && model_absent(m, i))
+			i = ((i >> m->seg_bits) + 1) << m->seg_bits;
 		if (i >= m->nblocks || ++n > m->nblocks)
 			return SIM_FAIL(s, "iterator runs past the end (block %#llx)",
 					ULL(blk.off));
@@ -438,7 +632,9 @@ static bool sim_verify(struct sim *s)
 		}
 		i += 1ULL << m->order[i];
 	}
-	if (i != m->nblocks)
+	while (i < m->nblocks && model_absent(m, i))
+		i = ((i >> m->seg_bits) + 1) << m->seg_bits;
+	if (i < m->nblocks)
 		return SIM_FAIL(s, "iterator stopped at %#llx of %#llx",
 				ULL(i << m->min_shift),
 				ULL(m->size));
@@ -454,18 +650,26 @@ static bool sim_verify(struct sim *s)
 		return SIM_FAIL(s, "largest free order %d, model %d",
 				buddy_core_largest_free_order(bc), largest);
 	if (buddy_core_free_bytes(bc) != free_bytes ||
-	    buddy_core_used_bytes(bc) != m->size - free_bytes)
+	    buddy_core_used_bytes(bc) != model_present(m) - free_bytes)
 		return SIM_FAIL(s, "free bytes %llu, model %llu",
 				ULL(buddy_core_free_bytes(bc)),
 				ULL(free_bytes));
-	if (buddy_core_size(bc) != m->size ||
+	for (i = 0; i < m->nsegs + 2; i++)
+		if (buddy_core_segment_present(bc, i) !=
+		    (i < m->nsegs && !m->absent[i]))
+			return SIM_FAIL(s, "segment %llu present %d, model %d",
+					ULL(i),
+					buddy_core_segment_present(bc, i),
+					i < m->nsegs && !m->absent[i]);
+	if (buddy_core_size(bc) != model_present(m) ||
+	    buddy_core_range(bc) != m->size ||
 	    buddy_core_min_block(bc) != m->min_block ||
 	    buddy_core_max_order(bc) != m->max_order)
 		return SIM_FAIL(s, "geometry: size %llu min %llu max_order %u, model %llu %llu %u",
 				ULL(buddy_core_size(bc)),
 				ULL(buddy_core_min_block(bc)),
 				buddy_core_max_order(bc),
-				ULL(m->size),
+				ULL(model_present(m)),
 				ULL(m->min_block), m->max_order);
 	if (bc->nr_allocs != m->nr_allocs || bc->nr_frees != m->nr_frees ||
 	    bc->nr_failed != m->nr_failed ||
@@ -625,6 +829,290 @@ static bool sim_probe(struct sim *s, u64 off)
 	return true;
 }
 
+/* A copy of the core and its metadata, to prove a call changed nothing. */
+struct sim_snap {
+	struct buddy_core bc;
+	u8 *meta;
+};
+
+static void sim_snap_take(struct sim *s, struct sim_snap *sn)
+{
+	memcpy(&sn->bc, &s->bc, sizeof(sn->bc));
+	sn->meta = malloc(s->meta_size);
+	if (!sn->meta)
+		abort();
+	memcpy(sn->meta, s->meta, s->meta_size);
+}
+
+/*
+ * Did nothing change but the counters the caller already bumped in the
+ * snapshot? nr_scanned may grow: searching is not changing.
+ */
+static bool sim_snap_same(struct sim *s, struct sim_snap *sn)
+{
+	bool same;
+
+	sn->bc.nr_scanned = s->bc.nr_scanned;
+	same = !memcmp(&sn->bc, &s->bc, sizeof(sn->bc)) &&
+	       !memcmp(sn->meta, s->meta, s->meta_size);
+	free(sn->meta);
+	return same;
+}
+
+static void sim_live_drop(struct sim *s, u64 off)
+{
+	u64 j;
+
+	for (j = 0; j < s->nr_live; j++)
+		if (s->live[j] == off) {
+			s->live[j] = s->live[--s->nr_live];
+			return;
+		}
+}
+
+static bool sim_alloc_range(struct sim *s, u64 size, u64 align, u64 start,
+			    u64 end, unsigned int flags)
+{
+	struct model *m = &s->m;
+	u64 p = 0, q = 0, off = 0x1234;
+	struct sim_snap sn;
+	int exp, ret, k;
+
+	exp = model_range(m, size, align, start, end, flags, &p, &q);
+	sim_snap_take(s, &sn);
+	ret = buddy_core_alloc_range(&s->bc, size, align, start, end, flags,
+				     &off);
+	if (s->trace)
+		fprintf(stderr, "range(%#llx, %#llx, %#llx, %#llx, %u) = %d at %#llx, want %d at %#llx\n",
+			ULL(size), ULL(align), ULL(start), ULL(end), flags, ret,
+			ULL(off), exp, ULL(p << m->min_shift));
+	if (exp) {
+		sn.bc.nr_failed++;
+		m->nr_failed++;
+		if (!sim_snap_same(s, &sn))
+			return SIM_FAIL(s, "failed alloc_range(%#llx) changed more than nr_failed",
+					ULL(size));
+		if (ret != exp)
+			return SIM_FAIL(s, "range(%#llx, %#llx, %#llx, %#llx, %u) = %d, want %d",
+					ULL(size), ULL(align), ULL(start),
+					ULL(end), flags, ret, exp);
+		return true;
+	}
+	free(sn.meta);
+	if (ret || off != p << m->min_shift)
+		return SIM_FAIL(s, "range(%#llx, %#llx, %#llx, %#llx, %u) = %d at %#llx, not %#llx",
+				ULL(size), ULL(align), ULL(start), ULL(end),
+				flags, ret, ULL(off), ULL(p << m->min_shift));
+	k = model_order_for(m, size);
+	model_carve(m, q, p, (unsigned int)k);
+	m->nr_allocs++;
+	s->nr_range++;
+	s->live[s->nr_live++] = off;
+	return sim_fill(s, off, (unsigned int)k, false);
+}
+
+static bool sim_alloc_exact(struct sim *s, u64 size)
+{
+	struct model *m = &s->m;
+	int exp = model_order_for(m, size);
+	u64 off = 0x1234, i, p, n, cur;
+	int ret, k, o;
+
+	k = exp < 0 ? -1 : model_smallest_free(m, (unsigned int)exp);
+	ret = buddy_core_alloc_exact(&s->bc, size, &off);
+	if (s->trace)
+		fprintf(stderr, "alloc_exact(%#llx) = %d, off %#llx\n",
+			ULL(size), ret, ULL(off));
+	if (exp < 0 || k < 0) {
+		int want = exp < 0 ? exp : -ENOMEM;
+
+		if (ret != want)
+			return SIM_FAIL(s, "alloc_exact(%#llx) = %d, want %d",
+					ULL(size), ret, want);
+		m->nr_failed++;
+		return true;
+	}
+	if (ret)
+		return SIM_FAIL(s, "alloc_exact(%#llx) = %d, model has a free order %d block",
+				ULL(size), ret, k);
+	if (off >= m->size || (off & ((m->min_block << exp) - 1)))
+		return SIM_FAIL(s, "alloc_exact(%#llx) = %#llx: not an order %d block",
+				ULL(size), ULL(off), exp);
+	i = off >> m->min_shift;
+	p = model_find(m, i);
+	if (!model_free_at(m, p) || m->order[p] != k)
+		return SIM_FAIL(s, "alloc_exact(%#llx) = %#llx: in %s order %u block, best fit %d",
+				ULL(size), ULL(off),
+				m->used[p] ? "allocated" : "free", m->order[p],
+				k);
+	model_carve(m, p, i, (unsigned int)exp);
+	n = (size - 1) / m->min_block + 1;
+	model_trim(m, i, (unsigned int)exp, n);
+	m->nr_allocs++;
+	s->nr_exact_ok++;
+	/* stale records (freed in parts) are only forgotten when full */
+	if (s->nr_exact == m->nblocks)
+		s->nr_exact--;
+	s->ex_off[s->nr_exact] = off;
+	s->ex_size[s->nr_exact++] = size;
+	for (o = exp, cur = off; o >= 0; o--) {
+		if (!(n & (1ULL << o)))
+			continue;
+		s->live[s->nr_live++] = cur;
+		if (!sim_fill(s, cur, (unsigned int)o, false))
+			return false;
+		cur += m->min_block << o;
+	}
+	return true;
+}
+
+/* free_exact(@off, @size), which may be anything: the model decides. */
+static bool sim_free_exact(struct sim *s, u64 off, u64 size)
+{
+	struct model *m = &s->m;
+	int exp = model_exact_classify(m, off, size), ret, o;
+	struct sim_snap sn;
+	u64 n, cur, j;
+
+	if (s->trace)
+		fprintf(stderr, "free_exact(%#llx, %#llx), want %d\n",
+			ULL(off), ULL(size), exp);
+	if (exp) {
+		sim_snap_take(s, &sn);
+		ret = buddy_core_free_exact(&s->bc, off, size);
+		sn.bc.nr_bad_frees++;
+		m->nr_bad_frees++;
+		if (!sim_snap_same(s, &sn))
+			return SIM_FAIL(s, "bad free_exact(%#llx, %#llx) changed more than nr_bad_frees",
+					ULL(off), ULL(size));
+		if (ret != exp)
+			return SIM_FAIL(s, "bad free_exact(%#llx, %#llx) = %d, want %d",
+					ULL(off), ULL(size), ret, exp);
+		return true;
+	}
+	n = (size - 1) / m->min_block + 1;
+	for (o = 63, cur = off; o >= 0; o--) {
+		if (!(n & (1ULL << o)))
+			continue;
+		if (!sim_fill(s, cur, (unsigned int)o, true))
+			return false;
+		cur += m->min_block << o;
+	}
+	ret = buddy_core_free_exact(&s->bc, off, size);
+	if (ret)
+		return SIM_FAIL(s, "free_exact(%#llx, %#llx) = %d, want 0",
+				ULL(off), ULL(size), ret);
+	for (o = 63, cur = off; o >= 0; o--) {
+		if (!(n & (1ULL << o)))
+			continue;
+		model_release(m, cur >> m->min_shift);
+		sim_live_drop(s, cur);
+		cur += m->min_block << o;
+	}
+	m->nr_frees++;
+	for (j = 0; j < s->nr_exact; j++)
+		if (s->ex_off[j] == off && s->ex_size[j] == size) {
+			s->nr_exact--;
+			s->ex_off[j] = s->ex_off[s->nr_exact];
+			s->ex_size[j] = s->ex_size[s->nr_exact];
+			break;
+		}
+	return true;
+}
+
+/*
+ * Add segment @seg; with @give_mem clear, call with no address stored,
+ * which must be refused.
+ */
+static bool sim_add_seg(struct sim *s, u64 seg, bool give_mem)
+{
+	struct model *m = &s->m;
+	struct sim_snap sn;
+	int exp, ret;
+	u64 st, e;
+
+	if (seg >= m->nsegs)
+		exp = -EINVAL;
+	else if (!m->absent[seg])
+		exp = -EEXIST;
+	else
+		exp = give_mem ? 0 : -EINVAL;
+	if (!exp) {
+		model_seg_span(m, seg, &st, &e);
+		s->segs[seg] = malloc((e - st) << m->min_shift);
+		if (!s->segs[seg])
+			abort();
+	}
+	sim_snap_take(s, &sn);
+	ret = buddy_core_add_segment(&s->bc, seg);
+	if (s->trace)
+		fprintf(stderr, "add_segment(%llu) = %d, want %d\n", ULL(seg),
+			ret, exp);
+	if (ret != exp) {
+		free(sn.meta);
+		return SIM_FAIL(s, "add_segment(%llu) = %d, want %d", ULL(seg),
+				ret, exp);
+	}
+	if (exp) {
+		if (!sim_snap_same(s, &sn))
+			return SIM_FAIL(s, "refused add_segment(%llu) changed the core",
+					ULL(seg));
+		return true;
+	}
+	free(sn.meta);
+	m->absent[seg] = 0;
+	s->nr_seg_moves++;
+	return true;
+}
+
+static bool sim_remove_seg(struct sim *s, u64 seg)
+{
+	struct model *m = &s->m;
+	int exp = model_seg_removable(m, seg), ret;
+	struct sim_snap sn;
+
+	sim_snap_take(s, &sn);
+	ret = buddy_core_remove_segment(&s->bc, seg);
+	if (s->trace)
+		fprintf(stderr, "remove_segment(%llu) = %d, want %d\n",
+			ULL(seg), ret, exp);
+	if (ret != exp) {
+		free(sn.meta);
+		return SIM_FAIL(s, "remove_segment(%llu) = %d, want %d",
+				ULL(seg), ret, exp);
+	}
+	if (exp) {
+		if (!sim_snap_same(s, &sn))
+			return SIM_FAIL(s, "refused remove_segment(%llu) changed the core",
+					ULL(seg));
+		return true;
+	}
+	free(sn.meta);
+	m->absent[seg] = 1;
+	/* ASan now catches any access the core makes to it */
+	free(s->segs[seg]);
+	s->segs[seg] = NULL;
+	s->nr_seg_moves++;
+	return true;
+}
+
+/* Free every live block in segment @seg, then remove it. */
+static bool sim_evacuate(struct sim *s, u64 seg)
+{
+	struct model *m = &s->m;
+	u64 j = 0;
+
+	while (j < s->nr_live) {
+		if (s->live[j] >> m->min_shift >> m->seg_bits == seg) {
+			if (!sim_free(s, s->live[j]))
+				return false;
+		} else {
+			j++;
+		}
+	}
+	return sim_remove_seg(s, seg);
+}
+
 /* The @k-th free block of the model, in address order (wrapping). */
 static bool sim_free_block(const struct sim *s, u64 k, u64 *offp,
 			   unsigned int *orderp)
@@ -633,12 +1121,12 @@ static bool sim_free_block(const struct sim *s, u64 k, u64 *offp,
 	u64 i, nfree = 0;
 
 	for (i = 0; i < m->nblocks; i += 1ULL << m->order[i])
-		nfree += !m->used[i];
+		nfree += model_free_at(m, i);
 	if (!nfree)
 		return false;
 	k %= nfree;
 	for (i = 0; i < m->nblocks; i += 1ULL << m->order[i]) {
-		if (m->used[i])
+		if (!model_free_at(m, i))
 			continue;
 		if (!k--) {
 			*offp = i << m->min_shift;
@@ -818,13 +1306,90 @@ static u64 sim_pick_size(struct sim *s)
 	}
 }
 
+/* A window bound worth trying: 0, inside, at or past the range end. */
+static u64 sim_pick_bound(struct sim *s)
+{
+	struct model *m = &s->m;
+
+	switch (msrc_below(s->src, 8)) {
+	case 0:
+		return 0;
+	case 1:
+		return m->size + msrc_below(s->src, 2) * m->min_block;
+	case 2:
+		return UINT64_MAX - msrc_below(s->src, 2);
+	case 3:
+		return msrc_below(s->src, m->size + 1);
+	default:
+		return msrc_below(s->src, m->nblocks + 1) << m->min_shift;
+	}
+}
+
+static u64 sim_pick_align(struct sim *s)
+{
+	struct model *m = &s->m;
+
+	switch (msrc_below(s->src, 8)) {
+	case 0:
+	case 1:
+		return 0;
+	case 2:
+		return 1ULL << msrc_below(s->src, 64);
+	case 3:
+		return msrc_below(s->src, 3) ? 3 * m->min_block : 1;
+	default:
+		return m->min_block <<
+		       msrc_below(s->src, m->max_order + 3);
+	}
+}
+
+/* The calls of issue 8: ranges, exact allocations, segments. */
+static bool sim_step_new(struct sim *s, u64 op)
+{
+	struct model *m = &s->m;
+	u64 start, end, j;
+	unsigned int flags;
+
+	if (op < 7) {
+		start = sim_pick_bound(s);
+		end = sim_pick_bound(s);
+		if (start > end && end && msrc_below(s->src, 4))
+			start = end - start < end ? end - start : 0;
+		flags = (unsigned int)msrc_below(s->src, 2);
+		if (!msrc_below(s->src, 32))
+			flags |= 2U << msrc_below(s->src, 30);
+		return sim_alloc_range(s, sim_pick_size(s), sim_pick_align(s),
+				       start, end, flags);
+	}
+	if (op < 11)
+		return sim_alloc_exact(s, sim_pick_size(s));
+	if (op < 15) {
+		if (s->nr_exact && msrc_below(s->src, 8)) {
+			j = msrc_below(s->src, s->nr_exact);
+			return sim_free_exact(s, s->ex_off[j], s->ex_size[j]);
+		}
+		return sim_free_exact(s, sim_pick_off(s), sim_pick_size(s));
+	}
+	j = msrc_below(s->src, m->nsegs + 1);
+	if (op < 17)
+		return sim_add_seg(s, j, msrc_below(s->src, 8));
+	if (op < 18)
+		return sim_remove_seg(s, j);
+	/* keep most of the range present */
+	if (op < 19 && model_present(m) * 4 > m->size * 3)
+		return sim_evacuate(s, j);
+	return true;
+}
+
 /* One random operation followed by a full comparison. */
 static bool sim_step(struct sim *s)
 {
 	struct model *m = &s->m;
-	u64 op = msrc_below(s->src, 64);
+	u64 op = msrc_below(s->src, 84);
 
 	s->nr_ops++;
+	if (op >= 64)
+		return sim_step_new(s, op - 64) && sim_verify(s);
 	if (op < 24) {
 		if (!sim_alloc(s, sim_pick_size(s)))
 			return false;
@@ -874,8 +1439,13 @@ static bool sim_step(struct sim *s)
 static bool sim_finish(struct sim *s)
 {
 	struct model *m = &s->m;
+	u64 seg;
 	int ret;
 
+	for (seg = 0; seg < m->nsegs; seg++)
+		if (m->absent[seg] && (!sim_add_seg(s, seg, true) ||
+				       !sim_verify(s)))
+			return false;
 	if (!sim_drain(s))
 		return false;
 	ret = buddy_core_check(&s->bc, s->chk, sizeof(s->chk));
