@@ -1398,7 +1398,7 @@ static int check_segments(const struct buddy_core *bc, char *buf, size_t len)
 						 (unsigned long long)idx);
 			order = node_bits(bc, idx);
 			if (order <= bc->max_order)
-				return violation("absent segment %llu: node %llu/%u split or free",
+				return violation("absent seg %llu: node %llu/%u split or free",
 						 (unsigned long long)seg,
 						 (unsigned long long)idx, order);
 		}
