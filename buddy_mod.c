@@ -1241,8 +1241,9 @@ static u64 exact_blocks(struct buddy_pool *pool, u32 idx)
  * @ptr: an address
  *
  * Context: Any context, hard IRQ included; takes the pool spinlock.
- * Return: the block's size in bytes, or 0 if @ptr is not the start of a
- * block a client of @pool owns.
+ * Return: the block's size in bytes (for an exact allocation, its length),
+ * or 0 if @ptr is not the start of a block or exact allocation a client
+ * of @pool owns.
  */
 size_t buddy_block_size(struct buddy_pool *pool, const void *ptr)
 {
