@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suites for buddy.ko: the core inside the kernel,
- * the pool API, atomic-context use, multi-chunk pools, a concurrent stress
- * test and the debugfs files. A separate module, because KUnit runs a
- * module's suites before its init.
+ * KUnit suites for buddy.ko: the core inside the kernel, the pool API,
+ * atomic-context use, multi-chunk pools, a concurrent stress test, the
+ * debugfs files, the per-CPU caches, and issue 8's calls: range and exact
+ * allocations, offsets, and pools that grow and shrink. A separate module,
+ * because KUnit runs a module's suites before its init.
  *
  * The module links its own copy of the pure core (buddy_core_copy.c), so
  * the core needs no exports; pools are reached through buddy.ko's API and
@@ -263,20 +264,33 @@ static struct kunit_suite buddy_core_suite = {
  * Pools made by a test are destroyed by the suite's exit hook, so they go
  * away even when an assertion ends the test early. Tests run one at a time.
  */
-static struct buddy_pool *made[4];
+static struct buddy_pool *made[8];
 static unsigned int nr_made;
+
+static struct buddy_pool *keep_pool(struct kunit *test,
+				    struct buddy_pool *pool)
+{
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pool);
+	if (nr_made >= ARRAY_SIZE(made))
+		buddy_pool_destroy(pool);
+	KUNIT_ASSERT_LT(test, nr_made, (unsigned int)ARRAY_SIZE(made));
+	made[nr_made++] = pool;
+	check_pool(test, pool);
+	return pool;
+}
 
 static struct buddy_pool *make_pool(struct kunit *test, const char *name,
 				    size_t size, size_t min_block)
 {
-	struct buddy_pool *pool;
+	return keep_pool(test, buddy_pool_create(name, size, min_block));
+}
 
-	KUNIT_ASSERT_LT(test, nr_made, (unsigned int)ARRAY_SIZE(made));
-	pool = buddy_pool_create(name, size, min_block);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pool);
-	made[nr_made++] = pool;
-	check_pool(test, pool);
-	return pool;
+static struct buddy_pool *make_pool_max(struct kunit *test, const char *name,
+					size_t size, size_t max_size,
+					size_t min_block)
+{
+	return keep_pool(test, buddy_pool_create_max(name, size, max_size,
+						     min_block));
 }
 
 static void destroy_pools(struct kunit *test)
@@ -1242,8 +1256,1011 @@ static struct kunit_suite buddy_pcp_suite = {
 	.test_cases = buddy_pcp_cases,
 };
 
+/*
+ * Issue 8: buddy_alloc_range(), buddy_alloc_exact(), offsets and addresses,
+ * and pools that grow and shrink. Chunks are PAGE_SIZE << MAX_PAGE_ORDER
+ * (4 MiB on x86-64), and the expected offsets below assume that.
+ */
+#define CHUNK	((size_t)PAGE_SIZE << BUDDY_MAX_PAGE_ORDER)
+
+/* A block's pool offset, or U64_MAX for NULL: one value to assert on. */
+static u64 off_of(struct buddy_pool *pool, const void *p)
+{
+	return p ? buddy_pool_offset(pool, p) : U64_MAX;
+}
+
+static void skip_unless_4m_chunks(struct kunit *test)
+{
+	if (CHUNK != 4 * MB)
+		kunit_skip(test, "expected offsets assume 4 MiB chunks");
+}
+
+/* Stop caching every order, so free_lists shows each split and merge. */
+static void no_caches(struct kunit *test, struct buddy_pool *pool)
+{
+	struct buddy_stats st;
+	unsigned int order;
+
+	buddy_pool_stats(pool, &st);
+	for (order = 0; order < BUDDY_PCP_ORDERS && order <= st.max_order;
+	     order++)
+		KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, order, 0, 0), 0);
+}
+
+/*
+ * Allocate with buddy_alloc_range() on a pool of 4 KiB min blocks, expect
+ * offset @want (U64_MAX: no block) and the buddy_alloc() block size, and
+ * free the block again.
+ */
+static void expect_range(struct kunit *test, struct buddy_pool *pool,
+			 size_t size, size_t align, u64 start, u64 end,
+			 unsigned int flags, u64 want)
+{
+	gfp_t gfp = want == U64_MAX ? __GFP_NOWARN : GFP_KERNEL;
+	void *p = buddy_alloc_range(pool, size, align, start, end, flags, gfp);
+
+	KUNIT_EXPECT_EQ_MSG(test, off_of(pool, p), want,
+			    "size %zu align %zu range [%llu, %llu) flags %u",
+			    size, align, start, end, flags);
+	if (p) {
+		KUNIT_EXPECT_EQ(test, buddy_block_size(pool, p),
+				max_t(size_t, 4 * KB, roundup_pow_of_two(size)));
+		buddy_free(pool, p);
+	}
+	check_pool(test, pool);
+}
+
+static void range_empty_pool_lowest_and_highest(struct kunit *test)
+{
+	static const size_t sizes[] = { 1, 4 * KB, 12 * KB, MB, 4 * MB };
+	struct buddy_pool *pool = make_pool(test, "kunit_rng", 8 * MB, 4096);
+	struct buddy_stats st;
+	unsigned int i;
+	u8 *p;
+
+	skip_unless_4m_chunks(test);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t bs = max_t(size_t, 4 * KB, roundup_pow_of_two(sizes[i]));
+
+		expect_range(test, pool, sizes[i], 0, 0, 0, 0, 0);
+		expect_range(test, pool, sizes[i], 0, 0, 0, BUDDY_TOPDOWN,
+			     8 * MB - bs);
+	}
+	/* __GFP_ZERO zeroes a recycled block. */
+	p = buddy_alloc_range(pool, 8 * KB, 0, 0, 0, 0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x5a, 8 * KB);
+	buddy_free(pool, p);
+	p = buddy_alloc_range(pool, 8 * KB, 0, 0, 0, 0,
+			      GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, off_of(pool, p), 0ULL);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 8 * KB));
+	buddy_free(pool, p);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 8ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.nr_failed, 0ULL);
+	check_pool(test, pool);
+}
+
+static void range_places_block_inside_window(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_rng_win", 4 * MB, 4096);
+	struct buddy_stats st;
+
+	skip_unless_4m_chunks(test);
+	/* The first and the last 16K-aligned block of [1M + 4K, 2M). */
+	expect_range(test, pool, 16 * KB, 0, MB + 4 * KB, 2 * MB, 0,
+		     MB + 16 * KB);
+	expect_range(test, pool, 16 * KB, 0, MB + 4 * KB, 2 * MB,
+		     BUDDY_TOPDOWN, 2 * MB - 16 * KB);
+	/* An end that is not block-aligned: the block ends at or below it. */
+	expect_range(test, pool, 16 * KB, 0, MB, 2 * MB - 4 * KB,
+		     BUDDY_TOPDOWN, 2 * MB - 32 * KB);
+	/* A window exactly one block wide. */
+	expect_range(test, pool, 16 * KB, 0, 2 * MB - 16 * KB, 2 * MB, 0,
+		     2 * MB - 16 * KB);
+	expect_range(test, pool, 16 * KB, 0, 2 * MB - 16 * KB, 2 * MB,
+		     BUDDY_TOPDOWN, 2 * MB - 16 * KB);
+	/* End 0 is the end of the pool; an end past the pool is clipped. */
+	expect_range(test, pool, 16 * KB, 0, 3 * MB, 0, 0, 3 * MB);
+	expect_range(test, pool, 16 * KB, 0, 3 * MB, 0, BUDDY_TOPDOWN,
+		     4 * MB - 16 * KB);
+	expect_range(test, pool, 16 * KB, 0, MB, 5 * MB, BUDDY_TOPDOWN,
+		     4 * MB - 16 * KB);
+	expect_range(test, pool, 16 * KB, 0, MB, U64_MAX, BUDDY_TOPDOWN,
+		     4 * MB - 16 * KB);
+	expect_range(test, pool, 4 * MB, 0, 0, 64 * MB, 0, 0);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.nr_failed, 0ULL);
+
+	/* Windows no block of that size fits in: plain failures. */
+	expect_range(test, pool, 64 * KB, 0, MB, MB + 32 * KB, 0, U64_MAX);
+	expect_range(test, pool, 16 * KB, 0, 4 * KB, 20 * KB, 0, U64_MAX);
+	expect_range(test, pool, 16 * KB, 0, 4 * KB, 20 * KB, BUDDY_TOPDOWN,
+		     U64_MAX);
+	expect_range(test, pool, 4 * MB, 0, 4 * KB, 0, 0, U64_MAX);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.nr_failed, 4ULL);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	check_pool(test, pool);
+}
+
+static void range_align_beyond_size_keeps_block_size(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_rng_al", 4 * MB, 4096);
+	struct buddy_stats st;
+	void *a, *b;
+
+	skip_unless_4m_chunks(test);
+	expect_range(test, pool, 4 * KB, 64 * KB, 4 * KB, 0, 0, 64 * KB);
+	expect_range(test, pool, 4 * KB, 64 * KB, 0, 0, BUDDY_TOPDOWN,
+		     4 * MB - 64 * KB);
+	expect_range(test, pool, 4 * KB, MB, MB + 4 * KB, 3 * MB, 0, 2 * MB);
+	expect_range(test, pool, 4 * KB, MB, MB + 4 * KB, 3 * MB,
+		     BUDDY_TOPDOWN, 2 * MB);
+	expect_range(test, pool, 4 * KB, CHUNK, 0, 0, BUDDY_TOPDOWN, 0);
+	/* An alignment below the block size changes nothing. */
+	expect_range(test, pool, 16 * KB, 4 * KB, 4 * KB, 0, 0, 16 * KB);
+
+	/* A taken aligned slot sends the next block to the next multiple. */
+	a = buddy_alloc_range(pool, 4 * KB, 64 * KB, 4 * KB, 0, 0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_EQ(test, off_of(pool, a), 64ULL * KB);
+	KUNIT_EXPECT_EQ(test, buddy_block_size(pool, a), 4 * KB);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB - 4 * KB);
+	b = buddy_alloc_range(pool, 4 * KB, 64 * KB, 4 * KB, 0, 0, GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, off_of(pool, b), 128ULL * KB);
+	KUNIT_EXPECT_EQ(test, buddy_block_size(pool, b), 4 * KB);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB - 8 * KB);
+	check_pool(test, pool);
+	buddy_free(pool, a);
+	buddy_free(pool, b);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	check_pool(test, pool);
+}
+
+/*
+ * 64 blocks of 64 KiB fill the pool; those at odd multiples of 64 KiB are
+ * freed. Only 64 KiB holes are left, none of them 128 KiB-aligned.
+ */
+static void range_fragmented_pool_finds_the_right_hole(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_rng_frag", 4 * MB, 4096);
+	struct buddy_stats before, after;
+	unsigned int i, nr = 64;
+	void **blk;
+
+	skip_unless_4m_chunks(test);
+	blk = kunit_kcalloc(test, nr, sizeof(*blk), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blk);
+	no_caches(test, pool);
+	for (i = 0; i < nr; i++) {
+		blk[i] = buddy_alloc(pool, 64 * KB, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, blk[i]);
+	}
+	for (i = 0; i < nr; i++) {
+		if ((off_of(pool, blk[i]) / (64 * KB)) % 2) {
+			buddy_free(pool, blk[i]);
+			blk[i] = NULL;
+		}
+	}
+	buddy_pool_stats(pool, &before);
+	KUNIT_ASSERT_EQ(test, before.free, 2ULL * MB);
+	check_pool(test, pool);
+
+	expect_range(test, pool, 64 * KB, 0, 0, 0, 0, 64 * KB);
+	expect_range(test, pool, 64 * KB, 0, 2 * MB, 0, 0, 2 * MB + 64 * KB);
+	expect_range(test, pool, 64 * KB, 0, 0, 0, BUDDY_TOPDOWN,
+		     4 * MB - 64 * KB);
+	expect_range(test, pool, 64 * KB, 0, 0, MB, BUDDY_TOPDOWN,
+		     MB - 64 * KB);
+	/* Small blocks split a hole: the lowest and highest 4K in it. */
+	expect_range(test, pool, 4 * KB, 0, 0, 0, 0, 64 * KB);
+	expect_range(test, pool, 4 * KB, 0, 0, 0, BUDDY_TOPDOWN,
+		     4 * MB - 4 * KB);
+	expect_range(test, pool, 4 * KB, 64 * KB, 0, 0, BUDDY_TOPDOWN,
+		     4 * MB - 64 * KB);
+	buddy_pool_stats(pool, &after);
+	KUNIT_EXPECT_EQ(test, after.nr_failed, before.nr_failed);
+
+	/* Half the pool is free, but no 128K-aligned min block is. */
+	expect_range(test, pool, 4 * KB, 128 * KB, 0, 0, 0, U64_MAX);
+	expect_range(test, pool, 4 * KB, 128 * KB, 0, 0, BUDDY_TOPDOWN,
+		     U64_MAX);
+	expect_range(test, pool, 128 * KB, 0, 0, 0, 0, U64_MAX);
+	buddy_pool_stats(pool, &after);
+	KUNIT_EXPECT_EQ(test, after.nr_failed, before.nr_failed + 3);
+	after.nr_failed = before.nr_failed;
+	after.nr_allocs = before.nr_allocs;
+	after.nr_frees = before.nr_frees;
+	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
+
+	for (i = 0; i < nr; i++)
+		buddy_free(pool, blk[i]);
+	buddy_pool_stats(pool, &after);
+	KUNIT_EXPECT_EQ(test, after.free, 4ULL * MB);
+	check_pool(test, pool);
+}
+
+static void range_exhausts_window_while_pool_has_room(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_rng_full", 4 * MB, 4096);
+	unsigned int i, flags;
+	struct buddy_stats st;
+	void *blk[4];
+
+	for (flags = 0; flags <= BUDDY_TOPDOWN; flags += BUDDY_TOPDOWN) {
+		for (i = 0; i < 4; i++) {
+			u64 want = flags ? (3 - i) * 16 * KB : i * 16 * KB;
+
+			blk[i] = buddy_alloc_range(pool, 16 * KB, 0, 0, 64 * KB,
+						   flags, GFP_KERNEL);
+			KUNIT_EXPECT_EQ_MSG(test, off_of(pool, blk[i]), want,
+					    "block %u flags %u", i, flags);
+		}
+		buddy_pool_stats(pool, &st);
+		KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB - 64 * KB);
+		expect_range(test, pool, 16 * KB, 0, 0, 64 * KB, flags,
+			     U64_MAX);
+		expect_range(test, pool, 4 * KB, 0, 0, 64 * KB, flags ^
+			     BUDDY_TOPDOWN, U64_MAX);
+		buddy_pool_stats(pool, &st);
+		KUNIT_EXPECT_EQ(test, st.nr_failed, flags ? 4ULL : 2ULL);
+		KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB - 64 * KB);
+		/* Outside the window the pool still serves. */
+		expect_range(test, pool, 16 * KB, 0, 0, 0, 0, 64 * KB);
+		for (i = 0; i < 4; i++)
+			buddy_free(pool, blk[i]);
+		check_pool(test, pool);
+	}
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+}
+
+static void range_refuses_bad_arguments_without_change(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_rng_bad", 4 * MB, 4096);
+	struct buddy_stats before, after;
+	void *live;
+
+	live = buddy_alloc(pool, 16 * KB, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, live);
+	buddy_pool_stats(pool, &before);
+
+	pr_info("BUDDY-EXPECT-WARN-BEGIN 1\n");
+	KUNIT_EXPECT_NULL(test, buddy_alloc_range(pool, 4 * KB, 3, 0, 0, 0,
+						  GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, buddy_alloc_range(pool, 4 * KB, 48 * KB, 0, 0,
+						  0, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, buddy_alloc_range(pool, 4 * KB, 2 * CHUNK, 0,
+						  0, 0, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, buddy_alloc_range(pool, 4 * KB, 0, MB, MB, 0,
+						  GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, buddy_alloc_range(pool, 4 * KB, 0, 2 * MB, MB,
+						  0, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, buddy_alloc_range(pool, 4 * KB, 0, 4 * MB, 0,
+						  0, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, buddy_alloc_range(pool, 4 * KB, 0, 8 * MB,
+						  16 * MB, 0, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, buddy_alloc_range(pool, 4 * KB, 0, 0, 0, 0x2,
+						  GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, buddy_alloc_range(pool, 4 * KB, 0, 0, 0,
+						  BUDDY_TOPDOWN | 0x80,
+						  GFP_KERNEL));
+	pr_info("BUDDY-EXPECT-WARN-END\n");
+
+	buddy_pool_stats(pool, &after);
+	KUNIT_EXPECT_EQ(test, after.nr_failed, before.nr_failed + 9);
+	after.nr_failed = before.nr_failed;
+	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
+	KUNIT_EXPECT_EQ(test, buddy_block_size(pool, live), 16 * KB);
+	check_pool(test, pool);
+
+	/* Size 0 and oversized sizes are plain failures: they never WARN. */
+	KUNIT_EXPECT_NULL(test, buddy_alloc_range(pool, 0, 0, 0, 0, 0,
+						  __GFP_NOWARN));
+	KUNIT_EXPECT_NULL(test, buddy_alloc_range(pool, CHUNK + 1, 0, 0, 0, 0,
+						  __GFP_NOWARN));
+	KUNIT_EXPECT_NULL(test, buddy_alloc_range(pool, SIZE_MAX, 0, 0, 0,
+						  BUDDY_TOPDOWN, __GFP_NOWARN));
+	buddy_pool_stats(pool, &after);
+	KUNIT_EXPECT_EQ(test, after.nr_failed, before.nr_failed + 12);
+	KUNIT_EXPECT_EQ(test, after.nr_bad_frees, 0ULL);
+	buddy_free(pool, live);
+	check_pool(test, pool);
+}
+
+static void range_drains_every_cache_first(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_rng_pcp", 4 * MB, 4096);
+	unsigned int cpu = raw_smp_processor_id(), other = other_cpu(cpu);
+	struct on_cpu c = { .pool = pool, .size = 4096, .nr = 1 };
+	struct buddy_stats st;
+	u64 nr_cached = 16;
+	void *p;
+
+	skip_unless_4m_chunks(test);
+	if (other >= nr_cpu_ids) {
+		other = cpu;
+		nr_cached = 8;
+	}
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 0, 16, 8), 0);
+	/* A batch of 8 free blocks waits in each CPU's cache. */
+	work_on_cpu(other, alloc_on_cpu, &c);
+	KUNIT_ASSERT_NOT_NULL(test, c.blk[0]);
+	work_on_cpu(other, free_on_cpu, &c);
+	work_on_cpu(cpu, alloc_on_cpu, &c);
+	KUNIT_ASSERT_NOT_NULL(test, c.blk[0]);
+	work_on_cpu(cpu, free_on_cpu, &c);
+	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), nr_cached);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.cached, nr_cached * 4096);
+
+	p = buddy_alloc_range(pool, 4096, 0, 0, 0, 0, GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, off_of(pool, p), 0ULL);
+	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), 0ULL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.cached, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB - 4096);
+	check_pool(test, pool);
+	buddy_free(pool, p);
+
+	/* Again with the freed block cached here: top-down sees it all too. */
+	work_on_cpu(cpu, alloc_on_cpu, &c);
+	KUNIT_ASSERT_NOT_NULL(test, c.blk[0]);
+	work_on_cpu(cpu, free_on_cpu, &c);
+	KUNIT_EXPECT_GT(test, total_cached(pool, 0), 0ULL);
+	expect_range(test, pool, 8 * KB, 0, 0, 0, BUDDY_TOPDOWN,
+		     4 * MB - 8 * KB);
+	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), 0ULL);
+	expect_range(test, pool, 8 * KB, 0, 0, 0, 0, 0);
+	buddy_pool_drain(pool);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[st.max_order], 1ULL);
+	check_pool(test, pool);
+}
+
+static void range_offset_and_addr_round_trip(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_rng_addr", 8 * MB, 4096);
+	static const u64 inside[] = { 0, 1, 4095, 4096, 64 * KB - 1 };
+	u8 *p, *outside;
+	unsigned int i;
+	u64 base;
+
+	skip_unless_4m_chunks(test);
+	outside = kunit_kzalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, outside);
+	p = buddy_alloc_range(pool, 64 * KB, 0, 4 * MB, 0, 0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	base = off_of(pool, p);
+	KUNIT_EXPECT_EQ(test, base, 4ULL * MB);
+	for (i = 0; i < ARRAY_SIZE(inside); i++) {
+		KUNIT_EXPECT_EQ(test, buddy_pool_offset(pool, p + inside[i]),
+				base + inside[i]);
+		KUNIT_EXPECT_PTR_EQ(test, buddy_pool_addr(pool, base + inside[i]),
+				    (void *)(p + inside[i]));
+	}
+	/* Free memory has offsets and addresses too, in both chunks. */
+	for (i = 0; i < 2; i++) {
+		u64 o = i * CHUNK + 12345;
+		u8 *a = buddy_pool_addr(pool, o);
+
+		KUNIT_ASSERT_NOT_NULL(test, a);
+		KUNIT_EXPECT_EQ(test, buddy_pool_offset(pool, a), o);
+		KUNIT_EXPECT_EQ(test, buddy_pool_offset(pool, a - 12345 +
+							CHUNK - 1),
+				i * CHUNK + CHUNK - 1);
+	}
+	KUNIT_EXPECT_EQ(test, buddy_pool_offset(pool, outside), U64_MAX);
+	KUNIT_EXPECT_EQ(test, buddy_pool_offset(pool, NULL), U64_MAX);
+	KUNIT_EXPECT_NULL(test, buddy_pool_addr(pool, 8 * MB));
+	KUNIT_EXPECT_NULL(test, buddy_pool_addr(pool, 8 * MB + 1));
+	KUNIT_EXPECT_NULL(test, buddy_pool_addr(pool, U64_MAX));
+	buddy_free(pool, p);
+	check_pool(test, pool);
+}
+
+static struct kunit_case buddy_range_cases[] = {
+	KUNIT_CASE(range_empty_pool_lowest_and_highest),
+	KUNIT_CASE(range_places_block_inside_window),
+	KUNIT_CASE(range_align_beyond_size_keeps_block_size),
+	KUNIT_CASE(range_fragmented_pool_finds_the_right_hole),
+	KUNIT_CASE(range_exhausts_window_while_pool_has_room),
+	KUNIT_CASE(range_refuses_bad_arguments_without_change),
+	KUNIT_CASE(range_drains_every_cache_first),
+	KUNIT_CASE(range_offset_and_addr_round_trip),
+	{}
+};
+
+static struct kunit_suite buddy_range_suite = {
+	.exit = destroy_pools,
+	.name = "buddy_range",
+	.test_cases = buddy_range_cases,
+};
+
+/*
+ * Every length a 1-chunk pool of 4 KiB min blocks can carve: the length
+ * is exact, the offset aligned to its power of two, and the free with
+ * that size gives back every byte and merges the pool whole.
+ */
+static void exact_every_length_up_to_a_chunk(struct kunit *test)
+{
+	static const size_t odd[] = { 1, 4 * KB + 1, 12 * KB - 1,
+				      3 * MB + 1, 4 * MB - 1 };
+	struct buddy_pool *pool = make_pool(test, "kunit_exact", 4 * MB, 4096);
+	unsigned int n, nr_odd = ARRAY_SIZE(odd);
+	struct buddy_stats st;
+
+	skip_unless_4m_chunks(test);
+	for (n = 1; n <= CHUNK / (4 * KB) + nr_odd; n++) {
+		size_t size = n <= CHUNK / (4 * KB) ? n * 4 * KB :
+			      odd[n - CHUNK / (4 * KB) - 1];
+		size_t len = round_up(size, 4 * KB);
+		u8 *p = buddy_alloc_exact(pool, size, GFP_KERNEL);
+		u64 off = off_of(pool, p);
+
+		KUNIT_ASSERT_NOT_NULL_MSG(test, p, "size %zu", size);
+		KUNIT_ASSERT_EQ_MSG(test, buddy_block_size(pool, p), len,
+				    "size %zu", size);
+		KUNIT_ASSERT_EQ_MSG(test, off % roundup_pow_of_two(len), 0ULL,
+				    "size %zu at %llu", size, off);
+		KUNIT_ASSERT_EQ_MSG(test, virt_to_phys(p + len - 1) -
+				    virt_to_phys(p), (phys_addr_t)len - 1,
+				    "size %zu", size);
+		p[0] = 0xa5;
+		p[len - 1] = 0x5a;
+		buddy_pool_stats(pool, &st);
+		KUNIT_ASSERT_EQ_MSG(test, st.free, 4ULL * MB - len, "size %zu",
+				    size);
+		check_pool(test, pool);
+		buddy_free_exact(pool, p, size);
+		buddy_pool_stats(pool, &st);
+		KUNIT_ASSERT_EQ_MSG(test, st.free, 4ULL * MB, "size %zu", size);
+		KUNIT_ASSERT_EQ_MSG(test, st.free_blocks[10],
+				    1ULL, "size %zu", size);
+		check_pool(test, pool);
+	}
+	/* Any size that rounds to the same length frees it. */
+	{
+		void *p = buddy_alloc_exact(pool, 12 * KB, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		buddy_free_exact(pool, p, 8 * KB + 1);
+		KUNIT_EXPECT_EQ(test, buddy_block_size(pool, p), 0UL);
+	}
+	buddy_free_exact(pool, NULL, 4 * KB);
+	KUNIT_EXPECT_NULL(test, buddy_alloc_exact(pool, 0, __GFP_NOWARN));
+	KUNIT_EXPECT_NULL(test, buddy_alloc_exact(pool, CHUNK + 1,
+						  __GFP_NOWARN));
+	KUNIT_EXPECT_NULL(test, buddy_alloc_exact(pool, SIZE_MAX,
+						  __GFP_NOWARN));
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.nr_failed, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.nr_bad_frees, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	check_pool(test, pool);
+}
+
+/* What an exact length leaves of its power-of-two block is free at once. */
+static void exact_rest_of_block_is_free_at_once(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_exact_rest", 64 * KB,
+					    4096);
+	static const u64 want12[] = { 1, 0, 1, 1, 0 }, want20[] = { 1, 1, 0, 1, 0 };
+	struct buddy_stats st;
+	unsigned int order;
+	u8 *p, *q;
+	u64 off;
+
+	no_caches(test, pool);
+	p = buddy_alloc_exact(pool, 12 * KB, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 12 * KB));
+	off = off_of(pool, p);
+	KUNIT_EXPECT_EQ(test, off % (16 * KB), 0ULL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 52ULL * KB);
+	for (order = 0; order <= 4; order++)
+		KUNIT_EXPECT_EQ_MSG(test, st.free_blocks[order], want12[order],
+				    "order %u after 12K", order);
+	/* The 4K after it is a free block of its own. */
+	q = buddy_alloc_range(pool, 4 * KB, 0, off, off + 16 * KB, 0,
+			      GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, off_of(pool, q), off + 12 * KB);
+	buddy_free(pool, q);
+	buddy_free_exact(pool, p, 12 * KB);
+	check_pool(test, pool);
+
+	p = buddy_alloc_exact(pool, 20 * KB, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, off_of(pool, p) % (32 * KB), 0ULL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 44ULL * KB);
+	for (order = 0; order <= 4; order++)
+		KUNIT_EXPECT_EQ_MSG(test, st.free_blocks[order], want20[order],
+				    "order %u after 20K", order);
+	/* A second exact length fits into what the first left free. */
+	q = buddy_alloc_exact(pool, 32 * KB, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_NULL(test, buddy_alloc_exact(pool, 16 * KB, __GFP_NOWARN));
+	KUNIT_EXPECT_NULL(test, buddy_alloc_exact(pool, 12 * KB, __GFP_NOWARN));
+	KUNIT_EXPECT_NULL(test, buddy_alloc(pool, 16 * KB, __GFP_NOWARN));
+	check_pool(test, pool);
+	buddy_free_exact(pool, q, 32 * KB);
+	buddy_free_exact(pool, p, 20 * KB);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 64ULL * KB);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[4], 1ULL);
+	check_pool(test, pool);
+}
+
+static void exact_refuses_bad_frees_without_change(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_exact_bad", MB, 4096);
+	struct buddy_stats before, after;
+	u8 *p, *r, *q, *g, *outside;
+
+	outside = kunit_kzalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, outside);
+	p = buddy_alloc_exact(pool, 12 * KB, GFP_KERNEL);
+	r = buddy_alloc_exact(pool, 8 * KB, GFP_KERNEL);
+	q = buddy_alloc(pool, 16 * KB, GFP_KERNEL);
+	g = buddy_alloc_range(pool, 16 * KB, 0, 0, 0, BUDDY_TOPDOWN, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	memset(p, 0x11, 12 * KB);
+	memset(r, 0x22, 8 * KB);
+	buddy_pool_stats(pool, &before);
+
+	pr_info("BUDDY-EXPECT-WARN-BEGIN 1\n");
+	buddy_free_exact(pool, p, 8 * KB);		/* wrong size */
+	buddy_free_exact(pool, p, 16 * KB);
+	buddy_free_exact(pool, p, 12 * KB + 1);
+	buddy_free_exact(pool, p + 4 * KB, 8 * KB);	/* interior */
+	buddy_free_exact(pool, p + 1, 12 * KB);
+	buddy_free_exact(pool, q, 16 * KB);		/* buddy_alloc block */
+	buddy_free_exact(pool, g, 16 * KB);		/* range block */
+	buddy_free_exact(pool, outside, 4 * KB);
+	buddy_free(pool, p);				/* exact to buddy_free */
+	buddy_free(pool, r);				/* power of two, too */
+	pr_info("BUDDY-EXPECT-WARN-END\n");
+
+	buddy_pool_stats(pool, &after);
+	KUNIT_EXPECT_EQ(test, after.nr_bad_frees, before.nr_bad_frees + 10);
+	after.nr_bad_frees = before.nr_bad_frees;
+	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
+	KUNIT_EXPECT_EQ(test, buddy_block_size(pool, p), 12 * KB);
+	KUNIT_EXPECT_EQ(test, buddy_block_size(pool, r), 8 * KB);
+	KUNIT_EXPECT_EQ(test, buddy_block_size(pool, q), 16 * KB);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x11, 12 * KB));
+	KUNIT_EXPECT_NULL(test, memchr_inv(r, 0x22, 8 * KB));
+	check_pool(test, pool);
+
+	buddy_free_exact(pool, p, 12 * KB);
+	buddy_free_exact(pool, r, 8 * KB);
+	buddy_free(pool, q);
+	buddy_free(pool, g);
+	/* A second bad free is counted but WARNs no more. */
+	buddy_free_exact(pool, p, 12 * KB);
+	buddy_pool_stats(pool, &after);
+	KUNIT_EXPECT_EQ(test, after.nr_bad_frees, before.nr_bad_frees + 11);
+	KUNIT_EXPECT_EQ(test, after.free, (u64)MB);
+	check_pool(test, pool);
+}
+
+static void exact_fills_every_chunk(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_exact_2", 8 * MB, 4096);
+	struct buddy_stats st;
+	void *a, *b, *c;
+
+	skip_unless_4m_chunks(test);
+	a = buddy_alloc_exact(pool, 3 * MB, GFP_KERNEL);
+	b = buddy_alloc_exact(pool, 3 * MB, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_NE(test, off_of(pool, a) / CHUNK, off_of(pool, b) / CHUNK);
+	/* 2 MiB is left, 1 MiB in each chunk: no 2 MiB length fits. */
+	KUNIT_EXPECT_NULL(test, buddy_alloc_exact(pool, 2 * MB, __GFP_NOWARN));
+	c = buddy_alloc_exact(pool, MB, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, c);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, (u64)MB);
+	KUNIT_EXPECT_EQ(test, st.nr_failed, 1ULL);
+	check_pool(test, pool);
+	buddy_free_exact(pool, a, 3 * MB);
+	buddy_free_exact(pool, b, 3 * MB);
+	buddy_free_exact(pool, c, MB);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 8ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[10], 2ULL);
+	check_pool(test, pool);
+}
+
+static struct kunit_case buddy_exact_cases[] = {
+	KUNIT_CASE(exact_every_length_up_to_a_chunk),
+	KUNIT_CASE(exact_rest_of_block_is_free_at_once),
+	KUNIT_CASE(exact_refuses_bad_frees_without_change),
+	KUNIT_CASE(exact_fills_every_chunk),
+	{}
+};
+
+static struct kunit_suite buddy_exact_suite = {
+	.exit = destroy_pools,
+	.name = "buddy_exact",
+	.test_cases = buddy_exact_cases,
+};
+
+/* Expect "size: @size", "max_size: @max" right after it, and @chunks. */
+static void expect_stats_file(struct kunit *test, struct buddy_pool *pool,
+			      u64 size, u64 max, unsigned int chunks)
+{
+	char *txt = read_file(test, pool, "stats"), want[80];
+
+	snprintf(want, sizeof(want), "size: %llu\nmax_size: %llu\n", size, max);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(txt, want), "%s", txt);
+	snprintf(want, sizeof(want), "\nchunks: %u\n", chunks);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(txt, want), "%s", txt);
+}
+
+static void grow_adds_chunks_up_to_max(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool_max(test, "kunit_grow", 4 * MB,
+						16 * MB, 4096);
+	struct buddy_pool *fixed = make_pool(test, "kunit_grow_fixed", MB, 4096);
+	struct buddy_stats st, before;
+
+	skip_unless_4m_chunks(test);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.size, 4ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.max_size, 16ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	expect_stats_file(test, pool, 4 * MB, 16 * MB, 1);
+	KUNIT_EXPECT_NULL(test, buddy_pool_addr(pool, 4 * MB));
+
+	KUNIT_EXPECT_EQ(test, buddy_pool_grow(pool, 4 * MB), 0);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.size, 8ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.max_size, 16ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.free, 8ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[10], 2ULL);
+	expect_stats_file(test, pool, 8 * MB, 16 * MB, 2);
+	KUNIT_EXPECT_NOT_NULL(test, buddy_pool_addr(pool, 4 * MB));
+	check_pool(test, pool);
+
+	/* Past the maximum, or nothing to add: refused, nothing changes. */
+	buddy_pool_stats(pool, &before);
+	KUNIT_EXPECT_EQ(test, buddy_pool_grow(pool, 12 * MB), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, buddy_pool_grow(pool, 8 * MB + 1), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, buddy_pool_grow(pool, SIZE_MAX), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, buddy_pool_grow(pool, 0), -EINVAL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, memcmp(&before, &st, sizeof(st)), 0);
+	KUNIT_EXPECT_NULL(test, buddy_pool_addr(pool, 8 * MB));
+
+	/* One byte adds a whole chunk; then exactly up to the maximum. */
+	KUNIT_EXPECT_EQ(test, buddy_pool_grow(pool, 1), 0);
+	KUNIT_EXPECT_EQ(test, buddy_pool_grow(pool, 4 * MB), 0);
+	KUNIT_EXPECT_EQ(test, buddy_pool_grow(pool, 1), -ENOSPC);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.size, 16ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.free, 16ULL * MB);
+	expect_stats_file(test, pool, 16 * MB, 16 * MB, 4);
+	check_pool(test, pool);
+
+	/* Back to the floor and never below it. */
+	KUNIT_EXPECT_EQ(test, buddy_pool_shrink(pool, SIZE_MAX), 12 * MB);
+	KUNIT_EXPECT_EQ(test, buddy_pool_shrink(pool, 4 * MB), 0UL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.size, 4ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	expect_stats_file(test, pool, 4 * MB, 16 * MB, 1);
+	check_pool(test, pool);
+
+	/* buddy_pool_create() is create_max() with max_size == size. */
+	buddy_pool_stats(fixed, &st);
+	KUNIT_EXPECT_EQ(test, st.max_size, (u64)MB);
+	KUNIT_EXPECT_EQ(test, buddy_pool_grow(fixed, 4096), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, buddy_pool_shrink(fixed, MB), 0UL);
+	expect_stats_file(test, fixed, MB, MB, 1);
+	check_pool(test, fixed);
+}
+
+static void grow_create_max_rejects_bad_sizes(struct kunit *test)
+{
+	struct buddy_pool *pool;
+
+	skip_unless_4m_chunks(test);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_max("k", 4 * MB + 4096,
+							    16 * MB, 4096)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_max("k", 2 * MB,
+							    16 * MB, 4096)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_max("k", 8 * MB,
+							    4 * MB, 4096)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_max("k", 4 * MB,
+							    16 * MB + 2048,
+							    4096)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_max("k", 4 * MB,
+							    SIZE_MAX, 4096)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_max("k", 0, 4 * MB,
+							    4096)),
+			-EINVAL);
+	/* Not whole chunks is fine when the pool cannot grow. */
+	pool = make_pool_max(test, "kunit_grow_odd", 2 * MB + 4096,
+			     2 * MB + 4096, 4096);
+	KUNIT_EXPECT_EQ(test, buddy_pool_grow(pool, 4096), -ENOSPC);
+	pool = make_pool_max(test, "kunit_grow_8m", 8 * MB, 12 * MB, 4096);
+	expect_stats_file(test, pool, 8 * MB, 12 * MB, 2);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_max("kunit_grow_8m",
+							    4 * MB, 8 * MB,
+							    4096)),
+			-EEXIST);
+}
+
+static void grow_shrink_keeps_chunks_in_use(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool_max(test, "kunit_shrink", 4 * MB,
+						16 * MB, 4096);
+	struct buddy_stats st;
+	u8 *live;
+
+	skip_unless_4m_chunks(test);
+	KUNIT_ASSERT_EQ(test, buddy_pool_grow(pool, 8 * MB), 0);
+	/* A live block in chunk 1 keeps it; chunk 2, higher, goes. */
+	live = buddy_alloc_range(pool, 4096, 0, 4 * MB, 8 * MB, BUDDY_TOPDOWN,
+				 GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, live);
+	KUNIT_EXPECT_EQ(test, off_of(pool, live), 8ULL * MB - 4096);
+	memset(live, 0x3c, 4096);
+	KUNIT_EXPECT_EQ(test, buddy_pool_shrink(pool, 8 * MB), 4 * MB);
+	KUNIT_EXPECT_EQ(test, buddy_pool_shrink(pool, 4 * MB), 0UL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.size, 8ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.free, 8ULL * MB - 4096);
+	expect_stats_file(test, pool, 8 * MB, 16 * MB, 2);
+	KUNIT_EXPECT_EQ(test, off_of(pool, live), 8ULL * MB - 4096);
+	KUNIT_EXPECT_NULL(test, memchr_inv(live, 0x3c, 4096));
+	KUNIT_EXPECT_NULL(test, buddy_pool_addr(pool, 8 * MB));
+	check_pool(test, pool);
+
+	/* A block cached by a CPU does not pin the chunk: shrink drains. */
+	buddy_free(pool, live);
+	KUNIT_EXPECT_EQ(test, buddy_pool_shrink(pool, 1), 4 * MB);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.size, 4ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.cached, 0ULL);
+	KUNIT_EXPECT_EQ(test, buddy_pool_shrink(pool, 4 * MB), 0UL);
+	expect_stats_file(test, pool, 4 * MB, 16 * MB, 1);
+	check_pool(test, pool);
+}
+
+static void grow_takes_lowest_free_slot(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool_max(test, "kunit_grow_slot", 4 * MB,
+						16 * MB, 4096);
+	struct buddy_stats st;
+	u8 *low, *high, *p;
+
+	skip_unless_4m_chunks(test);
+	low = buddy_alloc(pool, 64 * KB, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, low);
+	memset(low, 0x61, 64 * KB);
+	KUNIT_ASSERT_EQ(test, buddy_pool_grow(pool, 8 * MB), 0);
+	high = buddy_alloc_range(pool, 64 * KB, 0, 8 * MB, 0, 0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, high);
+	KUNIT_EXPECT_EQ(test, off_of(pool, high), 8ULL * MB);
+	memset(high, 0x68, 64 * KB);
+
+	/* Chunk 2 is in use, so chunk 1 is the one that goes. */
+	KUNIT_EXPECT_EQ(test, buddy_pool_shrink(pool, 4 * MB), 4 * MB);
+	KUNIT_EXPECT_NULL(test, buddy_pool_addr(pool, 4 * MB));
+	KUNIT_EXPECT_NOT_NULL(test, buddy_pool_addr(pool, 8 * MB));
+	expect_stats_file(test, pool, 8 * MB, 16 * MB, 2);
+	expect_range(test, pool, 4096, 0, 4 * MB, 0, 0, 8 * MB + 64 * KB);
+	check_pool(test, pool);
+
+	/* Growing fills the hole at 4M; live blocks keep offset and data. */
+	KUNIT_EXPECT_EQ(test, buddy_pool_grow(pool, 4 * MB), 0);
+	KUNIT_EXPECT_NOT_NULL(test, buddy_pool_addr(pool, 4 * MB));
+	KUNIT_EXPECT_NULL(test, buddy_pool_addr(pool, 12 * MB));
+	expect_stats_file(test, pool, 12 * MB, 16 * MB, 3);
+	KUNIT_EXPECT_EQ(test, buddy_pool_offset(pool, high), 8ULL * MB);
+	KUNIT_EXPECT_PTR_EQ(test, buddy_pool_addr(pool, 8 * MB), (void *)high);
+	KUNIT_EXPECT_NULL(test, memchr_inv(low, 0x61, 64 * KB));
+	KUNIT_EXPECT_NULL(test, memchr_inv(high, 0x68, 64 * KB));
+	KUNIT_EXPECT_EQ(test, buddy_block_size(pool, high), 64 * KB);
+	expect_range(test, pool, 4096, 0, 4 * MB, 0, 0, 4 * MB);
+	expect_range(test, pool, 4096, 0, 0, 0, BUDDY_TOPDOWN, 12 * MB - 4096);
+	p = buddy_alloc_range(pool, 4 * MB, 0, 0, 0, BUDDY_TOPDOWN, GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, off_of(pool, p), 4ULL * MB);
+	buddy_free(pool, p);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.size, 12ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.free, 12ULL * MB - 128 * KB);
+	check_pool(test, pool);
+
+	buddy_free(pool, low);
+	buddy_free(pool, high);
+	KUNIT_EXPECT_EQ(test, buddy_pool_shrink(pool, SIZE_MAX), 8 * MB);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.size, 4ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	check_pool(test, pool);
+}
+
+#define GROW_THREADS	2
+#define GROW_OPS	3000
+#define GROW_SLOTS	24
+
+struct grow_ctx {
+	struct buddy_pool *pool;
+	struct completion done;
+	u32 seed;
+	unsigned int id;
+	unsigned long allocs[3], corrupt, wrong_size;
+};
+
+struct grow_blk {
+	u8 *p;
+	size_t len;
+	u8 tag;
+	u8 kind;	/* 0 buddy_alloc, 1 exact, 2 range */
+};
+
+static void grow_put(struct grow_ctx *c, struct grow_blk *b)
+{
+	if (memchr_inv(b->p, b->tag, b->len))
+		c->corrupt++;
+	if (b->kind == 1)
+		buddy_free_exact(c->pool, b->p, b->len);
+	else
+		buddy_free(c->pool, b->p);
+	b->p = NULL;
+}
+
+/* Random alloc/free of all three kinds, each block holding its tag. */
+static int grow_worker(void *arg)
+{
+	struct grow_ctx *c = arg;
+	struct grow_blk blk[GROW_SLOTS] = {};
+	struct rnd_state rnd;
+	unsigned int op, i;
+
+	prandom_seed_state(&rnd, c->seed);
+	for (op = 0; op < GROW_OPS; op++) {
+		struct grow_blk *b = &blk[prandom_u32_state(&rnd) % GROW_SLOTS];
+
+		if (b->p) {
+			grow_put(c, b);
+			continue;
+		}
+		b->len = 1 + prandom_u32_state(&rnd) % (128 * KB);
+		b->kind = prandom_u32_state(&rnd) % 3;
+		b->tag = (u8)(c->id * 64 + op);
+		if (b->kind == 0)
+			b->p = buddy_alloc(c->pool, b->len, __GFP_NOWARN);
+		else if (b->kind == 1)
+			b->p = buddy_alloc_exact(c->pool, b->len, __GFP_NOWARN);
+		else	/* only the chunks above the floor */
+			b->p = buddy_alloc_range(c->pool, b->len, 0, CHUNK, 0,
+						 BUDDY_TOPDOWN, __GFP_NOWARN);
+		if (!b->p)
+			continue;
+		c->allocs[b->kind]++;
+		if (buddy_block_size(c->pool, b->p) < b->len)
+			c->wrong_size++;
+		memset(b->p, b->tag, b->len);
+		if (op % 64 == 0)
+			cond_resched();
+	}
+	for (i = 0; i < GROW_SLOTS; i++)
+		if (blk[i].p)
+			grow_put(c, &blk[i]);
+	complete(&c->done);
+	return 0;
+}
+
+static void grow_shrink_race_with_allocations(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool_max(test, "kunit_grow_race", 4 * MB,
+						16 * MB, 4096);
+	struct grow_ctx ctx[GROW_THREADS];
+	unsigned long grows = 0, shrinks = 0, released = 0;
+	u32 seed = get_random_u32();
+	struct buddy_stats st;
+	unsigned int i, round;
+
+	kunit_info(test, "seed %u\n", seed);
+	for (i = 0; i < GROW_THREADS; i++) {
+		struct task_struct *t;
+
+		ctx[i] = (struct grow_ctx){ .pool = pool, .id = i,
+					    .seed = seed + i };
+		init_completion(&ctx[i].done);
+		t = kthread_run(grow_worker, &ctx[i], "buddy_grow/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	}
+	for (round = 0; ; round++) {
+		bool running = false;
+		size_t got;
+		int ret;
+
+		for (i = 0; i < GROW_THREADS; i++)
+			running |= !completion_done(&ctx[i].done);
+		if (!running)
+			break;
+		ret = buddy_pool_grow(pool, (round % 3 + 1) * CHUNK);
+		KUNIT_EXPECT_TRUE_MSG(test, ret == 0 || ret == -ENOSPC,
+				      "grow returned %d", ret);
+		grows += !ret;
+		usleep_range(500, 1000);
+		got = buddy_pool_shrink(pool, (round % 2 + 1) * CHUNK);
+		KUNIT_EXPECT_EQ(test, got % CHUNK, 0UL);
+		KUNIT_EXPECT_LE(test, got, 12 * MB);
+		shrinks += !!got;
+		released += got;
+		buddy_pool_stats(pool, &st);
+		KUNIT_EXPECT_GE(test, st.size, 4ULL * MB);
+		KUNIT_EXPECT_LE(test, st.size, 16ULL * MB);
+		KUNIT_EXPECT_EQ(test, st.max_size, 16ULL * MB);
+		usleep_range(500, 1000);
+	}
+	for (i = 0; i < GROW_THREADS; i++) {
+		wait_for_completion(&ctx[i].done);
+		KUNIT_EXPECT_EQ_MSG(test, ctx[i].corrupt, 0UL, "thread %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, ctx[i].wrong_size, 0UL, "thread %u",
+				    i);
+		kunit_info(test, "thread %u: %lu allocs, %lu exact, %lu range\n",
+			   i, ctx[i].allocs[0], ctx[i].allocs[1],
+			   ctx[i].allocs[2]);
+	}
+	kunit_info(test, "%u rounds: %lu grows, %lu shrinks, %lu MiB released\n",
+		   round, grows, shrinks, released / MB);
+	KUNIT_EXPECT_GT(test, grows, 0UL);
+	KUNIT_EXPECT_GT(test, shrinks, 0UL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, st.size);
+	KUNIT_EXPECT_EQ(test, st.nr_bad_frees, 0ULL);
+	check_pool(test, pool);
+	buddy_pool_shrink(pool, SIZE_MAX);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.size, 4ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	check_pool(test, pool);
+}
+
+static struct kunit_case buddy_grow_cases[] = {
+	KUNIT_CASE(grow_adds_chunks_up_to_max),
+	KUNIT_CASE(grow_create_max_rejects_bad_sizes),
+	KUNIT_CASE(grow_shrink_keeps_chunks_in_use),
+	KUNIT_CASE(grow_takes_lowest_free_slot),
+	KUNIT_CASE(grow_shrink_race_with_allocations),
+	{}
+};
+
+static struct kunit_suite buddy_grow_suite = {
+	.exit = destroy_pools,
+	.name = "buddy_grow",
+	.test_cases = buddy_grow_cases,
+};
+
 kunit_test_suites(&buddy_core_suite, &buddy_pool_suite, &buddy_stress_suite,
-		  &buddy_debugfs_suite, &buddy_pcp_suite);
+		  &buddy_debugfs_suite, &buddy_pcp_suite, &buddy_range_suite,
+		  &buddy_exact_suite, &buddy_grow_suite);
 
 MODULE_IMPORT_NS(BUDDY);
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
