@@ -2,8 +2,8 @@
 # shellcheck shell=dash
 # In-VM integration checks for buddy.ko, run by scripts/test.sh through
 # scripts/qemu-run.sh: module parameters good and bad, alloc_pages failure,
-# every debugfs file, the ctl fuzzer, the example client, clean unload and
-# unload with a leak. kmemleak is checked at the end for all of it.
+# every debugfs file, the ctl fuzzer, range, exact, grow and shrink through
+# ctl, the example client, clean unload and unload with a leak. kmemleak is checked at the end for all of it.
 . /root/lib.sh
 
 D=/sys/kernel/debug/buddy
@@ -63,6 +63,11 @@ expect_bad_param min_block min_block=8
 expect_bad_param min_block min_block=abc
 expect_bad_param min_block min_block=16M
 expect_bad_param min_block pool_size=4M min_block=8M
+expect_bad_param pool_max pool_max=2M
+expect_bad_param pool_max pool_size=8M pool_max=4M
+# A pool that may grow must start as whole chunks.
+assert_fails insmod /root/buddy.ko pool_size=6M pool_max=16M
+assert_fails test -d /sys/module/buddy
 # A bool the kernel's own parser refuses, naming the parameter.
 dmesg_mark
 assert_fails insmod /root/buddy.ko cache=maybe
@@ -161,6 +166,149 @@ for id in $(cut -d' ' -f1 $P/ctl); do
 done
 assert_eq "fuzz: check" ok "$(cat $P/check)"
 assert_eq "fuzz: free_lists unchanged" "$lists" "$(cat $P/free_lists)"
+assert_ok rmmod buddy
+
+# --- Range, top-down and exact allocations, grow and shrink (issue 8) -----
+# ctl_write LINE - write LINE to the default pool's ctl and print how the
+# write ended: 0, EINVAL, ENOMEM, ENOSPC or the error text.
+ctl_write() {
+	local err
+
+	err=$(sh -c "echo '$1' > $P/ctl" 2>&1)
+	case "$err" in
+	'') echo 0 ;;
+	*"Invalid argument") echo EINVAL ;;
+	*"allocate memory"|*"Out of memory") echo ENOMEM ;;
+	*"No space left on device") echo ENOSPC ;;
+	*) echo "$err" ;;
+	esac
+}
+
+# ctl_id_of OFFSET - the ctl ID of the block at OFFSET
+ctl_id_of() {
+	awk -v o="$1" '$2 == o { print $1 }' $P/ctl
+}
+
+# ctl_free_all - free every block allocated through ctl
+ctl_free_all() {
+	for id in $(cut -d' ' -f1 $P/ctl); do
+		echo "free $id" > $P/ctl
+	done
+}
+
+# free_counts - the free_blocks column of free_lists, orders 0 up
+free_counts() {
+	awk '!/^#/ { printf "%s%s", s, $3; s = " " }' $P/free_lists
+}
+
+# An empty 4 MiB pool without caches: every placement is exact.
+assert_ok insmod /root/buddy.ko cache=0 || exit 1
+for line in "alloc 4K" "alloc 4K topdown" "alloc 16K range=1M-2M topdown" \
+		"alloc 4K align=64K range=4K-1M" "alloc 8K topdown range=3M-100M" \
+		"alloc 4K range=1M-2M" "alloc 64K align=1M topdown" \
+		"alloc 4K range=4K-8K" "alloc 4K range=2M-3M topdown align=256K"; do
+	assert_eq "ctl: $line" 0 "$(ctl_write "$line")"
+done
+assert_eq "range: offsets" "1 0 4096
+2 4190208 4096
+3 2080768 16384
+4 65536 4096
+5 4177920 8192
+6 1048576 4096
+7 3145728 65536
+8 4096 4096
+9 2883584 4096" "$(cat $P/ctl)"
+assert_eq "range: allocated" 114688 "$(field $P/stats allocated)"
+assert_eq "range: check" ok "$(cat $P/check)"
+assert_eq "range: full window" ENOMEM "$(ctl_write 'alloc 4K range=0-8K')"
+assert_eq "range: full aligned window" ENOMEM \
+	"$(ctl_write 'alloc 4K align=1M range=0-2M topdown')"
+assert_eq "range: failures counted" 2 "$(field $P/stats failures)"
+ctl_free_all
+assert_eq "range: coalesced" "10 4194304 1 0 4194304" "$(grep '^10 ' $P/free_lists)"
+
+# An exact 12K takes the first 16K block and gives its last 4K back.
+assert_eq "exact: 12K" 0 "$(ctl_write 'alloc_exact 12K')"
+assert_eq "exact: listed" "0 12288" "$(cut -d' ' -f2- $P/ctl)"
+assert_eq "exact: free_lists" "1 0 1 1 1 1 1 1 1 1 0" "$(free_counts)"
+assert_eq "exact: allocated" 12288 "$(field $P/stats allocated)"
+assert_eq "exact: free" $((4194304 - 12288)) "$(field $P/stats free)"
+assert_eq "exact: 4097" 0 "$(ctl_write 'alloc_exact 4097')"
+assert_eq "exact: rounded" 8192 "$(sed -n '2s/.* //p' $P/ctl)"
+assert_eq "exact: whole chunk while in use" ENOMEM "$(ctl_write 'alloc_exact 4M')"
+assert_eq "exact: check" ok "$(cat $P/check)"
+ctl_free_all
+assert_eq "exact: coalesced" "0 0 0 0 0 0 0 0 0 0 1" "$(free_counts)"
+assert_eq "exact: whole chunk" 0 "$(ctl_write 'alloc_exact 4M')"
+assert_eq "exact: whole chunk listed" "0 4194304" "$(cut -d' ' -f2- $P/ctl)"
+assert_eq "exact: pool full" ENOMEM "$(ctl_write 'alloc 4K topdown')"
+ctl_free_all
+
+# Bad lines fail with -EINVAL and change nothing; a pool without a
+# pool_max cannot grow.
+assert_eq "live block for bad lines" 0 "$(ctl_write 'alloc_exact 20K')"
+before=$(cat $P/free_lists $P/stats $P/ctl)
+for line in "alloc 4K align=3" "alloc 4K align=48K" "alloc 4K align=8M" \
+		"alloc 4K align=" "alloc 4K range=1M-1M" "alloc 4K range=2M-1M" \
+		"alloc 4K range=1M" "alloc 4K range=1M-" "alloc 4K range=-1M" \
+		"alloc 4K topdown topdown" "alloc 4K align=4K align=8K" \
+		"alloc 4K range=0-1M range=0-2M" "alloc 4K bogus=1" \
+		"alloc 4K topdown=1" "alloc 4K  topdown" "alloc topdown" \
+		"alloc 4K TOPDOWN" "alloc_exact" "alloc_exact 0" "alloc_exact x" \
+		"alloc_exact 4K 4K" "alloc_exact 4K topdown" "alloc_exact -4K" \
+		"grow" "grow x" "grow 0" "grow -4M" "shrink" "shrink x" \
+		"grow 4M 4M"; do
+	assert_eq "bad: $line" EINVAL "$(ctl_write "$line")"
+done
+assert_eq "bad: grow without pool_max" ENOSPC "$(ctl_write 'grow 4M')"
+assert_eq "bad: shrink below the floor" 0 "$(ctl_write 'shrink 4M')"
+assert_eq "bad lines changed nothing" "$before" \
+	"$(cat $P/free_lists $P/stats $P/ctl)"
+ctl_free_all
+assert_eq "bad: check" ok "$(cat $P/check)"
+assert_ok rmmod buddy
+
+# A default pool of 4 MiB that may grow to 16 MiB.
+assert_ok insmod /root/buddy.ko pool_size=4M pool_max=16M cache=0 || exit 1
+assert_eq "grow: size, max_size" "size: 4194304
+max_size: 16777216" "$(grep -A1 '^size:' $P/stats)"
+assert_eq "grow: chunks" 1 "$(field $P/stats chunks)"
+assert_eq "grow 4M" 0 "$(ctl_write 'grow 4M')"
+assert_eq "grow: size 8M" 8388608 "$(field $P/stats size)"
+assert_eq "grow: chunks 2" 2 "$(field $P/stats chunks)"
+assert_eq "grow: free_lists" "10 4194304 2 0 8388608" "$(grep '^10 ' $P/free_lists)"
+before=$(cat $P/free_lists $P/stats)
+assert_eq "grow past max" ENOSPC "$(ctl_write 'grow 12M')"
+assert_eq "grow past max changed nothing" "$before" "$(cat $P/free_lists $P/stats)"
+assert_eq "grow 8M" 0 "$(ctl_write 'grow 8M')"
+assert_eq "grow: size 16M" 16777216 "$(field $P/stats size)"
+assert_eq "grow: chunks 4" 4 "$(field $P/stats chunks)"
+assert_eq "grow 1 at max" ENOSPC "$(ctl_write 'grow 1')"
+assert_eq "shrink 4M" 0 "$(ctl_write 'shrink 4M')"
+assert_eq "shrink: size 12M" 12582912 "$(field $P/stats size)"
+assert_eq "shrink: chunks 3" 3 "$(field $P/stats chunks)"
+assert_eq "absent chunk: plain failure" ENOMEM \
+	"$(ctl_write 'alloc 4K range=12M-16M')"
+# A live block in the top chunk: shrink takes the free one below it.
+assert_eq "alloc in chunk 2" 0 "$(ctl_write 'alloc 4K range=8M-12M topdown')"
+id=$(ctl_id_of 12578816)
+assert_ok test -n "$id"
+assert_eq "shrink 8M" 0 "$(ctl_write 'shrink 8M')"
+assert_eq "shrink: kept chunk 2" 8388608 "$(field $P/stats size)"
+assert_eq "shrink: chunks 2" 2 "$(field $P/stats chunks)"
+assert_eq "shrink with nothing free" 0 "$(ctl_write 'shrink 4M')"
+assert_eq "shrink: still 8M" 8388608 "$(field $P/stats size)"
+assert_eq "grow into the hole" 0 "$(ctl_write 'grow 4M')"
+assert_eq "grow: size 12M" 12582912 "$(field $P/stats size)"
+assert_eq "block did not move" "$id 12578816 4096" "$(grep "^$id " $P/ctl)"
+assert_eq "hole refilled" 0 "$(ctl_write 'alloc 4M range=4M-8M')"
+assert_eq "grow: check" ok "$(cat $P/check)"
+ctl_free_all
+assert_eq "shrink to the floor" 0 "$(ctl_write 'shrink 16M')"
+assert_eq "shrink: size 4M" 4194304 "$(field $P/stats size)"
+assert_eq "shrink: chunks 1" 1 "$(field $P/stats chunks)"
+assert_eq "shrink: free_lists" "10 4194304 1 0 4194304" "$(grep '^10 ' $P/free_lists)"
+assert_eq "shrink: check" ok "$(cat $P/check)"
 assert_ok rmmod buddy
 
 # --- Per-CPU caches (on by default) ---------------------------------------
