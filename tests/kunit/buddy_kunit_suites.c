@@ -1950,6 +1950,8 @@ static void grow_adds_chunks_up_to_max(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, buddy_pool_grow(pool, 1), 0);
 	KUNIT_EXPECT_EQ(test, buddy_pool_grow(pool, 4 * MB), 0);
 	KUNIT_EXPECT_EQ(test, buddy_pool_grow(pool, 1), -ENOSPC);
+	KUNIT_EXPECT_NOT_NULL(test, buddy_pool_addr(pool, 16 * MB - 1));
+	KUNIT_EXPECT_NULL(test, buddy_pool_addr(pool, 16 * MB));
 	buddy_pool_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.size, 16ULL * MB);
 	KUNIT_EXPECT_EQ(test, st.free, 16ULL * MB);
@@ -2053,7 +2055,7 @@ static void grow_takes_lowest_free_slot(struct kunit *test)
 	struct buddy_pool *pool = make_pool_max(test, "kunit_grow_slot", 4 * MB,
 						16 * MB, 4096);
 	struct buddy_stats st;
-	u8 *low, *high, *p;
+	u8 *low, *high, *p, *gone;
 
 	skip_unless_4m_chunks(test);
 	low = buddy_alloc(pool, 64 * KB, GFP_KERNEL);
@@ -2066,8 +2068,11 @@ static void grow_takes_lowest_free_slot(struct kunit *test)
 	memset(high, 0x68, 64 * KB);
 
 	/* Chunk 2 is in use, so chunk 1 is the one that goes. */
+	gone = buddy_pool_addr(pool, 4 * MB + 4096);
+	KUNIT_EXPECT_EQ(test, buddy_pool_offset(pool, gone), 4ULL * MB + 4096);
 	KUNIT_EXPECT_EQ(test, buddy_pool_shrink(pool, 4 * MB), 4 * MB);
 	KUNIT_EXPECT_NULL(test, buddy_pool_addr(pool, 4 * MB));
+	KUNIT_EXPECT_EQ(test, buddy_pool_offset(pool, gone), U64_MAX);
 	KUNIT_EXPECT_NOT_NULL(test, buddy_pool_addr(pool, 8 * MB));
 	expect_stats_file(test, pool, 8 * MB, 16 * MB, 2);
 	expect_range(test, pool, 4096, 0, 4 * MB, 0, 0, 8 * MB + 64 * KB);
