@@ -289,7 +289,9 @@ assert_eq "shrink: size 12M" 12582912 "$(field $P/stats size)"
 assert_eq "shrink: chunks 3" 3 "$(field $P/stats chunks)"
 assert_eq "absent chunk: plain failure" ENOMEM \
 	"$(ctl_write 'alloc 4K range=12M-16M')"
-# A live block in the top chunk: shrink takes the free one below it.
+# A live block in the top chunk: shrink takes the free one below it. The
+# floor is a size, so a free chunk 0 could go too: a block pins it.
+assert_eq "alloc in chunk 0" 0 "$(ctl_write 'alloc 4K')"
 assert_eq "alloc in chunk 2" 0 "$(ctl_write 'alloc 4K range=8M-12M topdown')"
 id=$(ctl_id_of 12578816)
 assert_ok test -n "$id"
