@@ -291,7 +291,7 @@ assert_eq "absent chunk: plain failure" ENOMEM \
 	"$(ctl_write 'alloc 4K range=12M-16M')"
 # A live block in the top chunk: shrink takes the free one below it. The
 # floor is a size, so a free chunk 0 could go too: a block pins it.
-assert_eq "alloc in chunk 0" 0 "$(ctl_write 'alloc 4K')"
+assert_eq "alloc in chunk 0" 0 "$(ctl_write 'alloc 4K range=0-4M')"
 assert_eq "alloc in chunk 2" 0 "$(ctl_write 'alloc 4K range=8M-12M topdown')"
 id=$(ctl_id_of 12578816)
 assert_ok test -n "$id"
