@@ -18,8 +18,9 @@
  * A free bitmap per order, with a summary bit per word of it, mirrors the
  * lists: it costs two stores a list operation, lets
  * buddy_core_alloc_range() find the lowest or highest free block in a
- * window without walking the lists, and checks a link in one word read. Segments may be absent (all their
- * bits clear, nothing listed) and come and go with the pool.
+ * window without walking the lists, and checks a link, or whether a buddy
+ * is free, in one word read. Segments may be absent (all their bits
+ * clear, nothing listed) and come and go with the pool.
  *
  * The caller serialises all calls on one struct buddy_core.
  */
@@ -408,10 +409,11 @@ static __always_inline bool pop(struct buddy_core *bc, unsigned int order,
  * both neighbours, and off the free bitmap. Return true, leaving the list
  * alone, if a link was found overwritten.
  */
-static __always_inline bool unlink_block(struct buddy_core *bc,
-					 unsigned int order, u32 idx)
+static __always_inline bool unlink_at(struct buddy_core *bc,
+				      unsigned int order, u32 idx,
+				      struct link *l)
 {
-	struct link *l = link_of(bc, idx), *pl, *nl;
+	struct link *pl, *nl;
 	u32 next = l->next, prev = l->prev;
 
 	if (prev == NIL) {
@@ -442,6 +444,13 @@ static __always_inline bool unlink_block(struct buddy_core *bc,
 	pl->next = next;
 	fclr(bc, order, idx);
 	return false;
+}
+
+/* unlink_at() for a block whose links are not at hand yet. */
+static __always_inline bool unlink_block(struct buddy_core *bc,
+					 unsigned int order, u32 idx)
+{
+	return unlink_at(bc, order, idx, link_of(bc, idx));
 }
 
 /* unlink_block() out of line, for the calls off the hot path. */
@@ -498,6 +507,9 @@ static void rebuild(struct buddy_core *bc)
 static noinline void split_down(struct buddy_core *bc, unsigned int order,
 				unsigned int want, u32 idx)
 {
+	/* The head's links; no block crosses a segment, so nor do its halves. */
+	unsigned char *base = bc->head_link[order];
+	size_t min_block = (size_t)1 << bc->min_shift;
 	bool bad = pop(bc, order, idx);
 	unsigned int k;
 
@@ -509,7 +521,7 @@ static noinline void split_down(struct buddy_core *bc, unsigned int order,
 	 */
 	for (k = want; k < order; k++) {
 		u32 half = idx + (1U << k);
-		struct link *l = link_of(bc, half);
+		struct link *l = (struct link *)(base + (min_block << k));
 
 		l->next = NIL;
 		l->prev = NIL;
@@ -526,20 +538,27 @@ static noinline void split_down(struct buddy_core *bc, unsigned int order,
 /*
  * Block @idx of @order has just been freed and its buddy is free: merge
  * for as long as the buddy is free, up to @root, list the result, and
- * rebuild the lists if a bad link was seen.
+ * rebuild the lists if a bad link was seen. The free bitmap of each order
+ * above is untouched until then, so one word of it says whether the next
+ * buddy is free.
  */
 static noinline void merge_up(struct buddy_core *bc, unsigned int order,
 			      u32 idx, unsigned int root)
 {
+	/* All the buddies lie in @idx's segment. */
+	unsigned char *seg = bc->segs[(u64)idx >> bc->seg_bits];
 	unsigned int leaf = order;
-	u32 start = idx;
+	u32 start = idx, buddy;
 	bool bad = false;
 
 	do {
-		bad |= unlink_block(bc, order, start ^ (1U << order));
+		buddy = start ^ (1U << order);
+		bad |= unlink_at(bc, order, buddy,
+				 (struct link *)(seg + ((u64)(buddy & bc->seg_mask) <<
+							bc->min_shift)));
 		start &= ~(1U << order);
 		order++;
-	} while (order < root && free_node(bc, order, start ^ (1U << order)));
+	} while (order < root && fbit(bc, order, start ^ (1U << order)));
 	/* The nodes merged are those over @idx. */
 	mark_splits(bc, idx, leaf + 1, order, 0);
 	bad |= push(bc, order, start);
