@@ -16,10 +16,11 @@
  * from the bitmaps; no memory is lost and no wild pointer is followed.
  *
  * A free bitmap per order, with a summary bit per word of it, mirrors the
- * lists: it costs two stores a list operation and lets
+ * lists: it costs two stores a list operation, lets
  * buddy_core_alloc_range() find the lowest or highest free block in a
- * window without walking the lists. Segments may be absent (all their
- * bits clear, nothing listed) and come and go with the pool.
+ * window without walking the lists, and checks a link, or whether a buddy
+ * is free, in one word read. Segments may be absent (all their bits
+ * clear, nothing listed) and come and go with the pool.
  *
  * The caller serialises all calls on one struct buddy_core.
  */
@@ -225,7 +226,12 @@ static __always_inline bool free_node(const struct buddy_core *bc,
 	return !tbit(bc->head, idx) && !(order && is_split(bc, order, idx));
 }
 
-/* Is @idx, as read from a link, the start of a free block of @order? */
+/*
+ * Is @idx, as read from a link, the start of a free block of @order? This
+ * asks the head and split bits, so buddy_core_check() uses it to check the
+ * lists independently of the free bitmaps; the list operations use the
+ * cheaper valid_link().
+ */
 static __always_inline bool valid_free(const struct buddy_core *bc,
 				       unsigned int order, u32 idx)
 {
@@ -268,6 +274,46 @@ static __always_inline void fclr(struct buddy_core *bc, unsigned int order,
 	*w &= ~(1ULL << (n & 63));
 	if (!*w)
 		bc->fsum[order][n >> 12] &= ~(1ULL << ((n >> 6) & 63));
+}
+
+/*
+ * fclr() for the last free block of @order: no other bit of the order's
+ * bitmap is set, so its word and summary word both become zero.
+ */
+static __always_inline void fclr_last(struct buddy_core *bc,
+				      unsigned int order, u32 idx)
+{
+	u32 n = idx >> order;
+
+	bc->fmap[order][n >> 6] = 0;
+	bc->fsum[order][n >> 12] = 0;
+}
+
+/*
+ * Is node @idx of @order, one that exists, a free block? The free bitmap
+ * answers in one word where free_node() reads a head and a split word.
+ */
+static __always_inline bool fbit(const struct buddy_core *bc,
+				 unsigned int order, u32 idx)
+{
+	u32 n = idx >> order;
+
+	return (bc->fmap[order][n >> 6] >> (n & 63)) & 1;
+}
+
+/*
+ * valid_free() for the list operations: the free bitmap, which holds
+ * exactly the free blocks the head and split bits show (and nothing in an
+ * absent segment), answers in one word. During a merge or a segment
+ * removal it is stricter still, as the block being freed or removed is
+ * not in it.
+ */
+static __always_inline bool valid_link(const struct buddy_core *bc,
+				       unsigned int order, u32 idx)
+{
+	if (idx & ((1U << order) - 1) || !node_exists(bc, order, idx))
+		return false;
+	return fbit(bc, order, idx);
 }
 
 /* Is segment @seg, one that exists, absent? */
@@ -313,8 +359,9 @@ static __always_inline bool push(struct buddy_core *bc, unsigned int order,
 
 /*
  * Take free block @idx of @order, the head of its list, whose links are at
- * @l and whose back link is known to be NIL, off the list. Return true,
- * leaving the list alone, if a link was found overwritten.
+ * @l and whose back link is known to be NIL, off the list and the free
+ * bitmap. Return true, leaving the list alone, if a link was found
+ * overwritten; the caller then rebuilds lists and bitmaps alike.
  */
 static __always_inline bool unlink_head(struct buddy_core *bc,
 					unsigned int order, u32 idx,
@@ -330,9 +377,10 @@ static __always_inline bool unlink_head(struct buddy_core *bc,
 		bc->free_head[order] = NIL;
 		bc->head_link[order] = NULL;
 		bc->nonempty &= ~(1U << order);
+		fclr_last(bc, order, idx);
 		return false;
 	}
-	if (unlikely(next == idx || !left || !valid_free(bc, order, next)))
+	if (unlikely(next == idx || !left || !valid_link(bc, order, next)))
 		return true;
 	l = link_of(bc, next);
 	if (unlikely(l->prev != idx))
@@ -340,6 +388,7 @@ static __always_inline bool unlink_head(struct buddy_core *bc,
 	l->prev = NIL;
 	bc->free_head[order] = next;
 	bc->head_link[order] = l;
+	fclr(bc, order, idx);
 	return false;
 }
 
@@ -349,8 +398,6 @@ static __always_inline bool pop(struct buddy_core *bc, unsigned int order,
 {
 	struct link *l = bc->head_link[order];
 
-	/* The bitmap first: a bad link means a rebuild anyway. */
-	fclr(bc, order, idx);
 	/* A list head has no predecessor. */
 	if (unlikely(l->prev != NIL))
 		return true;
@@ -359,16 +406,16 @@ static __always_inline bool pop(struct buddy_core *bc, unsigned int order,
 
 /*
  * Take free block @idx of @order off its list, wherever it is, checking
- * both neighbours. Return true, leaving the list alone, if a link was
- * found overwritten.
+ * both neighbours, and off the free bitmap. Return true, leaving the list
+ * alone, if a link was found overwritten.
  */
-static __always_inline bool unlink_block(struct buddy_core *bc,
-					 unsigned int order, u32 idx)
+static __always_inline bool unlink_at(struct buddy_core *bc,
+				      unsigned int order, u32 idx,
+				      struct link *l)
 {
-	struct link *l = link_of(bc, idx), *pl, *nl;
+	struct link *pl, *nl;
 	u32 next = l->next, prev = l->prev;
 
-	fclr(bc, order, idx);
 	if (prev == NIL) {
 		/* Only the head has no predecessor. */
 		if (unlikely(bc->free_head[order] != idx))
@@ -381,13 +428,13 @@ static __always_inline bool unlink_block(struct buddy_core *bc,
 	if (unlikely(!--bc->nr_free[order]))
 		return true;
 	if (unlikely(bc->free_head[order] == idx ||
-		     !valid_free(bc, order, prev)))
+		     !valid_link(bc, order, prev)))
 		return true;
 	pl = link_of(bc, prev);
 	if (unlikely(pl->next != idx))
 		return true;
 	if (next != NIL) {
-		if (unlikely(!valid_free(bc, order, next)))
+		if (unlikely(!valid_link(bc, order, next)))
 			return true;
 		nl = link_of(bc, next);
 		if (unlikely(nl->prev != idx))
@@ -395,7 +442,15 @@ static __always_inline bool unlink_block(struct buddy_core *bc,
 		nl->prev = prev;
 	}
 	pl->next = next;
+	fclr(bc, order, idx);
 	return false;
+}
+
+/* unlink_at() for a block whose links are not at hand yet. */
+static __always_inline bool unlink_block(struct buddy_core *bc,
+					 unsigned int order, u32 idx)
+{
+	return unlink_at(bc, order, idx, link_of(bc, idx));
 }
 
 /* unlink_block() out of line, for the calls off the hot path. */
@@ -452,6 +507,9 @@ static void rebuild(struct buddy_core *bc)
 static noinline void split_down(struct buddy_core *bc, unsigned int order,
 				unsigned int want, u32 idx)
 {
+	/* The head's links; no block crosses a segment, so nor do its halves. */
+	unsigned char *base = bc->head_link[order];
+	size_t min_block = (size_t)1 << bc->min_shift;
 	bool bad = pop(bc, order, idx);
 	unsigned int k;
 
@@ -463,7 +521,7 @@ static noinline void split_down(struct buddy_core *bc, unsigned int order,
 	 */
 	for (k = want; k < order; k++) {
 		u32 half = idx + (1U << k);
-		struct link *l = link_of(bc, half);
+		struct link *l = (struct link *)(base + (min_block << k));
 
 		l->next = NIL;
 		l->prev = NIL;
@@ -480,20 +538,27 @@ static noinline void split_down(struct buddy_core *bc, unsigned int order,
 /*
  * Block @idx of @order has just been freed and its buddy is free: merge
  * for as long as the buddy is free, up to @root, list the result, and
- * rebuild the lists if a bad link was seen.
+ * rebuild the lists if a bad link was seen. The free bitmap of each order
+ * above is untouched until then, so one word of it says whether the next
+ * buddy is free.
  */
 static noinline void merge_up(struct buddy_core *bc, unsigned int order,
 			      u32 idx, unsigned int root)
 {
+	/* All the buddies lie in @idx's segment. */
+	unsigned char *seg = bc->segs[(u64)idx >> bc->seg_bits];
 	unsigned int leaf = order;
-	u32 start = idx;
+	u32 start = idx, buddy;
 	bool bad = false;
 
 	do {
-		bad |= unlink_block(bc, order, start ^ (1U << order));
+		buddy = start ^ (1U << order);
+		bad |= unlink_at(bc, order, buddy,
+				 (struct link *)(seg + ((u64)(buddy & bc->seg_mask) <<
+							bc->min_shift)));
 		start &= ~(1U << order);
 		order++;
-	} while (order < root && free_node(bc, order, start ^ (1U << order)));
+	} while (order < root && fbit(bc, order, start ^ (1U << order)));
 	/* The nodes merged are those over @idx. */
 	mark_splits(bc, idx, leaf + 1, order, 0);
 	bad |= push(bc, order, start);

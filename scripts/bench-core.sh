@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Benchmark buddy_core.c (built -O2, no sanitizers) on three workloads and
-# print, for each, one line:
+# Benchmark buddy_core.c (built -O2, no sanitizers) on the workloads that
+# tests/core/bench_core.c describes and print, for each, one line:
 #
 #   bench-core: workload=NAME ns_per_pair=X instr_per_pair=Y
 #
@@ -43,6 +43,11 @@ WORKLOADS=(
 	"steady-harness 2000000 100000"
 	"cycle 5000000 100000"
 	"fill 4194304 65536"
+	"range 100000 20000"
+	"range-topdown 100000 20000"
+	"range-aligned 100000 20000"
+	"exact 1000000 100000"
+	"segment 2000000 200000"
 )
 
 for w in "${WORKLOADS[@]}"; do

@@ -13,6 +13,23 @@
  *   steady-harness
  *           steady's loop calling empty stand-ins instead of the core:
  *           what the workload itself costs, to subtract from steady.
+ *   range   steady's range and live allocations, then every other one
+ *           freed, for a fragmented pool; each step allocates one min
+ *           block with buddy_core_alloc_range(), lowest first in a
+ *           window from a random offset to the end, and frees it.
+ *   range-topdown
+ *           the same, highest first in a window from 0 to a random end.
+ *   range-aligned
+ *           range, with the block aligned to 16 min blocks.
+ *   exact   the fragmented pool; each step allocates (3 + 2 * (rand % 8))
+ *           min blocks, never a power of two, with
+ *           buddy_core_alloc_exact() and frees them with
+ *           buddy_core_free_exact().
+ *   segment 16 MiB in 256 segments of 64 KiB, all free; each step removes
+ *           a random segment with buddy_core_remove_segment() and adds it
+ *           back with buddy_core_add_segment().
+ * The random-number costs (about 20 instructions a draw) are part of
+ * every workload, as they are of steady.
  * MODE "time" prints ns_per_pair=X, the median of 5 runs, timing only
  * the measured loop; MODE "once" runs the workload once, silently, for
  * callgrind (scripts/bench-core.sh subtracts two step counts so the
@@ -28,12 +45,14 @@
 #define MIN_BLOCK	64ULL
 #define LIVE		100000
 #define RUNS		5
+#define SEG_SHIFT	16
+#define NR_SEGS		256
 #define NONE		UINT64_MAX
 
 struct bench {
 	struct buddy_core bc;
 	unsigned char *mem;
-	unsigned char *segs[1];
+	unsigned char *segs[NR_SEGS];
 	void *meta;
 	u64 *slot;
 	u64 rng;
@@ -65,9 +84,10 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void setup(struct bench *b, u64 size)
+static void setup_segs(struct bench *b, u64 size, unsigned int seg_shift)
 {
 	size_t need = buddy_core_meta_size(size, MIN_BLOCK);
+	u64 seg;
 
 	memset(b, 0, sizeof(*b));
 	b->rng = 0x62756464790aULL;
@@ -76,10 +96,19 @@ static void setup(struct bench *b, u64 size)
 	b->slot = malloc(LIVE * sizeof(*b->slot));
 	if (!b->mem || !b->meta || !b->slot)
 		die("out of memory");
-	b->segs[0] = b->mem;
-	if (buddy_core_init(&b->bc, size, MIN_BLOCK, BUDDY_CORE_ONE_SEGMENT,
+	if (seg_shift == BUDDY_CORE_ONE_SEGMENT)
+		b->segs[0] = b->mem;
+	else
+		for (seg = 0; seg << seg_shift < size; seg++)
+			b->segs[seg] = b->mem + (seg << seg_shift);
+	if (buddy_core_init(&b->bc, size, MIN_BLOCK, seg_shift,
 			    b->segs, b->meta, need))
 		die("init failed");
+}
+
+static void setup(struct bench *b, u64 size)
+{
+	setup_segs(b, size, BUDDY_CORE_ONE_SEGMENT);
 }
 
 static void teardown(struct bench *b, bool check)
@@ -190,6 +219,101 @@ static double run_fill(struct bench *b, u64 steps)
 	return now_ns() - t;
 }
 
+/*
+ * steady's range and live allocations, then every other one freed: free
+ * blocks of all orders scattered over the range.
+ */
+static void setup_fragmented(struct bench *b)
+{
+	u64 i;
+
+	setup(b, RANGE);
+	for (i = 0; i < LIVE; i++)
+		b->slot[i] = alloc_random(b);
+	for (i = 0; i < LIVE; i += 2) {
+		if (b->slot[i] != NONE)
+			buddy_core_free(&b->bc, b->slot[i]);
+		b->slot[i] = NONE;
+	}
+}
+
+static double run_range_flags(struct bench *b, u64 steps, u64 align,
+			      unsigned int flags)
+{
+	double t;
+	u64 i, off, start, end;
+
+	setup_fragmented(b);
+	t = now_ns();
+	for (i = 0; i < steps; i++) {
+		u64 pos = (rnd(b) % (RANGE / MIN_BLOCK)) * MIN_BLOCK;
+
+		start = flags & BUDDY_CORE_TOPDOWN ? 0 : pos;
+		end = flags & BUDDY_CORE_TOPDOWN ? pos + MIN_BLOCK : 0;
+		if (buddy_core_alloc_range(&b->bc, MIN_BLOCK, align, start, end,
+					   flags, &off)) {
+			b->failed++;
+			continue;
+		}
+		b->sink += off;
+		buddy_core_free(&b->bc, off);
+	}
+	return now_ns() - t;
+}
+
+static double run_range(struct bench *b, u64 steps)
+{
+	return run_range_flags(b, steps, 0, 0);
+}
+
+static double run_range_topdown(struct bench *b, u64 steps)
+{
+	return run_range_flags(b, steps, 0, BUDDY_CORE_TOPDOWN);
+}
+
+static double run_range_aligned(struct bench *b, u64 steps)
+{
+	return run_range_flags(b, steps, 16 * MIN_BLOCK, 0);
+}
+
+static double run_exact(struct bench *b, u64 steps)
+{
+	double t;
+	u64 i, off;
+
+	setup_fragmented(b);
+	t = now_ns();
+	for (i = 0; i < steps; i++) {
+		u64 size = (3 + 2 * (rnd(b) % 8)) * MIN_BLOCK;
+
+		if (buddy_core_alloc_exact(&b->bc, size, &off)) {
+			b->failed++;
+			continue;
+		}
+		b->sink += off;
+		if (buddy_core_free_exact(&b->bc, off, size))
+			die("exact: free failed");
+	}
+	return now_ns() - t;
+}
+
+static double run_segment(struct bench *b, u64 steps)
+{
+	double t;
+	u64 i;
+
+	setup_segs(b, (u64)NR_SEGS << SEG_SHIFT, SEG_SHIFT);
+	t = now_ns();
+	for (i = 0; i < steps; i++) {
+		u64 seg = rnd(b) % NR_SEGS;
+
+		if (buddy_core_remove_segment(&b->bc, seg) ||
+		    buddy_core_add_segment(&b->bc, seg))
+			die("segment: remove or add failed");
+	}
+	return now_ns() - t;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -207,7 +331,7 @@ int main(int argc, char **argv)
 	int i;
 
 	if (argc != 4)
-		die("usage: bench_core steady|steady-harness|cycle|fill STEPS time|once");
+		die("usage: bench_core WORKLOAD STEPS time|once");
 	if (!strcmp(argv[1], "steady"))
 		run = run_steady;
 	else if (!strcmp(argv[1], "cycle"))
@@ -216,6 +340,16 @@ int main(int argc, char **argv)
 		run = run_fill;
 	else if (!strcmp(argv[1], "steady-harness"))
 		run = run_harness;
+	else if (!strcmp(argv[1], "range"))
+		run = run_range;
+	else if (!strcmp(argv[1], "range-topdown"))
+		run = run_range_topdown;
+	else if (!strcmp(argv[1], "range-aligned"))
+		run = run_range_aligned;
+	else if (!strcmp(argv[1], "exact"))
+		run = run_exact;
+	else if (!strcmp(argv[1], "segment"))
+		run = run_segment;
 	else
 		die("unknown workload");
 	steps = strtoull(argv[2], NULL, 0);

@@ -1249,9 +1249,10 @@ enum forge_path {
 
 /*
  * A forged next link on a list head must be refused, before it is
- * followed, by each way a head leaves its list: every bitmap test on the
- * way (alignment, range, head bit, split bits, back link, count) gets a
- * link that fails it alone.
+ * followed, by each way a head leaves its list: every test on the way
+ * (alignment, range, free bitmap, back link, count) gets a link that fails
+ * it alone, and the free bitmap gets one of each kind of block that is not
+ * free at that order, including, in a merge, the block being freed.
  */
 static void forged_next_link_refused_by_pop_split_and_merge(void)
 {
@@ -1278,6 +1279,7 @@ static void forged_next_link_refused_by_pop_split_and_merge(void)
 		{ FORGE_SPLIT, 16, "a free block linked from 24" },
 		{ FORGE_MERGE, 0xffffffff, "list ends before its count" },
 		{ FORGE_MERGE, 8, "itself" },
+		{ FORGE_MERGE, 9, "the block being freed" },
 		{ FORGE_MERGE, 64, "just past the end" },
 		{ FORGE_MERGE, 0xfffffffe, "far past the end" },
 		{ FORGE_MERGE, 12, "an allocated block" },
