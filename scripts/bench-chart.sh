@@ -36,6 +36,8 @@ range=$(for ((i = 2; i <= $#; i += 2)); do tail -n +2 "${!i}"; done |
 	echo "set logscale y"
 	echo "set yrange [$range]"
 	echo "set grid ytics"
+	# Tilted, so that long workload names do not run into each other.
+	echo "set xtics rotate by 30 right"
 	echo "set key outside right top"
 	echo "set ylabel 'buddy ns/pair / other ns/pair'"
 	while [ $# -gt 0 ]; do

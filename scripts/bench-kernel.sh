@@ -16,7 +16,8 @@
 # rather than from the working tree, so that the figures name their code.
 #
 # Writes build/bench-FLAVOUR/: console.log, results.txt (the module's
-# lines), summary.txt (what is printed), ratios.dat and bench.png.
+# lines), notes.txt (its waste and misalignment lines), summary.txt (what
+# is printed), ratios.dat and bench.png.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -53,9 +54,10 @@ add_deps() {
 }
 
 # summarize PREFIX DATFILE < results - one line per workload: ns per pair
-# (pairs per second for the multi-CPU ones) and buddy's ratio to each
-# other allocator, lower is better for buddy; then the 2-thread/1-thread
-# scaling. DATFILE gets the ratios for the chart.
+# (pairs per second for the multi-CPU ones) and the ratio of the first
+# allocator, buddy, to each other one, lower is better for buddy; then
+# the 2-thread/1-thread scaling. DATFILE gets the ratios to alloc_pages,
+# gen_pool and drm_buddy for the chart.
 summarize() {
 	awk -v prefix="$1" -v dat="$2" '
 	{
@@ -64,33 +66,38 @@ summarize() {
 			f[kv[1]] = kv[2]
 		}
 		w = f["workload"]
+		a = f["allocator"]
 		if (!(w in seen)) {
 			seen[w] = 1
 			order[++nw] = w
 		}
-		ns[w, f["allocator"]] = f["ns_per_pair"]
+		if (!((w, a) in ns))
+			al[w, ++nal[w]] = a
+		ns[w, a] = f["ns_per_pair"]
 		if (f["failed"] > 0)
-			failed[w] = failed[w] " " f["allocator"] "=" f["failed"]
+			failed[w] = failed[w] " " a "=" f["failed"]
 	}
 	END {
-		n = split("buddy alloc_pages gen_pool drm_buddy", al)
+		nc = split("alloc_pages gen_pool drm_buddy", col)
 		print "workload buddy/alloc_pages buddy/gen_pool buddy/drm_buddy" > dat
 		for (k = 1; k <= nw; k++) {
 			w = order[k]
 			mt = w ~ /^mt_/
 			line = prefix " workload=" w (mt ? " pairs_per_s:" : " ns_per_pair:")
-			for (j = 1; j <= n; j++)
-				if ((w, al[j]) in ns)
-					line = line " " al[j] "=" (mt ? \
-						sprintf("%.0f", 1e9 / ns[w, al[j]]) : ns[w, al[j]])
+			for (j = 1; j <= nal[w]; j++)
+				line = line " " al[w, j] "=" (mt ? \
+					sprintf("%.0f", 1e9 / ns[w, al[w, j]]) : ns[w, al[w, j]])
 			line = line " ratio:"
+			b = al[w, 1]
+			for (j = 2; j <= nal[w]; j++)
+				if (ns[w, al[w, j]] > 0)
+					line = line " " b "/" al[w, j] "=" \
+						sprintf("%.2f", ns[w, b] / ns[w, al[w, j]])
 			row = w
-			for (j = 2; j <= n; j++) {
+			for (j = 1; j <= nc; j++) {
 				r = "-"
-				if ((w, al[j]) in ns && ns[w, al[j]] > 0) {
-					r = sprintf("%.2f", ns[w, "buddy"] / ns[w, al[j]])
-					line = line " buddy/" al[j] "=" r
-				}
+				if ((w, col[j]) in ns && ns[w, col[j]] > 0)
+					r = sprintf("%.2f", ns[w, b] / ns[w, col[j]])
 				row = row " " r
 			}
 			if (w in failed)
@@ -99,10 +106,11 @@ summarize() {
 			print row > dat
 		}
 		line = ""
+		n = split("buddy alloc_pages gen_pool drm_buddy", mal)
 		for (j = 1; j <= n; j++)
-			if (("mt_mix_1t", al[j]) in ns && ("mt_mix_2t", al[j]) in ns)
-				line = line sprintf(" %s=%.2f", al[j],
-					ns["mt_mix_1t", al[j]] / ns["mt_mix_2t", al[j]])
+			if (("mt_mix_1t", mal[j]) in ns && ("mt_mix_2t", mal[j]) in ns)
+				line = line sprintf(" %s=%.2f", mal[j],
+					ns["mt_mix_1t", mal[j]] / ns["mt_mix_2t", mal[j]])
 		if (line != "")
 			print prefix " workload=mt_mix pairs_per_s_2t/1t:" line
 	}'
@@ -146,6 +154,8 @@ for flavour in "${FLAVOURS[@]}"; do
 	tr -d '\r' < "$B/console.log" |
 		sed -n 's/.*buddy-bench: \(workload=.* allocator=.*\)/\1/p' \
 		> "$B/results.txt"
+	tr -d '\r' < "$B/console.log" |
+		sed -n 's/.*buddy-bench: \(waste.*\|misaligned.*\)/\1/p' > "$B/notes.txt"
 	[ -s "$B/results.txt" ] ||
 		{ echo "bench-kernel: no results in $B/console.log" >&2; exit 1; }
 	# Proof from the guest itself that nothing zeroes pages.
@@ -155,6 +165,22 @@ for flavour in "${FLAVOURS[@]}"; do
 		echo "bench-kernel $flavour: $(cat "$B/params.txt"), median round;" \
 			"mem auto-init: ${init:-?}"
 		summarize "bench-kernel $flavour:" "$B/ratios.dat" < "$B/results.txt"
+		if grep -q '^workload=align_' "$B/results.txt"; then
+			echo "bench-kernel $flavour: align_*: buddy=buddy_alloc_range" \
+				"(the size at the alignment), alloc_pages=the aligned" \
+				"order, gen_pool=gen_pool_first_fit_align," \
+				"drm_buddy=the aligned block trimmed to the size;" \
+				"buddy_alloc and drm_buddy_round hand out the whole" \
+				"aligned block; buddy_topdown=buddy_alloc_range with" \
+				"BUDDY_TOPDOWN"
+		fi
+		if grep -q '^workload=exact_' "$B/results.txt"; then
+			echo "bench-kernel $flavour: exact_mix: buddy=buddy_alloc_exact," \
+				"alloc_pages=alloc_pages_exact, gen_pool=gen_pool_alloc," \
+				"drm_buddy=the power-of-two block trimmed to the size;" \
+				"buddy_alloc hands out the power of two"
+		fi
+		sed "s/^/bench-kernel $flavour: /" "$B/notes.txt"
 		echo "bench-kernel $flavour: reproduce: make bench" \
 			"FLAVOURS=$flavour${PARAMS:+ ARGS=\"$PARAMS\"}${BENCH_REV:+ REV=$REV}" \
 			"(modules at $REV)"

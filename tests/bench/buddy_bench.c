@@ -7,7 +7,13 @@
  * median round is reported:
  *   buddy-bench: workload=NAME allocator=NAME ns_per_pair=X failed=N
  * For the multi-CPU workloads X is wall time divided by all threads'
- * pairs. scripts/bench-kernel.sh turns these lines into ratios.
+ * pairs. The aligned and exact-size workloads compare
+ * buddy_alloc_range() and buddy_alloc_exact() with what the others offer
+ * for the same request; the first allocator of each is buddy's. One more
+ * line gives the bytes buddy_alloc() and buddy_alloc_exact() hold for the
+ * same live sizes:
+ *   buddy-bench: waste buddy_alloc=X% buddy_alloc_exact=Y% live=N ...
+ * scripts/bench-kernel.sh turns these lines into ratios.
  * Loading always succeeds; the numbers are the output.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -37,6 +43,8 @@
 #define drm_buddy_fini		gpu_buddy_fini
 #define drm_buddy_alloc_blocks	gpu_buddy_alloc_blocks
 #define drm_buddy_free_list	gpu_buddy_free_list
+#define drm_buddy_block_trim	gpu_buddy_block_trim
+#define drm_buddy_block_offset	gpu_buddy_block_offset
 #define HAVE_DRM_BUDDY
 #elif IS_ENABLED(CONFIG_DRM_BUDDY)
 #include <drm/drm_buddy.h>
@@ -48,6 +56,13 @@
 #define db_free_list(mm, list)	drm_buddy_free_list(mm, list, 0)
 #else
 #define db_free_list(mm, list)	drm_buddy_free_list(mm, list)
+#endif
+
+/* Since 6.11 drm_buddy_block_trim() takes a start, with TRIM_DISABLE. */
+#if defined(DRM_BUDDY_TRIM_DISABLE) || defined(GPU_BUDDY_TRIM_DISABLE)
+#define db_trim(mm, size, list)	drm_buddy_block_trim(mm, NULL, size, list)
+#else
+#define db_trim(mm, size, list)	drm_buddy_block_trim(mm, size, list)
 #endif
 
 static unsigned int iters = 20000;
@@ -71,6 +86,10 @@ MODULE_PARM_DESC(seed, "Seed of the random sequences, the same for every allocat
 #define MIX_SLOTS	512
 #define MIX_MAX_ORDER	4	/* 4 KiB to 64 KiB */
 #define MT_THREADS	2
+#define SIZED_SLOTS	64	/* most live blocks of a sized workload */
+#define EXACT_MAX	SZ_1M	/* exact sizes: 4 KiB to 1 MiB */
+#define WASTE_LIVE	48	/* about 25 MiB asked of the 64 MiB pool */
+#define WASTE_FILLS	8
 
 struct allocator {
 	const char *name;
@@ -180,6 +199,207 @@ static void db_f(void *ctx, void *p, unsigned int order)
 {
 }
 #endif
+
+/*
+ * The aligned and exact-size workloads ask for @size bytes at a multiple
+ * of @align (0: any). Each allocator below says what it hands out for
+ * that; where it is more than @size, the name or the comment says so.
+ */
+enum backend { PAGES, BUDDY, GENPOOL, DRMBUDDY, NR_BACKENDS };
+
+struct sized_allocator {
+	const char *name;
+	void *(*alloc)(void *ctx, size_t size, size_t align);
+	void (*free)(void *ctx, void *p, size_t size, size_t align);
+	enum backend on;
+	u64 (*where)(void *p);	/* address or offset, to check alignment */
+};
+
+static u64 addr_of(void *p)
+{
+	return (unsigned long)p;
+}
+
+/* The ctx of each backend; NULL for drm_buddy when there is none. */
+static void *backend_ctx[NR_BACKENDS];
+
+/* A block of buddy_alloc()'s order for @size, at an @align multiple. */
+static void *range_a(void *ctx, size_t size, size_t align)
+{
+	return buddy_alloc_range(ctx, size, align, 0, 0, 0,
+				 GFP_KERNEL | __GFP_NOWARN);
+}
+
+/* The same, at the highest offset that fits rather than the lowest. */
+static void *topdown_a(void *ctx, size_t size, size_t align)
+{
+	return buddy_alloc_range(ctx, size, align, 0, 0, BUDDY_TOPDOWN,
+				 GFP_KERNEL | __GFP_NOWARN);
+}
+
+/* Rounded up: a block of max(@size, @align), aligned to its own size. */
+static void *buddy_round_a(void *ctx, size_t size, size_t align)
+{
+	return buddy_alloc(ctx, max(size, align), GFP_KERNEL | __GFP_NOWARN);
+}
+
+static void buddy_sized_f(void *ctx, void *p, size_t size, size_t align)
+{
+	buddy_free(ctx, p);
+}
+
+/* round_up(@size, min_block) bytes, the rest of the block given back. */
+static void *buddy_exact_a(void *ctx, size_t size, size_t align)
+{
+	return buddy_alloc_exact(ctx, size, GFP_KERNEL | __GFP_NOWARN);
+}
+
+static void buddy_exact_f(void *ctx, void *p, size_t size, size_t align)
+{
+	buddy_free_exact(ctx, p, size);
+}
+
+/* Rounded up: the order of max(@size, @align), naturally aligned. */
+static void *pages_order_a(void *ctx, size_t size, size_t align)
+{
+	return pages_a(ctx, get_order(max(size, align)));
+}
+
+static void pages_order_f(void *ctx, void *p, size_t size, size_t align)
+{
+	free_pages((unsigned long)p, get_order(max(size, align)));
+}
+
+/* Whole pages: the power-of-two order, its tail pages freed at once. */
+static void *pages_exact_a(void *ctx, size_t size, size_t align)
+{
+	return alloc_pages_exact(size, GFP_KERNEL | __GFP_NOWARN);
+}
+
+static void pages_exact_f(void *ctx, void *p, size_t size, size_t align)
+{
+	free_pages_exact(p, size);
+}
+
+/* Exactly @size (in pages, the pool's min_alloc_order), first fit. */
+static void *gen_sized_a(void *ctx, size_t size, size_t align)
+{
+	struct genpool_data_align data = { .align = align };
+
+	if (!align)
+		return (void *)gen_pool_alloc(ctx, size);
+	return (void *)gen_pool_alloc_algo(ctx, size, gen_pool_first_fit_align,
+					   &data);
+}
+
+static void gen_sized_f(void *ctx, void *p, size_t size, size_t align)
+{
+	gen_pool_free(ctx, (unsigned long)p, size);
+}
+
+#ifdef HAVE_DRM_BUDDY
+/*
+ * A list of drm_buddy blocks travels as a ring without its head, the
+ * first block being the handle, so that no allocation is added.
+ */
+static void *db_handle(struct list_head *blocks)
+{
+	struct list_head *first = blocks->next;
+
+	list_del(blocks);
+	return list_entry(first, struct drm_buddy_block, link);
+}
+
+static void db_sized_f(void *ctx, void *p, size_t size, size_t align)
+{
+	struct drm_buddy_block *block = p;
+	struct db_ctx *d = ctx;
+	LIST_HEAD(blocks);
+
+	list_add_tail(&blocks, &block->link);
+	mutex_lock(&d->lock);
+	db_free_list(&d->mm, &blocks);
+	mutex_unlock(&d->lock);
+}
+
+static u64 db_offset(void *p)
+{
+	return drm_buddy_block_offset((struct drm_buddy_block *)p);
+}
+
+static void *db_alloc(struct db_ctx *d, size_t size, size_t align, bool trim)
+{
+	u64 block = max_t(u64, roundup_pow_of_two(size), align);
+	LIST_HEAD(blocks);
+	int err;
+
+	mutex_lock(&d->lock);
+	err = drm_buddy_alloc_blocks(&d->mm, 0, d->mm.size, block, block,
+				     &blocks, 0);
+	/* A failed trim leaves the whole block, which is freed alike. */
+	if (!err && trim && block != size)
+		db_trim(&d->mm, size, &blocks);
+	mutex_unlock(&d->lock);
+	return err ? NULL : db_handle(&blocks);
+}
+
+/*
+ * Exactly @size at an @align multiple, the way drm_buddy's users get it:
+ * min_block_size is the alignment, and 6.1 refuses a size that is not a
+ * multiple of it, so the block is max(roundup_pow_of_two(@size), @align)
+ * and drm_buddy_block_trim() gives back what lies past @size. Debian's
+ * 6.12 gpu_buddy_alloc_blocks() would round up and trim by itself; the
+ * work is the same, and this way both kernels run one code path.
+ */
+static void *db_trim_a(void *ctx, size_t size, size_t align)
+{
+	return db_alloc(ctx, size, align, true);
+}
+
+/* Rounded up as 6.1 requires: the whole max(@size, @align) block. */
+static void *db_round_a(void *ctx, size_t size, size_t align)
+{
+	return db_alloc(ctx, size, align, false);
+}
+#else
+static void *db_trim_a(void *ctx, size_t size, size_t align)
+{
+	return NULL;
+}
+
+static void *db_round_a(void *ctx, size_t size, size_t align)
+{
+	return NULL;
+}
+
+static void db_sized_f(void *ctx, void *p, size_t size, size_t align)
+{
+}
+
+static u64 db_offset(void *p)
+{
+	return 0;
+}
+#endif
+
+/* buddy's first; then the columns of the chart; then the others. */
+static const struct sized_allocator align_allocators[] = {
+	{ "buddy", range_a, buddy_sized_f, BUDDY, addr_of },
+	{ "alloc_pages", pages_order_a, pages_order_f, PAGES, addr_of },
+	{ "gen_pool", gen_sized_a, gen_sized_f, GENPOOL, addr_of },
+	{ "drm_buddy", db_trim_a, db_sized_f, DRMBUDDY, db_offset },
+	{ "buddy_alloc", buddy_round_a, buddy_sized_f, BUDDY, addr_of },
+	{ "drm_buddy_round", db_round_a, db_sized_f, DRMBUDDY, db_offset },
+	{ "buddy_topdown", topdown_a, buddy_sized_f, BUDDY, addr_of },
+};
+
+static const struct sized_allocator exact_allocators[] = {
+	{ "buddy", buddy_exact_a, buddy_exact_f, BUDDY, addr_of },
+	{ "alloc_pages", pages_exact_a, pages_exact_f, PAGES, addr_of },
+	{ "gen_pool", gen_sized_a, gen_sized_f, GENPOOL, addr_of },
+	{ "drm_buddy", db_trim_a, db_sized_f, DRMBUDDY, db_offset },
+	{ "buddy_alloc", buddy_round_a, buddy_sized_f, BUDDY, addr_of },
+};
 
 /* One block of 2^order pages, allocated and freed again. */
 static u64 run_single(const struct allocator *a, unsigned int order,
@@ -308,6 +528,73 @@ static u64 run_mt(const struct allocator *a, struct mt_worker *w,
 	return end > t0 ? end - t0 : 0;
 }
 
+/*
+ * The sized workloads: wl->slots live blocks; each step frees a random
+ * one and allocates another in its place, of wl->size bytes or, when
+ * that is 0, of a random whole number of pages up to EXACT_MAX. The
+ * sequence is the same for every allocator.
+ */
+struct sized_workload {
+	const char *name;
+	size_t size;
+	size_t align;
+	unsigned int slots;
+	unsigned int div;	/* iters / div steps: the slow ones do fewer */
+	const struct sized_allocator *al;
+	unsigned int nr_al;
+};
+
+struct sized_mix {
+	void *slot[SIZED_SLOTS];
+	u32 size[SIZED_SLOTS];
+};
+
+static size_t next_size(const struct sized_workload *wl, struct rnd_state *rnd)
+{
+	if (wl->size)
+		return wl->size;
+	return (prandom_u32_state(rnd) % (EXACT_MAX / PAGE_SIZE) + 1) * PAGE_SIZE;
+}
+
+static u64 run_sized(const struct sized_allocator *a,
+		     const struct sized_workload *wl, struct sized_mix *m,
+		     unsigned int steps, unsigned int *failed)
+{
+	void *ctx = backend_ctx[a->on];
+	unsigned int i, bad = 0;
+	struct rnd_state rnd;
+	u64 t0, t;
+
+	prandom_seed_state(&rnd, seed);
+	for (i = 0; i < wl->slots; i++) {
+		m->size[i] = next_size(wl, &rnd);
+		m->slot[i] = a->alloc(ctx, m->size[i], wl->align);
+		/* Untimed: like is compared with like only if this holds. */
+		if (m->slot[i] && wl->align &&
+		    !IS_ALIGNED(a->where(m->slot[i]), wl->align))
+			bad++;
+	}
+	if (bad)
+		pr_warn("buddy-bench: misaligned: workload=%s allocator=%s %u of %u blocks\n",
+			wl->name, a->name, bad, wl->slots);
+	t0 = ktime_get_ns();
+	for (i = 0; i < steps; i++) {
+		unsigned int s = prandom_u32_state(&rnd) % wl->slots;
+
+		if (m->slot[s])
+			a->free(ctx, m->slot[s], m->size[s], wl->align);
+		m->size[s] = next_size(wl, &rnd);
+		m->slot[s] = a->alloc(ctx, m->size[s], wl->align);
+		if (!m->slot[s])
+			(*failed)++;
+	}
+	t = ktime_get_ns() - t0;
+	for (i = 0; i < wl->slots; i++)
+		if (m->slot[i])
+			a->free(ctx, m->slot[i], m->size[i], wl->align);
+	return t;
+}
+
 enum kind { SINGLE, MIX, MT };
 
 struct workload {
@@ -332,7 +619,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void report(const char *workload, const struct allocator *a,
+static void report(const char *workload, const char *allocator,
 		   u64 *ns, unsigned int pairs, unsigned int failed)
 {
 	u64 per;
@@ -340,7 +627,7 @@ static void report(const char *workload, const struct allocator *a,
 	sort(ns, rounds, sizeof(*ns), cmp_u64, NULL);
 	per = div_u64(ns[rounds / 2] * 10, pairs);
 	pr_info("buddy-bench: workload=%s allocator=%s ns_per_pair=%llu.%llu failed=%u\n",
-		workload, a->name, per / 10, per % 10, failed);
+		workload, allocator, per / 10, per % 10, failed);
 }
 
 static struct allocator allocators[] = {
@@ -382,10 +669,122 @@ static void run_all(unsigned int nr, struct mix *m, struct mt_worker *w)
 			}
 		}
 		for (j = 0; j < nr; j++)
-			report(wl->name, &allocators[j], ns[i][j],
+			report(wl->name, allocators[j].name, ns[i][j],
 			       wl->kind == MT ? iters * wl->arg : iters,
 			       failed[j]);
 	}
+}
+
+/*
+ * 4 KiB at 64 KiB and 16 KiB at 256 KiB alignment: buddy_alloc_range()
+ * gives a block of the size at that alignment, as do gen_pool's
+ * first_fit_align and drm_buddy with a trim; alloc_pages(),
+ * buddy_alloc() and drm_buddy_round hand out the whole aligned block.
+ * Exact sizes: 4 KiB to 1 MiB in whole pages, of which alloc_pages_exact(),
+ * gen_pool and trimmed drm_buddy give exactly that, buddy_alloc() the
+ * next power of two.
+ */
+static const struct sized_workload sized_workloads[] = {
+	{ "align_4k_64k", SZ_4K, SZ_64K, 64, 1,
+	  align_allocators, ARRAY_SIZE(align_allocators) },
+	{ "align_16k_256k", SZ_16K, SZ_256K, 64, 1,
+	  align_allocators, ARRAY_SIZE(align_allocators) },
+	{ "exact_mix", 0, 0, 32, 4,
+	  exact_allocators, ARRAY_SIZE(exact_allocators) },
+};
+
+#define MAX_SIZED_ALLOCATORS	7
+
+static void run_sized_all(struct sized_mix *m)
+{
+	static u64 ns[MAX_SIZED_ALLOCATORS][MAX_ROUNDS];
+	unsigned int failed[MAX_SIZED_ALLOCATORS];
+	unsigned int i, j, r, steps;
+
+	BUILD_BUG_ON(ARRAY_SIZE(align_allocators) > MAX_SIZED_ALLOCATORS ||
+		     ARRAY_SIZE(exact_allocators) > MAX_SIZED_ALLOCATORS);
+	for (i = 0; i < ARRAY_SIZE(sized_workloads); i++) {
+		const struct sized_workload *wl = &sized_workloads[i];
+
+		steps = max(iters / wl->div, 1U);
+		memset(failed, 0, sizeof(failed));
+		for (r = 0; r < rounds; r++) {
+			for (j = 0; j < wl->nr_al; j++) {
+				const struct sized_allocator *a = &wl->al[j];
+
+				if (a->on != PAGES && !backend_ctx[a->on])
+					continue;
+				ns[j][r] = run_sized(a, wl, m, steps, &failed[j]);
+				cond_resched();
+			}
+		}
+		for (j = 0; j < wl->nr_al; j++)
+			if (wl->al[j].on == PAGES || backend_ctx[wl->al[j].on])
+				report(wl->name, wl->al[j].name, ns[j], steps,
+				       failed[j]);
+	}
+}
+
+/* Per mille of @asked, rounded. */
+static u64 permille(u64 part, u64 asked)
+{
+	return asked ? div64_u64(part * 1000 + asked / 2, asked) : 0;
+}
+
+/*
+ * Bytes held beyond those asked for when WASTE_LIVE blocks of random
+ * sizes (any byte count from 4 KiB to 1 MiB) are live at once, by
+ * buddy_block_size(), which the pool's own count of used bytes must
+ * match. WASTE_FILLS fills one after another, all freed in between,
+ * widen the sample; both calls get the same sequence of sizes.
+ */
+static void run_waste(struct buddy_pool *pool, struct sized_mix *m)
+{
+	static const char * const names[] = { "buddy_alloc", "buddy_alloc_exact" };
+	static struct buddy_stats st;
+	u64 asked[2] = {}, held[2] = {}, w[2], fill;
+	unsigned int failed = 0, k, f, i;
+	struct rnd_state rnd;
+
+	BUILD_BUG_ON(WASTE_LIVE > SIZED_SLOTS);
+	for (k = 0; k < 2; k++) {
+		prandom_seed_state(&rnd, seed);
+		for (f = 0; f < WASTE_FILLS; f++) {
+			fill = 0;
+			for (i = 0; i < WASTE_LIVE; i++) {
+				size_t size = PAGE_SIZE + prandom_u32_state(&rnd) %
+					(EXACT_MAX - PAGE_SIZE + 1);
+				void *p = k ? buddy_alloc_exact(pool, size, GFP_KERNEL) :
+					buddy_alloc(pool, size, GFP_KERNEL);
+
+				m->slot[i] = p;
+				m->size[i] = size;
+				if (!p) {
+					failed++;
+					continue;
+				}
+				asked[k] += size;
+				fill += buddy_block_size(pool, p);
+			}
+			held[k] += fill;
+			buddy_pool_stats(pool, &st);
+			if (st.size - st.free != fill)
+				pr_warn("buddy-bench: waste: %s: pool uses %llu bytes, its blocks hold %llu\n",
+					names[k], st.size - st.free, fill);
+			for (i = 0; i < WASTE_LIVE; i++) {
+				if (!m->slot[i])
+					continue;
+				if (k)
+					buddy_free_exact(pool, m->slot[i], m->size[i]);
+				else
+					buddy_free(pool, m->slot[i]);
+			}
+		}
+		w[k] = permille(held[k] - asked[k], asked[k]);
+	}
+	pr_info("buddy-bench: waste %s=%llu.%llu%% %s=%llu.%llu%% live=%u fills=%u sizes=%lu-%u seed=%u failed=%u\n",
+		names[0], w[0] / 10, w[0] % 10, names[1], w[1] / 10, w[1] % 10,
+		WASTE_LIVE, WASTE_FILLS, PAGE_SIZE, EXACT_MAX, seed, failed);
 }
 
 static int __init bench_init(void)
@@ -396,6 +795,7 @@ static int __init bench_init(void)
 	struct buddy_pool *pool;
 	struct gen_pool *gp;
 	struct db_ctx *db;
+	struct sized_mix *sm;
 	struct mix *m;
 	int db_err;
 
@@ -405,8 +805,9 @@ static int __init bench_init(void)
 	gp = gen_pool_create(PAGE_SHIFT, -1);
 	db = kzalloc(sizeof(*db), GFP_KERNEL);
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	sm = kzalloc(sizeof(*sm), GFP_KERNEL);
 	w = kcalloc(MT_THREADS, sizeof(*w), GFP_KERNEL);
-	if (IS_ERR(pool) || !gp || !db || !m || !w) {
+	if (IS_ERR(pool) || !gp || !db || !m || !sm || !w) {
 		pr_err("buddy-bench: setup failed\n");
 		goto out;
 	}
@@ -432,9 +833,14 @@ static int __init bench_init(void)
 	allocators[0].ctx = pool;
 	allocators[2].ctx = gp;
 	allocators[3].ctx = db;
+	backend_ctx[BUDDY] = pool;
+	backend_ctx[GENPOOL] = gp;
+	backend_ctx[DRMBUDDY] = db_err ? NULL : db;
 	pr_info("buddy-bench: iters=%u rounds=%u seed=%u pool=%d MiB cpus=%u\n",
 		iters, rounds, seed, POOL_BYTES >> 20, num_online_cpus());
 	run_all(nr, m, w);
+	run_sized_all(sm);
+	run_waste(pool, sm);
 	if (!db_err)
 		db_teardown(db);
 out:
@@ -446,6 +852,7 @@ out:
 	if (!IS_ERR(pool))
 		buddy_pool_destroy(pool);
 	kfree(w);
+	kfree(sm);
 	kfree(m);
 	kfree(db);
 	pr_info("buddy-bench: done\n");
