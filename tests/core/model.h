@@ -883,7 +883,7 @@ static bool sim_alloc_range(struct sim *s, u64 size, u64 align, u64 start,
 	ret = buddy_core_alloc_range(&s->bc, size, align, start, end, flags,
 				     &off);
 	if (s->trace)
-		fprintf(stderr, "range(%#llx, %#llx, %#llx, %#llx, %u) = %d at %#llx, want %d at %#llx\n",
+		fprintf(stderr, "range(%#llx,%#llx,%#llx,%#llx,%u)=%d at %#llx, want %d at %#llx\n",
 			ULL(size), ULL(align), ULL(start), ULL(end), flags, ret,
 			ULL(off), exp, ULL(p << m->min_shift));
 	if (exp) {
@@ -983,7 +983,7 @@ static bool sim_free_exact(struct sim *s, u64 off, u64 size)
 		sn.bc.nr_bad_frees++;
 		m->nr_bad_frees++;
 		if (!sim_snap_same(s, &sn))
-			return SIM_FAIL(s, "bad free_exact(%#llx, %#llx) changed more than nr_bad_frees",
+			return SIM_FAIL(s, "bad free_exact(%#llx, %#llx) changed more",
 					ULL(off), ULL(size));
 		if (ret != exp)
 			return SIM_FAIL(s, "bad free_exact(%#llx, %#llx) = %d, want %d",
