@@ -7,6 +7,7 @@
 #define BUDDY_COMPAT_H
 
 #include <linux/mmzone.h>
+#include <linux/version.h>
 
 /*
  * The largest order alloc_pages() accepts, and so the size of a chunk.
@@ -18,6 +19,16 @@
 #define BUDDY_MAX_PAGE_ORDER	MAX_PAGE_ORDER
 #else
 #define BUDDY_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#endif
+
+/*
+ * The namespace of EXPORT_SYMBOL_IF_KUNIT(), for the KUnit module's
+ * MODULE_IMPORT_NS(): a string literal from 6.13, as BUDDY_NS in buddy.h.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define BUDDY_KUNIT_NS	"EXPORTED_FOR_KUNIT_TESTING"
+#else
+#define BUDDY_KUNIT_NS	EXPORTED_FOR_KUNIT_TESTING
 #endif
 
 #endif /* BUDDY_COMPAT_H */

@@ -274,7 +274,7 @@ u64 buddy_pool_offset(struct buddy_pool *pool, const void *ptr)
 		return U64_MAX;
 	return ((u64)seg << CHUNK_SHIFT) + (addr - start);
 }
-EXPORT_SYMBOL_NS_GPL(buddy_pool_offset, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_pool_offset, BUDDY_NS);
 
 /**
  * buddy_pool_addr() - kernel address of a pool offset
@@ -298,7 +298,7 @@ void *buddy_pool_addr(struct buddy_pool *pool, u64 offset)
 		return NULL;
 	return start + (offset & (CHUNK_BYTES - 1));
 }
-EXPORT_SYMBOL_NS_GPL(buddy_pool_addr, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_pool_addr, BUDDY_NS);
 
 static void *idx_addr(const struct buddy_pool *pool, u32 idx)
 {
@@ -756,7 +756,7 @@ struct buddy_pool *buddy_pool_create(const char *name, size_t size,
 {
 	return create_pool(name, size, size, min_block, true);
 }
-EXPORT_SYMBOL_NS_GPL(buddy_pool_create, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_pool_create, BUDDY_NS);
 
 /**
  * buddy_pool_create_max() - make a pool that can grow and shrink
@@ -782,7 +782,7 @@ struct buddy_pool *buddy_pool_create_max(const char *name, size_t size,
 {
 	return create_pool(name, size, max_size, min_block, true);
 }
-EXPORT_SYMBOL_NS_GPL(buddy_pool_create_max, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_pool_create_max, BUDDY_NS);
 
 /**
  * buddy_pool_destroy() - release a pool, its name and its memory
@@ -825,7 +825,7 @@ void buddy_pool_destroy(struct buddy_pool *pool)
 	mutex_destroy(&pool->resize_lock);
 	kfree(pool);
 }
-EXPORT_SYMBOL_NS_GPL(buddy_pool_destroy, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_pool_destroy, BUDDY_NS);
 
 /**
  * buddy_default_pool() - the pool buddy.ko reserves when it loads
@@ -838,7 +838,7 @@ struct buddy_pool *buddy_default_pool(void)
 {
 	return default_pool;
 }
-EXPORT_SYMBOL_NS_GPL(buddy_default_pool, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_default_pool, BUDDY_NS);
 
 /**
  * buddy_pool_grow() - reserve more memory for a pool
@@ -928,7 +928,7 @@ out_free:
 	kfree(slot);
 	return ret;
 }
-EXPORT_SYMBOL_NS_GPL(buddy_pool_grow, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_pool_grow, BUDDY_NS);
 
 /**
  * buddy_pool_shrink() - give wholly free chunks back to the page allocator
@@ -998,7 +998,7 @@ out_free:
 	kfree(slot);
 	return released;
 }
-EXPORT_SYMBOL_NS_GPL(buddy_pool_shrink, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_pool_shrink, BUDDY_NS);
 
 static const char *alloc_error(int err)
 {
@@ -1125,7 +1125,7 @@ void *buddy_alloc(struct buddy_pool *pool, size_t size, gfp_t gfp)
 	}
 	return alloc_slow(pool, size, gfp, _RET_IP_);
 }
-EXPORT_SYMBOL_NS_GPL(buddy_alloc, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_alloc, BUDDY_NS);
 
 static const char *free_error(int err)
 {
@@ -1213,7 +1213,7 @@ void buddy_free(struct buddy_pool *pool, const void *ptr)
 		return;
 	bad_free(pool, ptr, off, _RET_IP_);
 }
-EXPORT_SYMBOL_NS_GPL(buddy_free, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_free, BUDDY_NS);
 
 /*
  * Min blocks in the exact allocation that starts at min block @idx: its
@@ -1264,7 +1264,7 @@ size_t buddy_block_size(struct buddy_pool *pool, const void *ptr)
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	return bytes << pool->min_shift;
 }
-EXPORT_SYMBOL_NS_GPL(buddy_block_size, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_block_size, BUDDY_NS);
 
 /* Report a bad buddy_alloc_range() call: once per pool with a WARN. */
 static noinline void bad_call(struct buddy_pool *pool, const char *why,
@@ -1387,7 +1387,7 @@ void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 		memset(ptr, 0, BIT_ULL(pool->min_shift + order));
 	return ptr;
 }
-EXPORT_SYMBOL_NS_GPL(buddy_alloc_range, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_alloc_range, BUDDY_NS);
 
 /*
  * Tag the parts of an exact allocation of @n min blocks at min block
@@ -1460,7 +1460,7 @@ void *buddy_alloc_exact(struct buddy_pool *pool, size_t size, gfp_t gfp)
 		memset(ptr, 0, round_up(size, BIT(pool->min_shift)));
 	return ptr;
 }
-EXPORT_SYMBOL_NS_GPL(buddy_alloc_exact, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_alloc_exact, BUDDY_NS);
 
 /**
  * buddy_free_exact() - free what buddy_alloc_exact() allocated
@@ -1509,7 +1509,7 @@ void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
 	pool->nr_frees++;
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
-EXPORT_SYMBOL_NS_GPL(buddy_free_exact, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_free_exact, BUDDY_NS);
 
 #define violation(...) ({ snprintf(buf, len, __VA_ARGS__); -EUCLEAN; })
 
@@ -1684,7 +1684,7 @@ void buddy_pool_stats(struct buddy_pool *pool, struct buddy_stats *st)
 {
 	buddy_pool_snapshot(pool, st, NULL);
 }
-EXPORT_SYMBOL_NS_GPL(buddy_pool_stats, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_pool_stats, BUDDY_NS);
 
 /**
  * buddy_pool_drain() - give every CPU's cached blocks back to the pool
@@ -1704,7 +1704,7 @@ void buddy_pool_drain(struct buddy_pool *pool)
 	__drain_all(pool);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
-EXPORT_SYMBOL_NS_GPL(buddy_pool_drain, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_pool_drain, BUDDY_NS);
 
 /**
  * buddy_pool_set_cache() - tune the per-CPU caches of one order
@@ -1740,7 +1740,7 @@ int buddy_pool_set_cache(struct buddy_pool *pool, unsigned int order,
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(buddy_pool_set_cache, BUDDY);
+EXPORT_SYMBOL_NS_GPL(buddy_pool_set_cache, BUDDY_NS);
 
 /**
  * buddy_pool_cpu_cached() - blocks of one order in one CPU's cache

@@ -3,8 +3,9 @@
  * buddy.h - public API of buddy.ko, a buddy allocator over memory the
  * module reserves for itself with alloc_pages().
  *
- * A client module includes this header, adds MODULE_IMPORT_NS(BUDDY) and
- * builds with KBUILD_EXTRA_SYMBOLS pointing at buddy's Module.symvers.
+ * A client module includes this header, adds MODULE_IMPORT_NS(BUDDY_NS)
+ * and builds with KBUILD_EXTRA_SYMBOLS pointing at buddy's Module.symvers
+ * (make install puts both under /usr/src/buddy-<version>/).
  *
  * Locking: every function here does its own locking. buddy_alloc(),
  * buddy_free(), buddy_block_size(), buddy_pool_stats(), buddy_pool_drain()
@@ -24,6 +25,18 @@
 
 #include <linux/gfp.h>
 #include <linux/types.h>
+#include <linux/version.h>
+
+/*
+ * The symbol namespace of every buddy export, for MODULE_IMPORT_NS(BUDDY_NS)
+ * on any kernel: 6.13 made namespaces string literals, where older kernels
+ * stringify a bare name (on those, MODULE_IMPORT_NS(BUDDY) works too).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define BUDDY_NS "BUDDY"
+#else
+#define BUDDY_NS BUDDY
+#endif
 
 /* Upper bound on the number of orders in any pool. */
 #define BUDDY_NR_ORDERS 32

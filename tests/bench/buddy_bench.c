@@ -866,6 +866,6 @@ static void __exit bench_exit(void)
 module_init(bench_init);
 module_exit(bench_exit);
 
-MODULE_IMPORT_NS(BUDDY);
+MODULE_IMPORT_NS(BUDDY_NS);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Benchmark of buddy.ko against alloc_pages, gen_pool and drm_buddy");

@@ -137,6 +137,6 @@ static void __exit client_exit(void)
 module_init(client_init);
 module_exit(client_exit);
 
-MODULE_IMPORT_NS(BUDDY);
+MODULE_IMPORT_NS(BUDDY_NS);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Example client of buddy.ko");

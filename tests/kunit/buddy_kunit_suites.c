@@ -2276,7 +2276,7 @@ kunit_test_suites(&buddy_core_suite, &buddy_pool_suite, &buddy_stress_suite,
 		  &buddy_debugfs_suite, &buddy_pcp_suite, &buddy_range_suite,
 		  &buddy_exact_suite, &buddy_grow_suite);
 
-MODULE_IMPORT_NS(BUDDY);
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS(BUDDY_NS);
+MODULE_IMPORT_NS(BUDDY_KUNIT_NS);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for buddy.ko");
