@@ -50,7 +50,7 @@ MODULE_PARM_DESC(pool_size,
 static char *min_block;
 module_param(min_block, charp, 0444);
 MODULE_PARM_DESC(min_block,
-		 "Smallest block in bytes, a power of two (default PAGE_SIZE)");
+		 "Smallest block in bytes, a power of two from 16 to one chunk, with K/M suffix (default PAGE_SIZE)");
 
 static char *pool_max;
 module_param(pool_max, charp, 0444);
@@ -1918,3 +1918,5 @@ MODULE_LICENSE("GPL");
 MODULE_AUTHOR("The buddy developers");
 MODULE_DESCRIPTION("Buddy allocator over memory reserved with alloc_pages()");
 MODULE_VERSION("0.1");
+/* modinfo shows what a client imports, not what we export: say it here. */
+MODULE_INFO(export_ns, "BUDDY");
