@@ -32,7 +32,8 @@
  * on any kernel: 6.13 made namespaces string literals, where older kernels
  * stringify a bare name (on those, MODULE_IMPORT_NS(BUDDY) works too).
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#if LINUX_VERSION_MAJOR > 6 || \
+	(LINUX_VERSION_MAJOR == 6 && LINUX_VERSION_PATCHLEVEL >= 13)
 #define BUDDY_NS "BUDDY"
 #else
 #define BUDDY_NS BUDDY
