@@ -46,15 +46,32 @@ set_trees() {
 	export sign_file=/nonexistent
 }
 
-# copy_sources DIR: what DKMS builds from, as DIR/buddy-VERSION.
-copy_sources() {
-	local d=$1/buddy-$VERSION
+# What DKMS builds from, relative to ROOT. /usr/src/buddy-VERSION may
+# also hold `make install`'s include/buddy.h and KREL/Module.symvers.
+SOURCES=(Kbuild Makefile dkms.conf include/buddy.h scripts/dkms-post-build.sh)
 
-	rm -rf "$d"
-	mkdir -p "$d/include" "$d/scripts"
-	(cd "$ROOT" && cp Kbuild Makefile dkms.conf ./*.c ./*.h "$d/" &&
-		cp include/buddy.h "$d/include/" &&
-		cp scripts/dkms-post-build.sh "$d/scripts/")
+# copy_sources DIR: the sources as DIR/buddy-VERSION.
+copy_sources() {
+	local d=$1/buddy-$VERSION f
+
+	clean_sources "$d"
+	mkdir -p "$d"
+	for f in "${SOURCES[@]}" $(cd "$ROOT" && echo ./*.c ./*.h); do
+		case "$f" in *.mod.c) continue ;; esac	# build output
+		install -D -m "$(stat -c %a "$ROOT/$f")" "$ROOT/$f" "$d/$f"
+	done
+}
+
+# clean_sources DIR: undo copy_sources, but keep the header while a
+# `make install` Module.symvers beside it still needs it.
+clean_sources() {
+	local d=$1
+
+	[ -d "$d" ] || return 0
+	rm -f "$d"/Kbuild "$d"/Makefile "$d"/dkms.conf "$d"/*.c "$d"/*.h \
+		"$d"/scripts/dkms-post-build.sh
+	ls "$d"/*/Module.symvers > /dev/null 2>&1 || rm -f "$d"/include/buddy.h
+	rmdir "$d"/scripts "$d"/include "$d" 2> /dev/null || true
 }
 
 # krel KDIR: the kernel release those headers are for. Not
@@ -64,6 +81,12 @@ krel() {
 		"$1/include/generated/utsrelease.h"
 }
 
+# added: is buddy/VERSION in the DKMS tree? (Not `| grep -q`: with
+# pipefail, dkms's SIGPIPE would make it fail.)
+added() {
+	[ -n "$(dkms status "$MOD" "${DOPTS[@]}" 2> /dev/null)" ]
+}
+
 do_install() {
 	local kdir=$1 k r=${DKMS_ROOT:-}
 
@@ -71,9 +94,10 @@ do_install() {
 	set_trees
 	[ -z "$r" ] || mkdir -p "$r/lib/modules/$k"
 	copy_sources "$SRCTREE"
-	dkms add "$MOD" "${DOPTS[@]}"
-	dkms build "$MOD" -k "$k" --kernelsourcedir "$kdir" "${DOPTS[@]}"
-	dkms install "$MOD" -k "$k" --kernelsourcedir "$kdir" "${DOPTS[@]}"
+	# Again for another kernel, or after a source change: --force rebuilds.
+	added || dkms add "$MOD" "${DOPTS[@]}"
+	dkms build "$MOD" -k "$k" --kernelsourcedir "$kdir" --force "${DOPTS[@]}"
+	dkms install "$MOD" -k "$k" --kernelsourcedir "$kdir" --force "${DOPTS[@]}"
 	if [ -n "$r" ]; then
 		# depmod wants these from the kernel package; they may be empty.
 		for f in modules.order modules.builtin modules.builtin.modinfo; do
@@ -87,7 +111,7 @@ do_install() {
 
 do_remove() {
 	set_trees
-	if dkms status "$MOD" "${DOPTS[@]}" | grep -q .; then
+	if added; then
 		dkms remove "$MOD" --all "${DOPTS[@]}"
 	fi
 	if [ -n "${DKMS_ROOT:-}" ]; then
@@ -95,7 +119,7 @@ do_remove() {
 			[ -d "$d" ] && depmod -b "$DKMS_ROOT" "$(basename "$d")"
 		done
 	fi
-	rm -rf "${SRCTREE:?}/buddy-$VERSION"
+	clean_sources "$SRCTREE/buddy-$VERSION"
 }
 
 # --- make test stage -------------------------------------------------------
