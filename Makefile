@@ -2,11 +2,37 @@
 #
 # buddy.ko: `make` builds the module against the running kernel (or KDIR);
 # `make run` and `make test` use the QEMU test kernels (see README.md).
+#
+# Installing (KDIR selects the kernel; KREL is its release, read from
+# KDIR's utsrelease.h; KVER below picks a test kernel and is unrelated):
+#   make install [DESTDIR=ROOT]   buddy.ko to ROOT/lib/modules/KREL/updates/
+#                                 (modules_install, so .ko.xz where the
+#                                 kernel compresses), depmod; include/buddy.h
+#                                 to ROOT/usr/src/buddy-VERSION/include/ and
+#                                 Module.symvers to ROOT/usr/src/buddy-VERSION/KREL/
+#   make uninstall [DESTDIR=ROOT] removes those (the header only when no
+#                                 other KREL and no DKMS source need it), depmod
+#   make dkms [DKMS_ROOT=ROOT]    copies the sources to /usr/src/buddy-VERSION,
+#                                 dkms add, build, install for KDIR (default:
+#                                 the running kernel); Module.symvers ends up in
+#                                 /var/lib/dkms/buddy/VERSION/KREL/ARCH/
+#   make dkms-remove [DKMS_ROOT=ROOT]  dkms remove --all and those sources
+# VERSION is MODULE_VERSION in buddy_mod.c (dkms.conf must agree). With
+# DKMS_ROOT the DKMS trees live under ROOT and nothing else is touched.
+# A client module builds with -I/usr/src/buddy-VERSION/include and
+# KBUILD_EXTRA_SYMBOLS=/usr/src/buddy-VERSION/KREL/Module.symvers.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KVER ?= 6.1
 BUDDY_CACHE ?= $(HOME)/.cache/buddy
 export BUDDY_CACHE
+
+VERSION := $(shell sed -n 's/^MODULE_VERSION("\(.*\)");/\1/p' $(CURDIR)/buddy_mod.c)
+# Not include/config/kernel.release: Debian's 6.1 headers say "6.1.192".
+KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h)
+SRCDIR = $(DESTDIR)/usr/src/buddy-$(VERSION)
+DEPMOD_CMD = depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 
 # Files our style gates cover.
 SRCS := buddy_mod.c buddy_core.c buddy_core.h buddy_debugfs.c \
@@ -39,6 +65,33 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kunit clean
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/bench clean
 	-$(MAKE) -C tests/core clean
+
+# CONFIG_MODULE_SIG_ALL= stops the headers' config from trying to sign
+# with a key that only the distro's kernel build had.
+install: modules
+	@test -n "$(KREL)" || { echo "no kernel release in $(KDIR)"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KREL) \
+		INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \
+		CONFIG_MODULE_SIG_ALL= DEPMOD=true modules_install
+	install -D -m 0644 include/buddy.h $(SRCDIR)/include/buddy.h
+	install -D -m 0644 Module.symvers $(SRCDIR)/$(KREL)/Module.symvers
+	$(DEPMOD_CMD)
+
+uninstall:
+	@test -n "$(KREL)" || { echo "no kernel release in $(KDIR)"; exit 1; }
+	rm -f $(DESTDIR)/lib/modules/$(KREL)/updates/buddy.ko*
+	rm -f $(SRCDIR)/$(KREL)/Module.symvers
+	rmdir $(SRCDIR)/$(KREL) 2>/dev/null || true
+	if ! ls $(SRCDIR)/*/Module.symvers $(SRCDIR)/dkms.conf > /dev/null 2>&1; \
+	then rm -f $(SRCDIR)/include/buddy.h; \
+		rmdir $(SRCDIR)/include $(SRCDIR) 2>/dev/null || true; fi
+	$(DEPMOD_CMD)
+
+dkms:
+	bash scripts/dkms.sh install $(KDIR)
+
+dkms-remove:
+	bash scripts/dkms.sh remove
 
 # Absolute path of the test kernel tree for KVER, built if needed.
 print-kdir:
@@ -79,5 +132,5 @@ shell:
 test:
 	bash scripts/test.sh
 
-.PHONY: all modules extra clean print-kdir check-core fuzz coverage \
+.PHONY: all modules extra clean install uninstall dkms dkms-remove print-kdir check-core fuzz coverage \
 	bench-core bench lint run shell test

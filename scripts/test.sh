@@ -4,11 +4,12 @@
 # the core, then for each test
 # kernel (6.1 and 6.12) the KUnit suites and the in-VM integration checks
 # under QEMU; then Debian's stock 6.1, 6.12 and 6.12-rt kernels: build
-# against their headers, boot, and run the integration checks; then the
-# lint gates. Ends with one line `N passed, N failed`.
+# against their headers, boot, and run the integration checks; then for
+# stock 6.1 and 6.12 a DKMS build, install and modprobe (scripts/dkms.sh);
+# then the lint gates. Ends with one line `N passed, N failed`.
 #
 # Environment: KVERS (default "6.1 6.12"), DISTROS (default "6.1 6.12
-# 6.12-rt"), FUZZ_TIME (default 30),
+# 6.12-rt"), DKMS_DISTROS (default "6.1 6.12"), FUZZ_TIME (default 30),
 # BUDDY_CACHE (kernel build cache).
 set -uo pipefail
 
@@ -17,6 +18,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 KVERS=${KVERS:-6.1 6.12}
 FUZZ_TIME=${FUZZ_TIME:-30}
 DISTROS=${DISTROS:-6.1 6.12 6.12-rt}
+DKMS_DISTROS=${DKMS_DISTROS:-6.1 6.12}
 OUT=${OUT:-$ROOT/build/test}
 PASSED=0
 FAILED=0
@@ -144,6 +146,15 @@ for flavour in $DISTROS; do
 	fi
 	FILES=("$B/buddy.ko" "$B/tests/client/buddy_client.ko")
 	boot "distro-$flavour" "$DKDIR" tests/vm/integration.sh --timeout 600
+done
+
+# Packaging: DKMS in a throwaway tree, depmod -b, then modprobe in the
+# booted stock kernel, with a parameter and with /etc/modprobe.d.
+for flavour in $DKMS_DISTROS; do
+	note "DKMS and modprobe on Debian stock kernel $flavour"
+	OUT=$OUT bash "$HERE/dkms.sh" test "$flavour" > "$OUT/dkms-$flavour.log" 2>&1
+	grep -E '^(FAIL|     )' "$OUT/dkms-$flavour.log"
+	add_counts "DKMS and modprobe on $flavour" "$OUT/dkms-$flavour.log"
 done
 
 note "style and static checks (make lint)"

@@ -1,0 +1,217 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# buddy under DKMS: `make dkms`, `make dkms-remove` and a `make test` stage.
+#
+# Usage: dkms.sh install KDIR   copy the sources to <src>/buddy-VERSION,
+#                               then dkms add, build and install for the
+#                               kernel release of KDIR
+#        dkms.sh remove         dkms remove --all and delete those sources
+#        dkms.sh test FLAVOUR   Debian stock kernel FLAVOUR (6.1, 6.12):
+#                               DKMS build in a throwaway tree under $OUT,
+#                               depmod -b, boot it, modprobe in the guest
+#                               (tests/vm/modprobe.sh); ends with one
+#                               line `N passed, N failed`
+#
+# With DKMS_ROOT=DIR, install and remove use DIR/usr/src, DIR/var/lib/dkms
+# and DIR/lib/modules instead of the real ones, leave the module unsigned
+# and run `depmod -b DIR`, so nothing outside DIR changes; test always
+# does that. Without it they act on the running system (root needed),
+# and DKMS signs the module and runs depmod as usual.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+VERSION=$(sed -n 's/^MODULE_VERSION("\(.*\)");/\1/p' "$ROOT/buddy_mod.c")
+[ -n "$VERSION" ] || { echo "dkms: no MODULE_VERSION in buddy_mod.c" >&2; exit 1; }
+MOD=buddy/$VERSION
+ARCH=$(uname -m)
+
+# Set by set_trees from DKMS_ROOT.
+SRCTREE=/usr/src
+DKMSTREE=/var/lib/dkms
+DOPTS=()
+
+set_trees() {
+	local r=${DKMS_ROOT:-}
+
+	[ -n "$r" ] || return 0
+	mkdir -p "$r"
+	r=$(cd "$r" && pwd)
+	SRCTREE=$r/usr/src
+	DKMSTREE=$r/var/lib/dkms
+	mkdir -p "$SRCTREE" "$DKMSTREE" "$r/lib/modules"
+	DOPTS=(--dkmstree "$DKMSTREE" --sourcetree "$SRCTREE"
+		--installtree "$r/lib/modules" --no-depmod)
+	# Otherwise Debian's dkms creates /var/lib/dkms/mok.key to sign with.
+	export sign_file=/nonexistent
+}
+
+# What DKMS builds from, relative to ROOT. /usr/src/buddy-VERSION may
+# also hold `make install`'s include/buddy.h and KREL/Module.symvers.
+SOURCES=(Kbuild Makefile dkms.conf include/buddy.h scripts/dkms-post-build.sh)
+
+# copy_sources DIR: the sources as DIR/buddy-VERSION.
+copy_sources() {
+	local d=$1/buddy-$VERSION f
+
+	clean_sources "$d"
+	mkdir -p "$d"
+	for f in "${SOURCES[@]}" $(cd "$ROOT" && echo ./*.c ./*.h); do
+		case "$f" in *.mod.c) continue ;; esac	# build output
+		install -D -m "$(stat -c %a "$ROOT/$f")" "$ROOT/$f" "$d/$f"
+	done
+}
+
+# clean_sources DIR: undo copy_sources, but keep the header while a
+# `make install` Module.symvers beside it still needs it.
+clean_sources() {
+	local d=$1
+
+	[ -d "$d" ] || return 0
+	rm -f "$d"/Kbuild "$d"/Makefile "$d"/dkms.conf "$d"/*.c "$d"/*.h \
+		"$d"/scripts/dkms-post-build.sh
+	ls "$d"/*/Module.symvers > /dev/null 2>&1 || rm -f "$d"/include/buddy.h
+	rmdir "$d"/scripts "$d"/include "$d" 2> /dev/null || true
+}
+
+# krel KDIR: the kernel release those headers are for. Not
+# include/config/kernel.release: Debian's 6.1 headers have "6.1.192" there.
+krel() {
+	sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
+		"$1/include/generated/utsrelease.h"
+}
+
+# added: is buddy/VERSION in the DKMS tree? (Not `| grep -q`: with
+# pipefail, dkms's SIGPIPE would make it fail.)
+added() {
+	[ -n "$(dkms status "$MOD" "${DOPTS[@]}" 2> /dev/null)" ]
+}
+
+do_install() {
+	local kdir=$1 k r=${DKMS_ROOT:-}
+
+	k=$(krel "$kdir")
+	set_trees
+	[ -z "$r" ] || mkdir -p "$r/lib/modules/$k"
+	copy_sources "$SRCTREE"
+	# Again for another kernel, or after a source change: --force rebuilds.
+	added || dkms add "$MOD" "${DOPTS[@]}"
+	dkms build "$MOD" -k "$k" --kernelsourcedir "$kdir" --force "${DOPTS[@]}"
+	dkms install "$MOD" -k "$k" --kernelsourcedir "$kdir" --force "${DOPTS[@]}"
+	if [ -n "$r" ]; then
+		# depmod wants these from the kernel package; they may be empty.
+		for f in modules.order modules.builtin modules.builtin.modinfo; do
+			[ -e "$r/lib/modules/$k/$f" ] || : > "$r/lib/modules/$k/$f"
+		done
+		depmod -b "$r" "$k"
+	fi
+	echo "dkms: $MOD installed for $k;" \
+		"Module.symvers in $DKMSTREE/$MOD/$k/$ARCH/"
+}
+
+do_remove() {
+	set_trees
+	if added; then
+		dkms remove "$MOD" --all "${DOPTS[@]}"
+	fi
+	if [ -n "${DKMS_ROOT:-}" ]; then
+		for d in "$DKMS_ROOT"/lib/modules/*/; do
+			[ -d "$d" ] && depmod -b "$DKMS_ROOT" "$(basename "$d")"
+		done
+	fi
+	clean_sources "$SRCTREE/buddy-$VERSION"
+}
+
+# --- make test stage -------------------------------------------------------
+
+PASSED=0
+FAILED=0
+pass() { PASSED=$((PASSED + 1)); printf 'PASS %s\n' "$*"; }
+fail() { FAILED=$((FAILED + 1)); printf 'FAIL %s\n' "$*"; }
+
+# check NAME CMD...: one host-side check.
+check() {
+	local name=$1
+
+	shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+do_test() {
+	local flavour=$1 out hdrs dkdir k t log ko ok fl conf_ver
+
+	OUT=${OUT:-$ROOT/build/test}
+	t=$OUT/dkms-$flavour
+	log=$t/vm.log
+	rm -rf "$t" && mkdir -p "$t"
+	if ! out=$(bash "$HERE/distro-kernel.sh" "$flavour" 2> "$t/distro.err"); then
+		cat "$t/distro.err"
+		fail "fetch Debian kernel $flavour"
+		echo "$PASSED passed, $FAILED failed"
+		return 1
+	fi
+	hdrs=$(echo "$out" | sed -n 1p)
+	dkdir=$(echo "$out" | sed -n 2p)
+	k=$(krel "$hdrs")
+
+	conf_ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$ROOT/dkms.conf")
+	check "dkms.conf PACKAGE_VERSION $conf_ver = MODULE_VERSION $VERSION" \
+		[ "$conf_ver" = "$VERSION" ]
+
+	if ! DKMS_ROOT=$t/root do_install "$hdrs" > "$t/dkms.log" 2>&1; then
+		tail -20 "$t/dkms.log"
+		cat "$t/root/var/lib/dkms/$MOD/build/make.log" 2> /dev/null
+		fail "dkms add, build, install $MOD for $k (see $t/dkms.log)"
+		echo "$PASSED passed, $FAILED failed"
+		return 1
+	fi
+	pass "dkms add, build, install $MOD for $k"
+	# DKMS compresses like the kernel's own modules (6.12: .ko.xz).
+	ko=$(find "$t/root/lib/modules/$k/updates/dkms" -name 'buddy.ko*')
+	check "installed as updates/dkms/$(basename "$ko")" [ -f "$ko" ]
+	check "modinfo -F version = $VERSION" \
+		[ "$(modinfo -F version "$ko" 2> /dev/null)" = "$VERSION" ]
+	check "vermagic is $k" \
+		[ "$(modinfo -F vermagic "$ko" 2> /dev/null | cut -d' ' -f1)" = "$k" ]
+	check "POST_BUILD kept Module.symvers with buddy_alloc" \
+		grep -q '[[:space:]]buddy_alloc[[:space:]]' \
+		"$t/root/var/lib/dkms/$MOD/$k/$ARCH/Module.symvers"
+	check "depmod -b: modprobe resolves updates/dkms/buddy.ko" \
+		bash -c "modprobe -d '$t/root' -S '$k' --show-depends buddy |
+			grep -q 'updates/dkms/buddy\\.ko'"
+
+	tar -C "$t/root/lib/modules" -cf "$t/modules.tar" "$k"
+	if bash "$HERE/qemu-run.sh" --quiet --log "$log" --timeout 300 \
+			--env "BUDDY_KREL=$k" --env "BUDDY_VERSION=$VERSION" \
+			"$dkdir" "$ROOT/tests/vm/modprobe.sh" "$t/modules.tar" \
+			> "$t/vm.out" 2>&1; then
+		pass "boot $k, modprobe (clean log)"
+	else
+		tail -15 "$t/vm.out"
+		fail "boot $k, modprobe (see $log)"
+	fi
+	ok=$(grep -c 'BUDDY-CHECK ok' "$log" || true)
+	fl=$(grep -c 'BUDDY-CHECK fail' "$log" || true)
+	PASSED=$((PASSED + ok))
+	FAILED=$((FAILED + fl))
+	printf '     guest: %d checks passed, %d failed\n' "$ok" "$fl"
+	grep 'BUDDY-CHECK fail' "$log" | sed 's/^/     /' || true
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}
+
+case "${1:-}" in
+install)
+	[ $# -eq 2 ] || { echo "usage: dkms.sh install KDIR" >&2; exit 2; }
+	do_install "$2"
+	;;
+remove) do_remove ;;
+test)
+	[ $# -eq 2 ] || { echo "usage: dkms.sh test FLAVOUR" >&2; exit 2; }
+	do_test "$2"
+	;;
+*)
+	sed -n '3,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
+	exit 2
+	;;
+esac
