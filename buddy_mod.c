@@ -1917,6 +1917,6 @@ module_exit(buddy_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("The buddy developers");
 MODULE_DESCRIPTION("Buddy allocator over memory reserved with alloc_pages()");
-MODULE_VERSION("0.1");
+MODULE_VERSION("0.2");
 /* modinfo shows what a client imports, not what we export: say it here. */
 MODULE_INFO(export_ns, "BUDDY");
