@@ -416,7 +416,7 @@ static noinline bool refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
 			    unsigned int order, u32 *idx)
 {
 	u64 bytes = 1ULL << (pool->min_shift + order), off;
-	unsigned int n, batch = READ_ONCE(pool->batch[order]);
+	unsigned int n, got, batch = READ_ONCE(pool->batch[order]);
 	unsigned int high = READ_ONCE(pool->high[order]);
 	u32 blk[BUDDY_PCP_HIGH_MAX];
 	unsigned long flags;
@@ -427,15 +427,18 @@ static noinline bool refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
 			break;
 		blk[n] = (u32)(off >> pool->min_shift);
 	}
+	got = n;
 	/* An interrupt may have filled the cache meanwhile: keep the rest. */
 	while (n > 1 && pcp_push(pcp, order, blk[n - 1], high))
 		n--;
+	/* Taken for good: the caller's block and the ones cached. */
+	if (got)
+		trace_buddy_cache_refill(pool, smp_processor_id(), order,
+					 got - n + 1);
 	while (n > 1)
 		WARN_ON_ONCE(buddy_core_free(&pool->core,
 					     (u64)blk[--n] << pool->min_shift));
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
-	if (n)
-		trace_buddy_cache_refill(pool, smp_processor_id(), order, n);
 	if (n)
 		*idx = blk[0];
 	return n;

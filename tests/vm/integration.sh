@@ -440,10 +440,10 @@ if have $T/trace; then
 fi
 if [ -e $T/trace ] && have $T/events/buddy/enable; then
 	assert_ok test -e $T/events/buddy/buddy_alloc/format
-	high0=$(awk '$1 == 0 { print $2 }' $P/cache)
-	batch2=$(awk '$1 == 2 { print $3 }' $P/cache)
-	assert_ok test "$high0" -gt 0
-	assert_ok test "$batch2" -gt 1
+	# Cache orders 0 and 2, whatever the defaults for this pool.
+	assert_ok sh -c "echo '0 8 4' > $P/cache"
+	assert_ok sh -c "echo '2 8 4' > $P/cache"
+	batch2=4
 	echo 1 > $T/events/buddy/enable
 	echo > $T/trace
 	assert_eq "trace: alloc 12K" 0 "$(ctl_write 'alloc 12K')"
@@ -497,7 +497,8 @@ if [ -e $T/trace ] && have $T/events/buddy/enable; then
 	assert_eq "trace off: free" 0 "$(ctl_write 'free 4')"
 	assert_eq "trace off: no events" 0 "$(grep -c ' buddy_' $T/trace)"
 
-	# A client's mistakes, named with the client as the caller.
+	# A client's mistakes. They happen in its module_init, whose text is
+	# gone by the time the trace is read, so the caller is a bare address.
 	echo 1 > $T/events/buddy/enable
 	echo > $T/trace
 	expect_warn_begin 1
@@ -505,9 +506,9 @@ if [ -e $T/trace ] && have $T/events/buddy/enable; then
 	expect_warn_end
 	echo 0 > $T/events/buddy/enable
 	assert_eq "trace: client impossible allocs" 2 \
-		"$(tr_count buddy_alloc_fail 'reason="larger than the largest block" caller=.*\[buddy_client\]')"
+		"$(tr_count buddy_alloc_fail 'reason="larger than the largest block" caller=')"
 	assert_eq "trace: client double free" 1 \
-		"$(tr_count buddy_bad_free 'reason="double free" caller=.*\[buddy_client\]')"
+		"$(tr_count buddy_bad_free 'reason="double free" caller=')"
 	assert_eq "trace: no other bad free" 1 "$(tr_count buddy_bad_free)"
 	assert_ok rmmod buddy_client
 	echo > $T/trace
