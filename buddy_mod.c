@@ -38,6 +38,9 @@
 #include "buddy_compat.h"
 #include "buddy_internal.h"
 
+#define CREATE_TRACE_POINTS
+#include "buddy_trace.h"
+
 #define CHUNK_ORDER	BUDDY_MAX_PAGE_ORDER
 #define CHUNK_SHIFT	(PAGE_SHIFT + CHUNK_ORDER)
 #define CHUNK_BYTES	BIT(CHUNK_SHIFT)
@@ -369,8 +372,9 @@ static bool pcp_push(struct buddy_pcp *pcp, unsigned int order, u32 idx,
  * Give up to @n blocks from the top of @pcp's stack of @order back to the
  * core, which merges them. The caller holds pool->lock. Return how many.
  */
-static unsigned int __drain(struct buddy_pool *pool, struct buddy_pcp *pcp,
-			    unsigned int order, unsigned int n)
+static unsigned int __drain(struct buddy_pool *pool, unsigned int cpu,
+			    struct buddy_pcp *pcp, unsigned int order,
+			    unsigned int n)
 {
 	unsigned int i;
 	u32 idx;
@@ -379,15 +383,18 @@ static unsigned int __drain(struct buddy_pool *pool, struct buddy_pcp *pcp,
 	for (i = 0; i < n && pcp_pop(pcp, order, &idx); i++)
 		WARN_ON_ONCE(buddy_core_free(&pool->core,
 					     (u64)idx << pool->min_shift));
+	if (i)
+		trace_buddy_cache_drain(pool, cpu, order, i);
 	return i;
 }
 
-static void __drain_cpu(struct buddy_pool *pool, struct buddy_pcp *pcp)
+static void __drain_cpu(struct buddy_pool *pool, unsigned int cpu)
 {
+	struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
 	unsigned int order;
 
 	for (order = 0; order < BUDDY_PCP_ORDERS; order++)
-		__drain(pool, pcp, order, BUDDY_PCP_HIGH_MAX);
+		__drain(pool, cpu, pcp, order, BUDDY_PCP_HIGH_MAX);
 }
 
 /* Empty every CPU's cache. The caller holds pool->lock. */
@@ -396,7 +403,7 @@ static void __drain_all(struct buddy_pool *pool)
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
-		__drain_cpu(pool, per_cpu_ptr(pool->pcp, cpu));
+		__drain_cpu(pool, cpu);
 }
 
 /*
@@ -409,7 +416,7 @@ static noinline bool refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
 			    unsigned int order, u32 *idx)
 {
 	u64 bytes = 1ULL << (pool->min_shift + order), off;
-	unsigned int n, batch = READ_ONCE(pool->batch[order]);
+	unsigned int n, got, batch = READ_ONCE(pool->batch[order]);
 	unsigned int high = READ_ONCE(pool->high[order]);
 	u32 blk[BUDDY_PCP_HIGH_MAX];
 	unsigned long flags;
@@ -420,9 +427,14 @@ static noinline bool refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
 			break;
 		blk[n] = (u32)(off >> pool->min_shift);
 	}
+	got = n;
 	/* An interrupt may have filled the cache meanwhile: keep the rest. */
 	while (n > 1 && pcp_push(pcp, order, blk[n - 1], high))
 		n--;
+	/* Taken for good: the caller's block and the ones cached. */
+	if (got)
+		trace_buddy_cache_refill(pool, smp_processor_id(), order,
+					 got - n + 1);
 	while (n > 1)
 		WARN_ON_ONCE(buddy_core_free(&pool->core,
 					     (u64)blk[--n] << pool->min_shift));
@@ -432,8 +444,12 @@ static noinline bool refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
 	return n;
 }
 
-/* A block of a cached @order from this CPU's cache, or NULL. */
-static void *alloc_cached(struct buddy_pool *pool, unsigned int order)
+/*
+ * A block of a cached @order from this CPU's cache, or NULL. @size and
+ * @caller are for the trace event only.
+ */
+static void *alloc_cached(struct buddy_pool *pool, size_t size,
+			  unsigned int order, unsigned long caller)
 {
 	struct buddy_pcp *pcp = get_cpu_ptr(pool->pcp);
 	u32 idx;
@@ -443,6 +459,8 @@ static void *alloc_cached(struct buddy_pool *pool, unsigned int order)
 	if (likely(got)) {
 		WRITE_ONCE(pool->owner[idx], order + 1);
 		this_cpu_inc(pool->pcp->nr_allocs);
+		trace_buddy_alloc(pool, (u64)idx << pool->min_shift, size,
+				  order, caller);
 	}
 	put_cpu_ptr(pool->pcp);
 	return got ? idx_addr(pool, idx) : NULL;
@@ -466,7 +484,8 @@ static noinline void free_full(struct buddy_pool *pool, struct buddy_pcp *pcp,
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	__drain(pool, pcp, order, READ_ONCE(pool->batch[order]));
+	__drain(pool, smp_processor_id(), pcp, order,
+		READ_ONCE(pool->batch[order]));
 	if (!pcp_push(pcp, order, idx, high)) {
 		WARN_ON_ONCE(buddy_core_free(&pool->core,
 					     (u64)idx << pool->min_shift));
@@ -479,9 +498,10 @@ static noinline void free_full(struct buddy_pool *pool, struct buddy_pcp *pcp,
 
 /*
  * Free the block starting at min block @idx. Return false, changing
- * nothing, if no client owns a block starting there.
+ * nothing, if no client owns a block starting there. @caller is for the
+ * trace event only.
  */
-static bool free_owned(struct buddy_pool *pool, u32 idx)
+static bool free_owned(struct buddy_pool *pool, u32 idx, unsigned long caller)
 {
 	u8 tag = READ_ONCE(pool->owner[idx]);
 	unsigned int order = tag - 1, high;
@@ -493,6 +513,7 @@ static bool free_owned(struct buddy_pool *pool, u32 idx)
 	/* Of two racing frees of one block, exactly one gets its tag. */
 	if (unlikely(cmpxchg(&pool->owner[idx], tag, 0) != tag))
 		return false;
+	trace_buddy_free(pool, (u64)idx << pool->min_shift, order, caller);
 	high = order < BUDDY_PCP_ORDERS ? READ_ONCE(pool->high[order]) : 0;
 	if (unlikely(!high)) {
 		free_to_core(pool, idx);
@@ -914,6 +935,7 @@ int buddy_pool_grow(struct buddy_pool *pool, size_t bytes)
 	WRITE_ONCE(pool->size, pool->size + added);
 	WRITE_ONCE(pool->nr_chunks, pool->nr_chunks + n);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	trace_buddy_pool_grow(pool, added, pool->size);
 	ret = 0;
 	goto out_unlock;
 
@@ -979,6 +1001,8 @@ size_t buddy_pool_shrink(struct buddy_pool *pool, size_t bytes)
 	WRITE_ONCE(pool->size, pool->size - released);
 	WRITE_ONCE(pool->nr_chunks, pool->nr_chunks - n);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	if (released)
+		trace_buddy_pool_shrink(pool, released, pool->size);
 
 	/*
 	 * The core hands out nothing in them now, and no client owns any of
@@ -1062,7 +1086,7 @@ static noinline void *alloc_slow(struct buddy_pool *pool, size_t size,
 	/* buddy_alloc() tried the cache already, unless it was to zero. */
 	if ((gfp & __GFP_ZERO) && order >= 0 && order < BUDDY_PCP_ORDERS &&
 	    READ_ONCE(pool->high[order])) {
-		ptr = alloc_cached(pool, order);
+		ptr = alloc_cached(pool, size, order, caller);
 		if (ptr)
 			goto out;
 	}
@@ -1074,12 +1098,14 @@ static noinline void *alloc_slow(struct buddy_pool *pool, size_t size,
 		order = alloc_core(pool, size, order, &off) ?: order;
 	}
 	if (unlikely(order < 0)) {
+		trace_buddy_alloc_fail(pool, size, alloc_error(order), caller);
 		if (!(gfp & __GFP_NOWARN))
 			pr_warn_ratelimited("%s: cannot allocate %zu bytes: %s (caller %pS)\n",
 					    pool->name, size, alloc_error(order),
 					    (void *)caller);
 		return NULL;
 	}
+	trace_buddy_alloc(pool, off, size, order, caller);
 	ptr = idx_addr(pool, (u32)(off >> pool->min_shift));
 out:
 	if (gfp & __GFP_ZERO)
@@ -1118,7 +1144,7 @@ void *buddy_alloc(struct buddy_pool *pool, size_t size, gfp_t gfp)
 		order = size > BIT(pool->min_shift) ?
 			fls_long(size - 1) - pool->min_shift : 0;
 		if (likely(READ_ONCE(pool->high[order]))) {
-			ptr = alloc_cached(pool, order);
+			ptr = alloc_cached(pool, size, order, _RET_IP_);
 			if (likely(ptr))
 				return ptr;
 		}
@@ -1161,6 +1187,7 @@ static void __report_free(struct buddy_pool *pool, const void *ptr, int ret,
 	pool->warned = true;
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 
+	trace_buddy_bad_free(pool, free_error(ret), caller);
 	pr_err_ratelimited("%s: bad free of %p: %s (caller %pS)\n", pool->name,
 			   ptr, free_error(ret), (void *)caller);
 	WARN(first, "buddy: first bad free in pool %s: %s\n", pool->name,
@@ -1209,7 +1236,7 @@ void buddy_free(struct buddy_pool *pool, const void *ptr)
 	off = buddy_pool_offset(pool, ptr);
 	/* U64_MAX, for a pointer outside the pool, is misaligned too. */
 	if (likely(!(off & (BIT_ULL(pool->min_shift) - 1))) &&
-	    likely(free_owned(pool, (u32)(off >> pool->min_shift))))
+	    likely(free_owned(pool, (u32)(off >> pool->min_shift), _RET_IP_)))
 		return;
 	bad_free(pool, ptr, off, _RET_IP_);
 }
@@ -1304,6 +1331,7 @@ static const char *range_error(struct buddy_pool *pool, size_t align,
 static void alloc_failed(struct buddy_pool *pool, const char *what,
 			 size_t size, int err, gfp_t gfp, unsigned long caller)
 {
+	trace_buddy_alloc_fail(pool, size, alloc_error(err), caller);
 	if (!(gfp & __GFP_NOWARN))
 		pr_warn_ratelimited("%s: %s() cannot allocate %zu bytes: %s (caller %pS)\n",
 				    pool->name, what, size, alloc_error(err),
@@ -1360,6 +1388,7 @@ void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 		end = pool->max_size;
 	why = range_error(pool, align, start, end, flags);
 	if (unlikely(why)) {
+		trace_buddy_alloc_fail(pool, size, "bad argument", _RET_IP_);
 		bad_call(pool, why, _RET_IP_);
 		return NULL;
 	}
@@ -1382,6 +1411,7 @@ void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 			     _RET_IP_);
 		return NULL;
 	}
+	trace_buddy_alloc(pool, off, size, order, _RET_IP_);
 	ptr = idx_addr(pool, (u32)(off >> pool->min_shift));
 	if (gfp & __GFP_ZERO)
 		memset(ptr, 0, BIT_ULL(pool->min_shift + order));
@@ -1455,6 +1485,12 @@ void *buddy_alloc_exact(struct buddy_pool *pool, size_t size, gfp_t gfp)
 			     _RET_IP_);
 		return NULL;
 	}
+	/* The order takes a division: only for a reader. */
+	if (trace_buddy_alloc_enabled())
+		trace_buddy_alloc(pool, off, size,
+				  order_base_2(DIV_ROUND_UP_ULL(size,
+								BIT(pool->min_shift))),
+				  _RET_IP_);
 	ptr = idx_addr(pool, (u32)(off >> pool->min_shift));
 	if (gfp & __GFP_ZERO)
 		memset(ptr, 0, round_up(size, BIT(pool->min_shift)));
@@ -1508,6 +1544,7 @@ void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
 	memset(pool->owner + idx, 0, n);
 	pool->nr_frees++;
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	trace_buddy_free(pool, off, order_base_2(n), _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_free_exact, BUDDY_NS);
 
@@ -1735,7 +1772,7 @@ int buddy_pool_set_cache(struct buddy_pool *pool, unsigned int order,
 	WRITE_ONCE(pool->high[order], high);
 	WRITE_ONCE(pool->batch[order], high ? batch : 0);
 	for_each_possible_cpu(cpu)
-		__drain(pool, per_cpu_ptr(pool->pcp, cpu), order,
+		__drain(pool, cpu, per_cpu_ptr(pool->pcp, cpu), order,
 			BUDDY_PCP_HIGH_MAX);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	return 0;
@@ -1765,7 +1802,7 @@ static int buddy_cpu_dead(unsigned int cpu, struct hlist_node *node)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	__drain_cpu(pool, per_cpu_ptr(pool->pcp, cpu));
+	__drain_cpu(pool, cpu);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	return 0;
 }

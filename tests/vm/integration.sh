@@ -3,7 +3,8 @@
 # In-VM integration checks for buddy.ko, run by scripts/test.sh through
 # scripts/qemu-run.sh: module parameters good and bad, alloc_pages failure,
 # every debugfs file, the ctl fuzzer, range, exact, grow and shrink through
-# ctl, the example client, clean unload and unload with a leak. kmemleak is checked at the end for all of it.
+# ctl, the example client, clean unload, unload with a leak, and the trace
+# events. kmemleak is checked at the end for all of it.
 . /root/lib.sh
 
 D=/sys/kernel/debug/buddy
@@ -415,6 +416,104 @@ assert_ok rmmod buddy
 assert_eq "leak: one warning" 1 "$(dmesg_count 'still allocated' warn)"
 assert_ok dmesg_contains "pool default destroyed with 16 blocks"
 assert_ok dmesg_contains "keeping 1 of 2 chunks reserved"
+
+# --- Trace events (issue 9) ---------------------------------------------------
+# events/buddy/ exists only while buddy.ko is loaded, and comes back disabled
+# after each insmod: enable it after the load.
+T=/sys/kernel/tracing
+[ -e $T/trace ] || mount -t tracefs nodev $T 2>/dev/null
+[ -e $T/trace ] || T=/sys/kernel/debug/tracing
+
+# tr_count EVENT [ERE] - events EVENT in the trace whose fields match ERE
+tr_count() {
+	grep -E " $1: .*${2:-}" $T/trace | grep -c .
+}
+
+# tr_field EVENT KEY - KEY=value of each EVENT in the trace, one a line
+tr_field() {
+	grep " $1: " $T/trace | sed -n "s/.* $2=\([^ ]*\).*/\1/p"
+}
+
+if have $T/trace; then
+	assert_ok insmod /root/buddy.ko pool_size=4M pool_max=8M || exit 1
+	P=$D/default
+fi
+if [ -e $T/trace ] && have $T/events/buddy/enable; then
+	assert_ok test -e $T/events/buddy/buddy_alloc/format
+	# Cache orders 0 and 2, whatever the defaults for this pool.
+	assert_ok sh -c "echo '0 8 4' > $P/cache"
+	assert_ok sh -c "echo '2 8 4' > $P/cache"
+	batch2=4
+	echo 1 > $T/events/buddy/enable
+	echo > $T/trace
+	assert_eq "trace: alloc 12K" 0 "$(ctl_write 'alloc 12K')"
+	assert_eq "trace: alloc_exact 100K" 0 "$(ctl_write 'alloc_exact 100K')"
+	assert_eq "trace: alloc 4K align=64K" 0 "$(ctl_write 'alloc 4K align=64K')"
+	assert_eq "trace: alloc 4M fails" ENOMEM "$(ctl_write 'alloc 4M')"
+	offs=$(awk '{ printf "0x%x\n", $2 }' $P/ctl)
+	for id in 1 2 3; do
+		assert_eq "trace: free $id" 0 "$(ctl_write "free $id")"
+	done
+	assert_ok sh -c "echo drain > $P/cache"
+	assert_eq "trace: grow 4M" 0 "$(ctl_write 'grow 4M')"
+	assert_eq "trace: shrink 4M" 0 "$(ctl_write 'shrink 4M')"
+	echo 0 > $T/events/buddy/enable
+
+	assert_eq "trace: every event names the pool" 0 \
+		"$(grep ' buddy_' $T/trace | grep -vc ' pool=default ')"
+	assert_eq "trace: 3 allocs" 3 "$(tr_count buddy_alloc)"
+	assert_eq "trace: alloc offsets as in ctl" "$offs" \
+		"$(tr_field buddy_alloc offset)"
+	assert_eq "trace: alloc sizes" "12288 102400 4096" \
+		"$(tr_field buddy_alloc size | xargs)"
+	assert_eq "trace: alloc orders" "2 5 0" \
+		"$(tr_field buddy_alloc order | xargs)"
+	assert_eq "trace: alloc callers in buddy.ko" 3 \
+		"$(tr_count buddy_alloc 'caller=[a-z_]+\+0x[0-9a-f]+/0x[0-9a-f]+ \[buddy\]$')"
+	assert_eq "trace: 3 frees" 3 "$(tr_count buddy_free)"
+	assert_eq "trace: free offsets" "$offs" "$(tr_field buddy_free offset)"
+	assert_eq "trace: free orders" "2 5 0" \
+		"$(tr_field buddy_free order | xargs)"
+	assert_eq "trace: one failure" 1 "$(tr_count buddy_alloc_fail)"
+	assert_eq "trace: failure fields" 1 \
+		"$(tr_count buddy_alloc_fail 'size=4194304 reason="pool exhausted" caller=.*\[buddy\]')"
+	assert_eq "trace: no bad free" 0 "$(tr_count buddy_bad_free)"
+	assert_eq "trace: one refill of a batch" "order=2 count=$batch2" \
+		"$(grep ' buddy_cache_refill: ' $T/trace | sed 's/.* cpu=[0-9]* //')"
+	# The range alloc drains the rest of the batch; "drain" the two frees.
+	assert_eq "trace: drains" "0 1
+2 1
+2 $((batch2 - 1))" "$(grep ' buddy_cache_drain: ' $T/trace |
+		sed 's/.* order=\([0-9]*\) count=\([0-9]*\)$/\1 \2/' |
+		sort -n -k1,1 -k2,2)"
+	assert_eq "trace: grow" "bytes=4194304 size=8388608" \
+		"$(grep ' buddy_pool_grow: ' $T/trace | sed 's/.*pool=default //')"
+	assert_eq "trace: shrink" "bytes=4194304 size=4194304" \
+		"$(grep ' buddy_pool_shrink: ' $T/trace | sed 's/.*pool=default //')"
+
+	# Disabled: nothing is recorded.
+	echo > $T/trace
+	assert_eq "trace off: alloc" 0 "$(ctl_write 'alloc 4K')"
+	assert_eq "trace off: free" 0 "$(ctl_write 'free 4')"
+	assert_eq "trace off: no events" 0 "$(grep -c ' buddy_' $T/trace)"
+
+	# A client's mistakes. They happen in its module_init, whose text is
+	# gone by the time the trace is read, so the caller is a bare address.
+	echo 1 > $T/events/buddy/enable
+	echo > $T/trace
+	expect_warn_begin 1
+	assert_ok insmod /root/buddy_client.ko misuse=1
+	expect_warn_end
+	echo 0 > $T/events/buddy/enable
+	assert_eq "trace: client impossible allocs" 2 \
+		"$(tr_count buddy_alloc_fail 'reason="larger than the largest block" caller=')"
+	assert_eq "trace: client double free" 1 \
+		"$(tr_count buddy_bad_free 'reason="double free" caller=')"
+	assert_eq "trace: no other bad free" 1 "$(tr_count buddy_bad_free)"
+	assert_ok rmmod buddy_client
+	echo > $T/trace
+fi
+[ -e /sys/module/buddy ] && assert_ok rmmod buddy
 
 [ $KMEMLEAK -eq 0 ] || kmemleak_check
 t_summary
