@@ -1106,28 +1106,16 @@ fail:
  */
 int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp)
 {
-	int want = buddy_core_order_for(bc, size);
-	unsigned int order, k;
-	u32 avail, idx, r, parts = 0;
+	int ret = buddy_core_alloc(bc, size, offp);
+	unsigned int k;
+	u32 idx, r, parts = 0;
 	bool bad = false;
 
-	if (want < 0)
-		goto fail;
-	k = (unsigned int)want;
-	avail = bc->nonempty >> k;
-	if (!avail) {
-		want = -ENOMEM;
-		goto fail;
-	}
-	order = k + (unsigned int)__ffs(avail);
-	idx = bc->free_head[order];
-	*offp = (u64)idx << bc->min_shift;
-	sbit(bc->head, idx);
-	bc->nr_allocs++;
-	if (order > k)
-		split_down(bc, order, k, idx);
-	else if (unlikely(pop(bc, order, idx)))
-		rebuild(bc);
+	/* buddy_core_alloc() counted the failure. */
+	if (ret)
+		return ret;
+	k = (unsigned int)buddy_core_order_for(bc, size);
+	idx = (u32)(*offp >> bc->min_shift);
 
 	/*
 	 * Node (idx, k) must end up with its first r min blocks allocated,
@@ -1157,9 +1145,6 @@ int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp)
 	if (unlikely(bad))
 		rebuild(bc);
 	return 0;
-fail:
-	bc->nr_failed++;
-	return want;
 }
 
 /**

@@ -440,6 +440,13 @@ static int ctl_add(struct buddy_pool *pool, void *ptr, u64 size, bool exact)
 	return 0;
 }
 
+/* Is @str a size that some block of @pool can hold? */
+static bool ctl_size(struct buddy_pool *pool, const char *str, u64 *size)
+{
+	return buddy_parse_size(str, size) &&
+	       buddy_core_order_for(&pool->core, *size) >= 0;
+}
+
 /* "SIZE [align=A] [range=START-END] [topdown]", space-separated */
 static int ctl_alloc(struct buddy_pool *pool, char *arg)
 {
@@ -448,8 +455,7 @@ static int ctl_alloc(struct buddy_pool *pool, char *arg)
 	u64 size;
 	int ret;
 
-	if (!buddy_parse_size(tok, &size) ||
-	    buddy_core_order_for(&pool->core, size) < 0)
+	if (!ctl_size(pool, tok, &size))
 		return -EINVAL;
 	while ((tok = strsep(&arg, " "))) {
 		ret = ctl_option(pool, tok, &r);
@@ -469,8 +475,7 @@ static int ctl_alloc_exact(struct buddy_pool *pool, const char *arg)
 {
 	u64 size;
 
-	if (!buddy_parse_size(arg, &size) ||
-	    buddy_core_order_for(&pool->core, size) < 0)
+	if (!ctl_size(pool, arg, &size))
 		return -EINVAL;
 	return ctl_add(pool, buddy_alloc_exact(pool, size, __GFP_NOWARN), size,
 		       true);

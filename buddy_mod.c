@@ -668,22 +668,10 @@ static unsigned int release(struct buddy_pool *pool)
 	unsigned int i, kept = 0;
 
 	for (i = 0; i < pool->nr_slots; i++) {
-		u64 pos = (u64)i << pool->chunk_shift;
-		u64 end = pos + chunk_len(pool, i);
-		struct buddy_core_block blk;
-		bool busy = false;
-
 		if (!pool->segs[i])
 			continue;
-		/* The iterator skips absent chunks: stop at this one's end. */
-		while (buddy_core_next_block(&pool->core, &pos, &blk) &&
-		       blk.off < end) {
-			if (!blk.free) {
-				busy = true;
-				break;
-			}
-		}
-		if (busy)
+		/* The core takes a chunk out only if all of it is free. */
+		if (buddy_core_remove_segment(&pool->core, i))
 			kept++;
 		else
 			free_chunk(pool->segs[i], chunk_len(pool, i));
@@ -879,28 +867,29 @@ EXPORT_SYMBOL_NS_GPL(buddy_default_pool, BUDDY_NS);
  */
 int buddy_pool_grow(struct buddy_pool *pool, size_t bytes)
 {
-	unsigned int i, n = 0, *slot;
+	/* Each chunk to add: its slot, its pages, its table entry. */
+	struct {
+		unsigned int slot;
+		void *addr;
+		u32 *dir;
+	} *c;
+	unsigned int i, n = 0;
 	unsigned long flags;
 	size_t added = 0;
-	void **addr;
-	u32 **dir;
 	int ret;
 
 	might_sleep();
 	if (IS_ERR_OR_NULL(pool) || !bytes)
 		return -EINVAL;
-	slot = kcalloc(pool->nr_slots, sizeof(*slot), GFP_KERNEL);
-	addr = kcalloc(pool->nr_slots, sizeof(*addr), GFP_KERNEL);
-	dir = kcalloc(pool->nr_slots, sizeof(*dir), GFP_KERNEL);
-	ret = -ENOMEM;
-	if (!slot || !addr || !dir)
-		goto out_free;
+	c = kcalloc(pool->nr_slots, sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
 
 	mutex_lock(&pool->resize_lock);
 	for (i = 0; i < pool->nr_slots && added < bytes; i++) {
 		if (pool->segs[i])
 			continue;
-		slot[n++] = i;
+		c[n++].slot = i;
 		added += chunk_len(pool, i);
 	}
 	ret = -ENOSPC;
@@ -908,12 +897,12 @@ int buddy_pool_grow(struct buddy_pool *pool, size_t bytes)
 		goto out_unlock;
 	ret = -ENOMEM;
 	for (i = 0; i < n; i++) {
-		addr[i] = alloc_chunk(chunk_len(pool, slot[i]));
-		if (!addr[i])
+		c[i].addr = alloc_chunk(chunk_len(pool, c[i].slot));
+		if (!c[i].addr)
 			goto out_free_chunks;
 		/* Outside the table only after memory hot-add: give it up. */
-		dir[i] = dir_slot(pool, addr[i]);
-		if (!dir[i]) {
+		c[i].dir = dir_slot(pool, c[i].addr);
+		if (!c[i].dir) {
 			i++;
 			goto out_free_chunks;
 		}
@@ -924,14 +913,14 @@ int buddy_pool_grow(struct buddy_pool *pool, size_t bytes)
 	 * both before the core hands out anything in it.
 	 */
 	for (i = 0; i < n; i++) {
-		WRITE_ONCE(pool->segs[slot[i]], addr[i]);
+		WRITE_ONCE(pool->segs[c[i].slot], c[i].addr);
 		/* The address first: buddy_pool_offset() reads it second. */
 		smp_wmb();
-		WRITE_ONCE(*dir[i], slot[i] + 1);
+		WRITE_ONCE(*c[i].dir, c[i].slot + 1);
 	}
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	for (i = 0; i < n; i++)
-		WARN_ON_ONCE(buddy_core_add_segment(&pool->core, slot[i]));
+		WARN_ON_ONCE(buddy_core_add_segment(&pool->core, c[i].slot));
 	WRITE_ONCE(pool->size, pool->size + added);
 	WRITE_ONCE(pool->nr_chunks, pool->nr_chunks + n);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
@@ -941,13 +930,10 @@ int buddy_pool_grow(struct buddy_pool *pool, size_t bytes)
 
 out_free_chunks:
 	while (i--)
-		free_chunk(addr[i], chunk_len(pool, slot[i]));
+		free_chunk(c[i].addr, chunk_len(pool, c[i].slot));
 out_unlock:
 	mutex_unlock(&pool->resize_lock);
-out_free:
-	kfree(dir);
-	kfree(addr);
-	kfree(slot);
+	kfree(c);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_pool_grow, BUDDY_NS);
@@ -972,15 +958,13 @@ size_t buddy_pool_shrink(struct buddy_pool *pool, size_t bytes)
 	unsigned int i, n = 0, *slot;
 	unsigned long flags;
 	size_t released = 0;
-	void **addr;
 
 	might_sleep();
 	if (IS_ERR_OR_NULL(pool) || !bytes)
 		return 0;
 	slot = kcalloc(pool->nr_slots, sizeof(*slot), GFP_KERNEL);
-	addr = kcalloc(pool->nr_slots, sizeof(*addr), GFP_KERNEL);
-	if (!slot || !addr)
-		goto out_free;
+	if (!slot)
+		return 0;
 
 	mutex_lock(&pool->resize_lock);
 	raw_spin_lock_irqsave(&pool->lock, flags);
@@ -994,8 +978,7 @@ size_t buddy_pool_shrink(struct buddy_pool *pool, size_t bytes)
 		/* Fails, changing nothing, unless all of the chunk is free. */
 		if (buddy_core_remove_segment(&pool->core, i))
 			continue;
-		slot[n] = i;
-		addr[n++] = pool->segs[i];
+		slot[n++] = i;
 		released += len;
 	}
 	WRITE_ONCE(pool->size, pool->size - released);
@@ -1006,19 +989,19 @@ size_t buddy_pool_shrink(struct buddy_pool *pool, size_t bytes)
 
 	/*
 	 * The core hands out nothing in them now, and no client owns any of
-	 * them: unhook them from lookups, then free the pages.
+	 * them: unhook them from lookups, then free the pages. Only this
+	 * function, under resize_lock, clears a chunk's address.
 	 */
 	for (i = 0; i < n; i++) {
-		u32 *tab_slot = dir_slot(pool, addr[i]);
+		void *addr = pool->segs[slot[i]];
+		u32 *tab_slot = dir_slot(pool, addr);
 
 		if (!WARN_ON_ONCE(!tab_slot))
 			WRITE_ONCE(*tab_slot, 0);
 		WRITE_ONCE(pool->segs[slot[i]], NULL);
-		free_chunk(addr[i], chunk_len(pool, slot[i]));
+		free_chunk(addr, chunk_len(pool, slot[i]));
 	}
 	mutex_unlock(&pool->resize_lock);
-out_free:
-	kfree(addr);
 	kfree(slot);
 	return released;
 }
@@ -1485,11 +1468,10 @@ void *buddy_alloc_exact(struct buddy_pool *pool, size_t size, gfp_t gfp)
 			     _RET_IP_);
 		return NULL;
 	}
-	/* The order takes a division: only for a reader. */
+	/* The order takes a call into the core: only for a reader. */
 	if (trace_buddy_alloc_enabled())
 		trace_buddy_alloc(pool, off, size,
-				  order_base_2(DIV_ROUND_UP_ULL(size,
-								BIT(pool->min_shift))),
+				  buddy_core_order_for(&pool->core, size),
 				  _RET_IP_);
 	ptr = idx_addr(pool, (u32)(off >> pool->min_shift));
 	if (gfp & __GFP_ZERO)
