@@ -32,4 +32,12 @@
 #define BUDDY_KUNIT_NS	EXPORTED_FOR_KUNIT_TESTING
 #endif
 
+/*
+ * mm/kasan/shadow.c exports kasan_poison() on 6.1 and 6.12 (for KASAN's
+ * KUnit module), but only mm/kasan/kasan.h declares it.
+ */
+#ifdef CONFIG_KASAN_GENERIC
+void kasan_poison(const void *addr, size_t size, u8 value, bool init);
+#endif
+
 #endif /* BUDDY_COMPAT_H */

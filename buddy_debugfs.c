@@ -98,11 +98,13 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "free: %llu\n", st.free);
 	seq_printf(m, "allocated: %llu\n", st.size - st.free);
 	seq_printf(m, "cached: %llu\n", st.cached);
+	seq_printf(m, "zeroed: %llu\n", st.zeroed);
 	seq_printf(m, "largest_free_block: %llu\n", largest);
 	seq_printf(m, "allocs: %llu\n", st.nr_allocs);
 	seq_printf(m, "frees: %llu\n", st.nr_frees);
 	seq_printf(m, "failures: %llu\n", st.nr_failed);
 	seq_printf(m, "bad_frees: %llu\n", st.nr_bad_frees);
+	seq_printf(m, "zeroings: %llu\n", st.nr_zeroings);
 	seq_printf(m, "corruptions: %llu\n", corruptions);
 	seq_printf(m, "metadata_bytes: %llu\n", meta);
 	seq_printf(m, "chunks: %u\n", pool->nr_chunks);
@@ -179,39 +181,41 @@ static int map_show(struct seq_file *m, void *v)
 	unsigned long flags;
 	u8 *owner;
 	struct buddy_core_block blk;
-	struct buddy_core c;
+	struct buddy_core *c;
 	size_t meta_size;
 	void *meta;
 	int ret;
 
 	meta_size = buddy_core_meta_size(pool->max_size,
 					 buddy_core_min_block(&pool->core));
+	/* Off the stack: the core's state is most of a kilobyte. */
+	c = kmalloc(sizeof(*c), GFP_KERNEL);
 	meta = kvmalloc(meta_size, GFP_KERNEL);
 	owner = kvmalloc(pool->max_size >> pool->min_shift, GFP_KERNEL);
-	if (!meta || !owner) {
+	if (!c || !meta || !owner) {
 		ret = -ENOMEM;
 		goto out_free_meta;
 	}
 	/* Cached blocks are allocated in the core but free to clients. */
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	ret = buddy_core_snapshot(&pool->core, &c, meta, meta_size);
+	ret = buddy_core_snapshot(&pool->core, c, meta, meta_size);
 	memcpy(owner, pool->owner, pool->max_size >> pool->min_shift);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	if (ret)
 		goto out_free_meta;
 
-	cell = max_t(u64, buddy_core_min_block(&c),
-		     roundup_pow_of_two(DIV_ROUND_UP_ULL(c.size,
+	cell = max_t(u64, buddy_core_min_block(c),
+		     roundup_pow_of_two(DIV_ROUND_UP_ULL(c->size,
 							 MAP_COLS * MAP_ROWS)));
-	ncells = DIV_ROUND_UP_ULL(c.size, cell);
+	ncells = DIV_ROUND_UP_ULL(c->size, cell);
 	used = kvcalloc(ncells, sizeof(*used), GFP_KERNEL);
 	if (!used) {
 		ret = -ENOMEM;
 		goto out_free_meta;
 	}
-	while (buddy_core_next_used(&c, &pos, &blk)) {
+	while (buddy_core_next_used(c, &pos, &blk)) {
 		u64 start = blk.off, end = blk.off +
-			    (buddy_core_min_block(&c) << blk.order);
+			    (buddy_core_min_block(c) << blk.order);
 
 		if (!owner[start >> pool->min_shift])
 			continue;
@@ -225,11 +229,11 @@ static int map_show(struct seq_file *m, void *v)
 		   cell, MAP_COLS,
 		   pool->max_size > pool->floor ? ", '-' not reserved" : "");
 	for (i = 0; i < ncells; i++) {
-		u64 len = min(cell, c.size - i * cell);
+		u64 len = min(cell, c->size - i * cell);
 
 		if (i % MAP_COLS == 0)
 			seq_printf(m, "%s0x%08llx ", i ? "\n" : "", i * cell);
-		if (!buddy_core_segment_present(&c, i * cell >> pool->chunk_shift))
+		if (!buddy_core_segment_present(c, i * cell >> pool->chunk_shift))
 			seq_putc(m, '-');
 		else
 			seq_putc(m, !used[i] ? '.' : used[i] == len ? '#' : '+');
@@ -239,6 +243,7 @@ static int map_show(struct seq_file *m, void *v)
 out_free_meta:
 	kvfree(owner);
 	kvfree(meta);
+	kfree(c);
 	return ret;
 }
 DEFINE_SHOW_ATTRIBUTE(map);

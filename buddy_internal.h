@@ -32,14 +32,19 @@ struct dentry;
 #define OWNER_PART	0x40
 #define OWNER_ORDER	0x3f
 
+/* In a cache slot: the block holds only zeros. Indices are below 2^31. */
+#define PCP_ZERO	BIT(31)
+
 /**
  * struct buddy_pcp - one CPU's cache of free blocks of one pool
  * @state: for each order, the depth of its stack in the low byte and a
  *	version above it; changed only by cmpxchg() (see pcp_pop())
  * @nr_allocs: buddy_alloc() calls served from this cache
  * @nr_frees: buddy_free() calls done through this cache
- * @slot: block indices (offset / min_block) of each order, used as a
- *	stack so the most recently freed block is handed out first
+ * @nr_zeroings: blocks this CPU zeroed for an allocation
+ * @slot: block indices (offset / min_block) of each order, with PCP_ZERO
+ *	set for a block known to hold only zeros, used as a stack so the
+ *	most recently freed block is handed out first
  *
  * A cached block is allocated as far as the core knows, and its bit in
  * its byte in the pool's @owner map is 0: it belongs to no client.
@@ -48,6 +53,7 @@ struct buddy_pcp {
 	unsigned long state[BUDDY_PCP_ORDERS];
 	u64 nr_allocs;
 	u64 nr_frees;
+	u64 nr_zeroings;
 	u32 slot[BUDDY_PCP_ORDERS][BUDDY_PCP_HIGH_MAX];
 };
 

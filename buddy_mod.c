@@ -23,8 +23,11 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/ctype.h>
+#include <linux/debugfs.h>
 #include <linux/err.h>
+#include <linux/fault-inject.h>
 #include <linux/gfp.h>
+#include <linux/kasan.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -44,6 +47,107 @@
 #define CHUNK_ORDER	BUDDY_MAX_PAGE_ORDER
 #define CHUNK_SHIFT	(PAGE_SHIFT + CHUNK_ORDER)
 #define CHUNK_BYTES	BIT(CHUNK_SHIFT)
+
+/*
+ * Catching client bugs where they happen.
+ *
+ * KASAN (generic mode) sees a pool's chunks as the page allocator left
+ * them: all accessible. So buddy.ko keeps their shadow itself, as the slab
+ * allocators do for their pages. A free block, cached or not, is poisoned
+ * as freed memory; of an allocated block only the bytes the caller asked
+ * for are accessible, and the rest is poisoned as a redzone. Of KASAN's
+ * shadow API only kasan_poison() is exported to modules on both 6.1 and
+ * 6.12 (for KASAN's own test module; the kasan_unpoison*() and
+ * kasan_*_pages() hooks are not), so it does the bulk and the one shadow
+ * byte of a partly used last granule is written here. buddy_core.o is
+ * built without KASAN instrumentation (Kbuild), as mm/slub.o is, so the
+ * core's links inside free blocks never report.
+ */
+#ifdef CONFIG_KASAN_GENERIC
+#define GRANULE		BIT(KASAN_SHADOW_SCALE_SHIFT)
+/* mm/kasan/kasan.h's KASAN_PAGE_FREE and KASAN_PAGE_REDZONE */
+#define SHADOW_FREE	0xff
+#define SHADOW_SLACK	0xfe
+
+/* Not instrumented: an access to the shadow must not check the shadow. */
+static noinline __no_sanitize_address void
+shadow_last_granule(const void *addr, size_t size)
+{
+	u8 *shadow = kasan_mem_to_shadow(addr + round_down(size, GRANULE));
+
+	*shadow = size & (GRANULE - 1);
+}
+
+/* @len bytes at @addr are free: any access reports a use after free. */
+static void poison_free(const void *addr, size_t len)
+{
+	kasan_poison(addr, len, SHADOW_FREE, false);
+}
+
+/* Every byte of @len at @addr is accessible again. */
+static void unpoison(const void *addr, size_t len)
+{
+	kasan_poison(addr, len, 0, false);
+}
+
+/* Of @len bytes at @addr, the first @size are accessible, the rest not. */
+static void unpoison_size(const void *addr, size_t size, size_t len)
+{
+	size_t used = round_up(size, GRANULE);
+
+	kasan_poison(addr, used, 0, false);
+	if (size & (GRANULE - 1))
+		shadow_last_granule(addr, size);
+	if (len > used)
+		kasan_poison(addr + used, len - used, SHADOW_SLACK, false);
+}
+#else
+static inline void poison_free(const void *addr, size_t len) { }
+static inline void unpoison(const void *addr, size_t len) { }
+static inline void unpoison_size(const void *addr, size_t size, size_t len) { }
+#endif
+
+/*
+ * Fault injection, as failslab and fail_page_alloc do it: the standard
+ * knobs in /sys/kernel/debug/fail_buddy_alloc/, or the module parameter
+ * of the same name in the boot-option format <interval>,<probability>,
+ * <space>,<times>. Every allocation call of every pool asks it first.
+ */
+#ifdef CONFIG_FAULT_INJECTION
+static DECLARE_FAULT_ATTR(fail_buddy_alloc);
+static char *fail_param;
+module_param_named(fail_buddy_alloc, fail_param, charp, 0444);
+MODULE_PARM_DESC(fail_buddy_alloc,
+		 "Fault injection: <interval>,<probability>,<space>,<times> (default: off; needs CONFIG_FAULT_INJECTION)");
+static struct dentry *fail_dir;
+
+static bool fail_alloc(size_t size)
+{
+	return should_fail(&fail_buddy_alloc, size);
+}
+
+static int fail_init(void)
+{
+	if (fail_param && !setup_fault_attr(&fail_buddy_alloc, fail_param)) {
+		pr_err("invalid fail_buddy_alloc=%s: must be <interval>,<probability>,<space>,<times>\n",
+		       fail_param);
+		return -EINVAL;
+	}
+	/* As for any debugfs file, a failure costs only the knobs. */
+	fail_dir = fault_create_debugfs_attr("fail_buddy_alloc", NULL,
+					     &fail_buddy_alloc);
+	return 0;
+}
+
+static void fail_exit(void)
+{
+	debugfs_remove_recursive(fail_dir);
+}
+#else
+static inline bool fail_alloc(size_t size) { return false; }
+static inline int fail_init(void) { return 0; }
+static inline void fail_exit(void) { }
+#endif
 
 static char *pool_size = "4M";
 module_param(pool_size, charp, 0444);
@@ -128,6 +232,8 @@ static void free_chunk(void *addr, unsigned long len)
 	struct page *page = virt_to_page(addr);
 	unsigned long nr = DIV_ROUND_UP(len, PAGE_SIZE), j;
 
+	/* Back as the page allocator gave it, whatever clients left. */
+	unpoison(addr, len);
 	/* A tail chunk was split into single pages when it was trimmed. */
 	if (nr == 1UL << order) {
 		__free_pages(page, order);
@@ -140,7 +246,8 @@ static void free_chunk(void *addr, unsigned long len)
 /*
  * Reserve @len bytes for a chunk: the smallest alloc_pages() block that
  * holds them, with the unused pages of a short tail chunk given straight
- * back. Return its address, or NULL.
+ * back; zeroed, and poisoned as free for KASAN. Return its address, or
+ * NULL.
  */
 static void *alloc_chunk(unsigned long len)
 {
@@ -148,8 +255,9 @@ static void *alloc_chunk(unsigned long len)
 	unsigned long nr = DIV_ROUND_UP(len, PAGE_SIZE), j;
 	struct page *page;
 
-	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL,
-			   order);
+	/* Zeroed, so that every free block starts known to be zero. */
+	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL |
+			   __GFP_ZERO, order);
 	if (!page)
 		return NULL;
 	if (nr != 1UL << order) {
@@ -157,6 +265,7 @@ static void *alloc_chunk(unsigned long len)
 		for (j = nr; j < 1UL << order; j++)
 			__free_page(page + j);
 	}
+	poison_free(page_address(page), len);
 	return page_address(page);
 }
 
@@ -331,8 +440,8 @@ static unsigned int pcp_depth(const struct buddy_pcp *pcp, unsigned int order)
 	return READ_ONCE(pcp->state[order]) & PCP_DEPTH;
 }
 
-/* Take the top block of @pcp's stack of @order into *@idx, if any. */
-static bool pcp_pop(struct buddy_pcp *pcp, unsigned int order, u32 *idx)
+/* Take the top slot of @pcp's stack of @order into *@e, if any. */
+static bool pcp_pop(struct buddy_pcp *pcp, unsigned int order, u32 *e)
 {
 	unsigned long old, n;
 
@@ -343,16 +452,16 @@ static bool pcp_pop(struct buddy_pcp *pcp, unsigned int order, u32 *idx)
 			return false;
 		/* Read the slot no earlier than the depth that covers it. */
 		smp_rmb();
-		*idx = READ_ONCE(pcp->slot[order][n - 1]);
+		*e = READ_ONCE(pcp->slot[order][n - 1]);
 	} while (cmpxchg(&pcp->state[order], old, old + PCP_TICK - 1) != old);
 	return true;
 }
 
 /*
- * Push @idx on this CPU's stack of @order unless it holds @high blocks.
+ * Push slot @e on this CPU's stack of @order unless it holds @high blocks.
  * The caller runs on the owning CPU with preemption disabled.
  */
-static bool pcp_push(struct buddy_pcp *pcp, unsigned int order, u32 idx,
+static bool pcp_push(struct buddy_pcp *pcp, unsigned int order, u32 e,
 		     unsigned int high)
 {
 	unsigned long old, n;
@@ -362,10 +471,25 @@ static bool pcp_push(struct buddy_pcp *pcp, unsigned int order, u32 idx,
 		n = old & PCP_DEPTH;
 		if (n >= high)
 			return false;
-		WRITE_ONCE(pcp->slot[order][n], idx);
+		WRITE_ONCE(pcp->slot[order][n], e);
 		/* A fully ordered cmpxchg() publishes the slot with the depth. */
 	} while (cmpxchg(&pcp->state[order], old, old + PCP_TICK + 1) != old);
 	return true;
+}
+
+/*
+ * Give the block in cache slot @e back to the core, which merges it. The
+ * caller holds pool->lock.
+ */
+static void __free_slot(struct buddy_pool *pool, u32 e)
+{
+	u64 off = (u64)(e & ~PCP_ZERO) << pool->min_shift;
+
+	lockdep_assert_held(&pool->lock);
+	if (e & PCP_ZERO)
+		WARN_ON_ONCE(buddy_core_free_zeroed(&pool->core, off));
+	else
+		WARN_ON_ONCE(buddy_core_free(&pool->core, off));
 }
 
 /*
@@ -377,12 +501,11 @@ static unsigned int __drain(struct buddy_pool *pool, unsigned int cpu,
 			    unsigned int n)
 {
 	unsigned int i;
-	u32 idx;
+	u32 e;
 
 	lockdep_assert_held(&pool->lock);
-	for (i = 0; i < n && pcp_pop(pcp, order, &idx); i++)
-		WARN_ON_ONCE(buddy_core_free(&pool->core,
-					     (u64)idx << pool->min_shift));
+	for (i = 0; i < n && pcp_pop(pcp, order, &e); i++)
+		__free_slot(pool, e);
 	if (i)
 		trace_buddy_cache_drain(pool, cpu, order, i);
 	return i;
@@ -408,12 +531,12 @@ static void __drain_all(struct buddy_pool *pool)
 
 /*
  * This CPU's cache of @order is empty: take a batch from the core, keep
- * the first block for the caller in *@idx and cache the rest, so that the
+ * the first block for the caller in *@e and cache the rest, so that the
  * blocks go out in address order. The caller runs with preemption
  * disabled.
  */
 static noinline bool refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
-			    unsigned int order, u32 *idx)
+			    unsigned int order, u32 *e)
 {
 	u64 bytes = 1ULL << (pool->min_shift + order), off;
 	unsigned int n, got, batch = READ_ONCE(pool->batch[order]);
@@ -426,6 +549,8 @@ static noinline bool refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
 		if (buddy_core_alloc(&pool->core, bytes, &off))
 			break;
 		blk[n] = (u32)(off >> pool->min_shift);
+		if (buddy_core_zeroed(&pool->core, off))
+			blk[n] |= PCP_ZERO;
 	}
 	got = n;
 	/* An interrupt may have filled the cache meanwhile: keep the rest. */
@@ -436,59 +561,97 @@ static noinline bool refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
 		trace_buddy_cache_refill(pool, smp_processor_id(), order,
 					 got - n + 1);
 	while (n > 1)
-		WARN_ON_ONCE(buddy_core_free(&pool->core,
-					     (u64)blk[--n] << pool->min_shift));
+		__free_slot(pool, blk[--n]);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	if (n)
-		*idx = blk[0];
+		*e = blk[0];
 	return n;
 }
 
 /*
- * A block of a cached @order from this CPU's cache, or NULL. @size and
- * @caller are for the trace event only.
+ * Hand @len bytes at @addr to a client that asked for @size bytes: zero
+ * them if the system's init_on_alloc or the caller's __GFP_ZERO wants it
+ * and they may hold anything (@dirty), then open @size bytes of them to
+ * KASAN.
+ */
+static void *hand_out(struct buddy_pool *pool, void *addr, size_t size,
+		      size_t len, gfp_t gfp, bool dirty)
+{
+	if (want_init_on_alloc(gfp) && dirty) {
+		unpoison(addr, len);
+		memset(addr, 0, len);
+		this_cpu_inc(pool->pcp->nr_zeroings);
+	}
+	unpoison_size(addr, size, len);
+	return addr;
+}
+
+/*
+ * A client gave back @len bytes at @addr: wipe them if the system's
+ * init_on_free wants it and close them to KASAN. Return whether they are
+ * now known to hold only zeros. The caller owns the memory until it
+ * passes it on.
+ */
+static bool take_back(void *addr, size_t len)
+{
+	bool zero = want_init_on_free();
+
+	if (zero) {
+		unpoison(addr, len);
+		memset(addr, 0, len);
+	}
+	poison_free(addr, len);
+	return zero;
+}
+
+/*
+ * A block of a cached @order from this CPU's cache, or NULL. @caller is
+ * for the trace event only.
  */
 static void *alloc_cached(struct buddy_pool *pool, size_t size,
-			  unsigned int order, unsigned long caller)
+			  unsigned int order, gfp_t gfp, unsigned long caller)
 {
 	struct buddy_pcp *pcp = get_cpu_ptr(pool->pcp);
-	u32 idx;
+	u32 e, idx;
 	bool got;
 
-	got = pcp_pop(pcp, order, &idx) || refill(pool, pcp, order, &idx);
+	got = pcp_pop(pcp, order, &e) || refill(pool, pcp, order, &e);
 	if (likely(got)) {
+		idx = e & ~PCP_ZERO;
 		WRITE_ONCE(pool->owner[idx], order + 1);
 		this_cpu_inc(pool->pcp->nr_allocs);
 		trace_buddy_alloc(pool, (u64)idx << pool->min_shift, size,
 				  order, caller);
 	}
 	put_cpu_ptr(pool->pcp);
-	return got ? idx_addr(pool, idx) : NULL;
+	if (unlikely(!got))
+		return NULL;
+	return hand_out(pool, idx_addr(pool, idx), size,
+			BIT(pool->min_shift + order), gfp, !(e & PCP_ZERO));
 }
 
-/* Give the block at min block @idx, of @order, back to the core. */
-static void free_to_core(struct buddy_pool *pool, u32 idx)
+/* Give the block at min block @idx back to the core. */
+static void free_to_core(struct buddy_pool *pool, u32 e)
 {
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	WARN_ON_ONCE(buddy_core_free(&pool->core, (u64)idx << pool->min_shift));
+	__free_slot(pool, e);
 	pool->nr_frees++;
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
 
 /* This CPU's cache of @order is full: give a batch back, then push. */
 static noinline void free_full(struct buddy_pool *pool, struct buddy_pcp *pcp,
-			       u32 idx, unsigned int order, unsigned int high)
+			       u32 e, unsigned int order, unsigned int high)
 {
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	__drain(pool, smp_processor_id(), pcp, order,
 		READ_ONCE(pool->batch[order]));
-	if (!pcp_push(pcp, order, idx, high)) {
-		WARN_ON_ONCE(buddy_core_free(&pool->core,
-					     (u64)idx << pool->min_shift));
+	if (!pcp_push(pcp, order, e, high)) {
+		__free_slot(pool, e);
 		pool->nr_frees++;
 	} else {
 		this_cpu_inc(pool->pcp->nr_frees);
@@ -506,6 +669,7 @@ static bool free_owned(struct buddy_pool *pool, u32 idx, unsigned long caller)
 	u8 tag = READ_ONCE(pool->owner[idx]);
 	unsigned int order = tag - 1, high;
 	struct buddy_pcp *pcp;
+	u32 e = idx;
 
 	/* Nothing, or a part of an exact allocation: not for buddy_free(). */
 	if (unlikely(!tag || tag > BUDDY_NR_ORDERS))
@@ -514,16 +678,19 @@ static bool free_owned(struct buddy_pool *pool, u32 idx, unsigned long caller)
 	if (unlikely(cmpxchg(&pool->owner[idx], tag, 0) != tag))
 		return false;
 	trace_buddy_free(pool, (u64)idx << pool->min_shift, order, caller);
+	/* Ours alone until it is cached or back in the core. */
+	if (take_back(idx_addr(pool, idx), BIT(pool->min_shift + order)))
+		e |= PCP_ZERO;
 	high = order < BUDDY_PCP_ORDERS ? READ_ONCE(pool->high[order]) : 0;
 	if (unlikely(!high)) {
-		free_to_core(pool, idx);
+		free_to_core(pool, e);
 		return true;
 	}
 	pcp = get_cpu_ptr(pool->pcp);
-	if (likely(pcp_push(pcp, order, idx, high)))
+	if (likely(pcp_push(pcp, order, e, high)))
 		this_cpu_inc(pool->pcp->nr_frees);
 	else
-		free_full(pool, pcp, idx, order, high);
+		free_full(pool, pcp, e, order, high);
 	put_cpu_ptr(pool->pcp);
 	return true;
 }
@@ -646,6 +813,7 @@ static int reserve(struct buddy_pool *pool, size_t size, size_t max_size,
 			      pool->segs, pool->meta, meta_size);
 	if (WARN_ON_ONCE(ret))
 		goto out_free_dir;
+	buddy_core_set_zeroed(&pool->core, 0, max_size);
 	return 0;
 
 out_free_dir:
@@ -919,8 +1087,13 @@ int buddy_pool_grow(struct buddy_pool *pool, size_t bytes)
 		WRITE_ONCE(*c[i].dir, c[i].slot + 1);
 	}
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		u64 start = (u64)c[i].slot << CHUNK_SHIFT;
+
 		WARN_ON_ONCE(buddy_core_add_segment(&pool->core, c[i].slot));
+		buddy_core_set_zeroed(&pool->core, start,
+				      start + chunk_len(pool, c[i].slot));
+	}
 	WRITE_ONCE(pool->size, pool->size + added);
 	WRITE_ONCE(pool->nr_chunks, pool->nr_chunks + n);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
@@ -1019,14 +1192,18 @@ static const char *alloc_error(int err)
 	}
 }
 
-/* Take a block from the core for a client. The caller holds pool->lock. */
+/*
+ * Take a block from the core for a client; *@dirty says whether it may
+ * hold anything but zeros. The caller holds pool->lock.
+ */
 static int __alloc_core(struct buddy_pool *pool, size_t size,
-			unsigned int order, u64 *off)
+			unsigned int order, u64 *off, bool *dirty)
 {
 	int ret = buddy_core_alloc(&pool->core, size, off);
 
 	if (likely(!ret)) {
 		WRITE_ONCE(pool->owner[*off >> pool->min_shift], order + 1);
+		*dirty = !buddy_core_zeroed(&pool->core, *off);
 		pool->nr_allocs++;
 	}
 	return ret;
@@ -1039,17 +1216,17 @@ static int __alloc_core(struct buddy_pool *pool, size_t size,
  * it is left anywhere.
  */
 static int alloc_core(struct buddy_pool *pool, size_t size,
-		      unsigned int order, u64 *off)
+		      unsigned int order, u64 *off, bool *dirty)
 {
 	unsigned long flags;
 	int ret;
 
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	ret = __alloc_core(pool, size, order, off);
+	ret = __alloc_core(pool, size, order, off, dirty);
 	if (unlikely(ret == -ENOMEM)) {
 		/* No cache refills without this lock, which we hold. */
 		__drain_all(pool);
-		ret = __alloc_core(pool, size, order, off);
+		ret = __alloc_core(pool, size, order, off, dirty);
 	}
 	if (ret)
 		pool->nr_failed++;
@@ -1057,43 +1234,71 @@ static int alloc_core(struct buddy_pool *pool, size_t size,
 	return ret;
 }
 
+/*
+ * Tell a client that nothing could be had for it. @what names the call,
+ * NULL for buddy_alloc().
+ */
+static void alloc_failed(struct buddy_pool *pool, const char *what,
+			 size_t size, const char *why, gfp_t gfp,
+			 unsigned long caller)
+{
+	trace_buddy_alloc_fail(pool, size, why, caller);
+	if (gfp & __GFP_NOWARN)
+		return;
+	if (what)
+		pr_warn_ratelimited("%s: %s() cannot allocate %zu bytes: %s (caller %pS)\n",
+				    pool->name, what, size, why,
+				    (void *)caller);
+	else
+		pr_warn_ratelimited("%s: cannot allocate %zu bytes: %s (caller %pS)\n",
+				    pool->name, size, why, (void *)caller);
+}
+
+static noinline void fail_injected(struct buddy_pool *pool, const char *what,
+				   size_t size, gfp_t gfp, unsigned long caller)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	pool->nr_failed++;
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	alloc_failed(pool, what, size, "fault injected", gfp, caller);
+}
+
+/* Should this allocation fail by fault injection? Then it is counted. */
+static inline bool injected(struct buddy_pool *pool, const char *what,
+			    size_t size, gfp_t gfp, unsigned long caller)
+{
+	if (likely(!fail_alloc(size)))
+		return false;
+	fail_injected(pool, what, size, gfp, caller);
+	return true;
+}
+
 /* Everything but a hit in this CPU's cache. */
 static noinline void *alloc_slow(struct buddy_pool *pool, size_t size,
 				 gfp_t gfp, unsigned long caller)
 {
-	int order = buddy_core_order_for(&pool->core, size);
+	int ret, order = buddy_core_order_for(&pool->core, size);
 	unsigned long flags;
-	void *ptr;
+	bool dirty;
 	u64 off;
 
-	/* buddy_alloc() tried the cache already, unless it was to zero. */
-	if ((gfp & __GFP_ZERO) && order >= 0 && order < BUDDY_PCP_ORDERS &&
-	    READ_ONCE(pool->high[order])) {
-		ptr = alloc_cached(pool, size, order, caller);
-		if (ptr)
-			goto out;
-	}
 	if (unlikely(order < 0)) {
 		raw_spin_lock_irqsave(&pool->lock, flags);
 		pool->nr_failed++;
 		raw_spin_unlock_irqrestore(&pool->lock, flags);
-	} else {
-		order = alloc_core(pool, size, order, &off) ?: order;
+		alloc_failed(pool, NULL, size, alloc_error(order), gfp, caller);
+		return NULL;
 	}
-	if (unlikely(order < 0)) {
-		trace_buddy_alloc_fail(pool, size, alloc_error(order), caller);
-		if (!(gfp & __GFP_NOWARN))
-			pr_warn_ratelimited("%s: cannot allocate %zu bytes: %s (caller %pS)\n",
-					    pool->name, size, alloc_error(order),
-					    (void *)caller);
+	ret = alloc_core(pool, size, order, &off, &dirty);
+	if (unlikely(ret)) {
+		alloc_failed(pool, NULL, size, alloc_error(ret), gfp, caller);
 		return NULL;
 	}
 	trace_buddy_alloc(pool, off, size, order, caller);
-	ptr = idx_addr(pool, (u32)(off >> pool->min_shift));
-out:
-	if (gfp & __GFP_ZERO)
-		memset(ptr, 0, BIT_ULL(pool->min_shift + order));
-	return ptr;
+	return hand_out(pool, idx_addr(pool, (u32)(off >> pool->min_shift)),
+			size, BIT_ULL(pool->min_shift + order), gfp, dirty);
 }
 
 /**
@@ -1107,13 +1312,16 @@ out:
  * max(@size, min_block), and is naturally aligned to that size in
  * physical memory. A block of a cached order comes from this CPU's cache
  * when it has one; an empty cache refills with a batch from the pool.
+ * The block is zeroed for __GFP_ZERO and under init_on_alloc, unless it
+ * is known to hold only zeros. Under KASAN only @size bytes of it are
+ * accessible (see buddy_block_size()).
  *
  * Context: Any context, hard IRQ included. A hit in this CPU's cache
  * takes no lock; otherwise the pool spinlock, held for O(CPUs) time when
  * the pool is nearly exhausted and every cache is drained.
  * Return: the block's kernel virtual address, or NULL for a @size of 0, a
- * @size larger than any block, or an exhausted pool. Each NULL counts in
- * nr_failed.
+ * @size larger than any block, an exhausted pool, or a failure injected
+ * through fail_buddy_alloc. Each NULL counts in nr_failed.
  */
 void *buddy_alloc(struct buddy_pool *pool, size_t size, gfp_t gfp)
 {
@@ -1122,12 +1330,14 @@ void *buddy_alloc(struct buddy_pool *pool, size_t size, gfp_t gfp)
 
 	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
 		return NULL;
-	/* The common case, a cached order and no zeroing, inline. */
-	if (likely(size - 1 < pool->pcp_bytes && !(gfp & __GFP_ZERO))) {
+	if (injected(pool, NULL, size, gfp, _RET_IP_))
+		return NULL;
+	/* The common case, a cached order, inline. */
+	if (likely(size - 1 < pool->pcp_bytes)) {
 		order = size > BIT(pool->min_shift) ?
 			fls_long(size - 1) - pool->min_shift : 0;
 		if (likely(READ_ONCE(pool->high[order]))) {
-			ptr = alloc_cached(pool, size, order, _RET_IP_);
+			ptr = alloc_cached(pool, size, order, gfp, _RET_IP_);
 			if (likely(ptr))
 				return ptr;
 		}
@@ -1203,7 +1413,8 @@ static noinline void bad_free(struct buddy_pool *pool, const void *ptr,
  * block of @pool (outside the pool, inside a block, or already free, in a
  * cache or not) is refused: nothing changes but nr_bad_frees, a
  * ratelimited error names the caller, and the first bad free of each pool
- * also WARNs.
+ * also WARNs. Under init_on_free the block is zeroed first; under KASAN
+ * it is poisoned, so a later access by the client reports.
  *
  * Context: Any context, hard IRQ included; takes no lock when the block
  * goes to this CPU's cache, else the pool spinlock.
@@ -1250,6 +1461,9 @@ static u64 exact_blocks(struct buddy_pool *pool, u32 idx)
  * @pool: the pool
  * @ptr: an address
  *
+ * Under KASAN only the bytes asked for are accessible at first; as
+ * ksize() used to, this call opens the whole block to its owner.
+ *
  * Context: Any context, hard IRQ included; takes the pool spinlock.
  * Return: the block's size in bytes (for an exact allocation, its length),
  * or 0 if @ptr is not the start of a block or exact allocation a client
@@ -1272,7 +1486,11 @@ size_t buddy_block_size(struct buddy_pool *pool, const void *ptr)
 	else if (ret == -EXDEV)
 		bytes = exact_blocks(pool, (u32)(off >> pool->min_shift));
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
-	return bytes << pool->min_shift;
+	bytes <<= pool->min_shift;
+	/* As ksize() did: whoever asks may use all of it. */
+	if (bytes)
+		unpoison(ptr, bytes);
+	return bytes;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_block_size, BUDDY_NS);
 
@@ -1308,17 +1526,6 @@ static const char *range_error(struct buddy_pool *pool, size_t align,
 	if (start >= pool->max_size)
 		return "range lies outside the pool";
 	return NULL;
-}
-
-/* Tell a client that nothing could be had for it. */
-static void alloc_failed(struct buddy_pool *pool, const char *what,
-			 size_t size, int err, gfp_t gfp, unsigned long caller)
-{
-	trace_buddy_alloc_fail(pool, size, alloc_error(err), caller);
-	if (!(gfp & __GFP_NOWARN))
-		pr_warn_ratelimited("%s: %s() cannot allocate %zu bytes: %s (caller %pS)\n",
-				    pool->name, what, size, alloc_error(err),
-				    (void *)caller);
 }
 
 /**
@@ -1361,8 +1568,8 @@ void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 {
 	unsigned long flags_irq;
 	int ret, order = 0;
+	bool dirty = true;
 	const char *why;
-	void *ptr;
 	u64 off;
 
 	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
@@ -1375,6 +1582,8 @@ void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 		bad_call(pool, why, _RET_IP_);
 		return NULL;
 	}
+	if (injected(pool, __func__, size, gfp, _RET_IP_))
+		return NULL;
 	raw_spin_lock_irqsave(&pool->lock, flags_irq);
 	__drain_all(pool);
 	ret = buddy_core_alloc_range(&pool->core, size, align, start,
@@ -1384,21 +1593,20 @@ void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 	if (likely(!ret)) {
 		order = buddy_core_block_order(&pool->core, off);
 		WRITE_ONCE(pool->owner[off >> pool->min_shift], order + 1);
+		dirty = !buddy_core_zeroed(&pool->core, off);
 		pool->nr_allocs++;
 	} else {
 		pool->nr_failed++;
 	}
 	raw_spin_unlock_irqrestore(&pool->lock, flags_irq);
 	if (unlikely(ret)) {
-		alloc_failed(pool, __func__, size, ret, gfp,
+		alloc_failed(pool, __func__, size, alloc_error(ret), gfp,
 			     _RET_IP_);
 		return NULL;
 	}
 	trace_buddy_alloc(pool, off, size, order, _RET_IP_);
-	ptr = idx_addr(pool, (u32)(off >> pool->min_shift));
-	if (gfp & __GFP_ZERO)
-		memset(ptr, 0, BIT_ULL(pool->min_shift + order));
-	return ptr;
+	return hand_out(pool, idx_addr(pool, (u32)(off >> pool->min_shift)),
+			size, BIT_ULL(pool->min_shift + order), gfp, dirty);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_alloc_range, BUDDY_NS);
 
@@ -1441,12 +1649,14 @@ static void tag_exact(struct buddy_pool *pool, u32 idx, u64 n)
  */
 void *buddy_alloc_exact(struct buddy_pool *pool, size_t size, gfp_t gfp)
 {
+	bool dirty = true;
 	unsigned long flags;
-	void *ptr;
 	u64 off;
 	int ret;
 
 	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
+		return NULL;
+	if (injected(pool, __func__, size, gfp, _RET_IP_))
 		return NULL;
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	ret = buddy_core_alloc_exact(&pool->core, size, &off);
@@ -1458,13 +1668,14 @@ void *buddy_alloc_exact(struct buddy_pool *pool, size_t size, gfp_t gfp)
 	if (likely(!ret)) {
 		tag_exact(pool, (u32)(off >> pool->min_shift),
 			  DIV_ROUND_UP_ULL(size, BIT(pool->min_shift)));
+		dirty = !buddy_core_zeroed(&pool->core, off);
 		pool->nr_allocs++;
 	} else {
 		pool->nr_failed++;
 	}
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	if (unlikely(ret)) {
-		alloc_failed(pool, __func__, size, ret, gfp,
+		alloc_failed(pool, __func__, size, alloc_error(ret), gfp,
 			     _RET_IP_);
 		return NULL;
 	}
@@ -1473,10 +1684,8 @@ void *buddy_alloc_exact(struct buddy_pool *pool, size_t size, gfp_t gfp)
 		trace_buddy_alloc(pool, off, size,
 				  buddy_core_order_for(&pool->core, size),
 				  _RET_IP_);
-	ptr = idx_addr(pool, (u32)(off >> pool->min_shift));
-	if (gfp & __GFP_ZERO)
-		memset(ptr, 0, round_up(size, BIT(pool->min_shift)));
-	return ptr;
+	return hand_out(pool, idx_addr(pool, (u32)(off >> pool->min_shift)),
+			size, round_up(size, BIT(pool->min_shift)), gfp, dirty);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_alloc_exact, BUDDY_NS);
 
@@ -1498,6 +1707,7 @@ EXPORT_SYMBOL_NS_GPL(buddy_alloc_exact, BUDDY_NS);
 void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
 {
 	unsigned long flags;
+	bool zero;
 	u64 off, n;
 	u32 idx;
 	int ret;
@@ -1521,12 +1731,24 @@ void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
 		__report_free(pool, ptr, -EMSGSIZE, flags, _RET_IP_);
 		return;
 	}
-	WARN_ON_ONCE(buddy_core_free_exact(&pool->core, off,
-					   n << pool->min_shift));
+	/*
+	 * Disowned, it is ours alone: wipe and poison it without the lock,
+	 * which an init_on_free memset of megabytes must not hold.
+	 */
 	memset(pool->owner + idx, 0, n);
-	pool->nr_frees++;
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	trace_buddy_free(pool, off, order_base_2(n), _RET_IP_);
+	zero = take_back((void *)ptr, n << pool->min_shift);
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	if (zero)
+		ret = buddy_core_free_exact_zeroed(&pool->core, off,
+						   n << pool->min_shift);
+	else
+		ret = buddy_core_free_exact(&pool->core, off,
+					    n << pool->min_shift);
+	WARN_ON_ONCE(ret);
+	pool->nr_frees++;
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_free_exact, BUDDY_NS);
 
@@ -1576,8 +1798,8 @@ static int check_caches(struct buddy_pool *pool, char *buf, size_t len)
 						 cpu, order, n, BUDDY_PCP_HIGH_MAX);
 			for (j = 0; j < n; j++) {
 				ret = check_cached(pool, cpu, order,
-						   READ_ONCE(pcp->slot[order][j]),
-						   buf, len);
+						   READ_ONCE(pcp->slot[order][j]) &
+						   ~PCP_ZERO, buf, len);
 				if (ret)
 					return ret;
 			}
@@ -1670,13 +1892,21 @@ void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
 	st->nr_frees = pool->nr_frees;
 	st->nr_failed = pool->nr_failed;
 	st->nr_bad_frees = pool->nr_bad_frees;
+	st->zeroed = buddy_core_zero_bytes(bc);
 	for_each_possible_cpu(cpu) {
 		const struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
 
 		st->nr_allocs += READ_ONCE(pcp->nr_allocs);
 		st->nr_frees += READ_ONCE(pcp->nr_frees);
-		for (i = 0; i < BUDDY_PCP_ORDERS; i++)
-			st->cached_blocks[i] += pcp_depth(pcp, i);
+		st->nr_zeroings += READ_ONCE(pcp->nr_zeroings);
+		for (i = 0; i < BUDDY_PCP_ORDERS; i++) {
+			unsigned int j, depth = pcp_depth(pcp, i);
+
+			st->cached_blocks[i] += depth;
+			for (j = 0; j < depth; j++)
+				if (READ_ONCE(pcp->slot[i][j]) & PCP_ZERO)
+					st->zeroed += BIT_ULL(pool->min_shift + i);
+		}
 	}
 	if (corruptions)
 		*corruptions = bc->nr_corruptions;
@@ -1881,11 +2111,15 @@ static int __init buddy_init(void)
 		       pool_max, size, half_ram(), CHUNK_BYTES);
 		return -EINVAL;
 	}
+	ret = fail_init();
+	if (ret)
+		return ret;
 
 	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, "buddy:dead", NULL,
 				      buddy_cpu_dead);
 	if (ret < 0) {
 		pr_err("cannot register the CPU hotplug callback (%d)\n", ret);
+		fail_exit();
 		return ret;
 	}
 	buddy_cpuhp_state = ret;
@@ -1898,6 +2132,7 @@ static int __init buddy_init(void)
 		       PTR_ERR(pool));
 		buddy_debugfs_exit();
 		cpuhp_remove_multi_state(buddy_cpuhp_state);
+		fail_exit();
 		return PTR_ERR(pool);
 	}
 	default_pool = pool;
@@ -1928,6 +2163,7 @@ static void __exit buddy_exit(void)
 	default_pool = NULL;
 	buddy_debugfs_exit();
 	cpuhp_remove_multi_state(buddy_cpuhp_state);
+	fail_exit();
 }
 
 module_init(buddy_init);

@@ -69,6 +69,10 @@ struct buddy_pool;
  * @cached_blocks: free blocks of each order held in per-CPU caches, all
  *	CPUs together; not counted in @free_blocks
  * @max_size: most bytes the pool may grow to (see buddy_pool_grow())
+ * @zeroed: bytes of @free known to hold only zeros, which an allocation
+ *	that must be zeroed (init_on_alloc, __GFP_ZERO) hands out without a
+ *	memset
+ * @nr_zeroings: allocations that had to zero their block
  */
 struct buddy_stats {
 	u64 size;
@@ -80,6 +84,8 @@ struct buddy_stats {
 	u64 cached;
 	u64 cached_blocks[BUDDY_NR_ORDERS];
 	u64 max_size;
+	u64 zeroed;
+	u64 nr_zeroings;
 };
 
 struct buddy_pool *buddy_pool_create(const char *name, size_t size,

@@ -59,6 +59,17 @@ CASES=(
 	"check-fail|check-fail||1|check rc|"
 	"rc|rc||1|rc|"
 	"hang|hang|--timeout 60|124|marker|"
+	"client-use-after-free|client-use-after-free|--append kasan_multi_shot|1|kasan|"
+	"client-overflow|client-overflow|--append kasan_multi_shot|1|kasan|"
+	"client-wild|client-wild|--append kasan_multi_shot|1|kasan|"
+)
+
+# A bad access by a client of buddy.ko must give exactly one KASAN report,
+# of this kind, in the client's function (multi-shot would show a second).
+declare -A REPORT=(
+	[client-use-after-free]='use-after-free in use_after_free\+.*\[buddy_client\]'
+	[client-overflow]='slab-out-of-bounds in overflow\+.*\[buddy_client\]'
+	[client-wild]='use-after-free in wild\+.*\[buddy_client\]'
 )
 
 KEEP=1
@@ -74,6 +85,15 @@ cp "$ROOT"/tests/vm/dummy/{Kbuild,*.c} "$OUT/dummy/"
 make -s -C "$KDIR" M="$OUT/dummy" modules > "$OUT/dummy/build.log" 2>&1 ||
 	{ cat "$OUT/dummy/build.log" >&2; exit 1; }
 KOS=("$OUT"/dummy/*.ko)
+# And buddy.ko with its example client, for the client-* cases.
+mkdir -p "$OUT/buddy"
+cp -r "$ROOT"/{Kbuild,Makefile,include,tests} "$ROOT"/*.[ch] "$OUT/buddy/"
+make -s -C "$OUT/buddy" modules KDIR="$KDIR" > "$OUT/buddy/build.log" 2>&1 &&
+	make -s -C "$KDIR" M="$OUT/buddy/tests/client" \
+		KBUILD_EXTRA_SYMBOLS="$OUT/buddy/Module.symvers" modules \
+		>> "$OUT/buddy/build.log" 2>&1 ||
+	{ cat "$OUT/buddy/build.log" >&2; exit 1; }
+KOS+=("$OUT/buddy/buddy.ko" "$OUT/buddy/tests/client/buddy_client.ko")
 
 passed=0
 failed=0
@@ -98,13 +118,25 @@ for c in "${CASES[@]}"; do
 	for o in $optional; do
 		required=$(echo " $required " | sed "s/ $o / /" | xargs)
 	done
-	if [ "$rc" = "$want_rc" ] && [ "$required" = "$want_reasons" ]; then
+	report=ok
+	if [ -n "${REPORT[$name]:-}" ]; then
+		n=$(grep -c 'BUG: KASAN:' "$OUT/$name.log" || true)
+		if [ "$n" != 1 ] ||
+			! grep 'BUG: KASAN:' "$OUT/$name.log" |
+				grep -qE "${REPORT[$name]}"; then
+			report="want one report matching ${REPORT[$name]}, got $n:"
+			report+=" $(grep 'BUG: KASAN:' "$OUT/$name.log" | head -3)"
+		fi
+	fi
+	if [ "$rc" = "$want_rc" ] && [ "$required" = "$want_reasons" ] &&
+		[ "$report" = ok ]; then
 		echo "harness: ok   $name (${secs}s) rc=$rc reasons: ${reasons:--}"
 		passed=$((passed + 1))
 	else
 		echo "harness: FAIL $name (${secs}s) rc=$rc (want $want_rc)" \
 			"reasons: ${reasons:--} (want ${want_reasons:--}" \
 			"${optional:+and maybe $optional})"
+		[ "$report" = ok ] || echo "    $report"
 		sed 's/^/    /' "$OUT/$name.out" | tail -n 30
 		failed=$((failed + 1))
 	fi

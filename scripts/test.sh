@@ -119,8 +119,9 @@ for v in $KVERS; do
 	fi
 	FILES=(buddy.ko tests/kunit/buddy_kunit.ko tests/client/buddy_client.ko)
 	boot "kunit-$v" "$KDIR" tests/vm/kunit.sh --expect-kunit
+	# Both zeroing policies on, which Debian's stock boots do not do.
 	boot "integration-$v" "$KDIR" tests/vm/integration.sh --timeout 600 \
-		--env REQUIRE_DEBUG=1
+		--env REQUIRE_DEBUG=1 --append "init_on_alloc=1 init_on_free=1"
 done
 
 # Debian's stock kernels: build against their headers, boot them, insmod.

@@ -9,10 +9,16 @@
  * which deliberately keeps them to show how buddy.ko handles a leak.
  * misuse=1 also makes the mistakes buddy.ko must survive: an impossible
  * allocation with and without __GFP_NOWARN, and a double free.
+ *
+ * zero=1 reports whether a block freed dirty comes back zeroed, under the
+ * system's init_on_alloc and init_on_free. bad_access=use-after-free,
+ * overflow or wild makes one access KASAN must catch, for the harness
+ * self-test and the README's example report.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -38,6 +44,14 @@ MODULE_PARM_DESC(pool_name, "Create and use a pool of this name");
 static unsigned long pool_bytes = 1 << 20;
 module_param(pool_bytes, ulong, 0444);
 MODULE_PARM_DESC(pool_bytes, "Size of the pool made for pool_name");
+
+static bool zero;
+module_param(zero, bool, 0444);
+MODULE_PARM_DESC(zero, "Report how a block freed dirty comes back");
+
+static char *bad_access;
+module_param(bad_access, charp, 0444);
+MODULE_PARM_DESC(bad_access, "Make one bad access: use-after-free, overflow or wild");
 
 static struct buddy_pool *pool;
 static void **blocks;
@@ -69,6 +83,84 @@ static void make_mistakes(void)
 	buddy_free(pool, p);
 	buddy_free(pool, p);	/* refused: double free */
 	pr_info("misuse done\n");
+}
+
+/*
+ * Free a block written all over, allocate the same size again and say
+ * what came back. The pool caches the freed block and hands it out again
+ * on this CPU, which preemption stays off for.
+ */
+static void report_zeroing(void)
+{
+	struct buddy_stats before, after;
+	u8 *p, *q;
+
+	buddy_pool_stats(pool, &before);
+	preempt_disable();
+	p = buddy_alloc(pool, 4096, GFP_ATOMIC);
+	if (p) {
+		memset(p, 0xa5, 4096);
+		buddy_free(pool, p);
+	}
+	q = buddy_alloc(pool, 4096, GFP_ATOMIC);
+	preempt_enable();
+	if (!p || !q) {
+		pr_err("zero: allocation failed\n");
+		buddy_free(pool, q);
+		return;
+	}
+	buddy_pool_stats(pool, &after);
+	pr_info("zero: init_on_alloc=%d init_on_free=%d same_block=%d zeroed=%d zeroings=%llu\n",
+		want_init_on_alloc(GFP_KERNEL), want_init_on_free(), p == q,
+		!memchr_inv(q, 0, 4096), after.nr_zeroings - before.nr_zeroings);
+	buddy_free(pool, q);
+}
+
+/* Each access is one KASAN report at this module's instruction. */
+static noinline void use_after_free(void)
+{
+	u8 *p = buddy_alloc(pool, 4096, GFP_KERNEL);
+
+	if (!p)
+		return;
+	buddy_free(pool, p);
+	WRITE_ONCE(p[8], 1);
+}
+
+static noinline void overflow(void)
+{
+	u8 *p = buddy_alloc(pool, 12288, GFP_KERNEL);
+
+	if (!p)
+		return;
+	/* A 16 KiB block, of which 12 KiB were asked for. */
+	WRITE_ONCE(p[12288], 1);
+	buddy_free(pool, p);
+}
+
+static noinline void wild(void)
+{
+	struct buddy_stats st;
+	u8 *p;
+
+	/* The last min block of the pool, which nothing has allocated. */
+	buddy_pool_stats(pool, &st);
+	p = buddy_pool_addr(pool, st.size - st.min_block);
+	if (p)
+		WRITE_ONCE(p[0], 1);
+}
+
+static void make_bad_access(void)
+{
+	if (!strcmp(bad_access, "use-after-free"))
+		use_after_free();
+	else if (!strcmp(bad_access, "overflow"))
+		overflow();
+	else if (!strcmp(bad_access, "wild"))
+		wild();
+	else
+		pr_err("unknown bad_access=%s\n", bad_access);
+	pr_info("bad access %s done\n", bad_access);
 }
 
 static int __init client_init(void)
@@ -108,6 +200,10 @@ static int __init client_init(void)
 		nr_blocks - failed, failed, held);
 	if (misuse)
 		make_mistakes();
+	if (zero)
+		report_zeroing();
+	if (bad_access)
+		make_bad_access();
 	return 0;
 }
 

@@ -23,6 +23,7 @@
 #include <linux/err.h>
 #include <linux/io.h>
 #include <linux/irq_work.h>
+#include <linux/kasan.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -1088,8 +1089,13 @@ static void pcp_double_free_of_cached_block_is_refused(struct kunit *test)
 	struct buddy_pool *pool = make_pool(test, "kunit_pcp_df", MB, 4096);
 	unsigned int cpu = raw_smp_processor_id(), other = other_cpu(cpu);
 	struct on_cpu c = { .pool = pool, .size = 8192, .nr = 2 };
-	struct buddy_stats before, after;
+	struct buddy_stats *before, *after;
 
+	/* Off the stack, which the work_on_cpu() calls need. */
+	before = kunit_kzalloc(test, sizeof(*before), GFP_KERNEL);
+	after = kunit_kzalloc(test, sizeof(*after), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_ASSERT_NOT_NULL(test, after);
 	if (other >= nr_cpu_ids)
 		other = cpu;
 	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 1, 8, 2), 0);
@@ -1102,8 +1108,8 @@ static void pcp_double_free_of_cached_block_is_refused(struct kunit *test)
 	c.blk[0] = c.blk[1];
 	work_on_cpu(other, free_on_cpu, &c);
 	KUNIT_EXPECT_EQ(test, buddy_block_size(pool, c.blk[0]), 0UL);
-	buddy_pool_stats(pool, &before);
-	KUNIT_EXPECT_EQ(test, before.cached_blocks[1], 2ULL);
+	buddy_pool_stats(pool, before);
+	KUNIT_EXPECT_EQ(test, before->cached_blocks[1], 2ULL);
 
 	pr_info("BUDDY-EXPECT-WARN-BEGIN 1\n");
 	work_on_cpu(cpu, free_on_cpu, &c);	/* cached on the other CPU */
@@ -1111,10 +1117,10 @@ static void pcp_double_free_of_cached_block_is_refused(struct kunit *test)
 	buddy_free(pool, (u8 *)c.blk[0] + 4096);	/* inside a cached block */
 	pr_info("BUDDY-EXPECT-WARN-END\n");
 
-	buddy_pool_stats(pool, &after);
-	KUNIT_EXPECT_EQ(test, after.nr_bad_frees, before.nr_bad_frees + 3);
-	after.nr_bad_frees = before.nr_bad_frees;
-	KUNIT_EXPECT_EQ(test, memcmp(&before, &after, sizeof(before)), 0);
+	buddy_pool_stats(pool, after);
+	KUNIT_EXPECT_EQ(test, after->nr_bad_frees, before->nr_bad_frees + 3);
+	after->nr_bad_frees = before->nr_bad_frees;
+	KUNIT_EXPECT_EQ(test, memcmp(before, after, sizeof(*before)), 0);
 	check_pool(test, pool);
 }
 
@@ -2272,9 +2278,317 @@ static struct kunit_suite buddy_grow_suite = {
 	.test_cases = buddy_grow_cases,
 };
 
+/*
+ * Zeroing: the system's init_on_alloc and init_on_free, __GFP_ZERO, and
+ * the known-zero bit that spares a memset of a block that holds only
+ * zeros. The pools here have no caches, so a freed block merges at once
+ * and the next allocation of its size takes the lowest free block.
+ */
+static struct buddy_pool *make_uncached(struct kunit *test, const char *name,
+					size_t size, size_t min_block)
+{
+	struct buddy_pool *pool = make_pool(test, name, size, min_block);
+	unsigned int order;
+
+	for (order = 0; order < BUDDY_PCP_ORDERS &&
+	     order <= buddy_core_max_order(&pool->core); order++)
+		KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, order, 0, 0),
+				0);
+	return pool;
+}
+
+static u64 zeroed(struct buddy_pool *pool, u64 *zeroings)
+{
+	struct buddy_stats st;
+
+	buddy_pool_stats(pool, &st);
+	if (zeroings)
+		*zeroings = st.nr_zeroings;
+	return st.zeroed;
+}
+
+static void zero_fresh_pool_needs_no_memset(struct kunit *test)
+{
+	struct buddy_pool *pool = make_uncached(test, "kunit_zero", MB, 4096);
+	u64 fills;
+	u8 *p;
+
+	KUNIT_EXPECT_EQ(test, zeroed(pool, &fills), (u64)MB);
+	KUNIT_EXPECT_EQ(test, fills, 0ULL);
+	p = buddy_alloc(pool, 4096, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 4096));
+	/* Fresh chunks are zeroed once, when they are reserved. */
+	KUNIT_EXPECT_EQ(test, zeroed(pool, &fills), (u64)MB - 4096);
+	KUNIT_EXPECT_EQ(test, fills, 0ULL);
+	/* Given back, it may hold anything, and so may what it merges into. */
+	buddy_free(pool, p);
+	KUNIT_EXPECT_EQ(test, zeroed(pool, NULL),
+			want_init_on_free() ? (u64)MB : 0ULL);
+	check_pool(test, pool);
+}
+
+static void zero_dirty_block_is_zeroed_once(struct kunit *test)
+{
+	struct buddy_pool *pool = make_uncached(test, "kunit_zero", MB, 4096);
+	bool on_free = want_init_on_free();
+	u64 fills;
+	u8 *p, *q;
+
+	p = buddy_alloc(pool, 4096, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x5a, 4096);
+	buddy_free(pool, p);
+	/* Merged with its clean buddies: the whole pool is one block. */
+	KUNIT_EXPECT_EQ(test, zeroed(pool, &fills), on_free ? (u64)MB : 0ULL);
+	KUNIT_EXPECT_EQ(test, fills, 0ULL);
+
+	q = buddy_alloc(pool, 4096, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0, 4096));
+	zeroed(pool, &fills);
+	KUNIT_EXPECT_EQ(test, fills, on_free ? 0ULL : 1ULL);
+	/* Zeroed by the allocation, freed dirty again. */
+	memset(q, 0x5a, 4096);
+	buddy_free(pool, q);
+
+	q = buddy_alloc(pool, 4096, GFP_KERNEL);
+	KUNIT_ASSERT_PTR_EQ(test, q, p);
+	if (want_init_on_alloc(GFP_KERNEL) || on_free) {
+		KUNIT_EXPECT_NULL(test, memchr_inv(q, 0, 4096));
+	} else {
+		/*
+		 * No zeroing asked for: the old bytes stay (but for the first
+		 * ones, where the free list linked it), nothing is spent.
+		 */
+		KUNIT_EXPECT_EQ(test, q[64], 0x5a);
+		KUNIT_EXPECT_EQ(test, q[4095], 0x5a);
+	}
+	zeroed(pool, &fills);
+	KUNIT_EXPECT_EQ(test, fills,
+			on_free ? 0ULL :
+			want_init_on_alloc(GFP_KERNEL) ? 2ULL : 1ULL);
+	buddy_free(pool, q);
+	kunit_info(test, "init_on_alloc=%d init_on_free=%d\n",
+		   want_init_on_alloc(GFP_KERNEL), on_free);
+	check_pool(test, pool);
+}
+
+static void zero_split_keeps_and_merge_needs_both(struct kunit *test)
+{
+	struct buddy_pool *pool = make_uncached(test, "kunit_zero", MB, 4096);
+	u64 clean = want_init_on_free() ? 4096 : 0;
+	u8 *a, *b;
+
+	a = buddy_alloc(pool, 4096, GFP_KERNEL);
+	b = buddy_alloc(pool, 4096, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_PTR_EQ(test, b, a + 4096);
+	/* The split left known-zero blocks of every order above. */
+	KUNIT_EXPECT_EQ(test, zeroed(pool, NULL), (u64)MB - 8192);
+	a[0] = 1;
+	buddy_free(pool, a);
+	/* a cannot merge while b is out, and is no longer known zero. */
+	KUNIT_EXPECT_EQ(test, zeroed(pool, NULL), (u64)MB - 8192 + clean);
+	buddy_free(pool, b);
+	/* One dirty half: the merged block, all of the pool, is not zero. */
+	KUNIT_EXPECT_EQ(test, zeroed(pool, NULL), clean ? (u64)MB : 0ULL);
+	check_pool(test, pool);
+}
+
+static void zero_range_and_exact_honour_gfp_zero(struct kunit *test)
+{
+	struct buddy_pool *pool = make_uncached(test, "kunit_zero", MB, 4096);
+	u8 *p;
+
+	p = buddy_alloc_exact(pool, 3 * 4096, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x33, 3 * 4096);
+	buddy_free_exact(pool, p, 3 * 4096);
+	p = buddy_alloc_exact(pool, 3 * 4096, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 3 * 4096));
+	memset(p, 0x33, 3 * 4096);
+	buddy_free_exact(pool, p, 3 * 4096);
+
+	p = buddy_alloc_range(pool, 8192, 0, 0, 0, 0, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, buddy_pool_offset(pool, p), 0ULL);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 8192));
+	buddy_free(pool, p);
+	check_pool(test, pool);
+}
+
+static void zero_cached_blocks_count_in_stats(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_zero", MB, 4096);
+	u8 *p;
+
+	/* A refill takes a batch of known-zero blocks into a cache. */
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 0, 8, 4), 0);
+	p = buddy_alloc(pool, 4096, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, zeroed(pool, NULL), (u64)MB - 4096);
+	memset(p, 0x11, 4096);
+	buddy_free(pool, p);
+	KUNIT_EXPECT_EQ(test, zeroed(pool, NULL),
+			want_init_on_free() ? (u64)MB : (u64)MB - 4096);
+	buddy_pool_drain(pool);
+	check_pool(test, pool);
+}
+
+static struct kunit_case buddy_zero_cases[] = {
+	KUNIT_CASE(zero_fresh_pool_needs_no_memset),
+	KUNIT_CASE(zero_dirty_block_is_zeroed_once),
+	KUNIT_CASE(zero_split_keeps_and_merge_needs_both),
+	KUNIT_CASE(zero_range_and_exact_honour_gfp_zero),
+	KUNIT_CASE(zero_cached_blocks_count_in_stats),
+	{}
+};
+
+static struct kunit_suite buddy_zero_suite = {
+	.exit = destroy_pools,
+	.name = "buddy_zero",
+	.test_cases = buddy_zero_cases,
+};
+
+/*
+ * KASAN: the shadow of pool memory, read directly, so that no test makes
+ * a report (which fails the run); the harness self-test makes the reports
+ * with a misbehaving client.
+ */
+#ifdef CONFIG_KASAN_GENERIC
+#define GRANULE		BIT(KASAN_SHADOW_SCALE_SHIFT)
+
+static noinline __no_sanitize_address u8 shadow_at(const void *addr)
+{
+	return *(u8 *)kasan_mem_to_shadow(addr);
+}
+
+/*
+ * Expect @len bytes at @p to be open for their first @open bytes, then
+ * poisoned with @rest. Return the first granule that is not, or -1.
+ */
+static long shadow_mismatch(const u8 *p, size_t open, size_t len, u8 rest)
+{
+	size_t g;
+
+	for (g = 0; g < len / GRANULE; g++) {
+		size_t at = g * GRANULE;
+		u8 want = at + GRANULE <= open ? 0 :
+			  at < open ? open - at : rest;
+
+		if (shadow_at(p + at) != want)
+			return g;
+	}
+	return -1;
+}
+
+static void expect_shadow(struct kunit *test, const u8 *p, size_t open,
+			  size_t len, u8 rest)
+{
+	KUNIT_EXPECT_EQ_MSG(test, shadow_mismatch(p, open, len, rest), -1L,
+			    "shadow of %zu bytes, %zu open, rest %#x", len,
+			    open, rest);
+}
+
+static void kasan_free_blocks_are_poisoned(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_kasan", MB, 64);
+	u8 *p = buddy_alloc(pool, 100, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	/* A 128-byte block: 100 bytes open, 4 of the 13th granule. */
+	expect_shadow(test, p, 100, 128, 0xfe);
+	/* The rest of the pool is free. */
+	expect_shadow(test, p + 128, 0, 4096 - 128, 0xff);
+	buddy_free(pool, p);
+	expect_shadow(test, p, 0, 128, 0xff);
+	check_pool(test, pool);
+}
+
+static void kasan_every_path_opens_only_the_request(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_kasan", MB, 64);
+	u8 *p;
+
+	/* Too big for a cache: straight from the core. */
+	p = buddy_alloc(pool, 200 * KB + 3, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	expect_shadow(test, p, 200 * KB + 3, 256 * KB, 0xfe);
+	buddy_free(pool, p);
+	expect_shadow(test, p, 0, 256 * KB, 0xff);
+
+	/* Exact: the slack to min_block is closed, the tail is free. */
+	p = buddy_alloc_exact(pool, 1100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	expect_shadow(test, p, 1100, 1152, 0xfe);
+	expect_shadow(test, p + 1152, 0, 2048 - 1152, 0xff);
+	buddy_free_exact(pool, p, 1100);
+	expect_shadow(test, p, 0, 2048, 0xff);
+
+	p = buddy_alloc_range(pool, 100, 0, 512 * KB, 0, 0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, buddy_pool_offset(pool, p), 512ULL * KB);
+	expect_shadow(test, p, 100, 128, 0xfe);
+	/* As ksize() did, asking for the size opens the whole block. */
+	KUNIT_EXPECT_EQ(test, buddy_block_size(pool, p), 128UL);
+	expect_shadow(test, p, 128, 128, 0xfe);
+	buddy_free(pool, p);
+	expect_shadow(test, p, 0, 128, 0xff);
+	check_pool(test, pool);
+}
+
+static void kasan_bad_frees_leave_shadow_alone(struct kunit *test)
+{
+	struct buddy_pool *pool = make_uncached(test, "kunit_kasan", MB, 64);
+	u8 *p = buddy_alloc(pool, 64, GFP_KERNEL);
+	u8 *q = buddy_alloc(pool, 128, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	buddy_free(pool, p);
+	/* A double free and an interior free are refused... */
+	pr_info("BUDDY-EXPECT-WARN-BEGIN 1\n");
+	buddy_free(pool, p);
+	buddy_free(pool, q + 64);
+	pr_info("BUDDY-EXPECT-WARN-END\n");
+	/* ...and touch no shadow: the free block stays closed, q open. */
+	expect_shadow(test, p, 0, 64, 0xff);
+	expect_shadow(test, q, 128, 128, 0xfe);
+	buddy_free(pool, q);
+	check_pool(test, pool);
+}
+
+static struct kunit_case buddy_kasan_cases[] = {
+	KUNIT_CASE(kasan_free_blocks_are_poisoned),
+	KUNIT_CASE(kasan_every_path_opens_only_the_request),
+	KUNIT_CASE(kasan_bad_frees_leave_shadow_alone),
+	{}
+};
+#else
+static void kasan_not_built(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_KASAN_GENERIC");
+}
+
+static struct kunit_case buddy_kasan_cases[] = {
+	KUNIT_CASE(kasan_not_built),
+	{}
+};
+#endif
+
+static struct kunit_suite buddy_kasan_suite = {
+	.exit = destroy_pools,
+	.name = "buddy_kasan",
+	.test_cases = buddy_kasan_cases,
+};
+
 kunit_test_suites(&buddy_core_suite, &buddy_pool_suite, &buddy_stress_suite,
 		  &buddy_debugfs_suite, &buddy_pcp_suite, &buddy_range_suite,
-		  &buddy_exact_suite, &buddy_grow_suite);
+		  &buddy_exact_suite, &buddy_grow_suite, &buddy_zero_suite,
+		  &buddy_kasan_suite);
 
 MODULE_IMPORT_NS(BUDDY_NS);
 MODULE_IMPORT_NS(BUDDY_KUNIT_NS);

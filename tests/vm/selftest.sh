@@ -2,7 +2,8 @@
 # shellcheck shell=dash
 # Guest side of the harness self-test (scripts/harness-selftest.sh).
 # Needs vmdummy.ko, vmdummy_kunit.ko and vmdummy_kunit_fail.ko from
-# tests/vm/dummy in /root. SELFTEST (set with qemu-run.sh --env) picks
+# tests/vm/dummy in /root (and buddy.ko and buddy_client.ko for the
+# client-* modes). SELFTEST (set with qemu-run.sh --env) picks
 # what to do: "clean" must pass; every other mode provokes one problem
 # that scripts/check-log.sh has to report.
 # shellcheck source=/dev/null
@@ -126,6 +127,13 @@ leak)
 	kmemleak_baseline
 	load leak=1
 	kmemleak_check
+	;;
+client-*)
+	# One bad access by a client of buddy.ko; KASAN names the client.
+	insmod /root/buddy.ko
+	insmod /root/buddy_client.ko nr_blocks=0 bad_access="${MODE#client-}"
+	rmmod buddy_client
+	rmmod buddy
 	;;
 kunit-fail)
 	insmod /root/vmdummy_kunit_fail.ko
