@@ -380,8 +380,8 @@ static __always_inline bool unlink_head(struct buddy_core *bc,
 		/* A list that ends before its count does is corrupt. */
 		if (unlikely(left))
 			return true;
+		/* free_tail[] of an empty list is never read */
 		bc->free_head[order] = NIL;
-		bc->free_tail[order] = NIL;
 		bc->head_link[order] = NULL;
 		bc->nonempty &= ~(1U << order);
 		fclr_last(bc, order, idx);
@@ -554,12 +554,42 @@ static noinline void split_down(struct buddy_core *bc, unsigned int order,
 		bc->head_link[k] = l;
 		bc->nr_free[k] = 1;
 		fset(bc, k, half);
-		if (zero)
-			sbit(bc->zmap, half);
+	}
+	if (unlikely(zero)) {
+		for (k = want; k < order; k++)
+			sbit(bc->zmap, idx + (1U << k));
 	}
 	bc->nonempty |= (1U << order) - (1U << want);
 	if (unlikely(bad))
 		rebuild(bc);
+}
+
+/*
+ * The buddies of block @idx from order @leaf up to @order - 1 were just
+ * merged with it, itself known zero if @zero: drop their zero bits and
+ * bytes, and say whether the merged block is known zero, clearing their
+ * links from it if it is.
+ */
+static noinline bool merge_zero(struct buddy_core *bc, unsigned char *seg,
+				u32 idx, unsigned int leaf, unsigned int order,
+				bool zero)
+{
+	unsigned int o;
+
+	for (o = leaf; o < order; o++) {
+		u32 buddy = (idx & ~((1U << o) - 1)) ^ (1U << o);
+
+		if (!tbit(bc->zmap, buddy)) {
+			zero = false;
+			continue;
+		}
+		cbit(bc->zmap, buddy);
+		bc->zero_bytes -= 1ULL << (o + bc->min_shift);
+		if (zero)
+			scrub((struct link *)(seg + ((u64)(buddy & bc->seg_mask) <<
+						     bc->min_shift)));
+	}
+	return zero;
 }
 
 /*
@@ -580,25 +610,23 @@ static noinline void merge_up(struct buddy_core *bc, unsigned int order,
 	bool bad = false;
 
 	do {
-		struct link *bl;
-
 		buddy = start ^ (1U << order);
-		bl = (struct link *)(seg + ((u64)(buddy & bc->seg_mask) <<
-					    bc->min_shift));
-		bad |= unlink_at(bc, order, buddy, bl);
-		if (unlikely(tbit(bc->zmap, buddy))) {
-			cbit(bc->zmap, buddy);
-			bc->zero_bytes -= 1ULL << (order + bc->min_shift);
-			if (zero)
-				scrub(bl);
-		} else {
-			zero = false;
-		}
+		bad |= unlink_at(bc, order, buddy,
+				 (struct link *)(seg + ((u64)(buddy & bc->seg_mask) <<
+							bc->min_shift)));
 		start &= ~(1U << order);
 		order++;
 	} while (order < root && fbit(bc, order, start ^ (1U << order)));
 	/* The nodes merged are those over @idx. */
 	mark_splits(bc, idx, leaf + 1, order, 0);
+	/*
+	 * While no free block is known zero, no buddy was and the result is
+	 * not; otherwise a second pass over the buddies drops their bits.
+	 */
+	if (unlikely(bc->zero_bytes))
+		zero = merge_zero(bc, seg, idx, leaf, order, zero);
+	else
+		zero = false;
 	if (zero) {
 		sbit(bc->zmap, start);
 		bc->zero_bytes += 1ULL << (order + bc->min_shift);
@@ -813,8 +841,11 @@ int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp)
 	*offp = (u64)idx << bc->min_shift;
 	sbit(bc->head, idx);
 	bc->nr_allocs++;
-	/* The block keeps its zero bit, and so do the halves split off. */
-	zero = tbit(bc->zmap, idx);
+	/*
+	 * The block keeps its zero bit, and so do the halves split off. No
+	 * free block has one while no free byte is known zero.
+	 */
+	zero = bc->zero_bytes && tbit(bc->zmap, idx);
 	if (order > k)
 		split_down(bc, order, k, idx, zero);
 	else if (unlikely(pop(bc, order, idx)))
@@ -1630,7 +1661,7 @@ static int check_list(const struct buddy_core *bc, unsigned int order,
 		return violation("order %u: list holds %llu blocks, count says %llu",
 				 order, (unsigned long long)n,
 				 (unsigned long long)bc->nr_free[order]);
-	if (prev != bc->free_tail[order])
+	if (listed && prev != bc->free_tail[order])
 		return violation("order %u: list ends at %u, tail says %u",
 				 order, prev, bc->free_tail[order]);
 	return 0;
@@ -1754,8 +1785,7 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 		buf[0] = '\0';
 	for (order = 0; order < BUDDY_CORE_NR_ORDERS; order++) {
 		if (order > bc->max_order) {
-			if (bc->free_head[order] != NIL ||
-			    bc->free_tail[order] != NIL || bc->nr_free[order])
+			if (bc->free_head[order] != NIL || bc->nr_free[order])
 				return violation("order %u above max order %u has free blocks",
 						 order, bc->max_order);
 			continue;

@@ -156,7 +156,10 @@ struct buddy_core {
 	/* free lists */
 	u32 nonempty;
 	u32 free_head[BUDDY_CORE_NR_ORDERS];
-	/* the last block of each list, so a NIL next link can be checked */
+	/*
+	 * the last block of each non-empty list, so that a NIL next link
+	 * can be checked
+	 */
 	u32 free_tail[BUDDY_CORE_NR_ORDERS];
 	/* the address of each list's head block, where its links are */
 	void *head_link[BUDDY_CORE_NR_ORDERS];

@@ -560,7 +560,7 @@ static void sim_destroy(struct sim *s)
 static int sim_init(struct sim *s, u64 size, u64 min_block,
 		    unsigned int seg_shift, struct msrc *src)
 {
-	unsigned int shift, mo, trace, zero_init;
+	unsigned int shift, mo, trace, zero_init, add_zeroed;
 	u64 i, segsz, absent_init;
 	u32 n;
 	int ret;
@@ -568,10 +568,12 @@ static int sim_init(struct sim *s, u64 size, u64 min_block,
 	trace = s->trace;
 	absent_init = s->absent_init;
 	zero_init = s->zero_init;
+	add_zeroed = s->add_zeroed;
 	memset(s, 0, sizeof(*s));
 	s->trace = trace;
 	s->absent_init = absent_init;
 	s->zero_init = zero_init;
+	s->add_zeroed = add_zeroed;
 	s->src = src;
 	s->seg_shift = seg_shift;
 	s->meta_size = buddy_core_meta_size(size, min_block);
