@@ -822,7 +822,6 @@ int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp)
 {
 	int want = buddy_core_order_for(bc, size);
 	unsigned int order, k;
-	struct link *l;
 	u32 avail, idx;
 	bool zero;
 
@@ -836,7 +835,6 @@ int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp)
 	}
 	order = k + (unsigned int)__ffs(avail);
 	idx = bc->free_head[order];
-	l = bc->head_link[order];
 	/* Bitmaps and counters first: nothing below depends on them. */
 	*offp = (u64)idx << bc->min_shift;
 	sbit(bc->head, idx);
@@ -845,14 +843,14 @@ int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp)
 	 * The block keeps its zero bit, and so do the halves split off. No
 	 * free block has one while no free byte is known zero.
 	 */
-	zero = bc->zero_bytes && tbit(bc->zmap, idx);
+	zero = unlikely(bc->zero_bytes) && tbit(bc->zmap, idx);
 	if (order > k)
 		split_down(bc, order, k, idx, zero);
 	else if (unlikely(pop(bc, order, idx)))
 		rebuild(bc);
 	if (unlikely(zero)) {
 		bc->zero_bytes -= 1ULL << (k + bc->min_shift);
-		scrub(l);
+		scrub(link_of(bc, idx));
 	}
 	return 0;
 fail:
@@ -1224,6 +1222,17 @@ fail:
 	return ret;
 }
 
+/*
+ * Free block @idx of @order, trimmed off an exact allocation, was never
+ * handed out: it is as zero as the block it came from was.
+ */
+static noinline void zero_back(struct buddy_core *bc, unsigned int order,
+			       u32 idx)
+{
+	sbit(bc->zmap, idx);
+	bc->zero_bytes += 1ULL << (order + bc->min_shift);
+}
+
 /**
  * buddy_core_alloc_exact() - allocate just the min blocks @size needs
  * @bc: the core
@@ -1247,7 +1256,7 @@ int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp)
 {
 	int ret = buddy_core_alloc(bc, size, offp);
 	unsigned int k;
-	u32 idx, r, back, parts = 0;
+	u32 idx, r, parts = 0;
 	bool bad = false, zero;
 
 	/* buddy_core_alloc() counted the failure. */
@@ -1269,26 +1278,22 @@ int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp)
 		unsigned int half = k - 1;
 
 		mark_splits(bc, idx, k, k, ~0ULL);
-		back = NIL;
 		if (r >= 1U << half) {
 			sbit(bc->head, idx);
-			if (zero)
+			if (unlikely(zero))
 				sbit(bc->zmap, idx);
 			parts++;
 			r -= 1U << half;
 			idx += 1U << half;
-			if (!r)
-				back = idx;
-		} else {
-			back = idx + (1U << half);
-		}
-		if (back != NIL) {
-			/* never handed out, so as zero as the block was */
-			bad |= push(bc, half, back);
-			if (zero) {
-				sbit(bc->zmap, back);
-				bc->zero_bytes += 1ULL << (half + bc->min_shift);
+			if (!r) {
+				bad |= push(bc, half, idx);
+				if (unlikely(zero))
+					zero_back(bc, half, idx);
 			}
+		} else {
+			bad |= push(bc, half, idx + (1U << half));
+			if (unlikely(zero))
+				zero_back(bc, half, idx + (1U << half));
 		}
 		k = half;
 	}
