@@ -163,7 +163,8 @@ struct buddy_core {
 	u32 free_tail[BUDDY_CORE_NR_ORDERS];
 	/* the address of each list's head block, where its links are */
 	void *head_link[BUDDY_CORE_NR_ORDERS];
-	u64 nr_free[BUDDY_CORE_NR_ORDERS];
+	/* blocks per list: fewer than 2^31, as the min blocks are */
+	u32 nr_free[BUDDY_CORE_NR_ORDERS];
 
 	/* public: counters, read under the caller's lock */
 	u64 nr_allocs;
@@ -268,7 +269,7 @@ static inline u64 buddy_core_free_bytes(const struct buddy_core *bc)
 	unsigned int order;
 
 	for (order = 0; order <= bc->max_order; order++)
-		blocks += bc->nr_free[order] << order;
+		blocks += (u64)bc->nr_free[order] << order;
 	return blocks << bc->min_shift;
 }
 
