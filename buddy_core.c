@@ -639,9 +639,8 @@ static noinline void merge_up(struct buddy_core *bc, unsigned int order,
 /*
  * Lay the metadata for @nblocks min blocks out at @meta: head bits, split
  * bits, a bit per segment (at most one a min block), known-zero bits, then
- * for each order
- * up to log2(@nblocks) a free bitmap with a spare bit past its last node,
- * then a summary for each. Set @bc's pointers when @bc is not NULL; return
+ * for each order up to log2(@nblocks) a free bitmap with a spare bit past
+ * its last node, then a summary for each. Set @bc's pointers when @bc is not NULL; return
  * the bytes used.
  */
 static size_t lay_out(struct buddy_core *bc, u64 nblocks, void *meta)
