@@ -22,6 +22,10 @@
  * is free, in one word read. Segments may be absent (all their bits
  * clear, nothing listed) and come and go with the pool.
  *
+ * A third bitmap, zmap, has a bit at the start of each block known to
+ * hold only zeros, for callers that zero memory on free or on allocation.
+ * It costs a bit test a split or merge level while nothing is known zero.
+ *
  * The caller serialises all calls on one struct buddy_core.
  */
 #include "buddy_core.h"
@@ -348,6 +352,8 @@ static __always_inline bool push(struct buddy_core *bc, unsigned int order,
 
 		bad = h->prev != NIL;
 		h->prev = idx;
+	} else {
+		bc->free_tail[order] = idx;
 	}
 	bc->free_head[order] = idx;
 	bc->head_link[order] = l;
@@ -374,6 +380,7 @@ static __always_inline bool unlink_head(struct buddy_core *bc,
 		/* A list that ends before its count does is corrupt. */
 		if (unlikely(left))
 			return true;
+		/* free_tail[] of an empty list is never read */
 		bc->free_head[order] = NIL;
 		bc->head_link[order] = NULL;
 		bc->nonempty &= ~(1U << order);
@@ -407,7 +414,9 @@ static __always_inline bool pop(struct buddy_core *bc, unsigned int order,
 /*
  * Take free block @idx of @order off its list, wherever it is, checking
  * both neighbours, and off the free bitmap. Return true, leaving the list
- * alone, if a link was found overwritten.
+ * alone, if a link was found overwritten. A NIL link is checked as well as
+ * any other: only the head has no predecessor and only the tail has no
+ * successor, or a stray NIL would cut the rest of the list off unseen.
  */
 static __always_inline bool unlink_at(struct buddy_core *bc,
 				      unsigned int order, u32 idx,
@@ -440,6 +449,10 @@ static __always_inline bool unlink_at(struct buddy_core *bc,
 		if (unlikely(nl->prev != idx))
 			return true;
 		nl->prev = prev;
+	} else {
+		if (unlikely(bc->free_tail[order] != idx))
+			return true;
+		bc->free_tail[order] = prev;
 	}
 	pl->next = next;
 	fclr(bc, order, idx);
@@ -473,6 +486,7 @@ static void relist(struct buddy_core *bc)
 	bc->nonempty = 0;
 	for (order = 0; order < BUDDY_CORE_NR_ORDERS; order++) {
 		bc->free_head[order] = NIL;
+		bc->free_tail[order] = NIL;
 		bc->nr_free[order] = 0;
 	}
 	memset(bc->fmap[0], 0, bc->fbytes);
@@ -491,6 +505,16 @@ static void relist(struct buddy_core *bc)
 	}
 }
 
+/*
+ * A known-zero block stops being free: clear the links the core kept in
+ * it, so that it holds only zeros again.
+ */
+static __always_inline void scrub(struct link *l)
+{
+	l->next = 0;
+	l->prev = 0;
+}
+
 /* A bad link was seen: count it and rebuild the lists from the bitmaps. */
 static void rebuild(struct buddy_core *bc)
 {
@@ -500,12 +524,12 @@ static void rebuild(struct buddy_core *bc)
 
 /*
  * Take free block @idx of @order, the head of its list, and split it down
- * to @want, listing each upper half; rebuild the lists if a bad link was
- * seen. Out of line, as the merge below is, so that the common path, one
- * pop() and no split, keeps its registers.
+ * to @want, listing each upper half, known zero if @zero; rebuild the
+ * lists if a bad link was seen. Out of line, as the merge below is, so
+ * that the common path, one pop() and no split, keeps its registers.
  */
 static noinline void split_down(struct buddy_core *bc, unsigned int order,
-				unsigned int want, u32 idx)
+				unsigned int want, u32 idx, bool zero)
 {
 	/* The head's links; no block crosses a segment, so nor do its halves. */
 	unsigned char *base = bc->head_link[order];
@@ -526,9 +550,14 @@ static noinline void split_down(struct buddy_core *bc, unsigned int order,
 		l->next = NIL;
 		l->prev = NIL;
 		bc->free_head[k] = half;
+		bc->free_tail[k] = half;
 		bc->head_link[k] = l;
 		bc->nr_free[k] = 1;
 		fset(bc, k, half);
+	}
+	if (unlikely(zero)) {
+		for (k = want; k < order; k++)
+			sbit(bc->zmap, idx + (1U << k));
 	}
 	bc->nonempty |= (1U << order) - (1U << want);
 	if (unlikely(bad))
@@ -536,14 +565,43 @@ static noinline void split_down(struct buddy_core *bc, unsigned int order,
 }
 
 /*
- * Block @idx of @order has just been freed and its buddy is free: merge
- * for as long as the buddy is free, up to @root, list the result, and
- * rebuild the lists if a bad link was seen. The free bitmap of each order
- * above is untouched until then, so one word of it says whether the next
- * buddy is free.
+ * The buddies of block @idx from order @leaf up to @order - 1 were just
+ * merged with it, itself known zero if @zero: drop their zero bits and
+ * bytes, and say whether the merged block is known zero, clearing their
+ * links from it if it is.
+ */
+static noinline bool merge_zero(struct buddy_core *bc, unsigned char *seg,
+				u32 idx, unsigned int leaf, unsigned int order,
+				bool zero)
+{
+	unsigned int o;
+
+	for (o = leaf; o < order; o++) {
+		u32 buddy = (idx & ~((1U << o) - 1)) ^ (1U << o);
+
+		if (!tbit(bc->zmap, buddy)) {
+			zero = false;
+			continue;
+		}
+		cbit(bc->zmap, buddy);
+		bc->zero_bytes -= 1ULL << (o + bc->min_shift);
+		if (zero)
+			scrub((struct link *)(seg + ((u64)(buddy & bc->seg_mask) <<
+						     bc->min_shift)));
+	}
+	return zero;
+}
+
+/*
+ * Block @idx of @order, known zero if @zero, has just been freed and its
+ * buddy is free: merge for as long as the buddy is free, up to @root,
+ * list the result, and rebuild the lists if a bad link was seen. The free
+ * bitmap of each order above is untouched until then, so one word of it
+ * says whether the next buddy is free. The result is known zero only if
+ * every piece was; each buddy's zero bit goes, as it is no block now.
  */
 static noinline void merge_up(struct buddy_core *bc, unsigned int order,
-			      u32 idx, unsigned int root)
+			      u32 idx, unsigned int root, bool zero)
 {
 	/* All the buddies lie in @idx's segment. */
 	unsigned char *seg = bc->segs[(u64)idx >> bc->seg_bits];
@@ -561,6 +619,18 @@ static noinline void merge_up(struct buddy_core *bc, unsigned int order,
 	} while (order < root && fbit(bc, order, start ^ (1U << order)));
 	/* The nodes merged are those over @idx. */
 	mark_splits(bc, idx, leaf + 1, order, 0);
+	/*
+	 * While no free block is known zero, no buddy was and the result is
+	 * not; otherwise a second pass over the buddies drops their bits.
+	 */
+	if (unlikely(bc->zero_bytes))
+		zero = merge_zero(bc, seg, idx, leaf, order, zero);
+	else
+		zero = false;
+	if (zero) {
+		sbit(bc->zmap, start);
+		bc->zero_bytes += 1ULL << (order + bc->min_shift);
+	}
 	bad |= push(bc, order, start);
 	if (unlikely(bad))
 		rebuild(bc);
@@ -568,9 +638,9 @@ static noinline void merge_up(struct buddy_core *bc, unsigned int order,
 
 /*
  * Lay the metadata for @nblocks min blocks out at @meta: head bits, split
- * bits, a bit per segment (at most one a min block), then for each order
- * up to log2(@nblocks) a free bitmap with a spare bit past its last node,
- * then a summary for each. Set @bc's pointers when @bc is not NULL; return
+ * bits, a bit per segment (at most one a min block), known-zero bits, then
+ * for each order up to log2(@nblocks) a free bitmap with a spare bit past
+ * its last node, then a summary for each. Set @bc's pointers when @bc is not NULL; return
  * the bytes used.
  */
 static size_t lay_out(struct buddy_core *bc, u64 nblocks, void *meta)
@@ -584,6 +654,9 @@ static size_t lay_out(struct buddy_core *bc, u64 nblocks, void *meta)
 		bc->split = (u64 *)((char *)meta + head_bytes(nblocks));
 		bc->absent = (unsigned long *)((char *)meta + pos);
 	}
+	pos += head_bytes(nblocks);
+	if (bc)
+		bc->zmap = (unsigned long *)((char *)meta + pos);
 	pos += head_bytes(nblocks);
 	fstart = pos;
 	for (order = 0; order <= top; order++) {
@@ -606,9 +679,9 @@ static size_t lay_out(struct buddy_core *bc, u64 nblocks, void *meta)
  * @size: bytes in the range
  * @min_block: bytes in the smallest block
  *
- * About five bits a min block: a head bit, a split bit, a segment bit
- * (enough for segments as small as a min block) and about two bits of
- * free bitmaps over all orders.
+ * About six bits a min block: a head bit, a split bit, a segment bit
+ * (enough for segments as small as a min block), a known-zero bit and
+ * about two bits of free bitmaps over all orders.
  *
  * Context: Any context.
  * Return: the number of bytes buddy_core_init() needs for @meta, or 0 if
@@ -644,7 +717,8 @@ size_t buddy_core_meta_size(u64 size, u64 min_block)
  *
  * Each present segment is carved into the largest naturally aligned
  * blocks that fit, and a free-list link is written into each of them.
- * There are ceil(@size / segment size) segments, numbered from 0.
+ * There are ceil(@size / segment size) segments, numbered from 0. No block
+ * is known zero: see buddy_core_set_zeroed().
  *
  * Context: Any context; the caller excludes all other users of @bc.
  * Return: 0, or -EINVAL for a bad geometry or too little metadata.
@@ -736,7 +810,8 @@ int buddy_core_order_for(const struct buddy_core *bc, u64 size)
  *
  * Takes a free block of the smallest non-empty order that fits and splits
  * it down to exactly the order @size needs, putting each unused upper half
- * on its free list. O(number of orders).
+ * on its free list. O(number of orders). buddy_core_zeroed() tells whether
+ * the block holds only zeros.
  *
  * Context: Any context; the caller excludes all other users of @bc.
  * Return: 0; -EINVAL for a @size of 0; -E2BIG if @size exceeds the largest
@@ -747,6 +822,7 @@ int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp)
 	int want = buddy_core_order_for(bc, size);
 	unsigned int order, k;
 	u32 avail, idx;
+	bool zero;
 
 	if (unlikely(want < 0))
 		goto fail;
@@ -762,10 +838,19 @@ int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp)
 	*offp = (u64)idx << bc->min_shift;
 	sbit(bc->head, idx);
 	bc->nr_allocs++;
+	/*
+	 * The block keeps its zero bit, and so do the halves split off. No
+	 * free block has one while no free byte is known zero.
+	 */
+	zero = unlikely(bc->zero_bytes) && tbit(bc->zmap, idx);
 	if (order > k)
-		split_down(bc, order, k, idx);
+		split_down(bc, order, k, idx, zero);
 	else if (unlikely(pop(bc, order, idx)))
 		rebuild(bc);
+	if (unlikely(zero)) {
+		bc->zero_bytes -= 1ULL << (k + bc->min_shift);
+		scrub(link_of(bc, idx));
+	}
 	return 0;
 fail:
 	bc->nr_failed++;
@@ -801,16 +886,45 @@ static __always_inline int lookup(const struct buddy_core *bc, u64 off,
 	return (int)order;
 }
 
-/* Free allocated block @idx of @order below a root of order @root. */
+/*
+ * Free allocated block @idx of @order below a root of order @root, known
+ * zero if @zero.
+ */
 static __always_inline void release(struct buddy_core *bc, u32 idx,
-				    unsigned int order, unsigned int root)
+				    unsigned int order, unsigned int root,
+				    bool zero)
 {
 	cbit(bc->head, idx);
+	/* It may be set from the allocation. */
+	cbit(bc->zmap, idx);
 	/* The parent is split, so an unsplit buddy is a block. */
-	if (order < root && free_node(bc, order, idx ^ (1U << order)))
-		merge_up(bc, order, idx, root);
-	else if (unlikely(push(bc, order, idx)))
+	if (order < root && free_node(bc, order, idx ^ (1U << order))) {
+		merge_up(bc, order, idx, root, zero);
+		return;
+	}
+	if (zero) {
+		sbit(bc->zmap, idx);
+		bc->zero_bytes += 1ULL << (order + bc->min_shift);
+	}
+	if (unlikely(push(bc, order, idx)))
 		rebuild(bc);
+}
+
+/* buddy_core_free() and buddy_core_free_zeroed(). */
+static __always_inline int free_block(struct buddy_core *bc, u64 off,
+				      bool zero)
+{
+	unsigned int root;
+	int ret = lookup(bc, off, &root);
+
+	if (unlikely(ret < 0)) {
+		bc->nr_bad_frees++;
+		return ret;
+	}
+	release(bc, (u32)(off >> bc->min_shift), (unsigned int)ret, root,
+		zero);
+	bc->nr_frees++;
+	return 0;
 }
 
 /**
@@ -835,7 +949,8 @@ int buddy_core_block_order(const struct buddy_core *bc, u64 off)
  *
  * Merges the block with its buddy for as long as the buddy is free at the
  * same order. O(number of orders). A refused free changes nothing but the
- * bad-free counter.
+ * bad-free counter. The block is not known zero, nor is anything it
+ * merges with.
  *
  * Context: Any context; the caller excludes all other users of @bc.
  * Return: 0; -ERANGE if @off is outside the range or in an absent segment;
@@ -844,16 +959,24 @@ int buddy_core_block_order(const struct buddy_core *bc, u64 off)
  */
 int buddy_core_free(struct buddy_core *bc, u64 off)
 {
-	unsigned int root;
-	int ret = lookup(bc, off, &root);
+	return free_block(bc, off, false);
+}
 
-	if (unlikely(ret < 0)) {
-		bc->nr_bad_frees++;
-		return ret;
-	}
-	release(bc, (u32)(off >> bc->min_shift), (unsigned int)ret, root);
-	bc->nr_frees++;
-	return 0;
+/**
+ * buddy_core_free_zeroed() - free a block that holds only zeros
+ * @bc: the core
+ * @off: byte offset returned by buddy_core_alloc()
+ *
+ * As buddy_core_free(), but the caller guarantees that every byte of the
+ * block is zero. The block becomes known zero, and so does what it merges
+ * into if every buddy it merges with is known zero too.
+ *
+ * Context: Any context; the caller excludes all other users of @bc.
+ * Return: as buddy_core_free().
+ */
+int buddy_core_free_zeroed(struct buddy_core *bc, u64 off)
+{
+	return free_block(bc, off, true);
 }
 
 /*
@@ -997,7 +1120,7 @@ static u64 scan_step(struct buddy_core *bc, unsigned int order, u64 nlo,
 int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 			   u64 start, u64 end, unsigned int flags, u64 *offp)
 {
-	bool top = flags & BUDDY_CORE_TOPDOWN, bad;
+	bool top = flags & BUDDY_CORE_TOPDOWN, bad, zero;
 	unsigned int k, ao, j, o, best_order = 0;
 	u64 lo, last, first, best = NONE, best_node = 0, mb;
 	int ret = -EINVAL;
@@ -1071,11 +1194,23 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 		goto fail;
 
 	bad = unlink_cold(bc, best_order, (u32)best_node);
+	zero = tbit(bc->zmap, best_node);
 	if (best_order > k)
 		mark_splits(bc, (u32)best, k + 1, best_order, ~0ULL);
-	for (o = best_order; o-- > k; )
-		bad |= push(bc, o, ((u32)best & ~((1U << o) - 1)) ^ (1U << o));
+	for (o = best_order; o-- > k; ) {
+		u32 half = ((u32)best & ~((1U << o) - 1)) ^ (1U << o);
+
+		bad |= push(bc, o, half);
+		if (zero)
+			sbit(bc->zmap, half);
+	}
 	sbit(bc->head, best);
+	if (zero) {
+		/* @best_node is @best or one of the halves: its bit stays. */
+		sbit(bc->zmap, best);
+		bc->zero_bytes -= 1ULL << (k + bc->min_shift);
+		scrub(link_of(bc, best));
+	}
 	bc->nr_allocs++;
 	*offp = best << bc->min_shift;
 	if (unlikely(bad))
@@ -1084,6 +1219,17 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 fail:
 	bc->nr_failed++;
 	return ret;
+}
+
+/*
+ * Free block @idx of @order, trimmed off an exact allocation, was never
+ * handed out: it is as zero as the block it came from was.
+ */
+static noinline void zero_back(struct buddy_core *bc, unsigned int order,
+			       u32 idx)
+{
+	sbit(bc->zmap, idx);
+	bc->zero_bytes += 1ULL << (order + bc->min_shift);
 }
 
 /**
@@ -1098,7 +1244,8 @@ fail:
  * each an allocated block of its own. The rest of the block goes back on
  * the free lists as smaller blocks, which cannot merge while the parts
  * are allocated. Free the parts with buddy_core_free_exact() (or one by
- * one with buddy_core_free()). O(number of orders).
+ * one with buddy_core_free()). O(number of orders). The parts and the rest
+ * keep the block's zero bit: buddy_core_zeroed(*@offp) tells.
  *
  * Context: Any context; the caller excludes all other users of @bc.
  * Return: 0; -EINVAL for a @size of 0; -E2BIG if @size exceeds the largest
@@ -1109,13 +1256,14 @@ int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp)
 	int ret = buddy_core_alloc(bc, size, offp);
 	unsigned int k;
 	u32 idx, r, parts = 0;
-	bool bad = false;
+	bool bad = false, zero;
 
 	/* buddy_core_alloc() counted the failure. */
 	if (ret)
 		return ret;
 	k = (unsigned int)buddy_core_order_for(bc, size);
 	idx = (u32)(*offp >> bc->min_shift);
+	zero = tbit(bc->zmap, idx);
 
 	/*
 	 * Node (idx, k) must end up with its first r min blocks allocated,
@@ -1131,13 +1279,20 @@ int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp)
 		mark_splits(bc, idx, k, k, ~0ULL);
 		if (r >= 1U << half) {
 			sbit(bc->head, idx);
+			if (unlikely(zero))
+				sbit(bc->zmap, idx);
 			parts++;
 			r -= 1U << half;
 			idx += 1U << half;
-			if (!r)
+			if (!r) {
 				bad |= push(bc, half, idx);
+				if (unlikely(zero))
+					zero_back(bc, half, idx);
+			}
 		} else {
 			bad |= push(bc, half, idx + (1U << half));
+			if (unlikely(zero))
+				zero_back(bc, half, idx + (1U << half));
 		}
 		k = half;
 	}
@@ -1147,25 +1302,9 @@ int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp)
 	return 0;
 }
 
-/**
- * buddy_core_free_exact() - free what buddy_core_alloc_exact() allocated
- * @bc: the core
- * @off: byte offset returned by buddy_core_alloc_exact()
- * @size: the size it was called with
- *
- * With n = ceil(@size / min block), the parts are the blocks whose orders
- * are the set bits of n, highest first, one after another from @off. All
- * of them are checked before anything changes; then each is freed and
- * merges as far as it can. O(number of orders).
- *
- * Context: Any context; the caller excludes all other users of @bc.
- * Return: 0; -EINVAL for a @size of 0 or above the largest block, or when
- * a part is an allocated block of another order; otherwise, for the first
- * part that is no allocated block, what buddy_core_free() would return for
- * it: -ERANGE, -EINVAL, -ENOENT or -EALREADY. A refused free changes
- * nothing but the bad-free counter.
- */
-int buddy_core_free_exact(struct buddy_core *bc, u64 off, u64 size)
+/* buddy_core_free_exact() and buddy_core_free_exact_zeroed(). */
+static __always_inline int free_parts(struct buddy_core *bc, u64 off,
+				      u64 size, bool zero)
 {
 	unsigned int order, root;
 	u64 n, rem, cur;
@@ -1189,7 +1328,7 @@ int buddy_core_free_exact(struct buddy_core *bc, u64 off, u64 size)
 	for (rem = n, cur = off >> bc->min_shift; rem;
 	     rem &= ~(1ULL << order)) {
 		order = ilog2_u64(rem);
-		release(bc, (u32)cur, order, root_order(bc, cur));
+		release(bc, (u32)cur, order, root_order(bc, cur), zero);
 		cur += 1ULL << order;
 		parts++;
 	}
@@ -1202,6 +1341,122 @@ bad:
 }
 
 /**
+ * buddy_core_free_exact() - free what buddy_core_alloc_exact() allocated
+ * @bc: the core
+ * @off: byte offset returned by buddy_core_alloc_exact()
+ * @size: the size it was called with
+ *
+ * With n = ceil(@size / min block), the parts are the blocks whose orders
+ * are the set bits of n, highest first, one after another from @off. All
+ * of them are checked before anything changes; then each is freed, not
+ * known zero, and merges as far as it can. O(number of orders).
+ *
+ * Context: Any context; the caller excludes all other users of @bc.
+ * Return: 0; -EINVAL for a @size of 0 or above the largest block, or when
+ * a part is an allocated block of another order; otherwise, for the first
+ * part that is no allocated block, what buddy_core_free() would return for
+ * it: -ERANGE, -EINVAL, -ENOENT or -EALREADY. A refused free changes
+ * nothing but the bad-free counter.
+ */
+int buddy_core_free_exact(struct buddy_core *bc, u64 off, u64 size)
+{
+	return free_parts(bc, off, size, false);
+}
+
+/**
+ * buddy_core_free_exact_zeroed() - free_exact for parts holding only zeros
+ * @bc: the core
+ * @off: byte offset returned by buddy_core_alloc_exact()
+ * @size: the size it was called with
+ *
+ * As buddy_core_free_exact(), but the caller guarantees that every byte of
+ * the parts, the first n min blocks from @off, is zero: each part is freed
+ * as buddy_core_free_zeroed() would free it.
+ *
+ * Context: Any context; the caller excludes all other users of @bc.
+ * Return: as buddy_core_free_exact().
+ */
+int buddy_core_free_exact_zeroed(struct buddy_core *bc, u64 off, u64 size)
+{
+	return free_parts(bc, off, size, true);
+}
+
+/**
+ * buddy_core_set_zeroed() - mark the free blocks of a zeroed span known zero
+ * @bc: the core
+ * @start: byte offset of the span
+ * @end: byte offset just past it; clipped to the range
+ *
+ * The caller has zeroed [@start, @end), all but the free-list links the
+ * core keeps in the first bytes of each free block: it zeroed the memory
+ * before buddy_core_init() or buddy_core_add_segment(), or zeroed free
+ * blocks past their links. Every free block wholly inside the span becomes
+ * known zero; allocated blocks, and free blocks that stick out of it, do
+ * not change. Reads the free bitmaps of each order over the span:
+ * O(span / (64 * min block) + free blocks in the span).
+ *
+ * Context: Any context; the caller excludes all other users of @bc.
+ */
+void buddy_core_set_zeroed(struct buddy_core *bc, u64 start, u64 end)
+{
+	unsigned int order;
+	u64 s, e, n, nend;
+
+	if (end > bc->size)
+		end = bc->size;
+	if (start >= end)
+		return;
+	/* the min blocks wholly inside */
+	s = (start >> bc->min_shift) + !!(start & ((1ULL << bc->min_shift) - 1));
+	e = end >> bc->min_shift;
+	for (order = 0; order <= bc->max_order; order++) {
+		/* the nodes of @order wholly inside: [n, nend) */
+		n = (s + (1ULL << order) - 1) >> order;
+		nend = e >> order;
+		while (n < nend) {
+			u64 word = bc->fmap[order][n >> 6] & (~0ULL << (n & 63));
+			u64 next = (n | 63) + 1;
+
+			/* nend is inside this word, not at its start */
+			if (next > nend)
+				word &= ~0ULL >> (64 - (nend & 63));
+			for (; word; word &= word - 1) {
+				u64 idx = (((n >> 6) << 6) + __ffs64(word)) <<
+					  order;
+
+				if (!tbit(bc->zmap, idx)) {
+					sbit(bc->zmap, idx);
+					bc->zero_bytes += 1ULL <<
+							  (order + bc->min_shift);
+				}
+			}
+			n = next;
+		}
+	}
+}
+
+/**
+ * buddy_core_zeroed() - did an allocated block hold only zeros?
+ * @bc: the core
+ * @off: byte offset of an allocated block
+ *
+ * For a block from buddy_core_alloc(), buddy_core_alloc_range() or
+ * buddy_core_alloc_exact() (where @off is the first part's offset): was it
+ * known zero when it was allocated? The core cleared its own links in it,
+ * so then every byte was zero when the allocator returned it.
+ *
+ * Context: Any context; the caller excludes writers of @bc.
+ * Return: true if it was; false if not, or if @off is no allocated block.
+ */
+bool buddy_core_zeroed(const struct buddy_core *bc, u64 off)
+{
+	unsigned int root;
+
+	return lookup(bc, off, &root) >= 0 &&
+	       tbit(bc->zmap, off >> bc->min_shift);
+}
+
+/**
  * buddy_core_add_segment() - make an absent segment present and free
  * @bc: the core
  * @seg: the segment's number, its offsets starting at @seg times the
@@ -1209,7 +1464,8 @@ bad:
  *
  * The caller must first store the segment's address in its entry of the
  * segs array given to buddy_core_init(). The whole segment becomes free:
- * its roots go on the free lists. O(roots in the segment).
+ * its roots go on the free lists, not known zero: buddy_core_set_zeroed()
+ * marks them if the caller zeroed the segment. O(roots in the segment).
  *
  * Context: Any context; the caller excludes all other users of @bc.
  * Return: 0; -EINVAL if there is no segment @seg or its address is NULL;
@@ -1239,9 +1495,10 @@ int buddy_core_add_segment(struct buddy_core *bc, u64 seg)
  * @bc: the core
  * @seg: the segment's number
  *
- * Takes the segment's roots, all free, off the free lists. Afterwards the
- * core never touches the segment's memory, so the caller may clear its
- * address and free it. Nothing changes on error. O(roots in the segment).
+ * Takes the segment's roots, all free, off the free lists; those known
+ * zero leave buddy_core_zero_bytes(). Afterwards the core never touches
+ * the segment's memory, so the caller may clear its address and free it.
+ * Nothing changes on error. O(roots in the segment).
  *
  * Context: Any context; the caller excludes all other users of @bc.
  * Return: 0; -EINVAL if there is no segment @seg; -ENOENT if it is absent;
@@ -1266,6 +1523,10 @@ int buddy_core_remove_segment(struct buddy_core *bc, u64 seg)
 	for (idx = s; idx < e; idx += 1ULL << order) {
 		order = root_order(bc, idx);
 		bad |= unlink_cold(bc, order, (u32)idx);
+		if (tbit(bc->zmap, idx)) {
+			cbit(bc->zmap, idx);
+			bc->zero_bytes -= 1ULL << (order + bc->min_shift);
+		}
 	}
 	sbit(bc->absent, seg);
 	bc->present -= (e - s) << bc->min_shift;
@@ -1404,6 +1665,9 @@ static int check_list(const struct buddy_core *bc, unsigned int order,
 		return violation("order %u: list holds %llu blocks, count says %llu",
 				 order, (unsigned long long)n,
 				 (unsigned long long)bc->nr_free[order]);
+	if (listed && prev != bc->free_tail[order])
+		return violation("order %u: list ends at %u, tail says %u",
+				 order, prev, bc->free_tail[order]);
 	return 0;
 }
 
@@ -1444,6 +1708,10 @@ static int check_segments(const struct buddy_core *bc, char *buf, size_t len)
 		for (idx = s; idx < e; idx++) {
 			if (tbit(bc->head, idx))
 				return violation("absent segment %llu: head bit at %llu",
+						 (unsigned long long)seg,
+						 (unsigned long long)idx);
+			if (tbit(bc->zmap, idx))
+				return violation("absent segment %llu: zero bit at %llu",
 						 (unsigned long long)seg,
 						 (unsigned long long)idx);
 			order = node_bits(bc, idx);
@@ -1499,12 +1767,12 @@ static int check_fmap(const struct buddy_core *bc, unsigned int order,
  * @buf: receives a description of the first violation found
  * @len: size of @buf
  *
- * Checks every free list entry and link, that split and head bits appear
- * only where blocks are, that no two free buddies sit unmerged, that the
- * free bitmaps and their summaries show exactly the free blocks, that
- * absent segments have no bits set, and that the per-order counts, the
- * present, free and allocated bytes and the alloc/free counters all add
- * up. O(blocks * orders).
+ * Checks every free list entry and link and each list's tail, that split,
+ * head and zero bits appear only where blocks are, that no two free
+ * buddies sit unmerged, that the free bitmaps and their summaries show
+ * exactly the free blocks, that absent segments have no bits set, and that
+ * the per-order counts, the present, free, known-zero and allocated bytes
+ * and the alloc/free counters all add up. O(blocks * orders).
  *
  * Context: Any context; the caller excludes writers of @bc.
  * Return: 0 if consistent, -EUCLEAN with @buf filled otherwise.
@@ -1512,7 +1780,7 @@ static int check_fmap(const struct buddy_core *bc, unsigned int order,
 int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 {
 	u64 nr_free[BUDDY_CORE_NR_ORDERS] = { 0 };
-	u64 free_blocks = 0, used_blocks = 0, nr_used = 0, pos = 0;
+	u64 free_blocks = 0, used_blocks = 0, nr_used = 0, pos = 0, zero = 0;
 	struct buddy_core_block blk;
 	unsigned int order;
 	int ret;
@@ -1543,6 +1811,9 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 			if (tbit(bc->head, i))
 				return violation("head bit inside block at %llu",
 						 (unsigned long long)blk.off);
+			if (tbit(bc->zmap, i))
+				return violation("zero bit inside block at %llu",
+						 (unsigned long long)blk.off);
 		}
 		for (order = 1; order <= blk.order; order++) {
 			for (i = idx; i < idx + nr; i += 1ULL << order) {
@@ -1566,6 +1837,8 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 		}
 		nr_free[blk.order]++;
 		free_blocks += nr;
+		if (tbit(bc->zmap, idx))
+			zero += nr;
 		if (!((bc->fmap[blk.order][idx >> blk.order >> 6] >>
 		       ((idx >> blk.order) & 63)) & 1))
 			return violation("free block at %llu order %u not in the free bitmap",
@@ -1598,6 +1871,10 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 				 (unsigned long long)(free_blocks << bc->min_shift),
 				 (unsigned long long)(used_blocks << bc->min_shift),
 				 (unsigned long long)bc->present);
+	if (zero << bc->min_shift != bc->zero_bytes)
+		return violation("free blocks known zero hold %llu bytes, %llu counted",
+				 (unsigned long long)(zero << bc->min_shift),
+				 (unsigned long long)bc->zero_bytes);
 	if (bc->nr_allocs + bc->nr_parts - bc->nr_frees != nr_used)
 		return violation("%llu allocs + %llu parts - %llu frees != %llu allocated blocks",
 				 (unsigned long long)bc->nr_allocs,

@@ -97,6 +97,12 @@ static inline unsigned long __fls(unsigned long w)
  * order, with a summary bit per 64-bit word of it, mirrors the lists so
  * that buddy_core_alloc_range() can find free blocks by address.
  *
+ * A known-zero bit per min block, set only where a block starts, says that
+ * a free block holds only zero bytes (apart from its links, which the core
+ * clears when the block stops being free), or that an allocated block did
+ * when it was allocated. Splitting keeps the bit in both halves; merging
+ * keeps it only if both halves have it.
+ *
  * A segment whose address is NULL at init, or that was removed, is absent:
  * no block of it is free or allocated and no link is written into it.
  *
@@ -129,6 +135,14 @@ struct buddy_core {
 	/* bytes of the present segments */
 	u64 present;
 	/*
+	 * a bit per min block, set only at the start of a block: a free
+	 * block known to hold only zeros, or an allocated block that was
+	 * known zero when it was allocated
+	 */
+	unsigned long *zmap;
+	/* bytes of the free blocks whose zmap bit is set */
+	u64 zero_bytes;
+	/*
 	 * per order, a bit per node set iff it is a free block, and a bit per
 	 * 64-bit word of that set iff the word is non-zero; @fbytes of both
 	 * lie together in the metadata
@@ -142,9 +156,15 @@ struct buddy_core {
 	/* free lists */
 	u32 nonempty;
 	u32 free_head[BUDDY_CORE_NR_ORDERS];
+	/*
+	 * the last block of each non-empty list, so that a NIL next link
+	 * can be checked
+	 */
+	u32 free_tail[BUDDY_CORE_NR_ORDERS];
 	/* the address of each list's head block, where its links are */
 	void *head_link[BUDDY_CORE_NR_ORDERS];
-	u64 nr_free[BUDDY_CORE_NR_ORDERS];
+	/* blocks per list: fewer than 2^31, as the min blocks are */
+	u32 nr_free[BUDDY_CORE_NR_ORDERS];
 
 	/* public: counters, read under the caller's lock */
 	u64 nr_allocs;
@@ -186,6 +206,10 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 			   u64 start, u64 end, unsigned int flags, u64 *offp);
 int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp);
 int buddy_core_free_exact(struct buddy_core *bc, u64 off, u64 size);
+int buddy_core_free_zeroed(struct buddy_core *bc, u64 off);
+int buddy_core_free_exact_zeroed(struct buddy_core *bc, u64 off, u64 size);
+void buddy_core_set_zeroed(struct buddy_core *bc, u64 start, u64 end);
+bool buddy_core_zeroed(const struct buddy_core *bc, u64 off);
 int buddy_core_add_segment(struct buddy_core *bc, u64 seg);
 int buddy_core_remove_segment(struct buddy_core *bc, u64 seg);
 bool buddy_core_segment_present(const struct buddy_core *bc, u64 seg);
@@ -245,8 +269,14 @@ static inline u64 buddy_core_free_bytes(const struct buddy_core *bc)
 	unsigned int order;
 
 	for (order = 0; order <= bc->max_order; order++)
-		blocks += bc->nr_free[order] << order;
+		blocks += (u64)bc->nr_free[order] << order;
 	return blocks << bc->min_shift;
+}
+
+/* Free bytes known to hold only zeros: blocks with their zero bit set. */
+static inline u64 buddy_core_zero_bytes(const struct buddy_core *bc)
+{
+	return bc->zero_bytes;
 }
 
 static inline u64 buddy_core_used_bytes(const struct buddy_core *bc)

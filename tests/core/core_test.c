@@ -310,28 +310,31 @@ static void init_rejects_bad_geometry(void)
 	ASSERT_EQ(buddy_core_free_bytes(&bc), 64 * KB);
 }
 
-static void meta_size_is_about_five_bits_per_block(void)
+static void meta_size_is_about_six_bits_per_block(void)
 {
 	static const u64 counts[] = { 127, 128, 129, 4095, 4097, 65537 };
 	unsigned int i;
 	u64 n;
 
-	/* the contract's budget for large ranges */
-	ASSERT(buddy_core_meta_size(256 * MB, 64) * 100 <= 256 * MB);
+	/*
+	 * the budget for large ranges: 1 % at 64-byte min blocks before the
+	 * known-zero bit, 1.2 % with it
+	 */
+	ASSERT(buddy_core_meta_size(256 * MB, 64) * 1000 <= 256 * MB * 12);
 	ASSERT(buddy_core_meta_size(256 * MB, 4096) * 10000 <= 256 * MB * 5);
 	/*
-	 * head, split and segment bits, and two bits of free bitmaps over
-	 * all orders, plus 1/64 for the grouped split words and summaries and
-	 * two spare words an order
+	 * head, split, segment and zero bits, and two bits of free bitmaps
+	 * over all orders, plus 1/64 for the grouped split words and
+	 * summaries and two spare words an order
 	 */
 	ASSERT(buddy_core_meta_size(16ULL << 31, 16) <=
-	       (1ULL << 31) * 5 / 8 + (1ULL << 31) / 128 + 600);
+	       (1ULL << 31) * 6 / 8 + (1ULL << 31) / 128 + 600);
 	for (n = 1; n < 100000; n += 1 + n / 8) {
 		size_t m16 = buddy_core_meta_size(n * 16, 16);
 		size_t m4k = buddy_core_meta_size(n * 4096, 4096);
 
-		ASSERT(m16 > 0 && m16 <= n * 5 / 8 + n / 128 + 600);
-		ASSERT(m4k > 0 && m4k <= n * 5 / 8 + n / 128 + 600);
+		ASSERT(m16 > 0 && m16 <= n * 6 / 8 + n / 128 + 600);
+		ASSERT(m4k > 0 && m4k <= n * 6 / 8 + n / 128 + 600);
 	}
 	/* exactly meta_size bytes are enough (ASan sees any overrun) */
 	for (i = 0; i < ARRAY_SIZE(counts); i++) {
@@ -1027,19 +1030,21 @@ static void smash_bytes(struct sim *s, enum smash kind, u64 x,
  * Overwrite the links of free block @x; the checker must notice. Returns
  * true when both links changed: then the previous link surely did, and
  * any unlink or push that touches @x must catch it at once. A change to
- * one link may be to the next link alone, and a next link set to "none"
- * only shows when the shortened list runs dry before its count does.
+ * the next link alone goes unseen by a push, which reads only the old
+ * head's previous link; any unlink of @x reads both.
  */
 static bool smash(struct sim *s, u64 x, const unsigned char *buf)
 {
 	unsigned char *p = sim_addr(s, x);
+	unsigned char old[M_LINK_BYTES];
 	char msg[256] = "";
 	bool both;
 
 	ASSERT(memcmp(p, buf, M_LINK_BYTES));
 	both = memcmp(p, buf, 4) && memcmp(p + 4, buf + 4, 4);
+	memcpy(old, p, M_LINK_BYTES);
 	memcpy(p, buf, M_LINK_BYTES);
-	s->dirty = 1;
+	sim_note_smash(s, x, s->m.order[x >> s->m.min_shift], old, buf);
 	s->nr_smashes++;
 	ASSERT_EQ(buddy_core_check(&s->bc, msg, sizeof(msg)), -EUCLEAN);
 	ASSERT(msg[0]);
@@ -1124,20 +1129,20 @@ static void stray_write_repaired_when_block_merges(void)
 		struct sim *s = comb(64);
 		unsigned char buf[M_LINK_BYTES];
 		u64 before;
-		bool both;
 
 		printf("    %s\n", smash_names[kind]);
 		smash_bytes(s, kind, 32 * 64, buf);
-		both = smash(s, 32 * 64, buf);
+		smash(s, 32 * 64, buf);
 		before = buddy_core_free_bytes(&s->bc);
-		/* its buddy comes back: the smashed block must be unlinked */
+		/*
+		 * its buddy comes back: the smashed block must be unlinked,
+		 * which reads both its links, so any change is caught here
+		 */
 		t_free(s, 33 * 64);
 		ASSERT_EQ(buddy_core_free_bytes(&s->bc), before + 64);
 		ASSERT_EQ(buddy_core_nr_free(&s->bc, 1), 1);
-		if (both || s->bc.nr_corruptions) {
-			ASSERT_EQ(s->bc.nr_corruptions, 1);
-			ASSERT_CHECK(&s->bc);
-		}
+		ASSERT_EQ(s->bc.nr_corruptions, 1);
+		ASSERT_CHECK(&s->bc);
 		t_recovers(s);
 		sim_destroy(s);
 		free(t_fix[--t_nfix]);
@@ -1913,6 +1918,493 @@ static void checker_reports_broken_free_bitmaps_and_segments(void)
 	t_done(s);
 }
 
+/* ---- known-zero blocks ---- */
+
+/* A fixture whose memory was zeroed before init and marked known zero. */
+static struct sim *fix_zeroed(u64 size, u64 min_block,
+			      unsigned int seg_shift)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+
+	ASSERT(s && t_nfix < MAX_FIX);
+	t_fix[t_nfix++] = s;
+	s->zero_init = 1;
+	s->add_zeroed = 1;
+	ASSERT_SIM(s, sim_init(s, size, min_block, seg_shift, &t_rng) == 1);
+	ASSERT_SIM(s, sim_verify(s));
+	ASSERT_CHECK(&s->bc);
+	return s;
+}
+
+/* Is the zero bit of the block at @off set? (white box) */
+static bool t_zbit(const struct buddy_core *bc, u64 off)
+{
+	u64 i = off >> bc->min_shift;
+
+	return (bc->zmap[i / BITS_PER_LONG] >> (i % BITS_PER_LONG)) & 1;
+}
+
+static u64 t_range_ok(struct sim *s, u64 size, u64 start, u64 end,
+		      unsigned int flags)
+{
+	u64 live = s->nr_live;
+
+	ASSERT_SIM(s, sim_alloc_range(s, size, 0, start, end, flags));
+	ASSERT_SIM(s, sim_verify(s));
+	ASSERT_EQ(s->nr_live, live + 1);
+	return s->live[live];
+}
+
+static u64 t_exact(struct sim *s, u64 size)
+{
+	u64 nr = s->nr_exact;
+
+	ASSERT_SIM(s, sim_alloc_exact(s, size));
+	ASSERT_SIM(s, sim_verify(s));
+	ASSERT_EQ(s->nr_exact, nr + 1);
+	return s->ex_off[nr];
+}
+
+static void t_free_zeroed(struct sim *s, u64 off)
+{
+	ASSERT_SIM(s, sim_free_z(s, off, true));
+	ASSERT_SIM(s, sim_verify(s));
+}
+
+static void t_set_zeroed(struct sim *s, u64 start, u64 end)
+{
+	ASSERT_SIM(s, sim_set_zeroed(s, start, end));
+	ASSERT_SIM(s, sim_verify(s));
+}
+
+static void init_leaves_nothing_known_zero(void)
+{
+	struct sim *s = fix(64 * KB, 4 * KB);
+	u64 a;
+
+	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 0);
+	ASSERT(!t_zbit(&s->bc, 0));
+	a = t_alloc(s, 4 * KB);
+	ASSERT(!buddy_core_zeroed(&s->bc, a));
+	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 0);
+	/* the caller zeroed it all before init: every free block is zero */
+	t_set_zeroed(s, 0, 64 * KB);
+	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 60 * KB);
+	ASSERT(!buddy_core_zeroed(&s->bc, a));
+	t_free_all(s);
+	t_done(s);
+}
+
+/*
+ * Splitting a known-zero block leaves both halves known zero, and the
+ * block handed out reads as zeros, even where a half kept its links.
+ */
+static void zero_split_keeps_zero_in_both_halves(void)
+{
+	struct sim *s = fix_zeroed(64 * KB, 4 * KB, BUDDY_CORE_ONE_SEGMENT);
+	static const u64 halves[] = { 4 * KB, 8 * KB, 16 * KB, 32 * KB };
+	unsigned int i;
+	u64 a, b, zallocs;
+
+	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 64 * KB);
+	a = t_alloc(s, 4 * KB);
+	ASSERT_EQ(a, 0);
+	ASSERT(buddy_core_zeroed(&s->bc, a));
+	for (i = 0; i < ARRAY_SIZE(halves); i++) {
+		ASSERT(t_zbit(&s->bc, halves[i]));
+		/* a free half holds its links: the core owns those bytes */
+		ASSERT(!sim_all_zero(s, halves[i], M_LINK_BYTES));
+	}
+	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 60 * KB);
+	/*
+	 * the half at 4K is handed out with its links cleared: sim_alloc()
+	 * found every byte zero (and counted it) before writing its pattern
+	 */
+	zallocs = s->nr_zero_allocs;
+	b = t_alloc(s, 4 * KB);
+	ASSERT_EQ(b, 4 * KB);
+	ASSERT(buddy_core_zeroed(&s->bc, b));
+	ASSERT_EQ(s->nr_zero_allocs, zallocs + 1);
+	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 56 * KB);
+	/* a split of a half: 8K becomes 4K + 4K, both zero */
+	ASSERT(buddy_core_zeroed(&s->bc, t_alloc(s, 4 * KB)));
+	ASSERT(t_zbit(&s->bc, 12 * KB));
+	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 52 * KB);
+	t_free_all(s);
+	t_done(s);
+}
+
+/*
+ * A merge keeps the zero bit only if both halves have it: a zeroed free
+ * next to a dirty buddy loses it, and so does everything it merges into.
+ */
+static void zero_merge_with_nonzero_buddy_loses_it(void)
+{
+	struct sim *s = fix_zeroed(64 * KB, 4 * KB, BUDDY_CORE_ONE_SEGMENT);
+	u64 a, b, zallocs;
+
+	a = t_alloc(s, 4 * KB);
+	b = t_alloc(s, 4 * KB);
+	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 56 * KB);
+	/*
+	 * both back zeroed: one zero block again, whose every byte reads
+	 * zero when it is handed out (sim_alloc() checks), the links the
+	 * merged halves held included
+	 */
+	t_free_zeroed(s, b);
+	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 60 * KB);
+	t_free_zeroed(s, a);
+	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 64 * KB);
+	zallocs = s->nr_zero_allocs;
+	ASSERT_EQ(t_alloc(s, 64 * KB), 0);
+	ASSERT(buddy_core_zeroed(&s->bc, 0));
+	ASSERT_EQ(s->nr_zero_allocs, zallocs + 1);
+	t_free_zeroed(s, 0);
+
+	/* now b comes back dirty: a, freed zeroed, merges into nothing zero */
+	a = t_alloc(s, 4 * KB);
+	b = t_alloc(s, 4 * KB);
+	t_free(s, b);
+	ASSERT(!t_zbit(&s->bc, b));
+	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 56 * KB);
+	t_free_zeroed(s, a);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 4), 1);
+	ASSERT(!t_zbit(&s->bc, 0));
+	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 0);
+
+	/* and a dirty free next to a zero buddy takes the buddy's bit away */
+	t_set_zeroed(s, 0, 64 * KB);
+	a = t_alloc(s, 4 * KB);
+	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 60 * KB);
+	t_free(s, a);
+	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 0);
+	t_done(s);
+}
+
+/*
+ * zero_bytes through every call that moves bytes in or out of the free
+ * set: alloc, free, free_zeroed, alloc_exact (and its trimmed tail),
+ * free_exact and free_exact_zeroed, alloc_range, remove_segment,
+ * add_segment and set_zeroed. Four 64K segments of 4K blocks.
+ */
+static void zero_bytes_follow_every_call(void)
+{
+	struct sim *s = fix_zeroed(256 * KB, 4 * KB, 16);
+	struct buddy_core *bc = &s->bc;
+	u64 a, e, r1, r2;
+
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 256 * KB);
+	a = t_alloc(s, 4 * KB);
+	ASSERT_EQ(a, 0);
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 252 * KB);
+	/* dirty free: the whole segment merges back, not zero */
+	t_free(s, a);
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 192 * KB);
+	a = t_alloc(s, 4 * KB);
+	ASSERT_EQ(a, 0);
+	ASSERT(!buddy_core_zeroed(bc, a));
+	/* zeroed free, dirty buddy: still not zero */
+	t_free_zeroed(s, a);
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 192 * KB);
+	t_set_zeroed(s, 0, 64 * KB);
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 256 * KB);
+
+	/* 12K exact from a 16K block: the 4K tail goes back zero */
+	e = t_exact(s, 12 * KB);
+	ASSERT_EQ(e, 0);
+	ASSERT(buddy_core_zeroed(bc, e));
+	ASSERT(buddy_core_zeroed(bc, e + 8 * KB));
+	ASSERT(t_zbit(bc, 12 * KB));
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 244 * KB);
+	/* dirty parts: every zero buddy they merge with loses its bit */
+	ASSERT_SIM(s, sim_free_exact(s, e, 12 * KB));
+	ASSERT_SIM(s, sim_verify(s));
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 192 * KB);
+	t_set_zeroed(s, 0, 64 * KB);
+	e = t_exact(s, 12 * KB);
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 244 * KB);
+	ASSERT_SIM(s, sim_free_exact_z(s, e, 12 * KB, true));
+	ASSERT_SIM(s, sim_verify(s));
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 256 * KB);
+
+	/* ranges, bottom-up and top-down */
+	r1 = t_range_ok(s, 4 * KB, 128 * KB, 192 * KB, 0);
+	ASSERT_EQ(r1, 128 * KB);
+	ASSERT(buddy_core_zeroed(bc, r1));
+	r2 = t_range_ok(s, 8 * KB, 192 * KB, 0, BUDDY_CORE_TOPDOWN);
+	ASSERT_EQ(r2, 248 * KB);
+	ASSERT(buddy_core_zeroed(bc, r2));
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 244 * KB);
+	t_free_zeroed(s, r1);
+	t_free(s, r2);
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 192 * KB);
+
+	/* a removed segment takes its zero bytes along, and brings none */
+	ASSERT_SIM(s, sim_remove_seg(s, 1));
+	ASSERT_SIM(s, sim_verify(s));
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 128 * KB);
+	ASSERT_SIM(s, sim_remove_seg(s, 3));
+	ASSERT_SIM(s, sim_verify(s));
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 128 * KB);
+	t_add_seg(s, 1);
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 128 * KB);
+	/* a freshly zeroed segment, marked after it was added */
+	s->add_zeroed = 2;
+	t_add_seg(s, 3);
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 192 * KB);
+	/* set_zeroed over an absent-free, mixed span: idempotent */
+	t_set_zeroed(s, 0, 256 * KB);
+	t_set_zeroed(s, 0, 256 * KB);
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 256 * KB);
+	t_done(s);
+}
+
+/*
+ * set_zeroed() marks just the free blocks wholly inside its span, whatever
+ * the span's alignment, clips it to the range and leaves allocated blocks
+ * alone.
+ */
+static void set_zeroed_marks_free_blocks_wholly_inside(void)
+{
+	struct sim *s = fix(64 * KB, 4 * KB);
+	struct buddy_core *bc = &s->bc;
+	u64 a = t_alloc(s, 4 * KB);
+
+	/* free: 4K@4K, 8K@8K, 16K@16K, 32K@32K */
+	t_set_zeroed(s, 4 * KB + 1, 64 * KB - 1);
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 24 * KB);
+	ASSERT(t_zbit(bc, 8 * KB) && t_zbit(bc, 16 * KB));
+	ASSERT(!t_zbit(bc, 4 * KB) && !t_zbit(bc, 32 * KB));
+	t_set_zeroed(s, 0, 6 * KB);
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 24 * KB);
+	t_set_zeroed(s, 8 * KB, 4 * KB);
+	t_set_zeroed(s, 64 * KB, 1ULL << 40);
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 24 * KB);
+	t_set_zeroed(s, 32 * KB, 1ULL << 40);
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 56 * KB);
+	t_set_zeroed(s, 0, 64 * KB);
+	ASSERT_EQ(buddy_core_zero_bytes(bc), 60 * KB);
+	ASSERT(!buddy_core_zeroed(bc, a));
+	ASSERT(!t_zbit(bc, a));
+	t_free_all(s);
+	t_done(s);
+}
+
+/* zeroed() answers for allocated blocks only, and changes nothing. */
+static void zeroed_answers_for_allocated_blocks_only(void)
+{
+	struct sim *s = fix_zeroed(64 * KB, 4 * KB, BUDDY_CORE_ONE_SEGMENT);
+	struct buddy_core *bc = &s->bc;
+	u64 a = t_alloc(s, 8 * KB), b;
+
+	ASSERT(buddy_core_zeroed(bc, a));
+	/* a known-zero free block is no allocated block */
+	ASSERT(t_zbit(bc, 8 * KB));
+	ASSERT(!buddy_core_zeroed(bc, 8 * KB));
+	ASSERT(!buddy_core_zeroed(bc, a + 4 * KB));
+	ASSERT(!buddy_core_zeroed(bc, a + 1));
+	ASSERT(!buddy_core_zeroed(bc, 64 * KB));
+	ASSERT(!buddy_core_zeroed(bc, ~0ULL));
+	ASSERT_SIM(s, sim_probe(s, a));
+	ASSERT_SIM(s, sim_probe(s, 8 * KB));
+	/* dirty once freed, so dirty when allocated again */
+	t_free(s, a);
+	b = t_alloc(s, 64 * KB);
+	ASSERT(!buddy_core_zeroed(bc, b));
+	t_free_zeroed(s, b);
+	b = t_alloc(s, 64 * KB);
+	ASSERT(buddy_core_zeroed(bc, b));
+	t_free_all(s);
+	t_done(s);
+}
+
+/* The snapshot carries the zero bits and the count, and keeps them. */
+static void snapshot_keeps_zero_bits(void)
+{
+	struct sim *s = fix_zeroed(64 * KB, 4 * KB, BUDDY_CORE_ONE_SEGMENT);
+	struct buddy_core c;
+	u64 a = t_alloc(s, 4 * KB);
+
+	t_copy(s, &c);
+	ASSERT_EQ(buddy_core_zero_bytes(&c), 60 * KB);
+	ASSERT(t_zbit(&c, a) && t_zbit(&c, 32 * KB));
+	t_free(s, a);
+	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 0);
+	ASSERT_EQ(buddy_core_zero_bytes(&c), 60 * KB);
+	ASSERT(t_zbit(&c, a) && t_zbit(&c, 32 * KB));
+	ASSERT_CHECK(&c);
+	t_done(s);
+}
+
+/* The checker's view of the zero bits, white box. */
+static void checker_reports_broken_zero_bits(void)
+{
+	struct buddy_core c;
+	struct sim *s;
+	unsigned int mut;
+
+	s = calloc(1, sizeof(*s));
+	ASSERT(s && t_nfix < MAX_FIX);
+	t_fix[t_nfix++] = s;
+	/* four 16 KB segments of 4 KB blocks, segment 2 absent */
+	s->absent_init = 0x4;
+	s->zero_init = 1;
+	ASSERT_SIM(s, sim_init(s, 64 * KB, 4 * KB, 14, &t_rng) == 1);
+	ASSERT_EQ(t_alloc(s, 4 * KB), 0);
+	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 44 * KB);
+	for (mut = 0; mut < 5; mut++) {
+		t_copy(s, &c);
+		switch (mut) {
+		case 0:		/* a bit inside a free block */
+			flip(c.zmap, 13);
+			break;
+		case 1:		/* a bit inside... at an absent segment */
+			flip(c.zmap, 8);
+			break;
+		case 2:		/* a free block's bit gone, count unchanged */
+			flip(c.zmap, 1);
+			break;
+		case 3:		/* an allocated block's bit is no free byte */
+			flip(c.zmap, 0);
+			c.zero_bytes += 4 * KB;
+			break;
+		case 4:		/* the count */
+			c.zero_bytes -= 4 * KB;
+			break;
+		}
+		t_refused(&c);
+	}
+	t_free_all(s);
+	t_done(s);
+}
+
+/* ---- damaged links that say "none" or point home ---- */
+
+/*
+ * The case that went unseen: 128 bytes of 16-byte blocks, all allocated,
+ * then 16, 48 and 80 freed, so the order 0 list runs 80, 48, 16 (head
+ * first) and no two of them are buddies.
+ */
+static struct sim *nil_fixture(void)
+{
+	struct sim *s = fix(128, 16);
+
+	t_drain(s);
+	ASSERT_EQ(s->nr_live, 8);
+	t_free(s, 16);
+	t_free(s, 48);
+	t_free(s, 80);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 0), 3);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 1), 0);
+	ASSERT_CHECK(&s->bc);
+	return s;
+}
+
+/*
+ * Bytes 0-3 of block 48, its next link, set to 0xffffffff ("none") while
+ * 16 still follows it. free(32) merges 32 with 48, unlinking 48: only the
+ * tail may say "none", so the merge must see it, count it once and
+ * rebuild the lists, and check must agree with the counter.
+ */
+static void stray_nil_next_link_caught_on_merge(void)
+{
+	static const struct blk_want after[] = {
+		{ 0, 0, false }, { 16, 0, true }, { 32, 1, true },
+		{ 64, 0, false }, { 80, 0, true }, { 96, 0, false },
+		{ 112, 0, false },
+	};
+	struct sim *s = nil_fixture();
+	unsigned char buf[M_LINK_BYTES];
+	char msg[256] = "";
+
+	memcpy(buf, sim_addr(s, 48), M_LINK_BYTES);
+	memset(buf, 0xff, 4);
+	smash(s, 48, buf);
+	ASSERT_EQ(buddy_core_check(&s->bc, msg, sizeof(msg)), -EUCLEAN);
+	printf("    before: %s\n", msg);
+	ASSERT_EQ(s->bc.nr_corruptions, 0);
+	t_free(s, 32);
+	ASSERT_EQ(s->bc.nr_corruptions, 1);
+	ASSERT_EQ(buddy_core_check(&s->bc, msg, sizeof(msg)), 0);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 0), 2);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 1), 1);
+	ASSERT_EQ(buddy_core_free_bytes(&s->bc), 64);
+	t_blocks(&s->bc, after, ARRAY_SIZE(after));
+	/* and every free block can be had exactly once */
+	t_recovers(s);
+}
+
+/*
+ * Every link of the three-block list that a stray write could set to
+ * "none" or to the block itself, each caught by the first operation that
+ * touches it: a merge or a range allocation unlinking the block, the
+ * unlink of its neighbour, a pop, or a push onto it.
+ */
+static void stray_nil_or_self_links_caught_on_first_touch(void)
+{
+	enum nil_op { OP_FREE, OP_RANGE, OP_POP2 };
+	static const struct {
+		u64 x;		/* the block whose link is damaged */
+		unsigned int hi;	/* 0: next link, 1: previous link */
+		bool self;	/* to itself, else NIL */
+		enum nil_op op;
+		u64 arg;	/* what is freed or allocated */
+		const char *what;
+	} cases[] = {
+		{ 48, 0, false, OP_FREE, 32, "inner next NIL, merge" },
+		{ 48, 0, false, OP_RANGE, 48, "inner next NIL, range alloc" },
+		{ 48, 0, false, OP_FREE, 0, "inner next NIL, tail merges" },
+		{ 48, 0, false, OP_POP2, 0, "inner next NIL, popped as head" },
+		{ 48, 1, false, OP_FREE, 32, "inner prev NIL, merge" },
+		{ 48, 1, false, OP_FREE, 64, "inner prev NIL, head merges" },
+		{ 48, 0, true, OP_FREE, 32, "inner next self, merge" },
+		{ 48, 0, true, OP_FREE, 0, "inner next self, tail merges" },
+		{ 48, 1, true, OP_FREE, 32, "inner prev self, merge" },
+		{ 48, 1, true, OP_FREE, 64, "inner prev self, head merges" },
+		{ 16, 1, false, OP_FREE, 0, "tail prev NIL, merge" },
+		{ 16, 0, true, OP_FREE, 0, "tail next self, merge" },
+		{ 16, 0, true, OP_RANGE, 16, "tail next self, range alloc" },
+		{ 80, 0, false, OP_FREE, 64, "head next NIL, merge" },
+		{ 80, 0, true, OP_FREE, 64, "head next self, merge" },
+		{ 80, 1, true, OP_FREE, 64, "head prev self, merge" },
+		{ 80, 1, true, OP_FREE, 112, "head prev self, push" },
+		{ 80, 0, false, OP_POP2, 0, "head next NIL, pop" },
+	};
+	unsigned int c;
+
+	for (c = 0; c < ARRAY_SIZE(cases); c++) {
+		struct sim *s = nil_fixture();
+		unsigned char buf[M_LINK_BYTES];
+		u32 v = cases[c].self ? (u32)(cases[c].x / 16) : 0xffffffff;
+
+		printf("    %s\n", cases[c].what);
+		memcpy(buf, sim_addr(s, cases[c].x), M_LINK_BYTES);
+		memcpy(buf + 4 * cases[c].hi, &v, 4);
+		smash(s, cases[c].x, buf);
+		switch (cases[c].op) {
+		case OP_FREE:
+			t_free(s, cases[c].arg);
+			break;
+		case OP_RANGE:
+			ASSERT_EQ(t_range_ok(s, 16, cases[c].arg,
+					     cases[c].arg + 16, 0),
+				  cases[c].arg);
+			break;
+		case OP_POP2:
+			/* 80 comes off first; 48 next, or 80 saw it */
+			ASSERT_EQ(t_alloc(s, 16), 80);
+			if (!s->bc.nr_corruptions)
+				ASSERT_EQ(t_alloc(s, 16), 48);
+			break;
+		}
+		ASSERT_EQ(s->bc.nr_corruptions, 1);
+		ASSERT_CHECK(&s->bc);
+		t_recovers(s);
+		sim_destroy(s);
+		free(t_fix[--t_nfix]);
+	}
+}
+
 /* ---- randomized differential test ---- */
 
 static const struct {
@@ -1938,7 +2430,7 @@ static const struct {
 static void random_ops_match_naive_model(void)
 {
 	u64 total = 0, smashes = 0, repairs = 0, ranges = 0, exacts = 0;
-	u64 moves = 0;
+	u64 moves = 0, zfrees = 0, zallocs = 0, zsets = 0;
 	unsigned int g;
 
 	for (g = 0; g < ARRAY_SIZE(geoms); g++) {
@@ -1950,6 +2442,8 @@ static void random_ops_match_naive_model(void)
 		t_fix[t_nfix++] = s;
 		s->trace = t_trace;
 		s->absent_init = geoms[g].absent_init;
+		/* half the geometries start zeroed, as from vzalloc() */
+		s->zero_init = g & 1;
 		if (sim_init(s, geoms[g].size, geoms[g].min_block,
 			     geoms[g].seg_shift, &src) != 1 ||
 		    !sim_verify(s)) {
@@ -1976,12 +2470,17 @@ static void random_ops_match_naive_model(void)
 		ranges += s->nr_range;
 		exacts += s->nr_exact_ok;
 		moves += s->nr_seg_moves;
+		zfrees += s->nr_zero_frees;
+		zallocs += s->nr_zero_allocs;
+		zsets += s->nr_set_zeroed;
 	}
 	printf("    %llu ops, %llu link smashes, %llu repairs\n",
 	       (unsigned long long)total, (unsigned long long)smashes,
 	       (unsigned long long)repairs);
 	printf("    %llu range and %llu exact allocations, %llu segments added or removed\n",
 	       ULL(ranges), ULL(exacts), ULL(moves));
+	printf("    %llu zeroed frees, %llu set_zeroed calls, %llu allocations known zero\n",
+	       ULL(zfrees), ULL(zsets), ULL(zallocs));
 }
 
 /* ---- runner ---- */
@@ -1992,7 +2491,7 @@ static const struct {
 	void (*fn)(void);
 } tests[] = {
 	T(init_rejects_bad_geometry),
-	T(meta_size_is_about_five_bits_per_block),
+	T(meta_size_is_about_six_bits_per_block),
 	T(init_single_min_block),
 	T(init_two_and_three_blocks),
 	T(init_non_power_of_two_forest),
@@ -2029,6 +2528,16 @@ static const struct {
 	T(segments_come_and_go),
 	T(range_search_cost_is_bounded),
 	T(stray_write_caught_by_range_and_exact),
+	T(stray_nil_next_link_caught_on_merge),
+	T(stray_nil_or_self_links_caught_on_first_touch),
+	T(init_leaves_nothing_known_zero),
+	T(zero_split_keeps_zero_in_both_halves),
+	T(zero_merge_with_nonzero_buddy_loses_it),
+	T(zero_bytes_follow_every_call),
+	T(set_zeroed_marks_free_blocks_wholly_inside),
+	T(zeroed_answers_for_allocated_blocks_only),
+	T(snapshot_keeps_zero_bits),
+	T(checker_reports_broken_zero_bits),
 	T(random_ops_match_naive_model),
 };
 

@@ -54,6 +54,8 @@ int FUZZ_ENTRY(const u8 *data, size_t len)
 	s.trace = !!getenv("FUZZ_CORE_TRACE");
 	/* now and then start with some segments absent */
 	s.absent_init = data[2] & 0x80 ? data[1] : 0;
+	/* and now and then with the memory zeroed and known to be */
+	s.zero_init = !!(data[2] & 0x40);
 	ret = sim_init(&s, size, min_block, seg_shift, &src);
 	if (ret < 0)
 		fail(&s, "init");

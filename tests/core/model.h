@@ -3,8 +3,11 @@
  * A deliberately naive buddy allocator, and a driver that runs the same
  * operations on it and on buddy_core and compares them after every step.
  *
- * The model keeps an order byte and a state byte per min block and answers
- * every question by walking the whole range: slow, but obviously right.
+ * The model keeps an order byte, a state byte and a known-zero byte per min
+ * block and answers every question by walking the whole range: slow, but
+ * obviously right. The driver also keeps the memory honest: it zeroes
+ * what it tells the core is zero, and checks that a block the core calls
+ * zeroed reads as zeros when it is handed out.
  * core_test.c feeds the driver from a seeded PRNG, fuzz_core.c from
  * libFuzzer's input; both share every check below.
  */
@@ -34,6 +37,8 @@ struct model {
 	unsigned int max_order;
 	u8 *order;
 	u8 *used;
+	/* at the start of a block: known zero (free), or was when allocated */
+	u8 *zero;
 	/* segments: min blocks each (log2), count, and which are absent */
 	unsigned int seg_bits;
 	u64 nsegs;
@@ -94,6 +99,7 @@ static void model_reset(struct model *m)
 
 	memset(m->order, M_NONE, m->nblocks);
 	memset(m->used, 0, m->nblocks);
+	memset(m->zero, 0, m->nblocks);
 	for (i = 0; i < m->nblocks; i += 1ULL << m->order[i])
 		m->order[i] = (u8)model_root_order(m, i);
 }
@@ -115,8 +121,9 @@ static int model_init(struct model *m, u64 size, u64 min_block,
 	m->nsegs = ((m->nblocks - 1ULL) >> m->seg_bits) + 1;
 	m->order = malloc(m->nblocks);
 	m->used = malloc(m->nblocks);
+	m->zero = malloc(m->nblocks);
 	m->absent = calloc(m->nsegs, 1);
-	if (!m->order || !m->used || !m->absent)
+	if (!m->order || !m->used || !m->zero || !m->absent)
 		abort();
 	model_reset(m);
 	return 0;
@@ -126,9 +133,11 @@ static void model_destroy(struct model *m)
 {
 	free(m->order);
 	free(m->used);
+	free(m->zero);
 	free(m->absent);
 	m->order = NULL;
 	m->used = NULL;
+	m->zero = NULL;
 	m->absent = NULL;
 }
 
@@ -233,7 +242,10 @@ static int model_smallest_free(const struct model *m, unsigned int order)
 	return best;
 }
 
-/* Split the free block at @p down to @order, keeping min block @i. */
+/*
+ * Split the free block at @p down to @order, keeping min block @i. Both
+ * halves of a split inherit the known-zero flag.
+ */
 static void model_carve(struct model *m, u64 p, u64 i, unsigned int order)
 {
 	while (m->order[p] > order) {
@@ -241,18 +253,23 @@ static void model_carve(struct model *m, u64 p, u64 i, unsigned int order)
 
 		m->order[p] = (u8)half;
 		m->order[p + (1ULL << half)] = (u8)half;
+		m->zero[p + (1ULL << half)] = m->zero[p];
 		if (i >= p + (1ULL << half))
 			p += 1ULL << half;
 	}
 	m->used[p] = 1;
 }
 
-/* Free the allocated block at @p and merge it as far as it goes. */
-static void model_release(struct model *m, u64 p)
+/*
+ * Free the allocated block at @p, known zero if @zero, and merge it as far
+ * as it goes; a merged block is known zero only if both halves were.
+ */
+static void model_release(struct model *m, u64 p, bool zero)
 {
 	unsigned int o = m->order[p];
 
 	m->used[p] = 0;
+	m->zero[p] = zero;
 	while (o < m->max_order) {
 		u64 buddy = p ^ (1ULL << o);
 		u64 parent = p & ~(1ULL << o);
@@ -263,9 +280,13 @@ static void model_release(struct model *m, u64 p)
 			break;
 		m->order[buddy] = M_NONE;
 		m->order[p] = M_NONE;
+		zero = m->zero[p] && m->zero[buddy];
+		m->zero[p] = 0;
+		m->zero[buddy] = 0;
 		p = parent;
 		o++;
 		m->order[p] = (u8)o;
+		m->zero[p] = zero;
 	}
 }
 
@@ -337,13 +358,16 @@ static int model_range(const struct model *m, u64 size, u64 align,
 static void model_trim(struct model *m, u64 p, unsigned int k, u64 n)
 {
 	u64 cur = p, end = p + (1ULL << k);
+	u8 zero = m->zero[p];
 	int o;
 
+	/* parts and rest alike keep the block's zero flag */
 	for (o = (int)k; o >= 0; o--) {
 		if (!(n & (1ULL << o)))
 			continue;
 		m->order[cur] = (u8)o;
 		m->used[cur] = 1;
+		m->zero[cur] = zero;
 		cur += 1ULL << o;
 	}
 	while (cur < end) {
@@ -352,8 +376,20 @@ static void model_trim(struct model *m, u64 p, unsigned int k, u64 n)
 			o++;
 		m->order[cur] = (u8)o;
 		m->used[cur] = 0;
+		m->zero[cur] = zero;
 		cur += 1ULL << o;
 	}
+}
+
+/* Bytes of the free blocks known zero. */
+static u64 model_zero_bytes(const struct model *m)
+{
+	u64 i, bytes = 0;
+
+	for (i = 0; i < m->nblocks; i += 1ULL << m->order[i])
+		if (model_free_at(m, i) && m->zero[i])
+			bytes += m->min_block << m->order[i];
+	return bytes;
 }
 
 /* What buddy_core_free_exact(@off, @size) must return. */
@@ -447,12 +483,30 @@ struct sim {
 	u64 nr_exact;
 	/* segments below 64 to leave absent at init */
 	u64 absent_init;
+	/* zero the memory before init and tell the core with set_zeroed() */
+	unsigned int zero_init;
+	/* segments added zeroed: 0 now and then, 1 never, 2 always */
+	unsigned int add_zeroed;
 	/* counts of the new calls that succeeded */
 	u64 nr_range;
 	u64 nr_exact_ok;
 	u64 nr_seg_moves;
 	/* a stray write changed links the core has not repaired yet */
 	unsigned int dirty;
+	/*
+	 * The smashes since the last repair and, for the first, the block,
+	 * its order, the new link values and which of the two links changed:
+	 * until it is repaired, the core must not change those links.
+	 */
+	unsigned int nr_pending;
+	u64 smash_off;
+	unsigned int smash_order;
+	u32 smash_link[2];
+	unsigned int smash_which;
+	/* zeroed frees, set_zeroed() calls and allocations that were zero */
+	u64 nr_zero_frees;
+	u64 nr_set_zeroed;
+	u64 nr_zero_allocs;
 	u64 corruptions;
 	u64 nr_ops;
 	u64 nr_smashes;
@@ -506,16 +560,20 @@ static void sim_destroy(struct sim *s)
 static int sim_init(struct sim *s, u64 size, u64 min_block,
 		    unsigned int seg_shift, struct msrc *src)
 {
-	unsigned int shift, mo, trace;
+	unsigned int shift, mo, trace, zero_init, add_zeroed;
 	u64 i, segsz, absent_init;
 	u32 n;
 	int ret;
 
 	trace = s->trace;
 	absent_init = s->absent_init;
+	zero_init = s->zero_init;
+	add_zeroed = s->add_zeroed;
 	memset(s, 0, sizeof(*s));
 	s->trace = trace;
 	s->absent_init = absent_init;
+	s->zero_init = zero_init;
+	s->add_zeroed = add_zeroed;
 	s->src = src;
 	s->seg_shift = seg_shift;
 	s->meta_size = buddy_core_meta_size(size, min_block);
@@ -559,7 +617,7 @@ static int sim_init(struct sim *s, u64 size, u64 min_block,
 			s->m.absent[i] = 1;
 			continue;
 		}
-		s->segs[i] = malloc(len);
+		s->segs[i] = s->zero_init ? calloc(1, len) : malloc(len);
 		if (!s->segs[i])
 			abort();
 	}
@@ -571,7 +629,96 @@ static int sim_init(struct sim *s, u64 size, u64 min_block,
 			 ULL(min_block), seg_shift, ret);
 		return -1;
 	}
+	if (buddy_core_zero_bytes(&s->bc)) {
+		snprintf(s->err, sizeof(s->err), "init left %llu bytes known zero",
+			 ULL(buddy_core_zero_bytes(&s->bc)));
+		return -1;
+	}
+	if (s->zero_init) {
+		/* the memory was zero before init wrote its links */
+		buddy_core_set_zeroed(&s->bc, 0, size);
+		for (i = 0; i < s->m.nblocks; i += 1ULL << s->m.order[i])
+			s->m.zero[i] = model_free_at(&s->m, i);
+	}
 	return 1;
+}
+
+/* Is the allocated block (or parts) of @bytes at @off all zero bytes? */
+static bool sim_all_zero(const struct sim *s, u64 off, u64 bytes)
+{
+	u64 i;
+
+	for (i = 0; i < bytes; i++)
+		if (*sim_addr(s, off + i))
+			return false;
+	return true;
+}
+
+/*
+ * A block of @bytes at @off was just allocated: buddy_core_zeroed() must
+ * say what the model says, and a zeroed block must read as zeros.
+ */
+static bool sim_check_zeroed(struct sim *s, u64 off, u64 bytes)
+{
+	bool want = s->m.zero[off >> s->m.min_shift];
+
+	if (buddy_core_zeroed(&s->bc, off) != want)
+		return SIM_FAIL(s, "zeroed(%#llx) = %d, model %d", ULL(off),
+				!want, want);
+	if (!want)
+		return true;
+	s->nr_zero_allocs++;
+	if (!sim_all_zero(s, off, bytes))
+		return SIM_FAIL(s, "block %#llx (%llu bytes) is said to be zero but is not",
+				ULL(off), ULL(bytes));
+	return true;
+}
+
+/* Note a stray write of @buf over the links @old of free block @off. */
+static void sim_note_smash(struct sim *s, u64 off, unsigned int order,
+			   const unsigned char *old, const unsigned char *buf)
+{
+	unsigned int h;
+
+	s->dirty = 1;
+	if (s->nr_pending++)
+		return;
+	s->smash_off = off;
+	s->smash_order = order;
+	s->smash_which = 0;
+	for (h = 0; h < 2; h++) {
+		memcpy(&s->smash_link[h], buf + 4 * h, 4);
+		if (memcmp(old + 4 * h, buf + 4 * h, 4))
+			s->smash_which |= 1U << h;
+	}
+}
+
+/*
+ * The checker sees damage that no repair has counted: with one smash
+ * pending, its block must still be a free block of the same order and a
+ * damaged link must still hold what the stray write put there. Had the
+ * core followed or rewritten it, it had to see the damage and count it.
+ */
+static bool sim_damage_still_there(struct sim *s)
+{
+	const struct model *m = &s->m;
+	u64 i = s->smash_off >> m->min_shift;
+	unsigned char *p = sim_addr(s, s->smash_off);
+	unsigned int h;
+
+	if (s->nr_pending != 1)
+		return true;
+	if (model_absent(m, i) || m->order[i] != s->smash_order ||
+	    m->used[i])
+		return SIM_FAIL(s, "smashed block %#llx order %u left its list, nr_corruptions still %llu",
+				ULL(s->smash_off), s->smash_order,
+				ULL(s->bc.nr_corruptions));
+	for (h = 0; h < 2; h++)
+		if (((s->smash_which >> h) & 1) &&
+		    !memcmp(p + 4 * h, &s->smash_link[h], 4))
+			return true;
+	return SIM_FAIL(s, "smashed links of %#llx rewritten, nr_corruptions still %llu",
+			ULL(s->smash_off), ULL(s->bc.nr_corruptions));
 }
 
 static u8 sim_pattern(u64 off, u64 i)
@@ -629,7 +776,17 @@ static bool sim_verify(struct sim *s)
 		if (!m->used[i]) {
 			nr_free[m->order[i]]++;
 			free_bytes += m->min_block << m->order[i];
+		} else if (buddy_core_zeroed(bc, blk.off) != m->zero[i]) {
+			return SIM_FAIL(s, "zeroed(%#llx) = %d, model %d",
+					ULL(blk.off), !m->zero[i], m->zero[i]);
 		}
+		/* white box: the zero bit of every block, free or allocated */
+		if (((bc->zmap[i / BITS_PER_LONG] >> (i % BITS_PER_LONG)) & 1) !=
+		    m->zero[i])
+			return SIM_FAIL(s, "zero bit of %s block %#llx order %u is %d, model %d",
+					m->used[i] ? "allocated" : "free",
+					ULL(blk.off), m->order[i], !m->zero[i],
+					m->zero[i]);
 		i += 1ULL << m->order[i];
 	}
 	while (i < m->nblocks && model_absent(m, i))
@@ -654,6 +811,10 @@ static bool sim_verify(struct sim *s)
 		return SIM_FAIL(s, "free bytes %llu, model %llu",
 				ULL(buddy_core_free_bytes(bc)),
 				ULL(free_bytes));
+	if (buddy_core_zero_bytes(bc) != model_zero_bytes(m))
+		return SIM_FAIL(s, "zero bytes %llu, model %llu",
+				ULL(buddy_core_zero_bytes(bc)),
+				ULL(model_zero_bytes(m)));
 	for (i = 0; i < m->nsegs + 2; i++)
 		if (buddy_core_segment_present(bc, i) !=
 		    (i < m->nsegs && !m->absent[i]))
@@ -692,14 +853,16 @@ static bool sim_verify(struct sim *s)
 		s->nr_repairs++;
 		/* a repair rebuilds every list, so the checker must pass */
 		s->dirty = 0;
+		s->nr_pending = 0;
 	}
 	s->chk[0] = '\0';
 	ret = buddy_core_check(bc, s->chk, sizeof(s->chk));
 	if (ret == -EUCLEAN && s->dirty)
-		return true;
+		return sim_damage_still_there(s);
 	if (ret)
 		return SIM_FAIL(s, "buddy_core_check() = %d: %s", ret, s->chk);
 	s->dirty = 0;
+	s->nr_pending = 0;
 	return true;
 }
 
@@ -756,11 +919,16 @@ static bool sim_alloc(struct sim *s, u64 size)
 	model_carve(m, p, i, (unsigned int)exp);
 	m->nr_allocs++;
 	s->live[s->nr_live++] = off;
+	if (!sim_check_zeroed(s, off, bs))
+		return false;
 	return sim_fill(s, off, (unsigned int)exp, false);
 }
 
-/* Free @off, which may be anything: the model says what must happen. */
-static bool sim_free(struct sim *s, u64 off)
+/*
+ * Free @off, which may be anything: the model says what must happen. With
+ * @zero, zero the block first and free it with buddy_core_free_zeroed().
+ */
+static bool sim_free_z(struct sim *s, u64 off, bool zero)
 {
 	struct model *m = &s->m;
 	struct buddy_core snap;
@@ -776,11 +944,17 @@ static bool sim_free(struct sim *s, u64 off)
 	if (!exp) {
 		if (!sim_fill(s, off, m->order[p], true))
 			return false;
-		ret = buddy_core_free(&s->bc, off);
+		if (zero) {
+			memset(sim_addr(s, off), 0, m->min_block << m->order[p]);
+			ret = buddy_core_free_zeroed(&s->bc, off);
+			s->nr_zero_frees++;
+		} else {
+			ret = buddy_core_free(&s->bc, off);
+		}
 		if (ret)
-			return SIM_FAIL(s, "free(%#llx) = %d, want 0",
-					ULL(off), ret);
-		model_release(m, p);
+			return SIM_FAIL(s, "free%s(%#llx) = %d, want 0",
+					zero ? "_zeroed" : "", ULL(off), ret);
+		model_release(m, p, zero);
 		m->nr_frees++;
 		for (j = 0; j < s->nr_live; j++)
 			if (s->live[j] == off)
@@ -792,7 +966,8 @@ static bool sim_free(struct sim *s, u64 off)
 	if (!meta)
 		abort();
 	memcpy(meta, s->meta, s->meta_size);
-	ret = buddy_core_free(&s->bc, off);
+	ret = zero ? buddy_core_free_zeroed(&s->bc, off) :
+		     buddy_core_free(&s->bc, off);
 	snap.nr_bad_frees++;
 	m->nr_bad_frees++;
 	same = !memcmp(&snap, &s->bc, sizeof(snap)) &&
@@ -807,15 +982,25 @@ static bool sim_free(struct sim *s, u64 off)
 	return true;
 }
 
-/* block_order() must agree with the model and change nothing at all. */
+static bool sim_free(struct sim *s, u64 off)
+{
+	return sim_free_z(s, off, false);
+}
+
+/*
+ * block_order() and zeroed() must agree with the model and change
+ * nothing at all; zeroed() is false for anything but an allocated block.
+ */
 static bool sim_probe(struct sim *s, u64 off)
 {
 	struct model *m = &s->m;
 	struct buddy_core snap;
 	u64 p = 0;
 	int exp, ret;
+	bool zero;
 
 	exp = model_classify(m, off, &p);
+	zero = !exp && m->zero[p];
 	if (!exp)
 		exp = m->order[p];
 	memcpy(&snap, &s->bc, sizeof(snap));
@@ -823,6 +1008,9 @@ static bool sim_probe(struct sim *s, u64 off)
 	if (ret != exp)
 		return SIM_FAIL(s, "block_order(%#llx) = %d, want %d",
 				ULL(off), ret, exp);
+	if (buddy_core_zeroed(&s->bc, off) != zero)
+		return SIM_FAIL(s, "zeroed(%#llx) = %d, want %d", ULL(off),
+				!zero, zero);
 	if (memcmp(&snap, &s->bc, sizeof(snap)))
 		return SIM_FAIL(s, "block_order(%#llx) changed the core",
 				ULL(off));
@@ -908,6 +1096,8 @@ static bool sim_alloc_range(struct sim *s, u64 size, u64 align, u64 start,
 	m->nr_allocs++;
 	s->nr_range++;
 	s->live[s->nr_live++] = off;
+	if (!sim_check_zeroed(s, off, m->min_block << k))
+		return false;
 	return sim_fill(s, off, (unsigned int)k, false);
 }
 
@@ -955,6 +1145,9 @@ static bool sim_alloc_exact(struct sim *s, u64 size)
 		s->nr_exact--;
 	s->ex_off[s->nr_exact] = off;
 	s->ex_size[s->nr_exact++] = size;
+	/* every part says the same; the first n min blocks are the parts */
+	if (!sim_check_zeroed(s, off, n << m->min_shift))
+		return false;
 	for (o = exp, cur = off; o >= 0; o--) {
 		if (!(n & (1ULL << o)))
 			continue;
@@ -966,8 +1159,11 @@ static bool sim_alloc_exact(struct sim *s, u64 size)
 	return true;
 }
 
-/* free_exact(@off, @size), which may be anything: the model decides. */
-static bool sim_free_exact(struct sim *s, u64 off, u64 size)
+/*
+ * free_exact(@off, @size), which may be anything: the model decides. With
+ * @zero, zero the parts and use buddy_core_free_exact_zeroed().
+ */
+static bool sim_free_exact_z(struct sim *s, u64 off, u64 size, bool zero)
 {
 	struct model *m = &s->m;
 	int exp = model_exact_classify(m, off, size), ret, o;
@@ -979,7 +1175,8 @@ static bool sim_free_exact(struct sim *s, u64 off, u64 size)
 			ULL(off), ULL(size), exp);
 	if (exp) {
 		sim_snap_take(s, &sn);
-		ret = buddy_core_free_exact(&s->bc, off, size);
+		ret = zero ? buddy_core_free_exact_zeroed(&s->bc, off, size) :
+			     buddy_core_free_exact(&s->bc, off, size);
 		sn.bc.nr_bad_frees++;
 		m->nr_bad_frees++;
 		if (!sim_snap_same(s, &sn))
@@ -996,16 +1193,24 @@ static bool sim_free_exact(struct sim *s, u64 off, u64 size)
 			continue;
 		if (!sim_fill(s, cur, (unsigned int)o, true))
 			return false;
+		if (zero)
+			memset(sim_addr(s, cur), 0, m->min_block << o);
 		cur += m->min_block << o;
 	}
-	ret = buddy_core_free_exact(&s->bc, off, size);
+	if (zero) {
+		ret = buddy_core_free_exact_zeroed(&s->bc, off, size);
+		s->nr_zero_frees++;
+	} else {
+		ret = buddy_core_free_exact(&s->bc, off, size);
+	}
 	if (ret)
-		return SIM_FAIL(s, "free_exact(%#llx, %#llx) = %d, want 0",
-				ULL(off), ULL(size), ret);
+		return SIM_FAIL(s, "free_exact%s(%#llx, %#llx) = %d, want 0",
+				zero ? "_zeroed" : "", ULL(off), ULL(size),
+				ret);
 	for (o = 63, cur = off; o >= 0; o--) {
 		if (!(n & (1ULL << o)))
 			continue;
-		model_release(m, cur >> m->min_shift);
+		model_release(m, cur >> m->min_shift, zero);
 		sim_live_drop(s, cur);
 		cur += m->min_block << o;
 	}
@@ -1020,6 +1225,39 @@ static bool sim_free_exact(struct sim *s, u64 off, u64 size)
 	return true;
 }
 
+static inline bool sim_free_exact(struct sim *s, u64 off, u64 size)
+{
+	return sim_free_exact_z(s, off, size, false);
+}
+
+/*
+ * The caller zeroed [@start, @end) but for the core's links: zero the
+ * free blocks wholly inside past their links (allocated blocks keep their
+ * contents) and call buddy_core_set_zeroed(); those blocks become known
+ * zero, nothing else changes.
+ */
+static bool sim_set_zeroed(struct sim *s, u64 start, u64 end)
+{
+	struct model *m = &s->m;
+	u64 i, bs, e = end < m->size ? end : m->size;
+
+	for (i = 0; i < m->nblocks; i += 1ULL << m->order[i]) {
+		bs = m->min_block << m->order[i];
+		if (!model_free_at(m, i) || (i << m->min_shift) < start ||
+		    (i << m->min_shift) + bs > e)
+			continue;
+		memset(sim_addr(s, (i << m->min_shift) + M_LINK_BYTES), 0,
+		       bs - M_LINK_BYTES);
+		m->zero[i] = 1;
+	}
+	buddy_core_set_zeroed(&s->bc, start, end);
+	s->nr_set_zeroed++;
+	if (s->trace)
+		fprintf(stderr, "set_zeroed(%#llx, %#llx)\n", ULL(start),
+			ULL(end));
+	return true;
+}
+
 /*
  * Add segment @seg; with @give_mem clear, call with no address stored,
  * which must be refused.
@@ -1028,6 +1266,7 @@ static bool sim_add_seg(struct sim *s, u64 seg, bool give_mem)
 {
 	struct model *m = &s->m;
 	struct sim_snap sn;
+	bool zero = false;
 	int exp, ret;
 	u64 st, e;
 
@@ -1038,8 +1277,12 @@ static bool sim_add_seg(struct sim *s, u64 seg, bool give_mem)
 	else
 		exp = give_mem ? 0 : -EINVAL;
 	if (!exp) {
+		/* now and then a freshly zeroed segment */
+		zero = s->add_zeroed ? s->add_zeroed == 2 :
+				       msrc_below(s->src, 2);
 		model_seg_span(m, seg, &st, &e);
-		s->segs[seg] = malloc((e - st) << m->min_shift);
+		s->segs[seg] = zero ? calloc(1, (e - st) << m->min_shift) :
+				      malloc((e - st) << m->min_shift);
 		if (!s->segs[seg])
 			abort();
 	}
@@ -1062,6 +1305,8 @@ static bool sim_add_seg(struct sim *s, u64 seg, bool give_mem)
 	free(sn.meta);
 	m->absent[seg] = 0;
 	s->nr_seg_moves++;
+	if (zero)
+		return sim_set_zeroed(s, st << m->min_shift, e << m->min_shift);
 	return true;
 }
 
@@ -1070,6 +1315,7 @@ static bool sim_remove_seg(struct sim *s, u64 seg)
 	struct model *m = &s->m;
 	int exp = model_seg_removable(m, seg), ret;
 	struct sim_snap sn;
+	u64 st, e;
 
 	sim_snap_take(s, &sn);
 	ret = buddy_core_remove_segment(&s->bc, seg);
@@ -1089,6 +1335,9 @@ static bool sim_remove_seg(struct sim *s, u64 seg)
 	}
 	free(sn.meta);
 	m->absent[seg] = 1;
+	/* what was known zero there is gone with it */
+	model_seg_span(m, seg, &st, &e);
+	memset(m->zero + st, 0, e - st);
 	/* ASan now catches any access the core makes to it */
 	free(s->segs[seg]);
 	s->segs[seg] = NULL;
@@ -1196,6 +1445,9 @@ static bool sim_stray(struct sim *s)
 		q = sim_addr(s, off + i);
 		*q ^= 0x5a;
 		ret = buddy_core_check(&s->bc, s->chk, sizeof(s->chk));
+		/* a block known zero must stay zero: write it back */
+		if (s->m.zero[off >> s->m.min_shift])
+			*q ^= 0x5a;
 		if (ret && !was_dirty)
 			return SIM_FAIL(s, "write past links (byte %u of %#llx) upset check: %s",
 					i, ULL(off), s->chk);
@@ -1212,7 +1464,7 @@ static bool sim_stray(struct sim *s)
 	if (!memcmp(old, buf, sizeof(buf)))
 		return true;
 	s->nr_smashes++;
-	s->dirty = 1;
+	sim_note_smash(s, off, order, old, buf);
 	ret = buddy_core_check(&s->bc, s->chk, sizeof(s->chk));
 	if (ret != -EUCLEAN && !was_dirty)
 		return SIM_FAIL(s, "checker missed smash %u of order %u block %#llx: %d",
@@ -1233,8 +1485,9 @@ static bool sim_free_all(struct sim *s)
 {
 	while (s->nr_live) {
 		u64 j = msrc_below(s->src, s->nr_live);
+		bool zero = !msrc_below(s->src, 4);
 
-		if (!sim_free(s, s->live[j]) || !sim_verify(s))
+		if (!sim_free_z(s, s->live[j], zero) || !sim_verify(s))
 			return false;
 	}
 	return true;
@@ -1343,7 +1596,7 @@ static u64 sim_pick_align(struct sim *s)
 	}
 }
 
-/* The calls of issue 8: ranges, exact allocations, segments. */
+/* The calls of issue 8 (ranges, exact allocations, segments), set_zeroed. */
 static bool sim_step_new(struct sim *s, u64 op)
 {
 	struct model *m = &s->m;
@@ -1364,11 +1617,26 @@ static bool sim_step_new(struct sim *s, u64 op)
 	if (op < 11)
 		return sim_alloc_exact(s, sim_pick_size(s));
 	if (op < 15) {
+		bool zero = !msrc_below(s->src, 3);
+
 		if (s->nr_exact && msrc_below(s->src, 8)) {
 			j = msrc_below(s->src, s->nr_exact);
-			return sim_free_exact(s, s->ex_off[j], s->ex_size[j]);
+			return sim_free_exact_z(s, s->ex_off[j], s->ex_size[j],
+						zero);
 		}
-		return sim_free_exact(s, sim_pick_off(s), sim_pick_size(s));
+		return sim_free_exact_z(s, sim_pick_off(s), sim_pick_size(s),
+					zero);
+	}
+	if (op >= 20) {
+		start = sim_pick_bound(s);
+		end = sim_pick_bound(s);
+		/* mostly a window that holds something */
+		if (start > end && msrc_below(s->src, 4)) {
+			j = start;
+			start = end;
+			end = j;
+		}
+		return sim_set_zeroed(s, start, end);
 	}
 	j = msrc_below(s->src, m->nsegs + 1);
 	if (op < 17)
@@ -1385,7 +1653,7 @@ static bool sim_step_new(struct sim *s, u64 op)
 static bool sim_step(struct sim *s)
 {
 	struct model *m = &s->m;
-	u64 op = msrc_below(s->src, 84);
+	u64 op = msrc_below(s->src, 87);
 
 	s->nr_ops++;
 	if (op >= 64)
@@ -1394,8 +1662,10 @@ static bool sim_step(struct sim *s)
 		if (!sim_alloc(s, sim_pick_size(s)))
 			return false;
 	} else if (op < 44) {
+		/* a third of them zeroed, as under init_on_free */
 		if (s->nr_live &&
-		    !sim_free(s, s->live[msrc_below(s->src, s->nr_live)]))
+		    !sim_free_z(s, s->live[msrc_below(s->src, s->nr_live)],
+				op < 31))
 			return false;
 	} else if (op < 50) {
 		if (!sim_free(s, sim_pick_off(s)))
