@@ -213,8 +213,9 @@ static void soak_put(struct soak_pool *sp)
 /* A size up to @max: mostly small, now and then large. */
 static size_t pick_size(struct rnd_state *rnd, size_t max)
 {
-	u32 r = rnd_below(rnd, 100);
-	size_t top = r < 60 ? SZ_4K : r < 85 ? SZ_64K : r < 98 ? SZ_1M : CHUNK;
+	u32 r = rnd_below(rnd, 1000);
+	size_t top = r < 750 ? SZ_4K : r < 950 ? SZ_64K : r < 995 ? SZ_1M :
+		     CHUNK;
 
 	return 1 + rnd_below(rnd, min(top, max));
 }
@@ -731,7 +732,9 @@ static void print_ops(char *buf, size_t len, u64 *total)
 
 static int soak_fn(void *data)
 {
-	unsigned long start = jiffies, end = start + seconds * HZ, ms;
+	/* Not jiffies: under TCG ticks get lost and jiffies fall behind. */
+	ktime_t start = ktime_get(), end = ktime_add_ms(start, seconds * 1000ULL);
+	unsigned long ms;
 	struct rnd_state rnd;
 	unsigned int i, n = 0;
 	char *buf, *opsbuf;
@@ -765,7 +768,7 @@ static int soak_fn(void *data)
 		goto out_churn;
 
 	/* The manager: churn, resize and check until the time is up. */
-	while (time_before(jiffies, end) && !READ_ONCE(soak_abort)) {
+	while (ktime_before(ktime_get(), end) && !READ_ONCE(soak_abort)) {
 		churn(&pools[P_CHURN0 + n % NR_CHURN], &rnd);
 		resize(&pools[rnd_below(&rnd, 2) ? P_DEFAULT : P_GROW], &rnd);
 		resize(&pools[P_CHURN0 + rnd_below(&rnd, NR_CHURN)], &rnd);
@@ -811,7 +814,8 @@ out_pools:
 	opsbuf = kmalloc(1024, GFP_KERNEL);
 	if (buf && opsbuf) {
 		print_ops(opsbuf, 1024, &total);
-		ms = max(jiffies_to_msecs(jiffies - start), 1U);
+		ms = max_t(unsigned long,
+			   ktime_ms_delta(ktime_get(), start), 1);
 		errs = atomic_read(&errors);
 		pr_info("ops: %s\n", opsbuf);
 		scnprintf(buf, 2048,
