@@ -9,6 +9,7 @@
 #
 # Usage: soak.sh [MINUTES]   (default 10)
 # Environment: KVER, SOAK_SEED (replay a run; the seed is in the log),
+# SOAK_MEM (guest memory, default 1G; less makes 4 MiB chunks scarce),
 # BUDDY_CACHE.
 set -uo pipefail
 
@@ -57,7 +58,7 @@ LOG=$OUT/soak-$KVER.log
 echo "==> soak for $MINUTES minute(s) on $KVER, console log $LOG"
 ENVS=(--env SOAK_SECONDS="$SECS" --env REQUIRE_DEBUG=1)
 [ -n "${SOAK_SEED:-}" ] && ENVS+=(--env SOAK_SEED="$SOAK_SEED")
-if bash "$HERE/qemu-run.sh" --quiet --smp 3 --mem "${SOAK_MEM:-256M}" \
+if bash "$HERE/qemu-run.sh" --quiet --smp 3 --mem "${SOAK_MEM:-1G}" \
 		--timeout $((SECS + 300)) \
 		--log "$LOG" "${ENVS[@]}" "$KDIR" tests/vm/soak.sh buddy.ko \
 		tests/soak/buddy_soak.ko; then

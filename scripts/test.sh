@@ -126,7 +126,7 @@ for v in $KVERS; do
 		# kmemleak's scans would double the stage's time; the
 		# integration boot checks kmemleak, make soak does too.
 		FILES=(buddy.ko tests/soak/buddy_soak.ko)
-		boot "soak-$v" "$KDIR" tests/vm/soak.sh --smp 3 --mem 256M \
+		boot "soak-$v" "$KDIR" tests/vm/soak.sh --smp 3 \
 			--timeout 360 --env SOAK_SECONDS=60 \
 			--env SOAK_KMEMLEAK=0 --env REQUIRE_DEBUG=1
 		grep -E 'soak: (ok|fail)' "$OUT/soak-$v.log" | tail -1 |
