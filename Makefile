@@ -38,7 +38,7 @@ DEPMOD_CMD = depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 SRCS := buddy_mod.c buddy_core.c buddy_core.h buddy_debugfs.c \
 	buddy_internal.h buddy_compat.h include/buddy.h \
 	tests/kunit/buddy_kunit_suites.c tests/kunit/buddy_core_copy.c tests/client/buddy_client.c \
-	tests/bench/buddy_bench.c
+	tests/bench/buddy_bench.c tests/soak/buddy_soak.c
 
 all: modules
 
@@ -58,12 +58,15 @@ ifeq ($(HAS_KUNIT),y)
 endif
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/bench \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/soak \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/client clean
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kunit clean
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/bench clean
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/soak clean
 	-$(MAKE) -C tests/core clean
 
 # CONFIG_MODULE_SIG_ALL= stops the headers' config from trying to sign
@@ -132,5 +135,14 @@ shell:
 test:
 	bash scripts/test.sh
 
+# A soak of MINUTES (default 10) on the KVER test kernel, 3 CPUs:
+# tests/soak/buddy_soak.ko runs every API call from kthreads and hard IRQ
+# on pools that come and go, beside debugfs readers, ctl writers, CPU
+# hotplug and fault injection (tests/vm/soak.sh); ends with
+# "N passed, N failed". Not part of make test, which runs 60 s of it.
+MINUTES ?= 10
+soak:
+	KVER=$(KVER) bash scripts/soak.sh $(MINUTES)
+
 .PHONY: all modules extra clean install uninstall dkms dkms-remove print-kdir check-core fuzz coverage \
-	bench-core bench lint run shell test
+	bench-core bench lint run shell test soak
