@@ -128,8 +128,10 @@ static bool fail_alloc(size_t size)
 
 static int fail_init(void)
 {
-	if (fail_param && !setup_fault_attr(&fail_buddy_alloc, fail_param)) {
-		pr_err("invalid fail_buddy_alloc=%s: must be <interval>,<probability>,<space>,<times>\n",
+	/* setup_fault_attr() takes any probability; should_fail() does not. */
+	if (fail_param && (!setup_fault_attr(&fail_buddy_alloc, fail_param) ||
+			   fail_buddy_alloc.probability > 100)) {
+		pr_err("invalid fail_buddy_alloc=%s: must be <interval>,<probability>,<space>,<times>, probability 0 to 100\n",
 		       fail_param);
 		return -EINVAL;
 	}

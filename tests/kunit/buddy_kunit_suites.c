@@ -180,6 +180,35 @@ static void core_recovers_from_stray_writes(struct kunit *test)
 	free_core(f);
 }
 
+/*
+ * A stray write of "none" (0xffffffff) into the next link of a free block
+ * that is not its list's head: the merge that unlinks it must catch it,
+ * count it once and repair, so that check agrees with the counter.
+ */
+static void core_stray_nil_link_is_counted_on_merge(struct kunit *test)
+{
+	struct core_fixture *f = make_core(test, 128, 16);
+	u64 off;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		KUNIT_ASSERT_EQ(test, buddy_core_alloc(&f->bc, 16, &off), 0);
+		KUNIT_ASSERT_EQ(test, off, (u64)i * 16);
+	}
+	KUNIT_ASSERT_EQ(test, buddy_core_free(&f->bc, 16), 0);
+	KUNIT_ASSERT_EQ(test, buddy_core_free(&f->bc, 48), 0);
+	KUNIT_ASSERT_EQ(test, buddy_core_free(&f->bc, 80), 0);
+	check_core(test, &f->bc);
+	memset(f->mem + 48, 0xff, 4);
+	KUNIT_ASSERT_EQ(test, buddy_core_free(&f->bc, 32), 0);
+	KUNIT_EXPECT_EQ(test, f->bc.nr_corruptions, 1ULL);
+	check_core(test, &f->bc);
+	KUNIT_EXPECT_EQ(test, buddy_core_free_bytes(&f->bc), 64ULL);
+	KUNIT_EXPECT_EQ(test, buddy_core_nr_free(&f->bc, 0), 2ULL);
+	KUNIT_EXPECT_EQ(test, buddy_core_nr_free(&f->bc, 1), 1ULL);
+	free_core(f);
+}
+
 /* Random alloc/free against a per-min-block ownership array. */
 static void core_random_ops_match_naive_model(struct kunit *test)
 {
@@ -252,6 +281,7 @@ static struct kunit_case buddy_core_cases[] = {
 	KUNIT_CASE(core_takes_smallest_fitting_block),
 	KUNIT_CASE(core_refuses_each_bad_free),
 	KUNIT_CASE(core_recovers_from_stray_writes),
+	KUNIT_CASE(core_stray_nil_link_is_counted_on_merge),
 	KUNIT_CASE(core_random_ops_match_naive_model),
 	{}
 };

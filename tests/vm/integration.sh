@@ -458,7 +458,7 @@ if have $F; then
 	failures=$(field $P/stats failures)
 	assert_eq "fault: alloc fails" ENOMEM "$(ctl_write 'alloc 4K')"
 	assert_eq "fault: exact fails" ENOMEM "$(ctl_write 'alloc_exact 12K')"
-	assert_eq "fault: spent after 2" 0 "$(ctl_write 'alloc range=0-1M 4K')"
+	assert_eq "fault: spent after 2" 0 "$(ctl_write 'alloc 4K range=0-1M')"
 	assert_eq "fault: failures counted" $((failures + 2)) \
 		"$(field $P/stats failures)"
 	echo 0 > $F/probability
