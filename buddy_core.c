@@ -849,6 +849,7 @@ int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp)
 		rebuild(bc);
 	if (unlikely(zero)) {
 		bc->zero_bytes -= 1ULL << (k + bc->min_shift);
+		bc->zero_used++;
 		scrub(link_of(bc, idx));
 	}
 	return 0;
@@ -895,8 +896,11 @@ static __always_inline void release(struct buddy_core *bc, u32 idx,
 				    bool zero)
 {
 	cbit(bc->head, idx);
-	/* It may be set from the allocation. */
-	cbit(bc->zmap, idx);
+	/* It may be set from the allocation; skip the cache line if none is. */
+	if (unlikely(bc->zero_used) && tbit(bc->zmap, idx)) {
+		cbit(bc->zmap, idx);
+		bc->zero_used--;
+	}
 	/* The parent is split, so an unsplit buddy is a block. */
 	if (order < root && free_node(bc, order, idx ^ (1U << order))) {
 		merge_up(bc, order, idx, root, zero);
@@ -1209,6 +1213,7 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 		/* @best_node is @best or one of the halves: its bit stays. */
 		sbit(bc->zmap, best);
 		bc->zero_bytes -= 1ULL << (k + bc->min_shift);
+		bc->zero_used++;
 		scrub(link_of(bc, best));
 	}
 	bc->nr_allocs++;
@@ -1297,6 +1302,9 @@ int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp)
 		k = half;
 	}
 	bc->nr_parts += parts - 1;
+	/* buddy_core_alloc() counted the first part */
+	if (unlikely(zero))
+		bc->zero_used += parts - 1;
 	if (unlikely(bad))
 		rebuild(bc);
 	return 0;
@@ -1781,6 +1789,7 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 {
 	u64 nr_free[BUDDY_CORE_NR_ORDERS] = { 0 };
 	u64 free_blocks = 0, used_blocks = 0, nr_used = 0, pos = 0, zero = 0;
+	u64 zero_used = 0;
 	struct buddy_core_block blk;
 	unsigned int order;
 	int ret;
@@ -1833,6 +1842,7 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 		if (!blk.free) {
 			used_blocks += nr;
 			nr_used++;
+			zero_used += tbit(bc->zmap, idx);
 			continue;
 		}
 		nr_free[blk.order]++;
@@ -1875,6 +1885,10 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 		return violation("free blocks known zero hold %llu bytes, %llu counted",
 				 (unsigned long long)(zero << bc->min_shift),
 				 (unsigned long long)bc->zero_bytes);
+	if (zero_used != bc->zero_used)
+		return violation("%llu allocated blocks were known zero, %llu counted",
+				 (unsigned long long)zero_used,
+				 (unsigned long long)bc->zero_used);
 	if (bc->nr_allocs + bc->nr_parts - bc->nr_frees != nr_used)
 		return violation("%llu allocs + %llu parts - %llu frees != %llu allocated blocks",
 				 (unsigned long long)bc->nr_allocs,

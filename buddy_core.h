@@ -142,6 +142,8 @@ struct buddy_core {
 	unsigned long *zmap;
 	/* bytes of the free blocks whose zmap bit is set */
 	u64 zero_bytes;
+	/* allocated blocks whose zmap bit is set: free() skips zmap at 0 */
+	u64 zero_used;
 	/*
 	 * per order, a bit per node set iff it is a free block, and a bit per
 	 * 64-bit word of that set iff the word is non-zero; @fbytes of both

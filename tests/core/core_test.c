@@ -2252,7 +2252,7 @@ static void checker_reports_broken_zero_bits(void)
 	ASSERT_SIM(s, sim_init(s, 64 * KB, 4 * KB, 14, &t_rng) == 1);
 	ASSERT_EQ(t_alloc(s, 4 * KB), 0);
 	ASSERT_EQ(buddy_core_zero_bytes(&s->bc), 44 * KB);
-	for (mut = 0; mut < 5; mut++) {
+	for (mut = 0; mut < 7; mut++) {
 		t_copy(s, &c);
 		switch (mut) {
 		case 0:		/* a bit inside a free block */
@@ -2270,6 +2270,12 @@ static void checker_reports_broken_zero_bits(void)
 			break;
 		case 4:		/* the count */
 			c.zero_bytes -= 4 * KB;
+			break;
+		case 5:		/* an allocated block's bit, uncounted */
+			flip(c.zmap, 0);
+			break;
+		case 6:		/* the allocated count */
+			c.zero_used++;
 			break;
 		}
 		t_refused(&c);

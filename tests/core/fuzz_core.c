@@ -4,9 +4,10 @@
  *
  * The first four bytes of an input choose a geometry (now and then an
  * invalid one, which init must refuse); the rest drive the same random
- * operations as core_test.c: allocs, frees, bad frees, probes and stray
- * writes, each followed by a full comparison with the naive model in
- * model.h and by buddy_core_check(). Any disagreement aborts.
+ * operations as core_test.c: allocs, frees (some zeroed), bad frees,
+ * probes, set_zeroed() and stray writes, each followed by a full
+ * comparison with the naive model in model.h and by buddy_core_check().
+ * Any disagreement aborts.
  */
 #include "model.h"
 
