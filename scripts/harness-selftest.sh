@@ -88,11 +88,14 @@ KOS=("$OUT"/dummy/*.ko)
 # And buddy.ko with its example client, for the client-* cases.
 mkdir -p "$OUT/buddy"
 cp -r "$ROOT"/{Kbuild,Makefile,include,tests} "$ROOT"/*.[ch] "$OUT/buddy/"
-make -s -C "$OUT/buddy" modules KDIR="$KDIR" > "$OUT/buddy/build.log" 2>&1 &&
-	make -s -C "$KDIR" M="$OUT/buddy/tests/client" \
+if ! make -s -C "$OUT/buddy" modules KDIR="$KDIR" \
+		> "$OUT/buddy/build.log" 2>&1 ||
+	! make -s -C "$KDIR" M="$OUT/buddy/tests/client" \
 		KBUILD_EXTRA_SYMBOLS="$OUT/buddy/Module.symvers" modules \
-		>> "$OUT/buddy/build.log" 2>&1 ||
-	{ cat "$OUT/buddy/build.log" >&2; exit 1; }
+		>> "$OUT/buddy/build.log" 2>&1; then
+	cat "$OUT/buddy/build.log" >&2
+	exit 1
+fi
 KOS+=("$OUT/buddy/buddy.ko" "$OUT/buddy/tests/client/buddy_client.ko")
 
 passed=0

@@ -2381,8 +2381,10 @@ static void stray_nil_or_self_links_caught_on_first_touch(void)
 	for (c = 0; c < ARRAY_SIZE(cases); c++) {
 		struct sim *s = nil_fixture();
 		unsigned char buf[M_LINK_BYTES];
-		u32 v = cases[c].self ? (u32)(cases[c].x / 16) : 0xffffffff;
+		u32 v = 0xffffffff;
 
+		if (cases[c].self)
+			v = (u32)(cases[c].x / 16);
 		printf("    %s\n", cases[c].what);
 		memcpy(buf, sim_addr(s, cases[c].x), M_LINK_BYTES);
 		memcpy(buf + 4 * cases[c].hi, &v, 4);

@@ -717,7 +717,7 @@ static bool sim_damage_still_there(struct sim *s)
 		return true;
 	if (model_absent(m, i) || m->order[i] != s->smash_order ||
 	    m->used[i])
-		return SIM_FAIL(s, "smashed block %#llx order %u left its list, nr_corruptions still %llu",
+		return SIM_FAIL(s, "smashed block %#llx order %u unlinked, corruptions %llu",
 				ULL(s->smash_off), s->smash_order,
 				ULL(s->bc.nr_corruptions));
 	for (h = 0; h < 2; h++)
