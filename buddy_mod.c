@@ -632,7 +632,7 @@ static void *alloc_cached(struct buddy_pool *pool, size_t size,
 			BIT(pool->min_shift + order), gfp, !(e & PCP_ZERO));
 }
 
-/* Give the block at min block @idx back to the core. */
+/* Give the block in cache slot form @e back to the core. */
 static void free_to_core(struct buddy_pool *pool, u32 e)
 {
 	unsigned long flags;

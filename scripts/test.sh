@@ -124,12 +124,9 @@ for v in $KVERS; do
 	boot "integration-$v" "$KDIR" tests/vm/integration.sh --timeout 600 \
 		--env REQUIRE_DEBUG=1 --append "init_on_alloc=1 init_on_free=1"
 	if [ "$v" = "${KVERS%% *}" ]; then
-		# kmemleak's scans would double the stage's time; the
-		# integration boot checks kmemleak, make soak does too.
 		FILES=(buddy.ko tests/soak/buddy_soak.ko)
 		boot "soak-$v" "$KDIR" tests/vm/soak.sh --smp 3 \
-			--timeout 360 --env SOAK_SECONDS=60 \
-			--env SOAK_KMEMLEAK=0 --env REQUIRE_DEBUG=1
+			--timeout 480 --env SOAK_SECONDS=60 --env REQUIRE_DEBUG=1
 		grep -E 'soak: (ok|fail)' "$OUT/soak-$v.log" | tail -1 |
 			sed -E 's/.*soak: /     /'
 	fi

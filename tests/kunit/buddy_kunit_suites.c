@@ -2,8 +2,9 @@
 /*
  * KUnit suites for buddy.ko: the core inside the kernel, the pool API,
  * atomic-context use, multi-chunk pools, a concurrent stress test, the
- * debugfs files, the per-CPU caches, and issue 8's calls: range and exact
- * allocations, offsets, and pools that grow and shrink. A separate module,
+ * debugfs files, the per-CPU caches, issue 8's calls (range and exact
+ * allocations, offsets, pools that grow and shrink), and issue 11's
+ * zeroing and KASAN poisoning. A separate module,
  * because KUnit runs a module's suites before its init.
  *
  * The module links its own copy of the pure core (buddy_core_copy.c), so
