@@ -15,7 +15,8 @@
 #
 # Usage: bench-kernel.sh [FLAVOUR...] [-- PARAM=VALUE...]
 #   FLAVOUR: 6.1, 6.12 or 6.12-rt (default: 6.1 6.12); each PARAM goes to
-#   buddy_bench.ko (iters=, rounds=, seed=).
+#   buddy_bench.ko (iters=, rounds=, seed=; iters defaults to 20000, or
+#   2000 under init_on_alloc, where TCG spends most of the time zeroing).
 # Environment: BENCH_INIT="0 1" (the default) lists the init_on_alloc
 # settings to boot, in order; BENCH_CHART=PATH also draws every boot's
 # ratios in one chart at PATH; BENCH_REV=COMMIT builds the modules from

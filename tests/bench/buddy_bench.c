@@ -72,9 +72,9 @@
 #define db_trim(mm, size, list)	drm_buddy_block_trim(mm, size, list)
 #endif
 
-static unsigned int iters = 20000;
+static unsigned int iters;
 module_param(iters, uint, 0444);
-MODULE_PARM_DESC(iters, "Alloc/free pairs per measurement and thread (default 20000)");
+MODULE_PARM_DESC(iters, "Alloc/free pairs per measurement and thread (default 20000, 2000 under init_on_alloc)");
 
 #define MAX_ROUNDS	15
 static unsigned int rounds = 7;
@@ -898,7 +898,12 @@ static int __init bench_init(void)
 	int db_err;
 
 	rounds = clamp(rounds, 1U, (unsigned int)MAX_ROUNDS);
-	iters = max(iters, 1U);
+	/*
+	 * Zeroing a 2 MiB block takes milliseconds under TCG: 20000 of them
+	 * would run for a minute between two scheduling points.
+	 */
+	if (!iters)
+		iters = want_init_on_alloc(GFP_KERNEL) ? 2000 : 20000;
 	pool = buddy_pool_create("bench", POOL_BYTES, PAGE_SIZE);
 	gp = gen_pool_create(PAGE_SHIFT, -1);
 	db = kzalloc(sizeof(*db), GFP_KERNEL);
