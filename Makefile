@@ -113,13 +113,15 @@ bench-core:
 	$(MAKE) -C tests/core bench
 
 # In-kernel comparison with alloc_pages(), gen_pool and drm_buddy, one
-# QEMU boot per Debian stock kernel in FLAVOURS. ARGS go to buddy_bench.ko
-# (iters=N rounds=N seed=N); CHART=docs/bench.png also draws all
-# flavours' ratios in one chart there; REV=COMMIT builds the modules from
-# that commit instead of the working tree.
+# QEMU boot per Debian stock kernel in FLAVOURS and init_on_alloc setting
+# in INIT (0: nothing zeroes; 1: Debian's default, every side zeroes).
+# ARGS go to buddy_bench.ko (iters=N rounds=N seed=N); CHART=docs/bench.png
+# also draws all boots' ratios in one chart there; REV=COMMIT builds the
+# modules from that commit instead of the working tree.
 FLAVOURS ?= 6.1 6.12
+INIT ?= 0 1
 bench:
-	BENCH_CHART="$(CHART)" BENCH_REV="$(REV)" \
+	BENCH_CHART="$(CHART)" BENCH_REV="$(REV)" BENCH_INIT="$(INIT)" \
 		bash scripts/bench-kernel.sh $(FLAVOURS) -- $(ARGS)
 
 # Style and static checks: checkpatch --strict, kernel-doc, sparse, W=1.

@@ -2,22 +2,32 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make bench`: buddy_alloc()/buddy_free() against alloc_pages(), gen_pool
 # and drm_buddy on the same workloads (tests/bench/buddy_bench.c), all in
-# one QEMU boot per Debian stock kernel, which has no debug options, unlike
-# the test kernels. init_on_alloc=0 init_on_free=0 because Debian turns
-# init_on_alloc on, and then alloc_pages() alone would zero every page.
-# Multi-threaded TCG with 2 vCPUs lets the two-thread workload run in
-# parallel. Under TCG only ratios within one boot mean anything.
+# one QEMU boot per Debian stock kernel and zeroing setting. The stock
+# kernels have no debug options, unlike the test kernels. Each is booted
+# twice: with init_on_alloc=0 init_on_free=0, where no allocator zeroes,
+# and with Debian's default, init_on_alloc=1 init_on_free=0 (written out),
+# where buddy and alloc_pages() zero what they hand out and the
+# benchmark's gen_pool and drm_buddy wrappers zero it for them, so that
+# every side does the same work. The guest's "mem auto-init:" line must
+# show the setting asked for. Multi-threaded TCG with 2 vCPUs lets the
+# two-thread workload run in parallel. Under TCG only ratios within one
+# boot mean anything.
 #
 # Usage: bench-kernel.sh [FLAVOUR...] [-- PARAM=VALUE...]
 #   FLAVOUR: 6.1, 6.12 or 6.12-rt (default: 6.1 6.12); each PARAM goes to
-#   buddy_bench.ko (iters=, rounds=, seed=).
-# Environment: BENCH_CHART=PATH also draws every flavour's ratios in one
-# chart at PATH; BENCH_REV=COMMIT builds the modules from that commit
-# rather than from the working tree, so that the figures name their code.
+#   buddy_bench.ko (iters=, rounds=, seed=; iters defaults to 20000, or
+#   2000 under init_on_alloc, where TCG spends most of the time zeroing).
+# Environment: BENCH_INIT="0 1" (the default) lists the init_on_alloc
+# settings to boot, in order; BENCH_CHART=PATH also draws every boot's
+# ratios in one chart at PATH; BENCH_REV=COMMIT builds the modules from
+# that commit rather than from the working tree, so that the figures name
+# their code.
 #
-# Writes build/bench-FLAVOUR/: console.log, results.txt (the module's
-# lines), notes.txt (its waste and misalignment lines), summary.txt (what
-# is printed), ratios.dat and bench.png.
+# Writes build/bench-FLAVOUR/ (init_on_alloc=0; also the modules' build)
+# and build/bench-FLAVOUR-init_on_alloc/ (=1): console.log, results.txt
+# (the module's lines), notes.txt (its waste and misalignment lines),
+# zeroings.txt (buddy's allocations and zeroings per workload),
+# summary.txt (what is printed), ratios.dat and bench.png.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -30,6 +40,13 @@ done
 [ $# -gt 0 ] && shift
 PARAMS="$*"
 [ ${#FLAVOURS[@]} -gt 0 ] || FLAVOURS=(6.1 6.12)
+INITS=${BENCH_INIT:-0 1}
+for ia in $INITS; do
+	case $ia in
+	0 | 1) ;;
+	*) echo "bench-kernel: BENCH_INIT: 0 or 1, not $ia" >&2; exit 2 ;;
+	esac
+done
 cd "$ROOT"
 if [ -n "${BENCH_REV:-}" ]; then
 	REV=$(git rev-parse --short "$BENCH_REV^{commit}")
@@ -116,6 +133,111 @@ summarize() {
 	}'
 }
 
+# zeroings PREFIX < zeroings.txt - one line: for each workload and each of
+# buddy's calls in it, the allocations that zeroed over all allocations.
+zeroings() {
+	awk -v prefix="$1" '
+	{
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			f[kv[1]] = kv[2]
+		}
+		line = line " " f["workload"] (f["of"] == "buddy" ? "" : \
+			"(" f["of"] ")") "=" f["zeroings"] "/" f["allocs"]
+	}
+	END {
+		if (line != "")
+			print prefix " buddy zeroings/allocs:" line
+	}'
+}
+
+# boot FLAVOUR INIT_ON_ALLOC - one boot of the modules built in $B with
+# init_on_alloc=INIT_ON_ALLOC init_on_free=0; its results and summary go
+# to $B for 0, $B-init_on_alloc for 1.
+boot() {
+	local flavour=$1 ia=$2 O=$B want init load title
+	local tag="bench-kernel $1 init_on_alloc=$2:"
+
+	if [ "$ia" = 1 ]; then
+		O=$B-init_on_alloc
+		rm -rf "$O" && mkdir -p "$O"
+	fi
+	# Other work on the host takes CPU time from the vCPUs, and from the
+	# two-thread workload most of all.
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	echo "bench-kernel: Debian $REL, QEMU TCG thread=multi -smp 2," \
+		"init_on_alloc=$ia init_on_free=0, stock modules: ${LOAD[*]:-none};" \
+		"host: $(nproc) CPUs, load $load"
+	bash "$HERE/qemu-run.sh" --quiet --log "$O/console.log" --timeout 1800 \
+		--smp 2 --accel tcg,thread=multi \
+		--append "init_on_alloc=$ia init_on_free=0" \
+		--env "BENCH_PRELOAD=${LOAD[*]}" --env "BENCH_ARGS=$PARAMS" \
+		"$DKDIR" tests/vm/bench.sh "$B/buddy.ko" \
+		"$B/tests/bench/buddy_bench.ko" "${FILES[@]}" > /dev/null
+	tr -d '\r' < "$O/console.log" |
+		sed -n 's/.*buddy-bench: \(iters=.*\)/\1/p' > "$O/params.txt"
+	tr -d '\r' < "$O/console.log" |
+		sed -n 's/.*buddy-bench: \(workload=.* allocator=.*\)/\1/p' \
+		> "$O/results.txt"
+	tr -d '\r' < "$O/console.log" |
+		sed -n 's/.*buddy-bench: \(waste.*\|misaligned.*\|note:.*\)/\1/p' \
+		> "$O/notes.txt"
+	tr -d '\r' < "$O/console.log" |
+		sed -n 's/.*buddy-bench: zeroings \(.*\)/\1/p' > "$O/zeroings.txt"
+	[ -s "$O/results.txt" ] ||
+		{ echo "bench-kernel: no results in $O/console.log" >&2; exit 1; }
+	# Proof from the guest itself of what zeroes pages.
+	init=$(tr -d '\r' < "$O/console.log" |
+		sed -n 's/.*mem auto-init: \(.*\)/\1/p' | head -1)
+	want="heap alloc:$([ "$ia" = 1 ] && echo on || echo off), heap free:off"
+	case $init in
+	*"$want"*) ;;
+	*)
+		echo "bench-kernel: $O/console.log: mem auto-init: ${init:-?};" \
+			"wanted $want" >&2
+		exit 1
+		;;
+	esac
+	{
+		echo "$tag $(cat "$O/params.txt"), median round;" \
+			"mem auto-init: $init"
+		summarize "$tag" "$O/ratios.dat" < "$O/results.txt"
+		if grep -q '^workload=align_' "$O/results.txt"; then
+			echo "$tag align_*: buddy=buddy_alloc_range" \
+				"(the size at the alignment), alloc_pages=the aligned" \
+				"order, gen_pool=gen_pool_first_fit_align," \
+				"drm_buddy=the aligned block trimmed to the size;" \
+				"buddy_alloc and drm_buddy_round hand out the whole" \
+				"aligned block; buddy_topdown=buddy_alloc_range with" \
+				"BUDDY_TOPDOWN"
+		fi
+		if grep -q '^workload=exact_' "$O/results.txt"; then
+			echo "$tag exact_mix: buddy=buddy_alloc_exact," \
+				"alloc_pages=alloc_pages_exact, gen_pool=gen_pool_alloc," \
+				"drm_buddy=the power-of-two block trimmed to the size;" \
+				"buddy_alloc hands out the power of two"
+		fi
+		if [ "$ia" = 1 ]; then
+			echo "$tag zeroing: every side zeroes the bytes it hands" \
+				"out; buddy and alloc_pages by themselves" \
+				"(alloc_pages_exact the whole power of two before" \
+				"it frees the tail), gen_pool and drm_buddy in the" \
+				"benchmark's wrappers with memset (drm_buddy hands" \
+				"out offsets: the bytes at them in gen_pool's" \
+				"chunks); buddy skips blocks known to be zero"
+		fi
+		zeroings "$tag" < "$O/zeroings.txt"
+		sed "s/^/$tag /" "$O/notes.txt"
+		echo "$tag reproduce: make bench" \
+			"FLAVOURS=$flavour INIT=$ia${PARAMS:+ ARGS=\"$PARAMS\"}" \
+			"${BENCH_REV:+REV=$REV }(modules at $REV)"
+	} | tee "$O/summary.txt"
+	title="Debian $REL, init_on_alloc=$ia, $(date +%F), $REV, host load $load on $(nproc) CPUs"
+	bash "$HERE/bench-chart.sh" "$O/bench.png" "$title" "$O/ratios.dat"
+	echo "$tag chart: $O/bench.png"
+	CHARTS+=("$title" "$O/ratios.dat")
+}
+
 for flavour in "${FLAVOURS[@]}"; do
 	out=$(bash "$HERE/distro-kernel.sh" "$flavour")
 	HDRS=$(echo "$out" | sed -n 1p)
@@ -137,60 +259,11 @@ for flavour in "${FLAVOURS[@]}"; do
 	for m in "${LOAD[@]}"; do
 		FILES+=("$DKDIR/modules/$m.ko")
 	done
-	# Other work on the host takes CPU time from the vCPUs, and from the
-	# two-thread workload most of all.
-	load=$(cut -d' ' -f1 /proc/loadavg)
-	echo "bench-kernel: Debian $REL, QEMU TCG thread=multi -smp 2," \
-		"init_on_alloc=0 init_on_free=0, stock modules: ${LOAD[*]:-none};" \
-		"host: $(nproc) CPUs, load $load"
-	bash "$HERE/qemu-run.sh" --quiet --log "$B/console.log" --timeout 1800 \
-		--smp 2 --accel tcg,thread=multi \
-		--append "init_on_alloc=0 init_on_free=0" \
-		--env "BENCH_PRELOAD=${LOAD[*]}" --env "BENCH_ARGS=$PARAMS" \
-		"$DKDIR" tests/vm/bench.sh "$B/buddy.ko" \
-		"$B/tests/bench/buddy_bench.ko" "${FILES[@]}" > /dev/null
-	tr -d '\r' < "$B/console.log" |
-		sed -n 's/.*buddy-bench: \(iters=.*\)/\1/p' > "$B/params.txt"
-	tr -d '\r' < "$B/console.log" |
-		sed -n 's/.*buddy-bench: \(workload=.* allocator=.*\)/\1/p' \
-		> "$B/results.txt"
-	tr -d '\r' < "$B/console.log" |
-		sed -n 's/.*buddy-bench: \(waste.*\|misaligned.*\)/\1/p' > "$B/notes.txt"
-	[ -s "$B/results.txt" ] ||
-		{ echo "bench-kernel: no results in $B/console.log" >&2; exit 1; }
-	# Proof from the guest itself that nothing zeroes pages.
-	init=$(tr -d '\r' < "$B/console.log" |
-		sed -n 's/.*mem auto-init: \(.*\)/\1/p' | head -1)
-	{
-		echo "bench-kernel $flavour: $(cat "$B/params.txt"), median round;" \
-			"mem auto-init: ${init:-?}"
-		summarize "bench-kernel $flavour:" "$B/ratios.dat" < "$B/results.txt"
-		if grep -q '^workload=align_' "$B/results.txt"; then
-			echo "bench-kernel $flavour: align_*: buddy=buddy_alloc_range" \
-				"(the size at the alignment), alloc_pages=the aligned" \
-				"order, gen_pool=gen_pool_first_fit_align," \
-				"drm_buddy=the aligned block trimmed to the size;" \
-				"buddy_alloc and drm_buddy_round hand out the whole" \
-				"aligned block; buddy_topdown=buddy_alloc_range with" \
-				"BUDDY_TOPDOWN"
-		fi
-		if grep -q '^workload=exact_' "$B/results.txt"; then
-			echo "bench-kernel $flavour: exact_mix: buddy=buddy_alloc_exact," \
-				"alloc_pages=alloc_pages_exact, gen_pool=gen_pool_alloc," \
-				"drm_buddy=the power-of-two block trimmed to the size;" \
-				"buddy_alloc hands out the power of two"
-		fi
-		sed "s/^/bench-kernel $flavour: /" "$B/notes.txt"
-		echo "bench-kernel $flavour: reproduce: make bench" \
-			"FLAVOURS=$flavour${PARAMS:+ ARGS=\"$PARAMS\"}${BENCH_REV:+ REV=$REV}" \
-			"(modules at $REV)"
-	} | tee "$B/summary.txt"
-	title="Debian $REL, $(date +%F), $REV, host load $load on $(nproc) CPUs"
-	bash "$HERE/bench-chart.sh" "$B/bench.png" "$title" "$B/ratios.dat"
-	echo "bench-kernel $flavour: chart: $B/bench.png"
-	CHARTS+=("$title" "$B/ratios.dat")
+	for ia in $INITS; do
+		boot "$flavour" "$ia"
+	done
 done
 if [ -n "${BENCH_CHART:-}" ]; then
 	bash "$HERE/bench-chart.sh" "$BENCH_CHART" "${CHARTS[@]}"
-	echo "bench-kernel: chart of all flavours: $BENCH_CHART"
+	echo "bench-kernel: chart of all boots: $BENCH_CHART"
 fi

@@ -13,8 +13,15 @@
  * line gives the bytes buddy_alloc() and buddy_alloc_exact() hold for the
  * same live sizes:
  *   buddy-bench: waste buddy_alloc=X% buddy_alloc_exact=Y% live=N ...
+ * and, for each of buddy's calls in a workload, how many of its
+ * allocations (timed or not, all rounds) had to zero their block:
+ *   buddy-bench: zeroings workload=NAME of=CALL allocs=N zeroings=M
  * scripts/bench-kernel.sh turns these lines into ratios.
  * Loading always succeeds; the numbers are the output.
+ *
+ * Under init_on_alloc, buddy and alloc_pages() zero what they hand out by
+ * themselves; gen_pool and drm_buddy do not, so their wrappers zero it
+ * for them (init_zero()), and all four do the same work.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -65,9 +72,9 @@
 #define db_trim(mm, size, list)	drm_buddy_block_trim(mm, size, list)
 #endif
 
-static unsigned int iters = 20000;
+static unsigned int iters;
 module_param(iters, uint, 0444);
-MODULE_PARM_DESC(iters, "Alloc/free pairs per measurement and thread (default 20000)");
+MODULE_PARM_DESC(iters, "Alloc/free pairs per measurement and thread (default 20000, 2000 under init_on_alloc)");
 
 #define MAX_ROUNDS	15
 static unsigned int rounds = 7;
@@ -98,6 +105,20 @@ struct allocator {
 	void *ctx;
 };
 
+/*
+ * Zero the @len bytes at @p that an allocator ignoring init_on_alloc
+ * hands out, when the kernel wants every allocation zeroed, as buddy and
+ * alloc_pages() then do by themselves. Only init_on_alloc is mirrored:
+ * under init_on_free, which the benchmark does not boot with, bench_init()
+ * notes that the comparison is not like with like.
+ */
+static void *init_zero(void *p, size_t len)
+{
+	if (p && want_init_on_alloc(GFP_KERNEL))
+		memset(p, 0, len);
+	return p;
+}
+
 static void *buddy_a(void *ctx, unsigned int order)
 {
 	return buddy_alloc(ctx, PAGE_SIZE << order, GFP_KERNEL | __GFP_NOWARN);
@@ -122,7 +143,8 @@ static void pages_f(void *ctx, void *p, unsigned int order)
 
 static void *gen_a(void *ctx, unsigned int order)
 {
-	return (void *)gen_pool_alloc(ctx, PAGE_SIZE << order);
+	return init_zero((void *)gen_pool_alloc(ctx, PAGE_SIZE << order),
+			 PAGE_SIZE << order);
 }
 
 static void gen_f(void *ctx, void *p, unsigned int order)
@@ -134,15 +156,31 @@ static void gen_f(void *ctx, void *p, unsigned int order)
  * drm_buddy hands out offsets and leaves locking to its users, who take
  * a mutex around every call (amdgpu_vram_mgr, i915_ttm_buddy_manager).
  * The handle we give back is the block itself.
+ *
+ * It manages no memory of its own, so under init_on_alloc nothing would
+ * be zeroed. Its users clear VRAM with the GPU; here, for like with like,
+ * the offsets map onto gen_pool's chunks (@mem, never used by both at
+ * once) and the bytes handed out are zeroed there with the CPU, outside
+ * the mutex as buddy zeroes outside its lock. A block is a power of two
+ * of at most CHUNK_BYTES at a multiple of its size, or the head of one,
+ * so it never crosses a chunk.
  */
 struct db_ctx {
 	struct mutex lock;	/* serializes every drm_buddy call */
+	void *mem[NR_CHUNKS];	/* gen_pool's chunks, in offset order */
 #ifdef HAVE_DRM_BUDDY
 	struct drm_buddy mm;
 #endif
 };
 
 #ifdef HAVE_DRM_BUDDY
+static void *db_zero(struct db_ctx *d, void *handle, u64 off, size_t len)
+{
+	if (handle)
+		init_zero(d->mem[off / CHUNK_BYTES] + off % CHUNK_BYTES, len);
+	return handle;
+}
+
 static int db_setup(struct db_ctx *d)
 {
 	mutex_init(&d->lock);
@@ -156,6 +194,7 @@ static void db_teardown(struct db_ctx *d)
 
 static void *db_a(void *ctx, unsigned int order)
 {
+	struct drm_buddy_block *block;
 	struct db_ctx *d = ctx;
 	u64 size = PAGE_SIZE << order;
 	LIST_HEAD(blocks);
@@ -165,8 +204,10 @@ static void *db_a(void *ctx, unsigned int order)
 	err = drm_buddy_alloc_blocks(&d->mm, 0, d->mm.size, size, size,
 				     &blocks, 0);
 	mutex_unlock(&d->lock);
-	return err ? NULL :
-		list_first_entry(&blocks, struct drm_buddy_block, link);
+	if (err)
+		return NULL;
+	block = list_first_entry(&blocks, struct drm_buddy_block, link);
+	return db_zero(d, block, drm_buddy_block_offset(block), size);
 }
 
 static void db_f(void *ctx, void *p, unsigned int order)
@@ -285,11 +326,14 @@ static void pages_exact_f(void *ctx, void *p, size_t size, size_t align)
 static void *gen_sized_a(void *ctx, size_t size, size_t align)
 {
 	struct genpool_data_align data = { .align = align };
+	unsigned long p;
 
 	if (!align)
-		return (void *)gen_pool_alloc(ctx, size);
-	return (void *)gen_pool_alloc_algo(ctx, size, gen_pool_first_fit_align,
-					   &data);
+		p = gen_pool_alloc(ctx, size);
+	else
+		p = gen_pool_alloc_algo(ctx, size, gen_pool_first_fit_align,
+					&data);
+	return init_zero((void *)p, size);
 }
 
 static void gen_sized_f(void *ctx, void *p, size_t size, size_t align)
@@ -327,20 +371,32 @@ static u64 db_offset(void *p)
 	return drm_buddy_block_offset((struct drm_buddy_block *)p);
 }
 
+/*
+ * The bytes handed out, zeroed under init_on_alloc, are @size after a
+ * trim (which keeps the block's start) and the whole block without.
+ */
 static void *db_alloc(struct db_ctx *d, size_t size, size_t align, bool trim)
 {
 	u64 block = max_t(u64, roundup_pow_of_two(size), align);
+	struct drm_buddy_block *head;
 	LIST_HEAD(blocks);
+	u64 off = 0;
 	int err;
 
 	mutex_lock(&d->lock);
 	err = drm_buddy_alloc_blocks(&d->mm, 0, d->mm.size, block, block,
 				     &blocks, 0);
+	if (!err) {
+		head = list_first_entry(&blocks, struct drm_buddy_block, link);
+		off = drm_buddy_block_offset(head);
+	}
 	/* A failed trim leaves the whole block, which is freed alike. */
 	if (!err && trim && block != size)
 		db_trim(&d->mm, size, &blocks);
 	mutex_unlock(&d->lock);
-	return err ? NULL : db_handle(&blocks);
+	if (err)
+		return NULL;
+	return db_zero(d, db_handle(&blocks), off, trim ? size : block);
 }
 
 /*
@@ -400,6 +456,30 @@ static const struct sized_allocator exact_allocators[] = {
 	{ "drm_buddy", db_trim_a, db_sized_f, DRMBUDDY, db_offset },
 	{ "buddy_alloc", buddy_round_a, buddy_sized_f, BUDDY, addr_of },
 };
+
+/*
+ * Add buddy's allocations and zeroings since @mark to @sum (if any), then
+ * move @mark to now. Untimed: the pool's counters are summed over CPUs.
+ */
+static void count_zeroings(struct buddy_pool *pool, u64 *mark, u64 *sum)
+{
+	static struct buddy_stats st;
+
+	buddy_pool_stats(pool, &st);
+	if (sum) {
+		sum[0] += st.nr_allocs - mark[0];
+		sum[1] += st.nr_zeroings - mark[1];
+	}
+	mark[0] = st.nr_allocs;
+	mark[1] = st.nr_zeroings;
+}
+
+static void report_zeroings(const char *workload, const char *allocator,
+			    const u64 *sum)
+{
+	pr_info("buddy-bench: zeroings workload=%s of=%s allocs=%llu zeroings=%llu\n",
+		workload, allocator, sum[0], sum[1]);
+}
 
 /* One block of 2^order pages, allocated and freed again. */
 static u64 run_single(const struct allocator *a, unsigned int order,
@@ -641,6 +721,7 @@ static void run_all(unsigned int nr, struct mix *m, struct mt_worker *w)
 {
 	static u64 ns[ARRAY_SIZE(workloads)][ARRAY_SIZE(allocators)][MAX_ROUNDS];
 	unsigned int failed[ARRAY_SIZE(allocators)];
+	u64 mark[2], zsum[2];
 	unsigned int i, j, r;
 
 	for (i = 0; i < ARRAY_SIZE(workloads); i++) {
@@ -652,6 +733,9 @@ static void run_all(unsigned int nr, struct mix *m, struct mt_worker *w)
 			continue;
 		}
 		memset(failed, 0, sizeof(failed));
+		/* Only buddy, allocators[0], uses its pool here. */
+		memset(zsum, 0, sizeof(zsum));
+		count_zeroings(allocators[0].ctx, mark, NULL);
 		for (r = 0; r < rounds; r++) {
 			for (j = 0; j < nr; j++) {
 				const struct allocator *a = &allocators[j];
@@ -672,6 +756,8 @@ static void run_all(unsigned int nr, struct mix *m, struct mt_worker *w)
 			report(wl->name, allocators[j].name, ns[i][j],
 			       wl->kind == MT ? iters * wl->arg : iters,
 			       failed[j]);
+		count_zeroings(allocators[0].ctx, mark, zsum);
+		report_zeroings(wl->name, allocators[0].name, zsum);
 	}
 }
 
@@ -698,6 +784,7 @@ static const struct sized_workload sized_workloads[] = {
 static void run_sized_all(struct sized_mix *m)
 {
 	static u64 ns[MAX_SIZED_ALLOCATORS][MAX_ROUNDS];
+	u64 zsum[MAX_SIZED_ALLOCATORS][2], mark[2];
 	unsigned int failed[MAX_SIZED_ALLOCATORS];
 	unsigned int i, j, r, steps;
 
@@ -708,13 +795,20 @@ static void run_sized_all(struct sized_mix *m)
 
 		steps = max(iters / wl->div, 1U);
 		memset(failed, 0, sizeof(failed));
+		memset(zsum, 0, sizeof(zsum));
 		for (r = 0; r < rounds; r++) {
 			for (j = 0; j < wl->nr_al; j++) {
 				const struct sized_allocator *a = &wl->al[j];
 
 				if (a->on != PAGES && !backend_ctx[a->on])
 					continue;
+				if (a->on == BUDDY)
+					count_zeroings(backend_ctx[BUDDY], mark,
+						       NULL);
 				ns[j][r] = run_sized(a, wl, m, steps, &failed[j]);
+				if (a->on == BUDDY)
+					count_zeroings(backend_ctx[BUDDY], mark,
+						       zsum[j]);
 				cond_resched();
 			}
 		}
@@ -722,6 +816,10 @@ static void run_sized_all(struct sized_mix *m)
 			if (wl->al[j].on == PAGES || backend_ctx[wl->al[j].on])
 				report(wl->name, wl->al[j].name, ns[j], steps,
 				       failed[j]);
+		for (j = 0; j < wl->nr_al; j++)
+			if (wl->al[j].on == BUDDY)
+				report_zeroings(wl->name, wl->al[j].name,
+						zsum[j]);
 	}
 }
 
@@ -800,7 +898,12 @@ static int __init bench_init(void)
 	int db_err;
 
 	rounds = clamp(rounds, 1U, (unsigned int)MAX_ROUNDS);
-	iters = max(iters, 1U);
+	/*
+	 * Zeroing a 2 MiB block takes milliseconds under TCG: 20000 of them
+	 * would run for a minute between two scheduling points.
+	 */
+	if (!iters)
+		iters = want_init_on_alloc(GFP_KERNEL) ? 2000 : 20000;
 	pool = buddy_pool_create("bench", POOL_BYTES, PAGE_SIZE);
 	gp = gen_pool_create(PAGE_SHIFT, -1);
 	db = kzalloc(sizeof(*db), GFP_KERNEL);
@@ -819,6 +922,7 @@ static int __init bench_init(void)
 			pr_err("buddy-bench: gen_pool setup failed\n");
 			goto out;
 		}
+		db->mem[i] = page_address(chunks[i]);
 	}
 	i = 0;
 	for_each_online_cpu(cpu) {
@@ -836,8 +940,11 @@ static int __init bench_init(void)
 	backend_ctx[BUDDY] = pool;
 	backend_ctx[GENPOOL] = gp;
 	backend_ctx[DRMBUDDY] = db_err ? NULL : db;
-	pr_info("buddy-bench: iters=%u rounds=%u seed=%u pool=%d MiB cpus=%u\n",
-		iters, rounds, seed, POOL_BYTES >> 20, num_online_cpus());
+	pr_info("buddy-bench: iters=%u rounds=%u seed=%u pool=%d MiB cpus=%u init_on_alloc=%d init_on_free=%d\n",
+		iters, rounds, seed, POOL_BYTES >> 20, num_online_cpus(),
+		want_init_on_alloc(GFP_KERNEL), want_init_on_free());
+	if (want_init_on_free())
+		pr_info("buddy-bench: note: init_on_free is on: buddy and alloc_pages zero at free, gen_pool and drm_buddy never do\n");
 	run_all(nr, m, w);
 	run_sized_all(sm);
 	run_waste(pool, sm);
