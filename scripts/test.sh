@@ -123,13 +123,6 @@ for v in $KVERS; do
 	# Both zeroing policies on, which Debian's stock boots do not do.
 	boot "integration-$v" "$KDIR" tests/vm/integration.sh --timeout 600 \
 		--env REQUIRE_DEBUG=1 --append "init_on_alloc=1 init_on_free=1"
-	if [ "$v" = "${KVERS%% *}" ]; then
-		FILES=(buddy.ko tests/soak/buddy_soak.ko)
-		boot "soak-$v" "$KDIR" tests/vm/soak.sh --smp 3 \
-			--timeout 480 --env SOAK_SECONDS=60 --env REQUIRE_DEBUG=1
-		grep -E 'soak: (ok|fail)' "$OUT/soak-$v.log" | tail -1 |
-			sed -E 's/.*soak: /     /'
-	fi
 done
 
 # Debian's stock kernels: build against their headers, boot them, insmod.
