@@ -440,13 +440,17 @@ assert_eq "zero: the client sees the boot's policy" \
 	"init_on_alloc=$on_alloc init_on_free=$on_free" \
 	"$(echo "$report" | grep -o 'init_on_alloc=[01] init_on_free=[01]')"
 zeroed=$(( on_alloc | on_free ))
-# Zeroed at most once: on free, or else on allocation.
+# The second block zeroed at most once: on free, or else on allocation.
 zeroings=$(( on_alloc & (1 - on_free) ))
 assert_eq "zero: what came back" \
 	"same_block=1 zeroed=$zeroed zeroings=$zeroings" \
-	"$(echo "$report" | grep -o 'same_block.*')"
+	"$(echo "$report" | grep -oE 'same_block=[01] zeroed=[01] zeroings=[0-9]+')"
 assert_ok rmmod buddy_client
-assert_eq "zero: zeroings in stats" "$zeroings" "$(field $P/stats zeroings)"
+# The first block may have come dirty from a cache, so only the total is
+# known; nothing before the client zeroed.
+assert_eq "zero: zeroings in stats" \
+	"$(echo "$report" | sed -n 's/.* total=\([0-9]*\).*/\1/p')" \
+	"$(field $P/stats zeroings)"
 assert_eq "zero: check" ok "$(cat $P/check)"
 
 F=/sys/kernel/debug/fail_buddy_alloc
