@@ -570,6 +570,13 @@ static noinline bool refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
 	return n;
 }
 
+/* Zero @len bytes at @addr, which KASAN may have closed. */
+static void wipe(void *addr, size_t len)
+{
+	unpoison(addr, len);
+	memset(addr, 0, len);
+}
+
 /*
  * Hand @len bytes at @addr to a client that asked for @size bytes: zero
  * them if the system's init_on_alloc or the caller's __GFP_ZERO wants it
@@ -580,8 +587,7 @@ static void *hand_out(struct buddy_pool *pool, void *addr, size_t size,
 		      size_t len, gfp_t gfp, bool dirty)
 {
 	if (want_init_on_alloc(gfp) && dirty) {
-		unpoison(addr, len);
-		memset(addr, 0, len);
+		wipe(addr, len);
 		this_cpu_inc(pool->pcp->nr_zeroings);
 	}
 	unpoison_size(addr, size, len);
@@ -598,10 +604,8 @@ static bool take_back(void *addr, size_t len)
 {
 	bool zero = want_init_on_free();
 
-	if (zero) {
-		unpoison(addr, len);
-		memset(addr, 0, len);
-	}
+	if (zero)
+		wipe(addr, len);
 	poison_free(addr, len);
 	return zero;
 }
@@ -1256,15 +1260,17 @@ static void alloc_failed(struct buddy_pool *pool, const char *what,
 				    pool->name, size, why, (void *)caller);
 }
 
-static noinline void fail_injected(struct buddy_pool *pool, const char *what,
-				   size_t size, gfp_t gfp, unsigned long caller)
+/* Count in nr_failed, then tell the client, as alloc_failed() does. */
+static noinline void count_failed(struct buddy_pool *pool, const char *what,
+				  size_t size, const char *why, gfp_t gfp,
+				  unsigned long caller)
 {
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	pool->nr_failed++;
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
-	alloc_failed(pool, what, size, "fault injected", gfp, caller);
+	alloc_failed(pool, what, size, why, gfp, caller);
 }
 
 /* Should this allocation fail by fault injection? Then it is counted. */
@@ -1273,7 +1279,7 @@ static inline bool injected(struct buddy_pool *pool, const char *what,
 {
 	if (likely(!fail_alloc(size)))
 		return false;
-	fail_injected(pool, what, size, gfp, caller);
+	count_failed(pool, what, size, "fault injected", gfp, caller);
 	return true;
 }
 
@@ -1282,15 +1288,11 @@ static noinline void *alloc_slow(struct buddy_pool *pool, size_t size,
 				 gfp_t gfp, unsigned long caller)
 {
 	int ret, order = buddy_core_order_for(&pool->core, size);
-	unsigned long flags;
 	bool dirty;
 	u64 off;
 
 	if (unlikely(order < 0)) {
-		raw_spin_lock_irqsave(&pool->lock, flags);
-		pool->nr_failed++;
-		raw_spin_unlock_irqrestore(&pool->lock, flags);
-		alloc_failed(pool, NULL, size, alloc_error(order), gfp, caller);
+		count_failed(pool, NULL, size, alloc_error(order), gfp, caller);
 		return NULL;
 	}
 	ret = alloc_core(pool, size, order, &off, &dirty);
