@@ -39,6 +39,7 @@ struct dentry;
  * struct buddy_pcp - one CPU's cache of free blocks of one pool
  * @state: for each order, the depth of its stack in the low byte and a
  *	version above it; changed only by cmpxchg() (see pcp_pop())
+ * @busy: this CPU is inside pcp_push(); an interrupt on it must not push
  * @nr_allocs: buddy_alloc() calls served from this cache
  * @nr_frees: buddy_free() calls done through this cache
  * @nr_zeroings: blocks this CPU zeroed for an allocation
@@ -51,6 +52,7 @@ struct dentry;
  */
 struct buddy_pcp {
 	unsigned long state[BUDDY_PCP_ORDERS];
+	bool busy;
 	u64 nr_allocs;
 	u64 nr_frees;
 	u64 nr_zeroings;

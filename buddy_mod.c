@@ -427,12 +427,19 @@ static void *idx_addr(const struct buddy_pool *pool, u32 idx)
  * change to the stack ends with a cmpxchg() of @state that bumps the
  * version, so a change based on a stale view fails and is retried.
  *
- * Only the owning CPU pushes, with preemption disabled; an interrupt on
- * that CPU may push or pop in the middle of the owner's change, but runs
- * to completion first, so the owner just retries. Any CPU may pop, from
- * any context. So an allocation that needs the blocks in every cache can
- * always take them, even in hard IRQ and even from a cache whose owner it
- * interrupted, and the fast paths take no lock and leave interrupts on.
+ * Any CPU may pop, from any context: so an allocation that needs the
+ * blocks in every cache can always take them, even in hard IRQ and even
+ * from a cache whose owner it interrupted. Only the owning CPU pushes,
+ * with preemption disabled. A push writes its slot before its cmpxchg()
+ * can tell whether the depth it read is still current, which is harmless
+ * against a pop (the slot is above the stack) but not against another
+ * push on the same CPU: an interrupt that pushed in between would fill
+ * that very slot, the interrupted push would overwrite it, retry and
+ * succeed, and one block would be lost while another sat in the cache
+ * twice. So a push marks the cache busy, and a push from an interrupt
+ * that finds it busy fails and its caller gives the block to the core,
+ * as the page allocator does when an interrupt finds this CPU's lists
+ * locked. The fast paths take no lock and leave interrupts on.
  */
 #define PCP_DEPTH	0xffUL
 #define PCP_TICK	0x100UL
@@ -460,23 +467,34 @@ static bool pcp_pop(struct buddy_pcp *pcp, unsigned int order, u32 *e)
 }
 
 /*
- * Push slot @e on this CPU's stack of @order unless it holds @high blocks.
- * The caller runs on the owning CPU with preemption disabled.
+ * Push slot @e on this CPU's stack of @order unless it holds @high blocks
+ * or an interrupted push of this CPU's is under way. The caller runs on
+ * the owning CPU with preemption disabled.
  */
 static bool pcp_push(struct buddy_pcp *pcp, unsigned int order, u32 e,
 		     unsigned int high)
 {
 	unsigned long old, n;
+	bool done = false;
 
+	/* Only this CPU writes @busy, so no atomics: an interrupt sees it. */
+	if (unlikely(READ_ONCE(pcp->busy)))
+		return false;
+	WRITE_ONCE(pcp->busy, true);
+	barrier();
 	do {
 		old = READ_ONCE(pcp->state[order]);
 		n = old & PCP_DEPTH;
 		if (n >= high)
-			return false;
+			goto out;
 		WRITE_ONCE(pcp->slot[order][n], e);
 		/* A fully ordered cmpxchg() publishes the slot with the depth. */
 	} while (cmpxchg(&pcp->state[order], old, old + PCP_TICK + 1) != old);
-	return true;
+	done = true;
+out:
+	barrier();
+	WRITE_ONCE(pcp->busy, false);
+	return done;
 }
 
 /*
@@ -555,7 +573,10 @@ static noinline bool refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
 			blk[n] |= PCP_ZERO;
 	}
 	got = n;
-	/* An interrupt may have filled the cache meanwhile: keep the rest. */
+	/*
+	 * An interrupt may have filled the cache meanwhile, or this one may
+	 * have interrupted a push: what the cache does not take goes back.
+	 */
 	while (n > 1 && pcp_push(pcp, order, blk[n - 1], high))
 		n--;
 	/* Taken for good: the caller's block and the ones cached. */
@@ -647,15 +668,19 @@ static void free_to_core(struct buddy_pool *pool, u32 e)
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
 
-/* This CPU's cache of @order is full: give a batch back, then push. */
+/*
+ * This CPU's cache of @order took no push: give a batch back if it is
+ * full, then push, or free to the core if this interrupts a push.
+ */
 static noinline void free_full(struct buddy_pool *pool, struct buddy_pcp *pcp,
 			       u32 e, unsigned int order, unsigned int high)
 {
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	__drain(pool, smp_processor_id(), pcp, order,
-		READ_ONCE(pool->batch[order]));
+	if (pcp_depth(pcp, order) >= high)
+		__drain(pool, smp_processor_id(), pcp, order,
+			READ_ONCE(pool->batch[order]));
 	if (!pcp_push(pcp, order, e, high)) {
 		__free_slot(pool, e);
 		pool->nr_frees++;

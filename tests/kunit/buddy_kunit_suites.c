@@ -1235,6 +1235,129 @@ static void pcp_cpu_offline_drains_during_stress(struct kunit *test)
 	check_pool(test, pool);
 }
 
+/*
+ * A thread frees and allocates blocks of one order on one CPU while a
+ * second CPU keeps interrupting it with IPIs whose handler does the same
+ * in hard IRQ, so that now and then the interrupt pushes a block into the
+ * cache in the middle of the thread's own push. The soak found the bug
+ * this guards against: the thread wrote its slot before it knew the depth
+ * was still current, so the interrupt's block was overwritten (lost for
+ * good) and the thread's block was cached twice (handed out twice).
+ */
+struct nest_ctx {
+	struct buddy_pool *pool;
+	call_single_data_t csd;
+	void *irq_blk[4];
+	unsigned long irq_allocs, irq_frees, pairs, sent;
+	unsigned int cpu;
+	atomic_t stop;
+	struct completion done[2];
+};
+
+/*
+ * Every other call frees (one push) or allocates (one pop): a handler that
+ * did both would pop the block it had just pushed and leave no trace.
+ */
+static void nest_irq(void *arg)
+{
+	struct nest_ctx *c = arg;
+	unsigned int i = c->irq_allocs % ARRAY_SIZE(c->irq_blk);
+
+	if (c->irq_blk[i]) {
+		buddy_free(c->pool, c->irq_blk[i]);
+		c->irq_blk[i] = NULL;
+		c->irq_frees++;
+		return;
+	}
+	c->irq_blk[i] = buddy_alloc(c->pool, 4096, GFP_ATOMIC | __GFP_NOWARN);
+	c->irq_allocs++;
+}
+
+static int nest_worker(void *arg)
+{
+	struct nest_ctx *c = arg;
+	void *blk[8] = {};
+	unsigned int i;
+
+	while (!atomic_read(&c->stop)) {
+		for (i = 0; i < ARRAY_SIZE(blk); i++)
+			blk[i] = buddy_alloc(c->pool, 4096, __GFP_NOWARN);
+		for (i = 0; i < ARRAY_SIZE(blk); i++)
+			buddy_free(c->pool, blk[i]);
+		c->pairs += ARRAY_SIZE(blk);
+		cond_resched();
+	}
+	complete(&c->done[0]);
+	return 0;
+}
+
+static void nest_done(void *arg)
+{
+}
+
+/* From another CPU: interrupt the worker's CPU as often as it can be. */
+static int nest_sender(void *arg)
+{
+	struct nest_ctx *c = arg;
+
+	while (!atomic_read(&c->stop)) {
+		/* -EBUSY while the last one is still pending */
+		if (!smp_call_function_single_async(c->cpu, &c->csd))
+			c->sent++;
+		cpu_relax();
+		if (!(c->sent % 256))
+			cond_resched();
+	}
+	/* Wait for the last call, which uses @c. */
+	smp_call_function_single(c->cpu, nest_done, NULL, 1);
+	complete(&c->done[1]);
+	return 0;
+}
+
+static void pcp_irq_push_inside_a_push_loses_nothing(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_nest", 4 * MB,
+					    4096);
+	struct nest_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	unsigned int cpu = raw_smp_processor_id(), other = other_cpu(cpu), i;
+	struct task_struct *t[2];
+	struct buddy_stats st;
+
+	if (other >= nr_cpu_ids)
+		kunit_skip(test, "needs two online CPUs");
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 0, 64, 16), 0);
+	c->pool = pool;
+	c->cpu = cpu;
+	INIT_CSD(&c->csd, nest_irq, c);
+	init_completion(&c->done[0]);
+	init_completion(&c->done[1]);
+	t[0] = kthread_create(nest_worker, c, "buddy_nest");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t[0]));
+	t[1] = kthread_create(nest_sender, c, "buddy_nest_ipi");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t[1]));
+	kthread_bind(t[0], cpu);
+	kthread_bind(t[1], other);
+	wake_up_process(t[0]);
+	wake_up_process(t[1]);
+	msleep(3000);
+	atomic_set(&c->stop, 1);
+	wait_for_completion(&c->done[0]);
+	wait_for_completion(&c->done[1]);
+	for (i = 0; i < ARRAY_SIZE(c->irq_blk); i++)
+		buddy_free(pool, c->irq_blk[i]);
+	kunit_info(test, "CPU %u: %lu thread pairs; %lu IPIs from CPU %u, %lu IRQ frees\n",
+		   cpu, c->pairs, c->sent, other, c->irq_frees);
+	KUNIT_EXPECT_GT(test, c->pairs, 0UL);
+	KUNIT_EXPECT_GT(test, c->irq_frees, 0UL);
+	check_pool(test, pool);
+	buddy_pool_drain(pool);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.nr_allocs, st.nr_frees);
+	check_pool(test, pool);
+}
+
 static void pcp_tuning_refuses_bad_values(struct kunit *test)
 {
 	static const char * const bad[] = {
@@ -1283,6 +1406,7 @@ static struct kunit_case buddy_pcp_cases[] = {
 	KUNIT_CASE(pcp_failure_only_a_drain_can_satisfy),
 	KUNIT_CASE(pcp_double_free_of_cached_block_is_refused),
 	KUNIT_CASE(pcp_cpu_offline_drains_during_stress),
+	KUNIT_CASE(pcp_irq_push_inside_a_push_loses_nothing),
 	KUNIT_CASE(pcp_tuning_refuses_bad_values),
 	{}
 };
