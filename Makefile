@@ -141,7 +141,7 @@ test:
 # tests/soak/buddy_soak.ko runs every API call from kthreads and hard IRQ
 # on pools that come and go, beside debugfs readers, ctl writers, CPU
 # hotplug and fault injection (tests/vm/soak.sh); ends with
-# "N passed, N failed". Not part of make test (see README's Limits).
+# "N passed, N failed". make test runs 60 s of it.
 MINUTES ?= 10
 soak:
 	KVER=$(KVER) bash scripts/soak.sh $(MINUTES)
