@@ -37,34 +37,34 @@ DEPMOD_CMD = depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 # Files our style gates cover.
 SRCS := buddy_mod.c buddy_core.c buddy_core.h buddy_debugfs.c \
 	buddy_internal.h buddy_compat.h include/buddy.h \
-	tests/kunit/buddy_kunit_suites.c tests/kunit/buddy_core_copy.c tests/client/buddy_client.c \
+	tests/kunit/buddy_kunit_suites.c tests/client/buddy_client.c \
 	tests/bench/buddy_bench.c tests/soak/buddy_soak.c
 
 all: modules
 
-modules:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
-
-# The example client, the benchmark and (where the kernel has KUnit) the
-# KUnit module, against buddy's Module.symvers.
+# Out of tree the Kconfig symbols (see Kconfig) come from here: buddy.ko
+# always, and for `make extra` the KUnit module (tests/kunit/, built in the
+# same pass) where the kernel has KUnit.
 HAS_KUNIT = $(shell grep -qE '^CONFIG_KUNIT=[ym]' $(KDIR)/.config 2>/dev/null && echo y)
 
-extra: modules
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_BUDDY=m CONFIG_BUDDY_KUNIT_TEST= modules
+
+# buddy.ko with the KUnit module, then the example client, the benchmark
+# and the soak against buddy's Module.symvers.
+extra:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_BUDDY=m \
+		CONFIG_BUDDY_KUNIT_TEST=$(if $(HAS_KUNIT),m) modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/client \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
-ifeq ($(HAS_KUNIT),y)
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kunit \
-		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
-endif
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/bench \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/soak \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 
 clean:
-	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_BUDDY_KUNIT_TEST=m clean
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/client clean
-	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kunit clean
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/bench clean
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/soak clean
 	-$(MAKE) -C tests/core clean
@@ -74,6 +74,7 @@ clean:
 install: modules
 	@test -n "$(KREL)" || { echo "no kernel release in $(KDIR)"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KREL) \
+		CONFIG_BUDDY=m CONFIG_BUDDY_KUNIT_TEST= \
 		INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \
 		CONFIG_MODULE_SIG_ALL= DEPMOD=true modules_install
 	install -D -m 0644 include/buddy.h $(SRCDIR)/include/buddy.h
@@ -96,8 +97,8 @@ dkms:
 dkms-remove:
 	bash scripts/dkms.sh remove
 
-# Absolute path of the test kernel tree for KVER, built if needed.
-print-kdir:
+# Build the KVER test kernel unless cached, then print its tree's path.
+test-kernel:
 	@bash scripts/build-kernel.sh $(KVER)
 
 check-core:
@@ -146,5 +147,5 @@ MINUTES ?= 10
 soak:
 	KVER=$(KVER) bash scripts/soak.sh $(MINUTES)
 
-.PHONY: all modules extra clean install uninstall dkms dkms-remove print-kdir check-core fuzz coverage \
+.PHONY: all modules extra clean install uninstall dkms dkms-remove test-kernel check-core fuzz coverage \
 	bench-core bench lint run shell test soak

@@ -2091,6 +2091,18 @@ bool buddy_parse_size(const char *str, u64 *val)
 }
 EXPORT_SYMBOL_IF_KUNIT(buddy_parse_size);
 
+/*
+ * The core calls the buddy_core suite makes on cores of its own: the
+ * module's core, not a copy of it, is what KUnit tests.
+ */
+EXPORT_SYMBOL_IF_KUNIT(buddy_core_meta_size);
+EXPORT_SYMBOL_IF_KUNIT(buddy_core_init);
+EXPORT_SYMBOL_IF_KUNIT(buddy_core_order_for);
+EXPORT_SYMBOL_IF_KUNIT(buddy_core_alloc);
+EXPORT_SYMBOL_IF_KUNIT(buddy_core_block_order);
+EXPORT_SYMBOL_IF_KUNIT(buddy_core_free);
+EXPORT_SYMBOL_IF_KUNIT(buddy_core_check);
+
 #if IS_ENABLED(CONFIG_KUNIT)
 /*
  * Entry points for the KUnit suites in tests/kunit/, which check the exact

@@ -4,12 +4,13 @@
  * atomic-context use, multi-chunk pools, a concurrent stress test, the
  * debugfs files, the per-CPU caches, issue 8's calls (range and exact
  * allocations, offsets, pools that grow and shrink), and issue 11's
- * zeroing and KASAN poisoning. A separate module,
- * because KUnit runs a module's suites before its init.
+ * zeroing and KASAN poisoning. A separate module (CONFIG_BUDDY_KUNIT_TEST),
+ * so buddy.ko carries no tests. KUnit runs a module's suites as it loads:
+ * before its init on 6.1, after it on 6.12.
  *
- * The module links its own copy of the pure core (buddy_core_copy.c), so
- * the core needs no exports; pools are reached through buddy.ko's API and
- * a few KUnit-only exports.
+ * The core suite drives cores of its own through buddy.ko's core, pools
+ * are reached through buddy.ko's API, and both through a few KUnit-only
+ * exports (EXPORT_SYMBOL_IF_KUNIT).
  *
  * Every scenario asserts the invariant checker before and after it runs.
  * Randomised tests log their seed.
