@@ -18,7 +18,7 @@ mkdir -p "$OUT"
 
 C_SRCS=(buddy_mod.c buddy_core.c buddy_core.h buddy_debugfs.c
 	buddy_internal.h buddy_compat.h include/buddy.h
-	tests/kunit/buddy_kunit_suites.c
+	tests/kunit/buddy_kunit_suites.c tests/kunit/buddy_kunit_compat.h
 	tests/client/buddy_client.c tests/bench/buddy_bench.c tests/soak/buddy_soak.c
 	tests/core/core_test.c tests/core/fuzz_core.c tests/core/bench_core.c
 	tests/core/bench_fake.c tests/core/bench_fake.h

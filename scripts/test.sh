@@ -12,6 +12,7 @@
 #
 # Environment: KVERS (default "6.1 6.12"), DISTROS (default "6.1 6.12
 # 6.12-rt"), DKMS_DISTROS (default "6.1 6.12"), FUZZ_TIME (default 30),
+# KUNIT_SEED (replays the seed the KUnit boots logged),
 # BUDDY_CACHE (kernel build cache).
 set -uo pipefail
 
@@ -120,7 +121,8 @@ for v in $KVERS; do
 		continue
 	fi
 	FILES=(buddy.ko tests/kunit/buddy_kunit.ko tests/client/buddy_client.ko)
-	boot "kunit-$v" "$KDIR" tests/vm/kunit.sh --expect-kunit
+	boot "kunit-$v" "$KDIR" tests/vm/kunit.sh --expect-kunit \
+		${KUNIT_SEED:+--env KUNIT_SEED=$KUNIT_SEED}
 	# Both zeroing policies on, which Debian's stock boots do not do.
 	boot "integration-$v" "$KDIR" tests/vm/integration.sh --timeout 600 \
 		--env REQUIRE_DEBUG=1 --append "init_on_alloc=1 init_on_free=1"

@@ -13,7 +13,10 @@
  * exports (EXPORT_SYMBOL_IF_KUNIT).
  *
  * Every scenario asserts the invariant checker before and after it runs.
- * Randomised tests log their seed.
+ * Randomised tests take the module parameter seed, picked at random unless
+ * given, and log it: `insmod buddy_kunit.ko seed=N` replays a run. What a
+ * test makes (pools, cores) is released by KUnit actions when it ends,
+ * even when an assertion ends it early.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -36,9 +39,24 @@
 
 #include "../../buddy_compat.h"
 #include "../../buddy_internal.h"
+#include "buddy_kunit_compat.h"
 
 #define KB	1024UL
 #define MB	(1024UL * 1024)
+
+static unsigned int seed;
+module_param(seed, uint, 0444);
+MODULE_PARM_DESC(seed, "seed of the randomised tests; 0 (default) picks one, which each test logs");
+
+/* The run's seed, picked on first use unless given; logged for replay. */
+static u32 run_seed(struct kunit *test)
+{
+	while (!seed)
+		seed = get_random_u32();
+	kunit_info(test, "seed %u (insmod buddy_kunit.ko seed=%u replays)\n",
+		   seed, seed);
+	return seed;
+}
 
 /* check_core() - assert that a core's invariants hold, explaining if not */
 static void check_core(struct kunit *test, const struct buddy_core *bc)
@@ -58,7 +76,12 @@ static void check_pool(struct kunit *test, struct buddy_pool *pool)
 			   msg);
 }
 
-/* A core over a vmalloc'ed range, freed with the test. */
+static void vfree_action(void *mem)
+{
+	vfree(mem);
+}
+
+/* A core over a vmalloc'ed range, freed when the test ends. */
 struct core_fixture {
 	struct buddy_core bc;
 	unsigned char *mem;
@@ -76,6 +99,8 @@ static struct core_fixture *make_core(struct kunit *test, u64 size,
 	KUNIT_ASSERT_GT(test, meta, (size_t)0);
 	f->mem = vmalloc(size);
 	KUNIT_ASSERT_NOT_NULL(test, f->mem);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vfree_action,
+							f->mem), 0);
 	f->meta = kunit_kzalloc(test, meta, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f->meta);
 	f->segs[0] = f->mem;
@@ -84,11 +109,6 @@ static struct core_fixture *make_core(struct kunit *test, u64 size,
 					      f->meta, meta), 0);
 	check_core(test, &f->bc);
 	return f;
-}
-
-static void free_core(struct core_fixture *f)
-{
-	vfree(f->mem);
 }
 
 static void core_alloc_splits_to_exact_order(struct kunit *test)
@@ -107,7 +127,6 @@ static void core_alloc_splits_to_exact_order(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, buddy_core_free(&f->bc, off), 0);
 	check_core(test, &f->bc);
 	KUNIT_EXPECT_EQ(test, buddy_core_nr_free(&f->bc, 10), 1ULL);
-	free_core(f);
 }
 
 static void core_takes_smallest_fitting_block(struct kunit *test)
@@ -129,7 +148,6 @@ static void core_takes_smallest_fitting_block(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, buddy_core_free(&f->bc, c), 0);
 	KUNIT_EXPECT_EQ(test, buddy_core_nr_free(&f->bc, 4), 1ULL);
 	check_core(test, &f->bc);
-	free_core(f);
 }
 
 static void core_refuses_each_bad_free(struct kunit *test)
@@ -152,7 +170,6 @@ static void core_refuses_each_bad_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, buddy_core_free(&f->bc, off), 0);
 	KUNIT_EXPECT_EQ(test, buddy_core_free(&f->bc, off), -EALREADY);
 	check_core(test, &f->bc);
-	free_core(f);
 }
 
 static void core_recovers_from_stray_writes(struct kunit *test)
@@ -179,7 +196,6 @@ static void core_recovers_from_stray_writes(struct kunit *test)
 	check_core(test, &f->bc);
 	KUNIT_EXPECT_EQ(test, buddy_core_free_bytes(&f->bc), 1 * MB);
 	KUNIT_EXPECT_GT(test, buddy_core_free_bytes(&f->bc), free_before);
-	free_core(f);
 }
 
 /*
@@ -208,7 +224,6 @@ static void core_stray_nil_link_is_counted_on_merge(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, buddy_core_free_bytes(&f->bc), 64ULL);
 	KUNIT_EXPECT_EQ(test, buddy_core_nr_free(&f->bc, 0), 2ULL);
 	KUNIT_EXPECT_EQ(test, buddy_core_nr_free(&f->bc, 1), 1ULL);
-	free_core(f);
 }
 
 /* Random alloc/free against a per-min-block ownership array. */
@@ -220,9 +235,8 @@ static void core_random_ops_match_naive_model(struct kunit *test)
 	u64 offs[LIVE];
 	u16 owner[NBLK];
 	unsigned int i, j, op;
-	u32 seed = get_random_u32();
+	u32 seed = run_seed(test);
 
-	kunit_info(test, "seed %u\n", seed);
 	prandom_seed_state(&rnd, seed);
 	memset(owner, 0, sizeof(owner));
 	for (i = 0; i < LIVE; i++)
@@ -275,7 +289,6 @@ static void core_random_ops_match_naive_model(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, buddy_core_free_bytes(&f->bc), (u64)NBLK * 64);
 	KUNIT_EXPECT_EQ(test, buddy_core_nr_free(&f->bc, 8), 1ULL);
 	check_core(test, &f->bc);
-	free_core(f);
 }
 
 static struct kunit_case buddy_core_cases[] = {
@@ -293,21 +306,19 @@ static struct kunit_suite buddy_core_suite = {
 	.test_cases = buddy_core_cases,
 };
 
-/*
- * Pools made by a test are destroyed by the suite's exit hook, so they go
- * away even when an assertion ends the test early. Tests run one at a time.
- */
-static struct buddy_pool *made[8];
-static unsigned int nr_made;
+static void destroy_pool_action(void *pool)
+{
+	buddy_pool_destroy(pool);
+}
 
+/* A pool made by a test is destroyed when the test ends, however it ends. */
 static struct buddy_pool *keep_pool(struct kunit *test,
 				    struct buddy_pool *pool)
 {
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pool);
-	if (nr_made >= ARRAY_SIZE(made))
-		buddy_pool_destroy(pool);
-	KUNIT_ASSERT_LT(test, nr_made, (unsigned int)ARRAY_SIZE(made));
-	made[nr_made++] = pool;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							destroy_pool_action,
+							pool), 0);
 	check_pool(test, pool);
 	return pool;
 }
@@ -324,12 +335,6 @@ static struct buddy_pool *make_pool_max(struct kunit *test, const char *name,
 {
 	return keep_pool(test, buddy_pool_create_max(name, size, max_size,
 						     min_block));
-}
-
-static void destroy_pools(struct kunit *test)
-{
-	while (nr_made)
-		buddy_pool_destroy(made[--nr_made]);
 }
 
 static void pool_create_rejects_bad_arguments(struct kunit *test)
@@ -599,7 +604,6 @@ static struct kunit_case buddy_pool_cases[] = {
 };
 
 static struct kunit_suite buddy_pool_suite = {
-	.exit = destroy_pools,
 	.name = "buddy_pool",
 	.test_cases = buddy_pool_cases,
 };
@@ -660,11 +664,10 @@ static void stress_threads_keep_patterns_and_return_all(struct kunit *test)
 {
 	struct buddy_pool *pool = make_pool(test, "kunit_stress", 4 * MB, 4096);
 	struct stress_ctx ctx[STRESS_THREADS];
-	u32 seed = get_random_u32();
+	u32 seed = run_seed(test);
 	struct buddy_stats st;
 	unsigned int i;
 
-	kunit_info(test, "seed %u\n", seed);
 	for (i = 0; i < STRESS_THREADS; i++) {
 		struct task_struct *t;
 
@@ -698,7 +701,6 @@ static struct kunit_case buddy_stress_cases[] = {
 };
 
 static struct kunit_suite buddy_stress_suite = {
-	.exit = destroy_pools,
 	.name = "buddy_stress",
 	.test_cases = buddy_stress_cases,
 };
@@ -878,7 +880,6 @@ static struct kunit_case buddy_debugfs_cases[] = {
 };
 
 static struct kunit_suite buddy_debugfs_suite = {
-	.exit = destroy_pools,
 	.name = "buddy_debugfs",
 	.test_cases = buddy_debugfs_cases,
 };
@@ -1407,13 +1408,12 @@ static struct kunit_case buddy_pcp_cases[] = {
 	KUNIT_CASE(pcp_failure_only_a_drain_can_satisfy),
 	KUNIT_CASE(pcp_double_free_of_cached_block_is_refused),
 	KUNIT_CASE(pcp_cpu_offline_drains_during_stress),
-	KUNIT_CASE(pcp_irq_push_inside_a_push_loses_nothing),
+	KUNIT_CASE_SLOW(pcp_irq_push_inside_a_push_loses_nothing),
 	KUNIT_CASE(pcp_tuning_refuses_bad_values),
 	{}
 };
 
 static struct kunit_suite buddy_pcp_suite = {
-	.exit = destroy_pools,
 	.name = "buddy_pcp",
 	.test_cases = buddy_pcp_cases,
 };
@@ -1841,7 +1841,6 @@ static struct kunit_case buddy_range_cases[] = {
 };
 
 static struct kunit_suite buddy_range_suite = {
-	.exit = destroy_pools,
 	.name = "buddy_range",
 	.test_cases = buddy_range_cases,
 };
@@ -2056,7 +2055,6 @@ static struct kunit_case buddy_exact_cases[] = {
 };
 
 static struct kunit_suite buddy_exact_suite = {
-	.exit = destroy_pools,
 	.name = "buddy_exact",
 	.test_cases = buddy_exact_cases,
 };
@@ -2356,11 +2354,10 @@ static void grow_shrink_race_with_allocations(struct kunit *test)
 						16 * MB, 4096);
 	struct grow_ctx ctx[GROW_THREADS];
 	unsigned long grows = 0, shrinks = 0, released = 0;
-	u32 seed = get_random_u32();
+	u32 seed = run_seed(test);
 	struct buddy_stats st;
 	unsigned int i, round;
 
-	kunit_info(test, "seed %u\n", seed);
 	for (i = 0; i < GROW_THREADS; i++) {
 		struct task_struct *t;
 
@@ -2429,7 +2426,6 @@ static struct kunit_case buddy_grow_cases[] = {
 };
 
 static struct kunit_suite buddy_grow_suite = {
-	.exit = destroy_pools,
 	.name = "buddy_grow",
 	.test_cases = buddy_grow_cases,
 };
@@ -2604,7 +2600,6 @@ static struct kunit_case buddy_zero_cases[] = {
 };
 
 static struct kunit_suite buddy_zero_suite = {
-	.exit = destroy_pools,
 	.name = "buddy_zero",
 	.test_cases = buddy_zero_cases,
 };
@@ -2736,7 +2731,6 @@ static struct kunit_case buddy_kasan_cases[] = {
 #endif
 
 static struct kunit_suite buddy_kasan_suite = {
-	.exit = destroy_pools,
 	.name = "buddy_kasan",
 	.test_cases = buddy_kasan_cases,
 };

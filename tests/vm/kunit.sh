@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=dash
 # Run the KUnit suites: load buddy.ko, then the test module, whose suites
-# run as it loads; unload both and check kmemleak.
+# run as it loads; unload both and check kmemleak. KUNIT_SEED replays the
+# randomised tests' seed (its parameter seed, logged by each).
 . /root/lib.sh
 
 kmemleak_baseline
 assert_ok insmod /root/buddy.ko pool_size=4M || exit 1
-assert_ok insmod /root/buddy_kunit.ko
+assert_ok insmod /root/buddy_kunit.ko ${KUNIT_SEED:+seed=$KUNIT_SEED}
 assert_ok rmmod buddy_kunit
 assert_ok rmmod buddy
 assert_fails test -e /sys/kernel/debug/buddy
