@@ -42,32 +42,34 @@ struct ctl_alloc {
 };
 
 /*
- * Free blocks of each order, on the free lists or in a cache: what an
- * allocation of that order could be served from without a split.
+ * A snapshot of @pool's counters, off the stack (the per-order arrays make
+ * it most of a kilobyte), or NULL; kfree() it.
  */
-static void free_counts(const struct buddy_stats *st, u64 *nr)
+static struct buddy_stats *snapshot(struct buddy_pool *pool, u64 *corruptions)
 {
-	unsigned int order;
+	struct buddy_stats *st = kmalloc(sizeof(*st), GFP_KERNEL);
 
-	for (order = 0; order < BUDDY_NR_ORDERS; order++)
-		nr[order] = st->free_blocks[order] + st->cached_blocks[order];
+	if (st)
+		buddy_pool_snapshot(pool, st, corruptions);
+	return st;
 }
 
 static int free_lists_show(struct seq_file *m, void *v)
 {
-	struct buddy_pool *pool = m->private;
-	struct buddy_stats st;
+	struct buddy_stats *st = snapshot(m->private, NULL);
 	unsigned int order;
 
-	buddy_pool_snapshot(pool, &st, NULL);
+	if (!st)
+		return -ENOMEM;
 	seq_puts(m, "# order block_size free_blocks cached_blocks free_bytes\n");
-	for (order = 0; order <= st.max_order; order++) {
-		u64 bsize = (u64)st.min_block << order;
-		u64 nr = st.free_blocks[order], cached = st.cached_blocks[order];
+	for (order = 0; order <= st->max_order; order++) {
+		u64 bsize = (u64)st->min_block << order;
+		u64 nr = st->free_blocks[order], cached = st->cached_blocks[order];
 
 		seq_printf(m, "%u %llu %llu %llu %llu\n", order, bsize, nr,
 			   cached, (nr + cached) * bsize);
 	}
+	kfree(st);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(free_lists);
@@ -76,38 +78,40 @@ static int stats_show(struct seq_file *m, void *v)
 {
 	struct buddy_pool *pool = m->private;
 	u64 meta, corruptions, largest = 0;
-	struct buddy_stats st;
+	struct buddy_stats *st = snapshot(pool, &corruptions);
 	int order;
 
-	buddy_pool_snapshot(pool, &st, &corruptions);
-	for (order = st.max_order; order >= 0; order--) {
-		if (st.free_blocks[order] + st.cached_blocks[order]) {
-			largest = (u64)st.min_block << order;
+	if (!st)
+		return -ENOMEM;
+	for (order = st->max_order; order >= 0; order--) {
+		if (st->free_blocks[order] + st->cached_blocks[order]) {
+			largest = (u64)st->min_block << order;
 			break;
 		}
 	}
-	meta = buddy_core_meta_size(st.max_size, st.min_block) +
-	       st.max_size / st.min_block +
+	meta = buddy_core_meta_size(st->max_size, st->min_block) +
+	       st->max_size / st->min_block +
 	       pool->nr_slots * sizeof(*pool->segs) +
 	       pool->dir_len * sizeof(*pool->chunk_dir) +
 	       num_possible_cpus() * sizeof(struct buddy_pcp);
-	seq_printf(m, "size: %llu\n", st.size);
-	seq_printf(m, "max_size: %llu\n", st.max_size);
-	seq_printf(m, "min_block: %u\n", st.min_block);
-	seq_printf(m, "max_order: %u\n", st.max_order);
-	seq_printf(m, "free: %llu\n", st.free);
-	seq_printf(m, "allocated: %llu\n", st.size - st.free);
-	seq_printf(m, "cached: %llu\n", st.cached);
-	seq_printf(m, "zeroed: %llu\n", st.zeroed);
+	seq_printf(m, "size: %llu\n", st->size);
+	seq_printf(m, "max_size: %llu\n", st->max_size);
+	seq_printf(m, "min_block: %u\n", st->min_block);
+	seq_printf(m, "max_order: %u\n", st->max_order);
+	seq_printf(m, "free: %llu\n", st->free);
+	seq_printf(m, "allocated: %llu\n", st->size - st->free);
+	seq_printf(m, "cached: %llu\n", st->cached);
+	seq_printf(m, "zeroed: %llu\n", st->zeroed);
 	seq_printf(m, "largest_free_block: %llu\n", largest);
-	seq_printf(m, "allocs: %llu\n", st.nr_allocs);
-	seq_printf(m, "frees: %llu\n", st.nr_frees);
-	seq_printf(m, "failures: %llu\n", st.nr_failed);
-	seq_printf(m, "bad_frees: %llu\n", st.nr_bad_frees);
-	seq_printf(m, "zeroings: %llu\n", st.nr_zeroings);
+	seq_printf(m, "allocs: %llu\n", st->nr_allocs);
+	seq_printf(m, "frees: %llu\n", st->nr_frees);
+	seq_printf(m, "failures: %llu\n", st->nr_failed);
+	seq_printf(m, "bad_frees: %llu\n", st->nr_bad_frees);
+	seq_printf(m, "zeroings: %llu\n", st->nr_zeroings);
 	seq_printf(m, "corruptions: %llu\n", corruptions);
 	seq_printf(m, "metadata_bytes: %llu\n", meta);
 	seq_printf(m, "chunks: %u\n", pool->nr_chunks);
+	kfree(st);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
@@ -123,16 +127,17 @@ static void seq_milli(struct seq_file *m, int v)
  * The two indices of mm/vmstat.c for a request of @order, with pages read
  * as min blocks: the share of free memory unusable for such a request,
  * and, when it would fail, whether that is for lack of memory (towards 0)
- * or fragmentation (towards 1). Both are in thousandths.
+ * or fragmentation (towards 1). Both are in thousandths. A block free to
+ * a client is one on a free list or in a cache.
  */
-static void frag_indices(const struct buddy_stats *st, const u64 *free,
-			 unsigned int order, int *unusable, int *extfrag)
+static void frag_indices(const struct buddy_stats *st, unsigned int order,
+			 int *unusable, int *extfrag)
 {
 	u64 total = 0, pages = 0, suitable = 0;
 	unsigned int o;
 
 	for (o = 0; o <= st->max_order; o++) {
-		u64 nr = free[o];
+		u64 nr = st->free_blocks[o] + st->cached_blocks[o];
 
 		total += nr;
 		pages += nr << o;
@@ -153,23 +158,22 @@ static void frag_indices(const struct buddy_stats *st, const u64 *free,
 
 static int fragmentation_show(struct seq_file *m, void *v)
 {
-	struct buddy_pool *pool = m->private;
-	u64 nr[BUDDY_NR_ORDERS];
-	struct buddy_stats st;
+	struct buddy_stats *st = snapshot(m->private, NULL);
 	unsigned int order;
 
-	buddy_pool_snapshot(pool, &st, NULL);
-	free_counts(&st, nr);
+	if (!st)
+		return -ENOMEM;
 	seq_puts(m, "# order unusable_index extfrag_index\n");
-	for (order = 0; order <= st.max_order; order++) {
+	for (order = 0; order <= st->max_order; order++) {
 		int unusable, extfrag;
 
-		frag_indices(&st, nr, order, &unusable, &extfrag);
+		frag_indices(st, order, &unusable, &extfrag);
 		seq_printf(m, "%u", order);
 		seq_milli(m, unusable);
 		seq_milli(m, extfrag);
 		seq_putc(m, '\n');
 	}
+	kfree(st);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(fragmentation);
@@ -584,17 +588,23 @@ static const struct file_operations ctl_fops = {
 	.release = single_release,
 };
 
-static const struct {
+/*
+ * Every file of a pool's directory. debugfs and the KUnit renderer, which
+ * checks the exact text of each, both go by this one table.
+ */
+static const struct buddy_dbg_file {
 	const char *name;
+	umode_t mode;
+	const struct file_operations *fops;
 	int (*show)(struct seq_file *m, void *v);
-} renderers[] = {
-	{ "free_lists", free_lists_show },
-	{ "stats", stats_show },
-	{ "fragmentation", fragmentation_show },
-	{ "map", map_show },
-	{ "check", check_show },
-	{ "cache", cache_show },
-	{ "ctl", ctl_show },
+} dbg_files[] = {
+	{ "free_lists", 0400, &free_lists_fops, free_lists_show },
+	{ "stats", 0400, &stats_fops, stats_show },
+	{ "fragmentation", 0400, &fragmentation_fops, fragmentation_show },
+	{ "map", 0400, &map_fops, map_show },
+	{ "check", 0400, &check_fops, check_show },
+	{ "cache", 0600, &cache_fops, cache_show },
+	{ "ctl", 0600, &ctl_fops, ctl_show },
 };
 
 /**
@@ -617,11 +627,11 @@ int buddy_debugfs_render(struct buddy_pool *pool, const char *file,
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(renderers); i++) {
-		if (strcmp(renderers[i].name, file))
+	for (i = 0; i < ARRAY_SIZE(dbg_files); i++) {
+		if (strcmp(dbg_files[i].name, file))
 			continue;
 		mutex_init(&m.lock);
-		ret = renderers[i].show(&m, NULL);
+		ret = dbg_files[i].show(&m, NULL);
 		if (!ret && seq_has_overflowed(&m))
 			ret = -EOVERFLOW;
 		buf[ret ? 0 : m.count] = '\0';
@@ -644,20 +654,16 @@ void buddy_debugfs_exit(void)
 void buddy_debugfs_add(struct buddy_pool *pool)
 {
 	struct dentry *dir;
+	unsigned int i;
 
 	if (IS_ERR_OR_NULL(buddy_root))
 		return;
 	dir = debugfs_create_dir(pool->name, buddy_root);
 	if (IS_ERR(dir))
 		return;
-	debugfs_create_file("free_lists", 0400, dir, pool, &free_lists_fops);
-	debugfs_create_file("stats", 0400, dir, pool, &stats_fops);
-	debugfs_create_file("fragmentation", 0400, dir, pool,
-			    &fragmentation_fops);
-	debugfs_create_file("map", 0400, dir, pool, &map_fops);
-	debugfs_create_file("check", 0400, dir, pool, &check_fops);
-	debugfs_create_file("cache", 0600, dir, pool, &cache_fops);
-	debugfs_create_file("ctl", 0600, dir, pool, &ctl_fops);
+	for (i = 0; i < ARRAY_SIZE(dbg_files); i++)
+		debugfs_create_file(dbg_files[i].name, dbg_files[i].mode, dir,
+				    pool, dbg_files[i].fops);
 	pool->dir = dir;
 }
 

@@ -1781,7 +1781,17 @@ void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
 }
 EXPORT_SYMBOL_NS_GPL(buddy_free_exact, BUDDY_NS);
 
-#define violation(...) ({ snprintf(buf, len, __VA_ARGS__); -EUCLEAN; })
+/* Describe a broken invariant in @buf (@len bytes); return -EUCLEAN. */
+static __printf(3, 4) int violation(char *buf, size_t len, const char *fmt,
+				    ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(buf, len, fmt, args);
+	va_end(args);
+	return -EUCLEAN;
+}
 
 /* Is cached block @idx an allocated block of @order that no client owns? */
 static int check_cached(struct buddy_pool *pool, unsigned int cpu,
@@ -1790,10 +1800,11 @@ static int check_cached(struct buddy_pool *pool, unsigned int cpu,
 	u64 off = (u64)idx << pool->min_shift;
 
 	if (buddy_core_block_order(&pool->core, off) != (int)order)
-		return violation("cpu %u order %u: cached %llu is no allocated block of that order",
+		return violation(buf, len,
+				 "cpu %u order %u: cached %llu is no allocated block of that order",
 				 cpu, order, off);
 	if (pool->owner[idx])
-		return violation("cpu %u order %u: cached %llu is owned by a client",
+		return violation(buf, len, "cpu %u order %u: cached %llu is owned by a client",
 				 cpu, order, off);
 	return 0;
 }
@@ -1823,7 +1834,8 @@ static int check_caches(struct buddy_pool *pool, char *buf, size_t len)
 			unsigned int n = pcp_depth(pcp, order);
 
 			if (n > BUDDY_PCP_HIGH_MAX)
-				return violation("cpu %u order %u: %u cached, more than %u",
+				return violation(buf, len,
+						 "cpu %u order %u: %u cached, more than %u",
 						 cpu, order, n, BUDDY_PCP_HIGH_MAX);
 			for (j = 0; j < n; j++) {
 				ret = check_cached(pool, cpu, order,
@@ -1839,7 +1851,8 @@ static int check_caches(struct buddy_pool *pool, char *buf, size_t len)
 		u8 tag = pool->owner[blk.off >> pool->min_shift];
 
 		if (tag && (tag & OWNER_ORDER) != blk.order + 1)
-			return violation("block at %llu of order %u: owner byte says order %d",
+			return violation(buf, len,
+					 "block at %llu of order %u: owner byte says order %d",
 					 blk.off, blk.order,
 					 (tag & OWNER_ORDER) - 1);
 		tagged += !!tag;
@@ -1849,12 +1862,12 @@ static int check_caches(struct buddy_pool *pool, char *buf, size_t len)
 	for (i = 0; i < pool->max_size >> pool->min_shift; i++)
 		tags += !!pool->owner[i];
 	if (tags != tagged)
-		return violation("an owner byte lies outside every allocated block");
+		return violation(buf, len, "an owner byte lies outside every allocated block");
 	if (owned + cached != bc->nr_allocs - bc->nr_frees)
-		return violation("%llu blocks allocated, but %llu owned and %llu cached",
+		return violation(buf, len, "%llu blocks allocated, but %llu owned and %llu cached",
 				 bc->nr_allocs - bc->nr_frees, owned, cached);
 	if (allocs - frees != owned)
-		return violation("%llu allocs - %llu frees != %llu owned blocks",
+		return violation(buf, len, "%llu allocs - %llu frees != %llu owned blocks",
 				 allocs, frees, owned);
 	return 0;
 }
