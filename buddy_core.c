@@ -39,20 +39,15 @@ struct link {
 	u32 prev;
 };
 
-static inline bool tbit(const unsigned long *map, u64 bit)
-{
-	return (map[bit / BITS_PER_LONG] >> (bit % BITS_PER_LONG)) & 1;
-}
-
-static inline void sbit(unsigned long *map, u64 bit)
-{
-	map[bit / BITS_PER_LONG] |= 1UL << (bit % BITS_PER_LONG);
-}
-
-static inline void cbit(unsigned long *map, u64 bit)
-{
-	map[bit / BITS_PER_LONG] &= ~(1UL << (bit % BITS_PER_LONG));
-}
+/*
+ * The head, known-zero and segment bitmaps are read and written with
+ * generic_test_bit(), generic___set_bit() and generic___clear_bit() rather
+ * than test_bit(), __set_bit() and __clear_bit(). On x86 those are asm
+ * volatile "bt", "bts" and "btr" on memory with a "memory" clobber: slow
+ * microcoded instructions, and a compiler barrier that makes the hot paths
+ * reload what they had in registers. The generic helpers are plain C, and
+ * the caller's lock already orders every access.
+ */
 
 /* floor(log2(@v)) for a non-zero @v */
 static inline unsigned int ilog2_u64(u64 v)
@@ -227,7 +222,8 @@ static __always_inline void mark_splits(struct buddy_core *bc, u32 idx,
 static __always_inline bool free_node(const struct buddy_core *bc,
 				      unsigned int order, u64 idx)
 {
-	return !tbit(bc->head, idx) && !(order && is_split(bc, order, idx));
+	return !generic_test_bit(idx, bc->head) &&
+	       !(order && is_split(bc, order, idx));
 }
 
 /*
@@ -245,7 +241,7 @@ static __always_inline bool valid_free(const struct buddy_core *bc,
 		return false;
 	/* All bits of an absent segment are clear, so only its roots get here. */
 	if (is_root(bc, order, idx))
-		return !tbit(bc->absent, (u64)idx >> bc->seg_bits);
+		return !generic_test_bit((u64)idx >> bc->seg_bits, bc->absent);
 	return is_split(bc, order + 1, idx);
 }
 
@@ -323,7 +319,7 @@ static __always_inline bool valid_link(const struct buddy_core *bc,
 /* Is segment @seg, one that exists, absent? */
 static __always_inline bool seg_absent(const struct buddy_core *bc, u64 seg)
 {
-	return tbit(bc->absent, seg);
+	return generic_test_bit(seg, bc->absent);
 }
 
 /* The min blocks [*@s, *@e) of segment @seg, one that exists. */
@@ -499,7 +495,7 @@ static void relist(struct buddy_core *bc)
 		}
 		order = leaf_order(bc, idx - 1);
 		start = (idx - 1) & ~((1ULL << order) - 1);
-		if (!tbit(bc->head, start))
+		if (!generic_test_bit(start, bc->head))
 			push(bc, order, (u32)start);
 		idx = start;
 	}
@@ -557,7 +553,7 @@ static noinline void split_down(struct buddy_core *bc, unsigned int order,
 	}
 	if (unlikely(zero)) {
 		for (k = want; k < order; k++)
-			sbit(bc->zmap, idx + (1U << k));
+			generic___set_bit(idx + (1U << k), bc->zmap);
 	}
 	bc->nonempty |= (1U << order) - (1U << want);
 	if (unlikely(bad))
@@ -579,11 +575,11 @@ static noinline bool merge_zero(struct buddy_core *bc, unsigned char *seg,
 	for (o = leaf; o < order; o++) {
 		u32 buddy = (idx & ~((1U << o) - 1)) ^ (1U << o);
 
-		if (!tbit(bc->zmap, buddy)) {
+		if (!generic_test_bit(buddy, bc->zmap)) {
 			zero = false;
 			continue;
 		}
-		cbit(bc->zmap, buddy);
+		generic___clear_bit(buddy, bc->zmap);
 		bc->zero_bytes -= 1ULL << (o + bc->min_shift);
 		if (zero)
 			scrub((struct link *)(seg + ((u64)(buddy & bc->seg_mask) <<
@@ -628,7 +624,7 @@ static noinline void merge_up(struct buddy_core *bc, unsigned int order,
 	else
 		zero = false;
 	if (zero) {
-		sbit(bc->zmap, start);
+		generic___set_bit(start, bc->zmap);
 		bc->zero_bytes += 1ULL << (order + bc->min_shift);
 	}
 	bad |= push(bc, order, start);
@@ -770,7 +766,7 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 	}
 	for (seg = 0; seg < bc->nsegs; seg++) {
 		if (!segs[seg]) {
-			sbit(bc->absent, seg);
+			generic___set_bit(seg, bc->absent);
 			continue;
 		}
 		seg_span(bc, seg, &s, &e);
@@ -836,13 +832,13 @@ int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp)
 	idx = bc->free_head[order];
 	/* Bitmaps and counters first: nothing below depends on them. */
 	*offp = (u64)idx << bc->min_shift;
-	sbit(bc->head, idx);
+	generic___set_bit(idx, bc->head);
 	bc->nr_allocs++;
 	/*
 	 * The block keeps its zero bit, and so do the halves split off. No
 	 * free block has one while no free byte is known zero.
 	 */
-	zero = unlikely(bc->zero_bytes) && tbit(bc->zmap, idx);
+	zero = unlikely(bc->zero_bytes) && generic_test_bit(idx, bc->zmap);
 	if (order > k)
 		split_down(bc, order, k, idx, zero);
 	else if (unlikely(pop(bc, order, idx)))
@@ -876,7 +872,7 @@ static __always_inline int lookup(const struct buddy_core *bc, u64 off,
 	*root = root_order(bc, idx);
 	order = leaf_below(bc, idx, *root);
 	inside = idx & ((1U << order) - 1);
-	if (!tbit(bc->head, idx - inside)) {
+	if (!generic_test_bit(idx - inside, bc->head)) {
 		/* Off the hot path: an absent segment holds no blocks. */
 		if (seg_absent(bc, (u64)idx >> bc->seg_bits))
 			return -ERANGE;
@@ -895,10 +891,10 @@ static __always_inline void release(struct buddy_core *bc, u32 idx,
 				    unsigned int order, unsigned int root,
 				    bool zero)
 {
-	cbit(bc->head, idx);
+	generic___clear_bit(idx, bc->head);
 	/* It may be set from the allocation; skip the cache line if none is. */
-	if (unlikely(bc->zero_used) && tbit(bc->zmap, idx)) {
-		cbit(bc->zmap, idx);
+	if (unlikely(bc->zero_used) && generic_test_bit(idx, bc->zmap)) {
+		generic___clear_bit(idx, bc->zmap);
 		bc->zero_used--;
 	}
 	/* The parent is split, so an unsplit buddy is a block. */
@@ -907,7 +903,7 @@ static __always_inline void release(struct buddy_core *bc, u32 idx,
 		return;
 	}
 	if (zero) {
-		sbit(bc->zmap, idx);
+		generic___set_bit(idx, bc->zmap);
 		bc->zero_bytes += 1ULL << (order + bc->min_shift);
 	}
 	if (unlikely(push(bc, order, idx)))
@@ -1198,7 +1194,7 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 		goto fail;
 
 	bad = unlink_cold(bc, best_order, (u32)best_node);
-	zero = tbit(bc->zmap, best_node);
+	zero = generic_test_bit(best_node, bc->zmap);
 	if (best_order > k)
 		mark_splits(bc, (u32)best, k + 1, best_order, ~0ULL);
 	for (o = best_order; o-- > k; ) {
@@ -1206,12 +1202,12 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 
 		bad |= push(bc, o, half);
 		if (zero)
-			sbit(bc->zmap, half);
+			generic___set_bit(half, bc->zmap);
 	}
-	sbit(bc->head, best);
+	generic___set_bit(best, bc->head);
 	if (zero) {
 		/* @best_node is @best or one of the halves: its bit stays. */
-		sbit(bc->zmap, best);
+		generic___set_bit(best, bc->zmap);
 		bc->zero_bytes -= 1ULL << (k + bc->min_shift);
 		bc->zero_used++;
 		scrub(link_of(bc, best));
@@ -1233,7 +1229,7 @@ fail:
 static noinline void zero_back(struct buddy_core *bc, unsigned int order,
 			       u32 idx)
 {
-	sbit(bc->zmap, idx);
+	generic___set_bit(idx, bc->zmap);
 	bc->zero_bytes += 1ULL << (order + bc->min_shift);
 }
 
@@ -1268,7 +1264,7 @@ int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp)
 		return ret;
 	k = (unsigned int)buddy_core_order_for(bc, size);
 	idx = (u32)(*offp >> bc->min_shift);
-	zero = tbit(bc->zmap, idx);
+	zero = generic_test_bit(idx, bc->zmap);
 
 	/*
 	 * Node (idx, k) must end up with its first r min blocks allocated,
@@ -1283,9 +1279,9 @@ int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp)
 
 		mark_splits(bc, idx, k, k, ~0ULL);
 		if (r >= 1U << half) {
-			sbit(bc->head, idx);
+			generic___set_bit(idx, bc->head);
 			if (unlikely(zero))
-				sbit(bc->zmap, idx);
+				generic___set_bit(idx, bc->zmap);
 			parts++;
 			r -= 1U << half;
 			idx += 1U << half;
@@ -1432,8 +1428,8 @@ void buddy_core_set_zeroed(struct buddy_core *bc, u64 start, u64 end)
 				u64 idx = (((n >> 6) << 6) + __ffs64(word)) <<
 					  order;
 
-				if (!tbit(bc->zmap, idx)) {
-					sbit(bc->zmap, idx);
+				if (!generic_test_bit(idx, bc->zmap)) {
+					generic___set_bit(idx, bc->zmap);
 					bc->zero_bytes += 1ULL <<
 							  (order + bc->min_shift);
 				}
@@ -1461,7 +1457,7 @@ bool buddy_core_zeroed(const struct buddy_core *bc, u64 off)
 	unsigned int root;
 
 	return lookup(bc, off, &root) >= 0 &&
-	       tbit(bc->zmap, off >> bc->min_shift);
+	       generic_test_bit(off >> bc->min_shift, bc->zmap);
 }
 
 /**
@@ -1488,7 +1484,7 @@ int buddy_core_add_segment(struct buddy_core *bc, u64 seg)
 		return -EINVAL;
 	if (!seg_absent(bc, seg))
 		return -EEXIST;
-	cbit(bc->absent, seg);
+	generic___clear_bit(seg, bc->absent);
 	seg_span(bc, seg, &s, &e);
 	bc->present += (e - s) << bc->min_shift;
 	for (idx = s; idx < e; idx += 1ULL << root_order(bc, idx))
@@ -1531,12 +1527,12 @@ int buddy_core_remove_segment(struct buddy_core *bc, u64 seg)
 	for (idx = s; idx < e; idx += 1ULL << order) {
 		order = root_order(bc, idx);
 		bad |= unlink_cold(bc, order, (u32)idx);
-		if (tbit(bc->zmap, idx)) {
-			cbit(bc->zmap, idx);
+		if (generic_test_bit(idx, bc->zmap)) {
+			generic___clear_bit(idx, bc->zmap);
 			bc->zero_bytes -= 1ULL << (order + bc->min_shift);
 		}
 	}
-	sbit(bc->absent, seg);
+	generic___set_bit(seg, bc->absent);
 	bc->present -= (e - s) << bc->min_shift;
 	if (unlikely(bad))
 		rebuild(bc);
@@ -1605,7 +1601,7 @@ bool buddy_core_next_block(const struct buddy_core *bc, u64 *pos,
 	idx &= ~((1ULL << order) - 1);
 	blk->off = idx << bc->min_shift;
 	blk->order = order;
-	blk->free = !tbit(bc->head, idx);
+	blk->free = !generic_test_bit(idx, bc->head);
 	*pos = (idx + (1ULL << order)) << bc->min_shift;
 	return true;
 }
@@ -1714,11 +1710,11 @@ static int check_segments(const struct buddy_core *bc, char *buf, size_t len)
 			continue;
 		}
 		for (idx = s; idx < e; idx++) {
-			if (tbit(bc->head, idx))
+			if (generic_test_bit(idx, bc->head))
 				return violation("absent segment %llu: head bit at %llu",
 						 (unsigned long long)seg,
 						 (unsigned long long)idx);
-			if (tbit(bc->zmap, idx))
+			if (generic_test_bit(idx, bc->zmap))
 				return violation("absent segment %llu: zero bit at %llu",
 						 (unsigned long long)seg,
 						 (unsigned long long)idx);
@@ -1817,10 +1813,10 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 
 		/* Nothing inside a block may be split or carry a head bit. */
 		for (i = idx + 1; i < idx + nr; i++) {
-			if (tbit(bc->head, i))
+			if (generic_test_bit(i, bc->head))
 				return violation("head bit inside block at %llu",
 						 (unsigned long long)blk.off);
-			if (tbit(bc->zmap, i))
+			if (generic_test_bit(i, bc->zmap))
 				return violation("zero bit inside block at %llu",
 						 (unsigned long long)blk.off);
 		}
@@ -1842,12 +1838,12 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 		if (!blk.free) {
 			used_blocks += nr;
 			nr_used++;
-			zero_used += tbit(bc->zmap, idx);
+			zero_used += generic_test_bit(idx, bc->zmap);
 			continue;
 		}
 		nr_free[blk.order]++;
 		free_blocks += nr;
-		if (tbit(bc->zmap, idx))
+		if (generic_test_bit(idx, bc->zmap))
 			zero += nr;
 		if (!((bc->fmap[blk.order][idx >> blk.order >> 6] >>
 		       ((idx >> blk.order) & 63)) & 1))
