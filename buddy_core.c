@@ -49,16 +49,6 @@ struct link {
  * the caller's lock already orders every access.
  */
 
-/* floor(log2(@v)) for a non-zero @v */
-static inline unsigned int ilog2_u64(u64 v)
-{
-	if (sizeof(unsigned long) == sizeof(u64))
-		return (unsigned int)__fls((unsigned long)v);
-	if (v >> 32)
-		return 32 + (unsigned int)__fls((unsigned long)(v >> 32));
-	return (unsigned int)__fls((unsigned long)v);
-}
-
 /* Does node (order, idx >> order) lie wholly inside the range? */
 static __always_inline bool node_exists(const struct buddy_core *bc,
 					unsigned int order, u64 idx)
@@ -641,7 +631,7 @@ static noinline void merge_up(struct buddy_core *bc, unsigned int order,
  */
 static size_t lay_out(struct buddy_core *bc, u64 nblocks, void *meta)
 {
-	unsigned int top = ilog2_u64(nblocks), order;
+	unsigned int top = ilog2(nblocks), order;
 	u64 pos, fstart;
 
 	pos = head_bytes(nblocks) + 8 * split_words(nblocks, top);
@@ -729,7 +719,7 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 
 	if (!need || meta_size < need || !meta || !segs)
 		return -EINVAL;
-	min_shift = ilog2_u64(min_block);
+	min_shift = ilog2(min_block);
 	if (seg_shift != BUDDY_CORE_ONE_SEGMENT &&
 	    (seg_shift < min_shift || seg_shift >= 64))
 		return -EINVAL;
@@ -744,7 +734,7 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 		       32 : (u8)(seg_shift - min_shift);
 	bc->seg_mask = (1ULL << bc->seg_bits) - 1;
 	bc->nsegs = (u32)(((nblocks - 1) >> bc->seg_bits) + 1);
-	bc->max_order = (u8)ilog2_u64(nblocks);
+	bc->max_order = (u8)ilog2(nblocks);
 	if (bc->max_order > BUDDY_CORE_MAX_ORDER)
 		bc->max_order = BUDDY_CORE_MAX_ORDER;
 	if (bc->max_order > bc->seg_bits)
@@ -1023,6 +1013,19 @@ static u64 scan_up(struct buddy_core *bc, unsigned int order, u64 nlo,
 	return NONE;
 }
 
+/*
+ * Index of the highest set bit of @word, not zero: ilog2() where a long
+ * cannot hold @word. ilog2() returns an int, which the loop below would
+ * sign-extend on every bit (after x86's fls64() loads its -1): __fls()
+ * compiles to the bare instruction.
+ */
+static __always_inline unsigned long top_bit(u64 word)
+{
+	if (BITS_PER_LONG == 64)
+		return __fls(word);
+	return ilog2(word);
+}
+
 /* The highest such node, or NONE: scan_up() mirrored. */
 static u64 scan_down(struct buddy_core *bc, unsigned int order, u64 nlo,
 		     u64 nhi, u64 mask)
@@ -1036,7 +1039,7 @@ static u64 scan_down(struct buddy_core *bc, unsigned int order, u64 nlo,
 		if (sw == nhi >> 12)
 			x &= ~0ULL >> (63 - ((nhi >> 6) & 63));
 		while (x) {
-			w = (sw << 6) + ilog2_u64(x);
+			w = (sw << 6) + top_bit(x);
 			if (w < nlo >> 6)
 				return NONE;
 			y = map[w] & mask;
@@ -1046,7 +1049,7 @@ static u64 scan_down(struct buddy_core *bc, unsigned int order, u64 nlo,
 			if (w == nlo >> 6)
 				y &= ~0ULL << (nlo & 63);
 			if (y)
-				return (w << 6) + ilog2_u64(y);
+				return (w << 6) + top_bit(y);
 			x &= ~(1ULL << (w & 63));
 		}
 		if (sw == nlo >> 12)
@@ -1138,8 +1141,8 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 	ret = -ENOMEM;
 	ao = k;
 	mb = 1ULL << bc->min_shift;
-	if (align > mb && ilog2_u64(align) - bc->min_shift > ao)
-		ao = ilog2_u64(align) - bc->min_shift;
+	if (align > mb && ilog2(align) - bc->min_shift > (int)ao)
+		ao = ilog2(align) - bc->min_shift;
 	/* No block index reaches 2^32: past that only 0 is aligned. */
 	if (ao > 32)
 		ao = 32;
@@ -1319,7 +1322,7 @@ static __always_inline int free_parts(struct buddy_core *bc, u64 off,
 		goto bad;
 	n = ((size - 1) >> bc->min_shift) + 1;
 	for (rem = n, cur = off; rem; rem &= ~(1ULL << order)) {
-		order = ilog2_u64(rem);
+		order = ilog2(rem);
 		ret = lookup(bc, cur, &root);
 		if (ret < 0)
 			goto bad;
@@ -1331,7 +1334,7 @@ static __always_inline int free_parts(struct buddy_core *bc, u64 off,
 	}
 	for (rem = n, cur = off >> bc->min_shift; rem;
 	     rem &= ~(1ULL << order)) {
-		order = ilog2_u64(rem);
+		order = ilog2(rem);
 		release(bc, (u32)cur, order, root_order(bc, cur), zero);
 		cur += 1ULL << order;
 		parts++;
