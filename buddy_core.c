@@ -1635,7 +1635,12 @@ int buddy_core_snapshot(const struct buddy_core *bc, struct buddy_core *copy,
 	return 0;
 }
 
-#define violation(...) ({ snprintf(buf, len, __VA_ARGS__); -EUCLEAN; })
+/*
+ * Describe a violation in @buf, of @len bytes, for buddy_core_check() to
+ * report, and give -EUCLEAN.
+ */
+#define violation(buf, len, fmt, ...) \
+	({ snprintf(buf, len, fmt, ##__VA_ARGS__); -EUCLEAN; })
 
 /* Walk one free list, checking every entry and both link directions. */
 static int check_list(const struct buddy_core *bc, unsigned int order,
@@ -1646,34 +1651,41 @@ static int check_list(const struct buddy_core *bc, unsigned int order,
 	u64 n = 0;
 
 	if (listed != !!(bc->nonempty & (1U << order)))
-		return violation("order %u: non-empty mask disagrees with list",
+		return violation(buf, len,
+				 "order %u: non-empty mask disagrees with list",
 				 order);
 	while (idx != NIL) {
 		const struct link *l;
 
 		if (n++ == bc->nr_free[order])
-			return violation("order %u: list longer than its count %llu",
+			return violation(buf, len,
+					 "order %u: list longer than its count %llu",
 					 order,
 					 (unsigned long long)bc->nr_free[order]);
 		if (!valid_free(bc, order, idx))
-			return violation("order %u: entry %u is not a free block",
+			return violation(buf, len,
+					 "order %u: entry %u is not a free block",
 					 order, idx);
 		l = link_of(bc, idx);
 		if (prev == NIL && bc->head_link[order] != l)
-			return violation("order %u: head %u is not where the head link points",
+			return violation(buf, len,
+					 "order %u: head %u is not where the head link points",
 					 order, idx);
 		if (l->prev != prev)
-			return violation("order %u: block %u has back link %u, expected %u",
+			return violation(buf, len,
+					 "order %u: block %u has back link %u, expected %u",
 					 order, idx, l->prev, prev);
 		prev = idx;
 		idx = l->next;
 	}
 	if (n != bc->nr_free[order])
-		return violation("order %u: list holds %llu blocks, count says %llu",
+		return violation(buf, len,
+				 "order %u: list holds %llu blocks, count says %llu",
 				 order, (unsigned long long)n,
 				 (unsigned long long)bc->nr_free[order]);
 	if (listed && prev != bc->free_tail[order])
-		return violation("order %u: list ends at %u, tail says %u",
+		return violation(buf, len,
+				 "order %u: list ends at %u, tail says %u",
 				 order, prev, bc->free_tail[order]);
 	return 0;
 }
@@ -1714,22 +1726,26 @@ static int check_segments(const struct buddy_core *bc, char *buf, size_t len)
 		}
 		for (idx = s; idx < e; idx++) {
 			if (generic_test_bit(idx, bc->head))
-				return violation("absent segment %llu: head bit at %llu",
+				return violation(buf, len,
+						 "absent segment %llu: head bit at %llu",
 						 (unsigned long long)seg,
 						 (unsigned long long)idx);
 			if (generic_test_bit(idx, bc->zmap))
-				return violation("absent segment %llu: zero bit at %llu",
+				return violation(buf, len,
+						 "absent segment %llu: zero bit at %llu",
 						 (unsigned long long)seg,
 						 (unsigned long long)idx);
 			order = node_bits(bc, idx);
 			if (order <= bc->max_order)
-				return violation("absent seg %llu: node %llu/%u split or free",
+				return violation(buf, len,
+						 "absent seg %llu: node %llu/%u split or free",
 						 (unsigned long long)seg,
 						 (unsigned long long)idx, order);
 		}
 	}
 	if (present != bc->present)
-		return violation("present segments hold %llu bytes, %llu counted",
+		return violation(buf, len,
+				 "present segments hold %llu bytes, %llu counted",
 				 (unsigned long long)present,
 				 (unsigned long long)bc->present);
 	return 0;
@@ -1750,7 +1766,8 @@ static int check_fmap(const struct buddy_core *bc, unsigned int order,
 		bool sum = (bc->fsum[order][i >> 6] >> (i & 63)) & 1;
 
 		if (sum != !!w)
-			return violation("order %u: summary bit %llu is %d for word %#llx",
+			return violation(buf, len,
+					 "order %u: summary bit %llu is %d for word %#llx",
 					 order, (unsigned long long)i, sum,
 					 (unsigned long long)w);
 		for (; w; w &= w - 1)
@@ -1758,11 +1775,13 @@ static int check_fmap(const struct buddy_core *bc, unsigned int order,
 	}
 	for (i = words; i < ((words >> 6) + 1) << 6; i++) {
 		if ((bc->fsum[order][i >> 6] >> (i & 63)) & 1)
-			return violation("order %u: summary bit %llu past the bitmap",
+			return violation(buf, len,
+					 "order %u: summary bit %llu past the bitmap",
 					 order, (unsigned long long)i);
 	}
 	if (bits != nr_free)
-		return violation("order %u: %llu free bits, %llu free blocks",
+		return violation(buf, len,
+				 "order %u: %llu free bits, %llu free blocks",
 				 order, (unsigned long long)bits,
 				 (unsigned long long)nr_free);
 	return 0;
@@ -1798,7 +1817,8 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 	for (order = 0; order < BUDDY_CORE_NR_ORDERS; order++) {
 		if (order > bc->max_order) {
 			if (bc->free_head[order] != NIL || bc->nr_free[order])
-				return violation("order %u above max order %u has free blocks",
+				return violation(buf, len,
+						 "order %u above max order %u has free blocks",
 						 order, bc->max_order);
 			continue;
 		}
@@ -1808,7 +1828,8 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 	}
 	if (bc->max_order < BUDDY_CORE_MAX_ORDER &&
 	    bc->nonempty >> (bc->max_order + 1))
-		return violation("non-empty mask has orders above max order");
+		return violation(buf, len,
+				 "non-empty mask has orders above max order");
 
 	while (buddy_core_next_block(bc, &pos, &blk)) {
 		u64 idx = blk.off >> bc->min_shift, i;
@@ -1817,16 +1838,19 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 		/* Nothing inside a block may be split or carry a head bit. */
 		for (i = idx + 1; i < idx + nr; i++) {
 			if (generic_test_bit(i, bc->head))
-				return violation("head bit inside block at %llu",
+				return violation(buf, len,
+						 "head bit inside block at %llu",
 						 (unsigned long long)blk.off);
 			if (generic_test_bit(i, bc->zmap))
-				return violation("zero bit inside block at %llu",
+				return violation(buf, len,
+						 "zero bit inside block at %llu",
 						 (unsigned long long)blk.off);
 		}
 		for (order = 1; order <= blk.order; order++) {
 			for (i = idx; i < idx + nr; i += 1ULL << order) {
 				if (is_split(bc, order, i))
-					return violation("split bit inside block at %llu order %u",
+					return violation(buf, len,
+							 "split bit inside block at %llu order %u",
 							 (unsigned long long)blk.off,
 							 blk.order);
 			}
@@ -1834,7 +1858,8 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 		/* Every node above a block, up to its root, must be split. */
 		for (order = blk.order; !is_root(bc, order, idx); order++) {
 			if (!is_split(bc, order + 1, idx))
-				return violation("block at %llu: unsplit parent at order %u",
+				return violation(buf, len,
+						 "block at %llu: unsplit parent at order %u",
 						 (unsigned long long)blk.off,
 						 order + 1);
 		}
@@ -1850,14 +1875,16 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 			zero += nr;
 		if (!((bc->fmap[blk.order][idx >> blk.order >> 6] >>
 		       ((idx >> blk.order) & 63)) & 1))
-			return violation("free block at %llu order %u not in the free bitmap",
+			return violation(buf, len,
+					 "free block at %llu order %u not in the free bitmap",
 					 (unsigned long long)blk.off,
 					 blk.order);
 		if (!is_root(bc, blk.order, idx)) {
 			u64 buddy = idx ^ nr;
 
 			if (free_node(bc, blk.order, buddy))
-				return violation("free buddies %llu and %llu not merged, order %u",
+				return violation(buf, len,
+						 "free buddies %llu and %llu not merged, order %u",
 						 (unsigned long long)blk.off,
 						 (unsigned long long)(buddy << bc->min_shift),
 						 blk.order);
@@ -1865,7 +1892,8 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 	}
 	for (order = 0; order <= bc->max_order; order++) {
 		if (nr_free[order] != bc->nr_free[order])
-			return violation("order %u: %llu free blocks in the bitmaps, %llu counted",
+			return violation(buf, len,
+					 "order %u: %llu free blocks in the bitmaps, %llu counted",
 					 order, (unsigned long long)nr_free[order],
 					 (unsigned long long)bc->nr_free[order]);
 		ret = check_fmap(bc, order, nr_free[order], buf, len);
@@ -1876,20 +1904,24 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 	if (ret)
 		return ret;
 	if ((free_blocks + used_blocks) << bc->min_shift != bc->present)
-		return violation("free %llu + allocated %llu != present %llu",
+		return violation(buf, len,
+				 "free %llu + allocated %llu != present %llu",
 				 (unsigned long long)(free_blocks << bc->min_shift),
 				 (unsigned long long)(used_blocks << bc->min_shift),
 				 (unsigned long long)bc->present);
 	if (zero << bc->min_shift != bc->zero_bytes)
-		return violation("free blocks known zero hold %llu bytes, %llu counted",
+		return violation(buf, len,
+				 "free blocks known zero hold %llu bytes, %llu counted",
 				 (unsigned long long)(zero << bc->min_shift),
 				 (unsigned long long)bc->zero_bytes);
 	if (zero_used != bc->zero_used)
-		return violation("%llu allocated blocks were known zero, %llu counted",
+		return violation(buf, len,
+				 "%llu allocated blocks were known zero, %llu counted",
 				 (unsigned long long)zero_used,
 				 (unsigned long long)bc->zero_used);
 	if (bc->nr_allocs + bc->nr_parts - bc->nr_frees != nr_used)
-		return violation("%llu allocs + %llu parts - %llu frees != %llu allocated blocks",
+		return violation(buf, len,
+				 "%llu allocs + %llu parts - %llu frees != %llu allocated blocks",
 				 (unsigned long long)bc->nr_allocs,
 				 (unsigned long long)bc->nr_parts,
 				 (unsigned long long)bc->nr_frees,
