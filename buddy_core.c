@@ -39,30 +39,15 @@ struct link {
 	u32 prev;
 };
 
-static inline bool tbit(const unsigned long *map, u64 bit)
-{
-	return (map[bit / BITS_PER_LONG] >> (bit % BITS_PER_LONG)) & 1;
-}
-
-static inline void sbit(unsigned long *map, u64 bit)
-{
-	map[bit / BITS_PER_LONG] |= 1UL << (bit % BITS_PER_LONG);
-}
-
-static inline void cbit(unsigned long *map, u64 bit)
-{
-	map[bit / BITS_PER_LONG] &= ~(1UL << (bit % BITS_PER_LONG));
-}
-
-/* floor(log2(@v)) for a non-zero @v */
-static inline unsigned int ilog2_u64(u64 v)
-{
-	if (sizeof(unsigned long) == sizeof(u64))
-		return (unsigned int)__fls((unsigned long)v);
-	if (v >> 32)
-		return 32 + (unsigned int)__fls((unsigned long)(v >> 32));
-	return (unsigned int)__fls((unsigned long)v);
-}
+/*
+ * The head, known-zero and segment bitmaps are read and written with
+ * generic_test_bit(), generic___set_bit() and generic___clear_bit() rather
+ * than test_bit(), __set_bit() and __clear_bit(). On x86 those are asm
+ * volatile "bt", "bts" and "btr" on memory with a "memory" clobber: slow
+ * microcoded instructions, and a compiler barrier that makes the hot paths
+ * reload what they had in registers. The generic helpers are plain C, and
+ * the caller's lock already orders every access.
+ */
 
 /* Does node (order, idx >> order) lie wholly inside the range? */
 static __always_inline bool node_exists(const struct buddy_core *bc,
@@ -227,7 +212,8 @@ static __always_inline void mark_splits(struct buddy_core *bc, u32 idx,
 static __always_inline bool free_node(const struct buddy_core *bc,
 				      unsigned int order, u64 idx)
 {
-	return !tbit(bc->head, idx) && !(order && is_split(bc, order, idx));
+	return !generic_test_bit(idx, bc->head) &&
+	       !(order && is_split(bc, order, idx));
 }
 
 /*
@@ -245,7 +231,7 @@ static __always_inline bool valid_free(const struct buddy_core *bc,
 		return false;
 	/* All bits of an absent segment are clear, so only its roots get here. */
 	if (is_root(bc, order, idx))
-		return !tbit(bc->absent, (u64)idx >> bc->seg_bits);
+		return !generic_test_bit((u64)idx >> bc->seg_bits, bc->absent);
 	return is_split(bc, order + 1, idx);
 }
 
@@ -323,7 +309,7 @@ static __always_inline bool valid_link(const struct buddy_core *bc,
 /* Is segment @seg, one that exists, absent? */
 static __always_inline bool seg_absent(const struct buddy_core *bc, u64 seg)
 {
-	return tbit(bc->absent, seg);
+	return generic_test_bit(seg, bc->absent);
 }
 
 /* The min blocks [*@s, *@e) of segment @seg, one that exists. */
@@ -499,7 +485,7 @@ static void relist(struct buddy_core *bc)
 		}
 		order = leaf_order(bc, idx - 1);
 		start = (idx - 1) & ~((1ULL << order) - 1);
-		if (!tbit(bc->head, start))
+		if (!generic_test_bit(start, bc->head))
 			push(bc, order, (u32)start);
 		idx = start;
 	}
@@ -557,7 +543,7 @@ static noinline void split_down(struct buddy_core *bc, unsigned int order,
 	}
 	if (unlikely(zero)) {
 		for (k = want; k < order; k++)
-			sbit(bc->zmap, idx + (1U << k));
+			generic___set_bit(idx + (1U << k), bc->zmap);
 	}
 	bc->nonempty |= (1U << order) - (1U << want);
 	if (unlikely(bad))
@@ -579,11 +565,11 @@ static noinline bool merge_zero(struct buddy_core *bc, unsigned char *seg,
 	for (o = leaf; o < order; o++) {
 		u32 buddy = (idx & ~((1U << o) - 1)) ^ (1U << o);
 
-		if (!tbit(bc->zmap, buddy)) {
+		if (!generic_test_bit(buddy, bc->zmap)) {
 			zero = false;
 			continue;
 		}
-		cbit(bc->zmap, buddy);
+		generic___clear_bit(buddy, bc->zmap);
 		bc->zero_bytes -= 1ULL << (o + bc->min_shift);
 		if (zero)
 			scrub((struct link *)(seg + ((u64)(buddy & bc->seg_mask) <<
@@ -628,7 +614,7 @@ static noinline void merge_up(struct buddy_core *bc, unsigned int order,
 	else
 		zero = false;
 	if (zero) {
-		sbit(bc->zmap, start);
+		generic___set_bit(start, bc->zmap);
 		bc->zero_bytes += 1ULL << (order + bc->min_shift);
 	}
 	bad |= push(bc, order, start);
@@ -645,7 +631,7 @@ static noinline void merge_up(struct buddy_core *bc, unsigned int order,
  */
 static size_t lay_out(struct buddy_core *bc, u64 nblocks, void *meta)
 {
-	unsigned int top = ilog2_u64(nblocks), order;
+	unsigned int top = ilog2(nblocks), order;
 	u64 pos, fstart;
 
 	pos = head_bytes(nblocks) + 8 * split_words(nblocks, top);
@@ -733,7 +719,7 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 
 	if (!need || meta_size < need || !meta || !segs)
 		return -EINVAL;
-	min_shift = ilog2_u64(min_block);
+	min_shift = ilog2(min_block);
 	if (seg_shift != BUDDY_CORE_ONE_SEGMENT &&
 	    (seg_shift < min_shift || seg_shift >= 64))
 		return -EINVAL;
@@ -748,7 +734,7 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 		       32 : (u8)(seg_shift - min_shift);
 	bc->seg_mask = (1ULL << bc->seg_bits) - 1;
 	bc->nsegs = (u32)(((nblocks - 1) >> bc->seg_bits) + 1);
-	bc->max_order = (u8)ilog2_u64(nblocks);
+	bc->max_order = (u8)ilog2(nblocks);
 	if (bc->max_order > BUDDY_CORE_MAX_ORDER)
 		bc->max_order = BUDDY_CORE_MAX_ORDER;
 	if (bc->max_order > bc->seg_bits)
@@ -770,7 +756,7 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 	}
 	for (seg = 0; seg < bc->nsegs; seg++) {
 		if (!segs[seg]) {
-			sbit(bc->absent, seg);
+			generic___set_bit(seg, bc->absent);
 			continue;
 		}
 		seg_span(bc, seg, &s, &e);
@@ -836,13 +822,13 @@ int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp)
 	idx = bc->free_head[order];
 	/* Bitmaps and counters first: nothing below depends on them. */
 	*offp = (u64)idx << bc->min_shift;
-	sbit(bc->head, idx);
+	generic___set_bit(idx, bc->head);
 	bc->nr_allocs++;
 	/*
 	 * The block keeps its zero bit, and so do the halves split off. No
 	 * free block has one while no free byte is known zero.
 	 */
-	zero = unlikely(bc->zero_bytes) && tbit(bc->zmap, idx);
+	zero = unlikely(bc->zero_bytes) && generic_test_bit(idx, bc->zmap);
 	if (order > k)
 		split_down(bc, order, k, idx, zero);
 	else if (unlikely(pop(bc, order, idx)))
@@ -876,7 +862,7 @@ static __always_inline int lookup(const struct buddy_core *bc, u64 off,
 	*root = root_order(bc, idx);
 	order = leaf_below(bc, idx, *root);
 	inside = idx & ((1U << order) - 1);
-	if (!tbit(bc->head, idx - inside)) {
+	if (!generic_test_bit(idx - inside, bc->head)) {
 		/* Off the hot path: an absent segment holds no blocks. */
 		if (seg_absent(bc, (u64)idx >> bc->seg_bits))
 			return -ERANGE;
@@ -895,10 +881,10 @@ static __always_inline void release(struct buddy_core *bc, u32 idx,
 				    unsigned int order, unsigned int root,
 				    bool zero)
 {
-	cbit(bc->head, idx);
+	generic___clear_bit(idx, bc->head);
 	/* It may be set from the allocation; skip the cache line if none is. */
-	if (unlikely(bc->zero_used) && tbit(bc->zmap, idx)) {
-		cbit(bc->zmap, idx);
+	if (unlikely(bc->zero_used) && generic_test_bit(idx, bc->zmap)) {
+		generic___clear_bit(idx, bc->zmap);
 		bc->zero_used--;
 	}
 	/* The parent is split, so an unsplit buddy is a block. */
@@ -907,7 +893,7 @@ static __always_inline void release(struct buddy_core *bc, u32 idx,
 		return;
 	}
 	if (zero) {
-		sbit(bc->zmap, idx);
+		generic___set_bit(idx, bc->zmap);
 		bc->zero_bytes += 1ULL << (order + bc->min_shift);
 	}
 	if (unlikely(push(bc, order, idx)))
@@ -1027,6 +1013,19 @@ static u64 scan_up(struct buddy_core *bc, unsigned int order, u64 nlo,
 	return NONE;
 }
 
+/*
+ * Index of the highest set bit of @word, not zero: ilog2() where a long
+ * cannot hold @word. ilog2() returns an int, which the loop below would
+ * sign-extend on every bit (after x86's fls64() loads its -1): __fls()
+ * compiles to the bare instruction.
+ */
+static __always_inline unsigned long top_bit(u64 word)
+{
+	if (BITS_PER_LONG == 64)
+		return __fls(word);
+	return ilog2(word);
+}
+
 /* The highest such node, or NONE: scan_up() mirrored. */
 static u64 scan_down(struct buddy_core *bc, unsigned int order, u64 nlo,
 		     u64 nhi, u64 mask)
@@ -1040,7 +1039,7 @@ static u64 scan_down(struct buddy_core *bc, unsigned int order, u64 nlo,
 		if (sw == nhi >> 12)
 			x &= ~0ULL >> (63 - ((nhi >> 6) & 63));
 		while (x) {
-			w = (sw << 6) + ilog2_u64(x);
+			w = (sw << 6) + top_bit(x);
 			if (w < nlo >> 6)
 				return NONE;
 			y = map[w] & mask;
@@ -1050,7 +1049,7 @@ static u64 scan_down(struct buddy_core *bc, unsigned int order, u64 nlo,
 			if (w == nlo >> 6)
 				y &= ~0ULL << (nlo & 63);
 			if (y)
-				return (w << 6) + ilog2_u64(y);
+				return (w << 6) + top_bit(y);
 			x &= ~(1ULL << (w & 63));
 		}
 		if (sw == nlo >> 12)
@@ -1142,8 +1141,8 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 	ret = -ENOMEM;
 	ao = k;
 	mb = 1ULL << bc->min_shift;
-	if (align > mb && ilog2_u64(align) - bc->min_shift > ao)
-		ao = ilog2_u64(align) - bc->min_shift;
+	if (align > mb && ilog2(align) - bc->min_shift > (int)ao)
+		ao = ilog2(align) - bc->min_shift;
 	/* No block index reaches 2^32: past that only 0 is aligned. */
 	if (ao > 32)
 		ao = 32;
@@ -1198,7 +1197,7 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 		goto fail;
 
 	bad = unlink_cold(bc, best_order, (u32)best_node);
-	zero = tbit(bc->zmap, best_node);
+	zero = generic_test_bit(best_node, bc->zmap);
 	if (best_order > k)
 		mark_splits(bc, (u32)best, k + 1, best_order, ~0ULL);
 	for (o = best_order; o-- > k; ) {
@@ -1206,12 +1205,12 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 
 		bad |= push(bc, o, half);
 		if (zero)
-			sbit(bc->zmap, half);
+			generic___set_bit(half, bc->zmap);
 	}
-	sbit(bc->head, best);
+	generic___set_bit(best, bc->head);
 	if (zero) {
 		/* @best_node is @best or one of the halves: its bit stays. */
-		sbit(bc->zmap, best);
+		generic___set_bit(best, bc->zmap);
 		bc->zero_bytes -= 1ULL << (k + bc->min_shift);
 		bc->zero_used++;
 		scrub(link_of(bc, best));
@@ -1233,7 +1232,7 @@ fail:
 static noinline void zero_back(struct buddy_core *bc, unsigned int order,
 			       u32 idx)
 {
-	sbit(bc->zmap, idx);
+	generic___set_bit(idx, bc->zmap);
 	bc->zero_bytes += 1ULL << (order + bc->min_shift);
 }
 
@@ -1268,7 +1267,7 @@ int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp)
 		return ret;
 	k = (unsigned int)buddy_core_order_for(bc, size);
 	idx = (u32)(*offp >> bc->min_shift);
-	zero = tbit(bc->zmap, idx);
+	zero = generic_test_bit(idx, bc->zmap);
 
 	/*
 	 * Node (idx, k) must end up with its first r min blocks allocated,
@@ -1283,9 +1282,9 @@ int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp)
 
 		mark_splits(bc, idx, k, k, ~0ULL);
 		if (r >= 1U << half) {
-			sbit(bc->head, idx);
+			generic___set_bit(idx, bc->head);
 			if (unlikely(zero))
-				sbit(bc->zmap, idx);
+				generic___set_bit(idx, bc->zmap);
 			parts++;
 			r -= 1U << half;
 			idx += 1U << half;
@@ -1323,7 +1322,7 @@ static __always_inline int free_parts(struct buddy_core *bc, u64 off,
 		goto bad;
 	n = ((size - 1) >> bc->min_shift) + 1;
 	for (rem = n, cur = off; rem; rem &= ~(1ULL << order)) {
-		order = ilog2_u64(rem);
+		order = ilog2(rem);
 		ret = lookup(bc, cur, &root);
 		if (ret < 0)
 			goto bad;
@@ -1335,7 +1334,7 @@ static __always_inline int free_parts(struct buddy_core *bc, u64 off,
 	}
 	for (rem = n, cur = off >> bc->min_shift; rem;
 	     rem &= ~(1ULL << order)) {
-		order = ilog2_u64(rem);
+		order = ilog2(rem);
 		release(bc, (u32)cur, order, root_order(bc, cur), zero);
 		cur += 1ULL << order;
 		parts++;
@@ -1432,8 +1431,8 @@ void buddy_core_set_zeroed(struct buddy_core *bc, u64 start, u64 end)
 				u64 idx = (((n >> 6) << 6) + __ffs64(word)) <<
 					  order;
 
-				if (!tbit(bc->zmap, idx)) {
-					sbit(bc->zmap, idx);
+				if (!generic_test_bit(idx, bc->zmap)) {
+					generic___set_bit(idx, bc->zmap);
 					bc->zero_bytes += 1ULL <<
 							  (order + bc->min_shift);
 				}
@@ -1461,7 +1460,7 @@ bool buddy_core_zeroed(const struct buddy_core *bc, u64 off)
 	unsigned int root;
 
 	return lookup(bc, off, &root) >= 0 &&
-	       tbit(bc->zmap, off >> bc->min_shift);
+	       generic_test_bit(off >> bc->min_shift, bc->zmap);
 }
 
 /**
@@ -1488,7 +1487,7 @@ int buddy_core_add_segment(struct buddy_core *bc, u64 seg)
 		return -EINVAL;
 	if (!seg_absent(bc, seg))
 		return -EEXIST;
-	cbit(bc->absent, seg);
+	generic___clear_bit(seg, bc->absent);
 	seg_span(bc, seg, &s, &e);
 	bc->present += (e - s) << bc->min_shift;
 	for (idx = s; idx < e; idx += 1ULL << root_order(bc, idx))
@@ -1531,12 +1530,12 @@ int buddy_core_remove_segment(struct buddy_core *bc, u64 seg)
 	for (idx = s; idx < e; idx += 1ULL << order) {
 		order = root_order(bc, idx);
 		bad |= unlink_cold(bc, order, (u32)idx);
-		if (tbit(bc->zmap, idx)) {
-			cbit(bc->zmap, idx);
+		if (generic_test_bit(idx, bc->zmap)) {
+			generic___clear_bit(idx, bc->zmap);
 			bc->zero_bytes -= 1ULL << (order + bc->min_shift);
 		}
 	}
-	sbit(bc->absent, seg);
+	generic___set_bit(seg, bc->absent);
 	bc->present -= (e - s) << bc->min_shift;
 	if (unlikely(bad))
 		rebuild(bc);
@@ -1605,7 +1604,7 @@ bool buddy_core_next_block(const struct buddy_core *bc, u64 *pos,
 	idx &= ~((1ULL << order) - 1);
 	blk->off = idx << bc->min_shift;
 	blk->order = order;
-	blk->free = !tbit(bc->head, idx);
+	blk->free = !generic_test_bit(idx, bc->head);
 	*pos = (idx + (1ULL << order)) << bc->min_shift;
 	return true;
 }
@@ -1636,7 +1635,12 @@ int buddy_core_snapshot(const struct buddy_core *bc, struct buddy_core *copy,
 	return 0;
 }
 
-#define violation(...) ({ snprintf(buf, len, __VA_ARGS__); -EUCLEAN; })
+/*
+ * Describe a violation in @buf, of @len bytes, for buddy_core_check() to
+ * report, and give -EUCLEAN.
+ */
+#define violation(buf, len, fmt, ...) \
+	({ snprintf(buf, len, fmt, ##__VA_ARGS__); -EUCLEAN; })
 
 /* Walk one free list, checking every entry and both link directions. */
 static int check_list(const struct buddy_core *bc, unsigned int order,
@@ -1647,34 +1651,41 @@ static int check_list(const struct buddy_core *bc, unsigned int order,
 	u64 n = 0;
 
 	if (listed != !!(bc->nonempty & (1U << order)))
-		return violation("order %u: non-empty mask disagrees with list",
+		return violation(buf, len,
+				 "order %u: non-empty mask disagrees with list",
 				 order);
 	while (idx != NIL) {
 		const struct link *l;
 
 		if (n++ == bc->nr_free[order])
-			return violation("order %u: list longer than its count %llu",
+			return violation(buf, len,
+					 "order %u: list longer than its count %llu",
 					 order,
 					 (unsigned long long)bc->nr_free[order]);
 		if (!valid_free(bc, order, idx))
-			return violation("order %u: entry %u is not a free block",
+			return violation(buf, len,
+					 "order %u: entry %u is not a free block",
 					 order, idx);
 		l = link_of(bc, idx);
 		if (prev == NIL && bc->head_link[order] != l)
-			return violation("order %u: head %u is not where the head link points",
+			return violation(buf, len,
+					 "order %u: head %u is not where the head link points",
 					 order, idx);
 		if (l->prev != prev)
-			return violation("order %u: block %u has back link %u, expected %u",
+			return violation(buf, len,
+					 "order %u: block %u has back link %u, expected %u",
 					 order, idx, l->prev, prev);
 		prev = idx;
 		idx = l->next;
 	}
 	if (n != bc->nr_free[order])
-		return violation("order %u: list holds %llu blocks, count says %llu",
+		return violation(buf, len,
+				 "order %u: list holds %llu blocks, count says %llu",
 				 order, (unsigned long long)n,
 				 (unsigned long long)bc->nr_free[order]);
 	if (listed && prev != bc->free_tail[order])
-		return violation("order %u: list ends at %u, tail says %u",
+		return violation(buf, len,
+				 "order %u: list ends at %u, tail says %u",
 				 order, prev, bc->free_tail[order]);
 	return 0;
 }
@@ -1714,23 +1725,27 @@ static int check_segments(const struct buddy_core *bc, char *buf, size_t len)
 			continue;
 		}
 		for (idx = s; idx < e; idx++) {
-			if (tbit(bc->head, idx))
-				return violation("absent segment %llu: head bit at %llu",
+			if (generic_test_bit(idx, bc->head))
+				return violation(buf, len,
+						 "absent segment %llu: head bit at %llu",
 						 (unsigned long long)seg,
 						 (unsigned long long)idx);
-			if (tbit(bc->zmap, idx))
-				return violation("absent segment %llu: zero bit at %llu",
+			if (generic_test_bit(idx, bc->zmap))
+				return violation(buf, len,
+						 "absent segment %llu: zero bit at %llu",
 						 (unsigned long long)seg,
 						 (unsigned long long)idx);
 			order = node_bits(bc, idx);
 			if (order <= bc->max_order)
-				return violation("absent seg %llu: node %llu/%u split or free",
+				return violation(buf, len,
+						 "absent seg %llu: node %llu/%u split or free",
 						 (unsigned long long)seg,
 						 (unsigned long long)idx, order);
 		}
 	}
 	if (present != bc->present)
-		return violation("present segments hold %llu bytes, %llu counted",
+		return violation(buf, len,
+				 "present segments hold %llu bytes, %llu counted",
 				 (unsigned long long)present,
 				 (unsigned long long)bc->present);
 	return 0;
@@ -1751,7 +1766,8 @@ static int check_fmap(const struct buddy_core *bc, unsigned int order,
 		bool sum = (bc->fsum[order][i >> 6] >> (i & 63)) & 1;
 
 		if (sum != !!w)
-			return violation("order %u: summary bit %llu is %d for word %#llx",
+			return violation(buf, len,
+					 "order %u: summary bit %llu is %d for word %#llx",
 					 order, (unsigned long long)i, sum,
 					 (unsigned long long)w);
 		for (; w; w &= w - 1)
@@ -1759,11 +1775,13 @@ static int check_fmap(const struct buddy_core *bc, unsigned int order,
 	}
 	for (i = words; i < ((words >> 6) + 1) << 6; i++) {
 		if ((bc->fsum[order][i >> 6] >> (i & 63)) & 1)
-			return violation("order %u: summary bit %llu past the bitmap",
+			return violation(buf, len,
+					 "order %u: summary bit %llu past the bitmap",
 					 order, (unsigned long long)i);
 	}
 	if (bits != nr_free)
-		return violation("order %u: %llu free bits, %llu free blocks",
+		return violation(buf, len,
+				 "order %u: %llu free bits, %llu free blocks",
 				 order, (unsigned long long)bits,
 				 (unsigned long long)nr_free);
 	return 0;
@@ -1799,7 +1817,8 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 	for (order = 0; order < BUDDY_CORE_NR_ORDERS; order++) {
 		if (order > bc->max_order) {
 			if (bc->free_head[order] != NIL || bc->nr_free[order])
-				return violation("order %u above max order %u has free blocks",
+				return violation(buf, len,
+						 "order %u above max order %u has free blocks",
 						 order, bc->max_order);
 			continue;
 		}
@@ -1809,7 +1828,8 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 	}
 	if (bc->max_order < BUDDY_CORE_MAX_ORDER &&
 	    bc->nonempty >> (bc->max_order + 1))
-		return violation("non-empty mask has orders above max order");
+		return violation(buf, len,
+				 "non-empty mask has orders above max order");
 
 	while (buddy_core_next_block(bc, &pos, &blk)) {
 		u64 idx = blk.off >> bc->min_shift, i;
@@ -1817,17 +1837,20 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 
 		/* Nothing inside a block may be split or carry a head bit. */
 		for (i = idx + 1; i < idx + nr; i++) {
-			if (tbit(bc->head, i))
-				return violation("head bit inside block at %llu",
+			if (generic_test_bit(i, bc->head))
+				return violation(buf, len,
+						 "head bit inside block at %llu",
 						 (unsigned long long)blk.off);
-			if (tbit(bc->zmap, i))
-				return violation("zero bit inside block at %llu",
+			if (generic_test_bit(i, bc->zmap))
+				return violation(buf, len,
+						 "zero bit inside block at %llu",
 						 (unsigned long long)blk.off);
 		}
 		for (order = 1; order <= blk.order; order++) {
 			for (i = idx; i < idx + nr; i += 1ULL << order) {
 				if (is_split(bc, order, i))
-					return violation("split bit inside block at %llu order %u",
+					return violation(buf, len,
+							 "split bit inside block at %llu order %u",
 							 (unsigned long long)blk.off,
 							 blk.order);
 			}
@@ -1835,30 +1858,33 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 		/* Every node above a block, up to its root, must be split. */
 		for (order = blk.order; !is_root(bc, order, idx); order++) {
 			if (!is_split(bc, order + 1, idx))
-				return violation("block at %llu: unsplit parent at order %u",
+				return violation(buf, len,
+						 "block at %llu: unsplit parent at order %u",
 						 (unsigned long long)blk.off,
 						 order + 1);
 		}
 		if (!blk.free) {
 			used_blocks += nr;
 			nr_used++;
-			zero_used += tbit(bc->zmap, idx);
+			zero_used += generic_test_bit(idx, bc->zmap);
 			continue;
 		}
 		nr_free[blk.order]++;
 		free_blocks += nr;
-		if (tbit(bc->zmap, idx))
+		if (generic_test_bit(idx, bc->zmap))
 			zero += nr;
 		if (!((bc->fmap[blk.order][idx >> blk.order >> 6] >>
 		       ((idx >> blk.order) & 63)) & 1))
-			return violation("free block at %llu order %u not in the free bitmap",
+			return violation(buf, len,
+					 "free block at %llu order %u not in the free bitmap",
 					 (unsigned long long)blk.off,
 					 blk.order);
 		if (!is_root(bc, blk.order, idx)) {
 			u64 buddy = idx ^ nr;
 
 			if (free_node(bc, blk.order, buddy))
-				return violation("free buddies %llu and %llu not merged, order %u",
+				return violation(buf, len,
+						 "free buddies %llu and %llu not merged, order %u",
 						 (unsigned long long)blk.off,
 						 (unsigned long long)(buddy << bc->min_shift),
 						 blk.order);
@@ -1866,7 +1892,8 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 	}
 	for (order = 0; order <= bc->max_order; order++) {
 		if (nr_free[order] != bc->nr_free[order])
-			return violation("order %u: %llu free blocks in the bitmaps, %llu counted",
+			return violation(buf, len,
+					 "order %u: %llu free blocks in the bitmaps, %llu counted",
 					 order, (unsigned long long)nr_free[order],
 					 (unsigned long long)bc->nr_free[order]);
 		ret = check_fmap(bc, order, nr_free[order], buf, len);
@@ -1877,20 +1904,24 @@ int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 	if (ret)
 		return ret;
 	if ((free_blocks + used_blocks) << bc->min_shift != bc->present)
-		return violation("free %llu + allocated %llu != present %llu",
+		return violation(buf, len,
+				 "free %llu + allocated %llu != present %llu",
 				 (unsigned long long)(free_blocks << bc->min_shift),
 				 (unsigned long long)(used_blocks << bc->min_shift),
 				 (unsigned long long)bc->present);
 	if (zero << bc->min_shift != bc->zero_bytes)
-		return violation("free blocks known zero hold %llu bytes, %llu counted",
+		return violation(buf, len,
+				 "free blocks known zero hold %llu bytes, %llu counted",
 				 (unsigned long long)(zero << bc->min_shift),
 				 (unsigned long long)bc->zero_bytes);
 	if (zero_used != bc->zero_used)
-		return violation("%llu allocated blocks were known zero, %llu counted",
+		return violation(buf, len,
+				 "%llu allocated blocks were known zero, %llu counted",
 				 (unsigned long long)zero_used,
 				 (unsigned long long)bc->zero_used);
 	if (bc->nr_allocs + bc->nr_parts - bc->nr_frees != nr_used)
-		return violation("%llu allocs + %llu parts - %llu frees != %llu allocated blocks",
+		return violation(buf, len,
+				 "%llu allocs + %llu parts - %llu frees != %llu allocated blocks",
 				 (unsigned long long)bc->nr_allocs,
 				 (unsigned long long)bc->nr_parts,
 				 (unsigned long long)bc->nr_frees,

@@ -8,58 +8,21 @@
  * nothing: the caller supplies the metadata storage and serialises every
  * call on one struct buddy_core.
  *
- * Under __KERNEL__ this header pulls in kernel headers; otherwise it
- * provides the handful of types and helpers the core needs from libc, so
- * buddy_core.c compiles unchanged in both worlds.
+ * It is plain kernel C. The user-space tests compile it, and
+ * buddy_core.c, against the stand-ins for the kernel headers kept in
+ * tests/core/linux/.
  */
 #ifndef BUDDY_CORE_H
 #define BUDDY_CORE_H
 
-#ifdef __KERNEL__
+/* All that buddy_core.c needs as well: it includes only this header. */
 #include <linux/bitops.h>
+#include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/string.h>
 #include <linux/types.h>
-#else
-#include <errno.h>
-#include <limits.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/cdefs.h>	/* __always_inline, __attribute_noinline__ */
-
-typedef unsigned char u8;
-typedef unsigned int u32;
-typedef unsigned long long u64;
-
-#ifndef EUCLEAN
-#define EUCLEAN 117
-#endif
-#define BITS_PER_LONG (sizeof(long) * CHAR_BIT)
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-#define noinline __attribute_noinline__
-
-/* Index of the lowest set bit; @w must not be zero. */
-static inline unsigned long __ffs(unsigned long w)
-{
-	return (unsigned long)__builtin_ctzl(w);
-}
-
-static inline unsigned long __ffs64(u64 w)
-{
-	return (unsigned long)__builtin_ctzll(w);
-}
-
-/* Index of the highest set bit; @w must not be zero. */
-static inline unsigned long __fls(unsigned long w)
-{
-	return BITS_PER_LONG - 1 - (unsigned long)__builtin_clzl(w);
-}
-#endif /* __KERNEL__ */
 
 /* Smallest supported min block: a free block holds two 32-bit links. */
 #define BUDDY_CORE_MIN_BLOCK	16

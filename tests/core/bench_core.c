@@ -35,7 +35,10 @@
  * callgrind (scripts/bench-core.sh subtracts two step counts so the
  * setup cancels out).
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "bench_fake.h"

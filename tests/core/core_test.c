@@ -13,7 +13,10 @@
  * 2^31-block range), CORE_TEST_TRACE=1 (print the random ops).
  */
 #include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>

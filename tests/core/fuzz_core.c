@@ -9,6 +9,9 @@
  * comparison with the naive model in model.h and by buddy_core_check().
  * Any disagreement aborts.
  */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "model.h"
 
 /*

@@ -14,7 +14,10 @@
 #ifndef BUDDY_CORE_MODEL_H
 #define BUDDY_CORE_MODEL_H
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "buddy_core.h"
 
