@@ -504,6 +504,7 @@ static __always_inline void scrub(struct link *l)
 /* A bad link was seen: count it and rebuild the lists from the bitmaps. */
 static void rebuild(struct buddy_core *bc)
 {
+	bc->gen++;
 	bc->nr_corruptions++;
 	relist(bc);
 }
@@ -819,6 +820,7 @@ int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp)
 		goto fail;
 	}
 	order = k + (unsigned int)__ffs(avail);
+	bc->gen++;
 	idx = bc->free_head[order];
 	/* Bitmaps and counters first: nothing below depends on them. */
 	*offp = (u64)idx << bc->min_shift;
@@ -911,6 +913,7 @@ static __always_inline int free_block(struct buddy_core *bc, u64 off,
 		bc->nr_bad_frees++;
 		return ret;
 	}
+	bc->gen++;
 	release(bc, (u32)(off >> bc->min_shift), (unsigned int)ret, root,
 		zero);
 	bc->nr_frees++;
@@ -1196,6 +1199,7 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 	if (best == NONE)
 		goto fail;
 
+	bc->gen++;
 	bad = unlink_cold(bc, best_order, (u32)best_node);
 	zero = generic_test_bit(best_node, bc->zmap);
 	if (best_order > k)
@@ -1332,6 +1336,7 @@ static __always_inline int free_parts(struct buddy_core *bc, u64 off,
 		}
 		cur += 1ULL << (order + bc->min_shift);
 	}
+	bc->gen++;
 	for (rem = n, cur = off >> bc->min_shift; rem;
 	     rem &= ~(1ULL << order)) {
 		order = ilog2(rem);
@@ -1432,6 +1437,7 @@ void buddy_core_set_zeroed(struct buddy_core *bc, u64 start, u64 end)
 					  order;
 
 				if (!generic_test_bit(idx, bc->zmap)) {
+					bc->gen++;
 					generic___set_bit(idx, bc->zmap);
 					bc->zero_bytes += 1ULL <<
 							  (order + bc->min_shift);
@@ -1487,6 +1493,7 @@ int buddy_core_add_segment(struct buddy_core *bc, u64 seg)
 		return -EINVAL;
 	if (!seg_absent(bc, seg))
 		return -EEXIST;
+	bc->gen++;
 	generic___clear_bit(seg, bc->absent);
 	seg_span(bc, seg, &s, &e);
 	bc->present += (e - s) << bc->min_shift;
@@ -1527,6 +1534,7 @@ int buddy_core_remove_segment(struct buddy_core *bc, u64 seg)
 		if (!free_node(bc, order, idx))
 			return -EBUSY;
 	}
+	bc->gen++;
 	for (idx = s; idx < e; idx += 1ULL << order) {
 		order = root_order(bc, idx);
 		bad |= unlink_cold(bc, order, (u32)idx);
@@ -1642,54 +1650,6 @@ int buddy_core_snapshot(const struct buddy_core *bc, struct buddy_core *copy,
 #define violation(buf, len, fmt, ...) \
 	({ snprintf(buf, len, fmt, ##__VA_ARGS__); -EUCLEAN; })
 
-/* Walk one free list, checking every entry and both link directions. */
-static int check_list(const struct buddy_core *bc, unsigned int order,
-		      char *buf, size_t len)
-{
-	u32 idx = bc->free_head[order], prev = NIL;
-	bool listed = idx != NIL;
-	u64 n = 0;
-
-	if (listed != !!(bc->nonempty & (1U << order)))
-		return violation(buf, len,
-				 "order %u: non-empty mask disagrees with list",
-				 order);
-	while (idx != NIL) {
-		const struct link *l;
-
-		if (n++ == bc->nr_free[order])
-			return violation(buf, len,
-					 "order %u: list longer than its count %llu",
-					 order,
-					 (unsigned long long)bc->nr_free[order]);
-		if (!valid_free(bc, order, idx))
-			return violation(buf, len,
-					 "order %u: entry %u is not a free block",
-					 order, idx);
-		l = link_of(bc, idx);
-		if (prev == NIL && bc->head_link[order] != l)
-			return violation(buf, len,
-					 "order %u: head %u is not where the head link points",
-					 order, idx);
-		if (l->prev != prev)
-			return violation(buf, len,
-					 "order %u: block %u has back link %u, expected %u",
-					 order, idx, l->prev, prev);
-		prev = idx;
-		idx = l->next;
-	}
-	if (n != bc->nr_free[order])
-		return violation(buf, len,
-				 "order %u: list holds %llu blocks, count says %llu",
-				 order, (unsigned long long)n,
-				 (unsigned long long)bc->nr_free[order]);
-	if (listed && prev != bc->free_tail[order])
-		return violation(buf, len,
-				 "order %u: list ends at %u, tail says %u",
-				 order, prev, bc->free_tail[order]);
-	return 0;
-}
-
 /*
  * The lowest order at which the node starting at min block @idx has its
  * split or free bit set, or max_order + 1 if none.
@@ -1709,82 +1669,368 @@ static unsigned int node_bits(const struct buddy_core *bc, u64 idx)
 	return order;
 }
 
-/*
- * An absent segment has no head, split or free bits; the present ones add
- * up to the present bytes.
- */
-static int check_segments(const struct buddy_core *bc, char *buf, size_t len)
-{
-	u64 seg, idx, s, e, present = 0;
-	unsigned int order;
+/* The phases of a check, in order. */
+enum { CHECK_LISTS, CHECK_BLOCKS, CHECK_FMAP, CHECK_SEGS, CHECK_SUMS };
 
-	for (seg = 0; seg < bc->nsegs; seg++) {
-		seg_span(bc, seg, &s, &e);
-		if (!seg_absent(bc, seg)) {
-			present += (e - s) << bc->min_shift;
+/*
+ * Walk the free lists, checking every entry and both link directions, and
+ * each list's count, mask bit and tail. One unit of work an entry.
+ */
+static int check_lists(const struct buddy_core *bc,
+		       struct buddy_core_checker *ck, u64 *work, u64 budget,
+		       char *buf, size_t len)
+{
+	for (; ck->order < BUDDY_CORE_NR_ORDERS;
+	     ck->order++, ck->started = false) {
+		unsigned int order = ck->order;
+		bool listed = bc->free_head[order] != NIL;
+
+		if (order > bc->max_order) {
+			if (listed || bc->nr_free[order])
+				return violation(buf, len,
+						 "order %u above max order %u has free blocks",
+						 order, bc->max_order);
 			continue;
 		}
-		for (idx = s; idx < e; idx++) {
-			if (generic_test_bit(idx, bc->head))
+		if (!ck->started) {
+			if (listed != !!(bc->nonempty & (1U << order)))
 				return violation(buf, len,
-						 "absent segment %llu: head bit at %llu",
-						 (unsigned long long)seg,
-						 (unsigned long long)idx);
-			if (generic_test_bit(idx, bc->zmap))
-				return violation(buf, len,
-						 "absent segment %llu: zero bit at %llu",
-						 (unsigned long long)seg,
-						 (unsigned long long)idx);
-			order = node_bits(bc, idx);
-			if (order <= bc->max_order)
-				return violation(buf, len,
-						 "absent seg %llu: node %llu/%u split or free",
-						 (unsigned long long)seg,
-						 (unsigned long long)idx, order);
+						 "order %u: non-empty mask disagrees with list",
+						 order);
+			ck->idx = bc->free_head[order];
+			ck->prev = NIL;
+			ck->n = 0;
+			ck->started = true;
 		}
+		while (ck->idx != NIL) {
+			const struct link *l;
+
+			if ((*work)++ >= budget)
+				return -EAGAIN;
+			if (ck->n++ == bc->nr_free[order])
+				return violation(buf, len,
+						 "order %u: list longer than its count %llu",
+						 order,
+						 (unsigned long long)bc->nr_free[order]);
+			if (!valid_free(bc, order, ck->idx))
+				return violation(buf, len,
+						 "order %u: entry %u is not a free block",
+						 order, ck->idx);
+			l = link_of(bc, ck->idx);
+			if (ck->prev == NIL && bc->head_link[order] != l)
+				return violation(buf, len,
+						 "order %u: head %u is not where the head link points",
+						 order, ck->idx);
+			if (l->prev != ck->prev)
+				return violation(buf, len,
+						 "order %u: block %u has back link %u, expected %u",
+						 order, ck->idx, l->prev, ck->prev);
+			ck->prev = ck->idx;
+			ck->idx = l->next;
+		}
+		if (ck->n != bc->nr_free[order])
+			return violation(buf, len,
+					 "order %u: list holds %llu blocks, count says %llu",
+					 order, (unsigned long long)ck->n,
+					 (unsigned long long)bc->nr_free[order]);
+		if (listed && ck->prev != bc->free_tail[order])
+			return violation(buf, len,
+					 "order %u: list ends at %u, tail says %u",
+					 order, ck->prev, bc->free_tail[order]);
 	}
-	if (present != bc->present)
+	if (bc->max_order < BUDDY_CORE_MAX_ORDER &&
+	    bc->nonempty >> (bc->max_order + 1))
 		return violation(buf, len,
-				 "present segments hold %llu bytes, %llu counted",
-				 (unsigned long long)present,
-				 (unsigned long long)bc->present);
+				 "non-empty mask has orders above max order");
 	return 0;
 }
 
 /*
- * Each order's free bitmap holds exactly the @nr_free free blocks already
- * found in it, and each summary bit says whether its word is non-zero.
+ * The bits inside, above and of the block in ck->blk, as it is counted:
+ * one unit of work per min block of it and per split bit inside it.
  */
-static int check_fmap(const struct buddy_core *bc, unsigned int order,
-		      u64 nr_free, char *buf, size_t len)
+static int check_block(const struct buddy_core *bc,
+		       struct buddy_core_checker *ck, u64 *work, u64 budget,
+		       char *buf, size_t len)
 {
-	u64 words = ((u64)(bc->nblocks >> order) >> 6) + 1;
-	u64 i, bits = 0;
+	const struct buddy_core_block *blk = &ck->blk;
+	u64 idx = blk->off >> bc->min_shift, nr = 1ULL << blk->order;
+	unsigned int order;
 
-	for (i = 0; i < words; i++) {
-		u64 w = bc->fmap[order][i];
-		bool sum = (bc->fsum[order][i >> 6] >> (i & 63)) & 1;
-
-		if (sum != !!w)
-			return violation(buf, len,
-					 "order %u: summary bit %llu is %d for word %#llx",
-					 order, (unsigned long long)i, sum,
-					 (unsigned long long)w);
-		for (; w; w &= w - 1)
-			bits++;
+	/* Nothing inside a block may be split or carry a head bit. */
+	for (; ck->i < idx + nr; ck->i++) {
+		if ((*work)++ >= budget)
+			return -EAGAIN;
+		if (generic_test_bit(ck->i, bc->head))
+			return violation(buf, len, "head bit inside block at %llu",
+					 (unsigned long long)blk->off);
+		if (generic_test_bit(ck->i, bc->zmap))
+			return violation(buf, len, "zero bit inside block at %llu",
+					 (unsigned long long)blk->off);
 	}
-	for (i = words; i < ((words >> 6) + 1) << 6; i++) {
-		if ((bc->fsum[order][i >> 6] >> (i & 63)) & 1)
-			return violation(buf, len,
-					 "order %u: summary bit %llu past the bitmap",
-					 order, (unsigned long long)i);
+	for (; ck->order <= blk->order; ck->order++, ck->j = idx) {
+		for (; ck->j < idx + nr; ck->j += 1ULL << ck->order) {
+			if ((*work)++ >= budget)
+				return -EAGAIN;
+			if (is_split(bc, ck->order, ck->j))
+				return violation(buf, len,
+						 "split bit inside block at %llu order %u",
+						 (unsigned long long)blk->off,
+						 blk->order);
+		}
 	}
-	if (bits != nr_free)
+	/* Every node above a block, up to its root, must be split. */
+	for (order = blk->order; !is_root(bc, order, idx); order++) {
+		if (!is_split(bc, order + 1, idx))
+			return violation(buf, len,
+					 "block at %llu: unsplit parent at order %u",
+					 (unsigned long long)blk->off, order + 1);
+	}
+	if (!blk->free) {
+		ck->used_blocks += nr;
+		ck->nr_used++;
+		ck->zero_used += generic_test_bit(idx, bc->zmap);
+		return 0;
+	}
+	ck->nr_free[blk->order]++;
+	ck->free_blocks += nr;
+	if (generic_test_bit(idx, bc->zmap))
+		ck->zero += nr;
+	if (!((bc->fmap[blk->order][idx >> blk->order >> 6] >>
+	       ((idx >> blk->order) & 63)) & 1))
 		return violation(buf, len,
-				 "order %u: %llu free bits, %llu free blocks",
-				 order, (unsigned long long)bits,
-				 (unsigned long long)nr_free);
+				 "free block at %llu order %u not in the free bitmap",
+				 (unsigned long long)blk->off, blk->order);
+	if (!is_root(bc, blk->order, idx) &&
+	    free_node(bc, blk->order, idx ^ nr))
+		return violation(buf, len,
+				 "free buddies %llu and %llu not merged, order %u",
+				 (unsigned long long)blk->off,
+				 (unsigned long long)((idx ^ nr) << bc->min_shift),
+				 blk->order);
 	return 0;
+}
+
+/* Every block, as check_block() sees it. */
+static int check_blocks(const struct buddy_core *bc,
+			struct buddy_core_checker *ck, u64 *work, u64 budget,
+			char *buf, size_t len)
+{
+	int ret;
+
+	for (;;) {
+		if (!ck->started) {
+			if ((*work)++ >= budget)
+				return -EAGAIN;
+			if (!buddy_core_next_block(bc, &ck->pos, &ck->blk))
+				return 0;
+			ck->started = true;
+			ck->i = (ck->blk.off >> bc->min_shift) + 1;
+			ck->order = 1;
+			ck->j = ck->blk.off >> bc->min_shift;
+		}
+		ret = check_block(bc, ck, work, budget, buf, len);
+		if (ret)
+			return ret;
+		ck->started = false;
+	}
+}
+
+/*
+ * Each order's free bitmap holds exactly the free blocks found in it, and
+ * each summary bit says whether its word is non-zero. One unit of work a
+ * bitmap word.
+ */
+static int check_fmap(const struct buddy_core *bc,
+		      struct buddy_core_checker *ck, u64 *work, u64 budget,
+		      char *buf, size_t len)
+{
+	for (; ck->order <= bc->max_order; ck->order++, ck->started = false) {
+		unsigned int order = ck->order;
+		u64 words = ((u64)(bc->nblocks >> order) >> 6) + 1, i;
+
+		if (!ck->started) {
+			if (ck->nr_free[order] != bc->nr_free[order])
+				return violation(buf, len,
+						 "order %u: %llu free blocks in the bitmaps, %llu counted",
+						 order,
+						 (unsigned long long)ck->nr_free[order],
+						 (unsigned long long)bc->nr_free[order]);
+			ck->i = 0;
+			ck->bits = 0;
+			ck->started = true;
+		}
+		for (; ck->i < words; ck->i++) {
+			u64 w = bc->fmap[order][ck->i];
+			bool sum = (bc->fsum[order][ck->i >> 6] >> (ck->i & 63)) & 1;
+
+			if ((*work)++ >= budget)
+				return -EAGAIN;
+			if (sum != !!w)
+				return violation(buf, len,
+						 "order %u: summary bit %llu is %d for word %#llx",
+						 order, (unsigned long long)ck->i, sum,
+						 (unsigned long long)w);
+			ck->bits += hweight64(w);
+		}
+		for (i = words; i < ((words >> 6) + 1) << 6; i++) {
+			if ((bc->fsum[order][i >> 6] >> (i & 63)) & 1)
+				return violation(buf, len,
+						 "order %u: summary bit %llu past the bitmap",
+						 order, (unsigned long long)i);
+		}
+		if (ck->bits != ck->nr_free[order])
+			return violation(buf, len,
+					 "order %u: %llu free bits, %llu free blocks",
+					 order, (unsigned long long)ck->bits,
+					 (unsigned long long)ck->nr_free[order]);
+	}
+	return 0;
+}
+
+/*
+ * An absent segment has no head, zero, split or free bits; the present
+ * ones add up to the present bytes. One unit of work a segment and a min
+ * block of an absent one.
+ */
+static int check_segments(const struct buddy_core *bc,
+			  struct buddy_core_checker *ck, u64 *work, u64 budget,
+			  char *buf, size_t len)
+{
+	unsigned int order;
+	u64 s, e;
+
+	for (; ck->j < bc->nsegs; ck->j++, ck->started = false) {
+		seg_span(bc, ck->j, &s, &e);
+		if (!ck->started) {
+			if ((*work)++ >= budget)
+				return -EAGAIN;
+			ck->started = true;
+			ck->i = s;
+			if (!seg_absent(bc, ck->j)) {
+				ck->present += (e - s) << bc->min_shift;
+				continue;
+			}
+		}
+		for (; ck->i < e; ck->i++) {
+			if ((*work)++ >= budget)
+				return -EAGAIN;
+			if (generic_test_bit(ck->i, bc->head))
+				return violation(buf, len,
+						 "absent segment %llu: head bit at %llu",
+						 (unsigned long long)ck->j,
+						 (unsigned long long)ck->i);
+			if (generic_test_bit(ck->i, bc->zmap))
+				return violation(buf, len,
+						 "absent segment %llu: zero bit at %llu",
+						 (unsigned long long)ck->j,
+						 (unsigned long long)ck->i);
+			order = node_bits(bc, ck->i);
+			if (order <= bc->max_order)
+				return violation(buf, len,
+						 "absent seg %llu: node %llu/%u split or free",
+						 (unsigned long long)ck->j,
+						 (unsigned long long)ck->i, order);
+		}
+	}
+	if (ck->present != bc->present)
+		return violation(buf, len,
+				 "present segments hold %llu bytes, %llu counted",
+				 (unsigned long long)ck->present,
+				 (unsigned long long)bc->present);
+	return 0;
+}
+
+/* The byte and block totals against the counters. */
+static int check_sums(const struct buddy_core *bc,
+		      const struct buddy_core_checker *ck, char *buf,
+		      size_t len)
+{
+	if ((ck->free_blocks + ck->used_blocks) << bc->min_shift != bc->present)
+		return violation(buf, len, "free %llu + allocated %llu != present %llu",
+				 (unsigned long long)(ck->free_blocks << bc->min_shift),
+				 (unsigned long long)(ck->used_blocks << bc->min_shift),
+				 (unsigned long long)bc->present);
+	if (ck->zero << bc->min_shift != bc->zero_bytes)
+		return violation(buf, len,
+				 "free blocks known zero hold %llu bytes, %llu counted",
+				 (unsigned long long)(ck->zero << bc->min_shift),
+				 (unsigned long long)bc->zero_bytes);
+	if (ck->zero_used != bc->zero_used)
+		return violation(buf, len,
+				 "%llu allocated blocks were known zero, %llu counted",
+				 (unsigned long long)ck->zero_used,
+				 (unsigned long long)bc->zero_used);
+	if (bc->nr_allocs + bc->nr_parts - bc->nr_frees != ck->nr_used)
+		return violation(buf, len,
+				 "%llu allocs + %llu parts - %llu frees != %llu allocated blocks",
+				 (unsigned long long)bc->nr_allocs,
+				 (unsigned long long)bc->nr_parts,
+				 (unsigned long long)bc->nr_frees,
+				 (unsigned long long)ck->nr_used);
+	return 0;
+}
+
+/**
+ * buddy_core_check_step() - go on with a check, for a bounded time
+ * @bc: the core
+ * @ck: the check's progress, zeroed to start it
+ * @budget: units of work to do at most (list entries, min blocks, bitmap
+ *	words), give or take one; U64_MAX does it all
+ * @buf: receives a description of the first violation found
+ * @len: size of @buf
+ *
+ * Does what buddy_core_check() does, in steps of about @budget units, so
+ * that a caller can drop its lock between steps. Steps add up to a check
+ * of one state only if @bc did not change between them: compare @bc->gen
+ * before and after, and start again with a zeroed @ck if it moved.
+ *
+ * Context: Any context; the caller excludes writers of @bc during a step.
+ * Return: 0 if all is checked and consistent; -EAGAIN when the budget ran
+ * out first (call again); -EUCLEAN with @buf filled on a violation.
+ */
+int buddy_core_check_step(const struct buddy_core *bc,
+			  struct buddy_core_checker *ck, u64 budget,
+			  char *buf, size_t len)
+{
+	u64 work = 0;
+	int ret;
+
+	if (len)
+		buf[0] = '\0';
+	switch (ck->phase) {
+	case CHECK_LISTS:
+		ret = check_lists(bc, ck, &work, budget, buf, len);
+		if (ret)
+			return ret;
+		ck->phase = CHECK_BLOCKS;
+		ck->started = false;
+		fallthrough;
+	case CHECK_BLOCKS:
+		ret = check_blocks(bc, ck, &work, budget, buf, len);
+		if (ret)
+			return ret;
+		ck->phase = CHECK_FMAP;
+		ck->order = 0;
+		ck->started = false;
+		fallthrough;
+	case CHECK_FMAP:
+		ret = check_fmap(bc, ck, &work, budget, buf, len);
+		if (ret)
+			return ret;
+		ck->phase = CHECK_SEGS;
+		ck->j = 0;
+		ck->started = false;
+		fallthrough;
+	case CHECK_SEGS:
+		ret = check_segments(bc, ck, &work, budget, buf, len);
+		if (ret)
+			return ret;
+		ck->phase = CHECK_SUMS;
+		fallthrough;
+	default:
+		return check_sums(bc, ck, buf, len);
+	}
 }
 
 /**
@@ -1798,133 +2044,15 @@ static int check_fmap(const struct buddy_core *bc, unsigned int order,
  * buddies sit unmerged, that the free bitmaps and their summaries show
  * exactly the free blocks, that absent segments have no bits set, and that
  * the per-order counts, the present, free, known-zero and allocated bytes
- * and the alloc/free counters all add up. O(blocks * orders).
+ * and the alloc/free counters all add up. O(min blocks), in one go; see
+ * buddy_core_check_step() for a check in steps.
  *
  * Context: Any context; the caller excludes writers of @bc.
  * Return: 0 if consistent, -EUCLEAN with @buf filled otherwise.
  */
 int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len)
 {
-	u64 nr_free[BUDDY_CORE_NR_ORDERS] = { 0 };
-	u64 free_blocks = 0, used_blocks = 0, nr_used = 0, pos = 0, zero = 0;
-	u64 zero_used = 0;
-	struct buddy_core_block blk;
-	unsigned int order;
-	int ret;
+	struct buddy_core_checker ck = { 0 };
 
-	if (len)
-		buf[0] = '\0';
-	for (order = 0; order < BUDDY_CORE_NR_ORDERS; order++) {
-		if (order > bc->max_order) {
-			if (bc->free_head[order] != NIL || bc->nr_free[order])
-				return violation(buf, len,
-						 "order %u above max order %u has free blocks",
-						 order, bc->max_order);
-			continue;
-		}
-		ret = check_list(bc, order, buf, len);
-		if (ret)
-			return ret;
-	}
-	if (bc->max_order < BUDDY_CORE_MAX_ORDER &&
-	    bc->nonempty >> (bc->max_order + 1))
-		return violation(buf, len,
-				 "non-empty mask has orders above max order");
-
-	while (buddy_core_next_block(bc, &pos, &blk)) {
-		u64 idx = blk.off >> bc->min_shift, i;
-		u64 nr = 1ULL << blk.order;
-
-		/* Nothing inside a block may be split or carry a head bit. */
-		for (i = idx + 1; i < idx + nr; i++) {
-			if (generic_test_bit(i, bc->head))
-				return violation(buf, len,
-						 "head bit inside block at %llu",
-						 (unsigned long long)blk.off);
-			if (generic_test_bit(i, bc->zmap))
-				return violation(buf, len,
-						 "zero bit inside block at %llu",
-						 (unsigned long long)blk.off);
-		}
-		for (order = 1; order <= blk.order; order++) {
-			for (i = idx; i < idx + nr; i += 1ULL << order) {
-				if (is_split(bc, order, i))
-					return violation(buf, len,
-							 "split bit inside block at %llu order %u",
-							 (unsigned long long)blk.off,
-							 blk.order);
-			}
-		}
-		/* Every node above a block, up to its root, must be split. */
-		for (order = blk.order; !is_root(bc, order, idx); order++) {
-			if (!is_split(bc, order + 1, idx))
-				return violation(buf, len,
-						 "block at %llu: unsplit parent at order %u",
-						 (unsigned long long)blk.off,
-						 order + 1);
-		}
-		if (!blk.free) {
-			used_blocks += nr;
-			nr_used++;
-			zero_used += generic_test_bit(idx, bc->zmap);
-			continue;
-		}
-		nr_free[blk.order]++;
-		free_blocks += nr;
-		if (generic_test_bit(idx, bc->zmap))
-			zero += nr;
-		if (!((bc->fmap[blk.order][idx >> blk.order >> 6] >>
-		       ((idx >> blk.order) & 63)) & 1))
-			return violation(buf, len,
-					 "free block at %llu order %u not in the free bitmap",
-					 (unsigned long long)blk.off,
-					 blk.order);
-		if (!is_root(bc, blk.order, idx)) {
-			u64 buddy = idx ^ nr;
-
-			if (free_node(bc, blk.order, buddy))
-				return violation(buf, len,
-						 "free buddies %llu and %llu not merged, order %u",
-						 (unsigned long long)blk.off,
-						 (unsigned long long)(buddy << bc->min_shift),
-						 blk.order);
-		}
-	}
-	for (order = 0; order <= bc->max_order; order++) {
-		if (nr_free[order] != bc->nr_free[order])
-			return violation(buf, len,
-					 "order %u: %llu free blocks in the bitmaps, %llu counted",
-					 order, (unsigned long long)nr_free[order],
-					 (unsigned long long)bc->nr_free[order]);
-		ret = check_fmap(bc, order, nr_free[order], buf, len);
-		if (ret)
-			return ret;
-	}
-	ret = check_segments(bc, buf, len);
-	if (ret)
-		return ret;
-	if ((free_blocks + used_blocks) << bc->min_shift != bc->present)
-		return violation(buf, len,
-				 "free %llu + allocated %llu != present %llu",
-				 (unsigned long long)(free_blocks << bc->min_shift),
-				 (unsigned long long)(used_blocks << bc->min_shift),
-				 (unsigned long long)bc->present);
-	if (zero << bc->min_shift != bc->zero_bytes)
-		return violation(buf, len,
-				 "free blocks known zero hold %llu bytes, %llu counted",
-				 (unsigned long long)(zero << bc->min_shift),
-				 (unsigned long long)bc->zero_bytes);
-	if (zero_used != bc->zero_used)
-		return violation(buf, len,
-				 "%llu allocated blocks were known zero, %llu counted",
-				 (unsigned long long)zero_used,
-				 (unsigned long long)bc->zero_used);
-	if (bc->nr_allocs + bc->nr_parts - bc->nr_frees != nr_used)
-		return violation(buf, len,
-				 "%llu allocs + %llu parts - %llu frees != %llu allocated blocks",
-				 (unsigned long long)bc->nr_allocs,
-				 (unsigned long long)bc->nr_parts,
-				 (unsigned long long)bc->nr_frees,
-				 (unsigned long long)nr_used);
-	return 0;
+	return buddy_core_check_step(bc, &ck, U64_MAX, buf, len);
 }

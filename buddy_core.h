@@ -48,6 +48,9 @@
  *	were rebuilt from the bitmaps
  * @nr_scanned: free-bitmap and summary words read by
  *	buddy_core_alloc_range(), to measure its search cost
+ * @gen: bumped by every call that may change the state, so that a caller
+ *	that drops its lock between steps of buddy_core_check_step() can tell
+ *	whether the core changed meanwhile
  *
  * The bitmaps in the caller-supplied metadata are the truth: a head bit per
  * min block marks the start of each allocated block, and a split bit per
@@ -138,6 +141,7 @@ struct buddy_core {
 	u64 nr_bad_frees;
 	u64 nr_corruptions;
 	u64 nr_scanned;
+	u64 gen;
 };
 
 /**
@@ -163,6 +167,26 @@ int buddy_core_order_for(const struct buddy_core *bc, u64 size);
 bool buddy_core_next_block(const struct buddy_core *bc, u64 *pos,
 			   struct buddy_core_block *blk);
 int buddy_core_check(const struct buddy_core *bc, char *buf, size_t len);
+
+/**
+ * struct buddy_core_checker - progress of buddy_core_check_step()
+ *
+ * Zeroed to start a check; otherwise only the core reads and writes it.
+ */
+struct buddy_core_checker {
+	/* private: */
+	unsigned int phase, order;
+	bool started;
+	u32 idx, prev;
+	u64 n, pos, i, j, bits;
+	struct buddy_core_block blk;
+	u64 nr_free[BUDDY_CORE_NR_ORDERS];
+	u64 free_blocks, used_blocks, nr_used, zero, zero_used, present;
+};
+
+int buddy_core_check_step(const struct buddy_core *bc,
+			  struct buddy_core_checker *ck, u64 budget,
+			  char *buf, size_t len);
 void *buddy_core_addr(const struct buddy_core *bc, u64 off);
 int buddy_core_snapshot(const struct buddy_core *bc, struct buddy_core *copy,
 			void *meta, size_t meta_size);

@@ -7,8 +7,9 @@
  *
  * Every reader takes the pool lock once, copies what it needs and formats
  * after dropping it, so a reader never stalls allocation for longer than
- * a memcpy and a pass over the CPUs (the check file alone runs the checker
- * under the lock, on purpose). Offsets, never kernel addresses, are shown.
+ * a memcpy and a pass over the CPUs; map copies the core's bitmaps, and
+ * check runs the checkers in bounded steps under the lock (see
+ * buddy_pool_check_bounded()). Offsets, never kernel addresses, are shown.
  *
  * Lock order: pool->ctl_lock, then pool->lock (see buddy_mod.c).
  * Failing to create a file or directory never fails the pool.
@@ -257,7 +258,7 @@ static int check_show(struct seq_file *m, void *v)
 	struct buddy_pool *pool = m->private;
 	char msg[128];
 
-	if (buddy_pool_check(pool, msg, sizeof(msg)))
+	if (buddy_pool_check_bounded(pool, msg, sizeof(msg)))
 		seq_printf(m, "%s\n", msg);
 	else
 		seq_puts(m, "ok\n");

@@ -104,6 +104,8 @@ struct buddy_pcp {
  * @ctl_lock: protects @ctl and @ctl_next_id; taken before @lock
  * @ctl: blocks allocated through the debugfs ctl file
  * @ctl_next_id: ID of the next ctl allocation
+ * @check_holds: pool lock holds the last check took, all tries together
+ * @check_longest_ns: the longest of them, in ns (both for the KUnit suites)
  */
 struct buddy_pool {
 	raw_spinlock_t lock;
@@ -140,10 +142,13 @@ struct buddy_pool {
 	struct mutex ctl_lock;		/* see kernel-doc above */
 	struct list_head ctl;
 	u64 ctl_next_id;
+	unsigned int check_holds;
+	u64 check_longest_ns;
 };
 
 bool buddy_parse_size(const char *str, u64 *val);
 int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len);
+int buddy_pool_check_bounded(struct buddy_pool *pool, char *buf, size_t len);
 void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
 			 u64 *corruptions);
 u32 buddy_pool_cpu_cached(struct buddy_pool *pool, unsigned int cpu,

@@ -1810,66 +1810,199 @@ static int check_cached(struct buddy_pool *pool, unsigned int cpu,
 }
 
 /*
- * The caches against the core and the owner map: every cached block is an
+ * A pool check taken in steps (see pool_check()): the core's checker, then
+ * the caches against the core and the owner map. Every cached block is an
  * allocated block of its order that no client owns, every owner byte
  * starts an allocated block and holds its order, and owned plus cached
  * blocks are exactly the blocks the core has handed out, so no block is
- * cached twice. The caller holds pool->lock; exact when no fast path runs.
+ * cached twice.
  */
-static int check_caches(struct buddy_pool *pool, char *buf, size_t len)
+struct pool_checker {
+	struct buddy_core_checker core;
+	unsigned int phase, cpu;
+	u64 pos, i, allocs, frees, cached, owned, tagged, tags;
+};
+
+enum { CHECK_CORE, CHECK_CACHES, CHECK_OWNED, CHECK_TAGS, CHECK_SUMS };
+
+/* Owner bytes scanned per unit of a step's budget. */
+#define CHECK_TAG_BYTES	16
+
+/* One CPU's caches: bounded by BUDDY_PCP_ORDERS * BUDDY_PCP_HIGH_MAX. */
+static int check_cpu(struct buddy_pool *pool, struct pool_checker *ck,
+		     unsigned int cpu, char *buf, size_t len)
+{
+	struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+	unsigned int order, j;
+	int ret;
+
+	ck->allocs += READ_ONCE(pcp->nr_allocs);
+	ck->frees += READ_ONCE(pcp->nr_frees);
+	for (order = 0; order < BUDDY_PCP_ORDERS; order++) {
+		unsigned int n = pcp_depth(pcp, order);
+
+		if (n > BUDDY_PCP_HIGH_MAX)
+			return violation(buf, len,
+					 "cpu %u order %u: %u cached, more than %u",
+					 cpu, order, n, BUDDY_PCP_HIGH_MAX);
+		for (j = 0; j < n; j++) {
+			ret = check_cached(pool, cpu, order,
+					   READ_ONCE(pcp->slot[order][j]) &
+					   ~PCP_ZERO, buf, len);
+			if (ret)
+				return ret;
+		}
+		ck->cached += n;
+	}
+	return 0;
+}
+
+/*
+ * Go on with @ck for about @budget units of work. The caller holds
+ * pool->lock, and the pool has not changed since @ck started.
+ * Return: 0 when all is checked and consistent, -EAGAIN when the budget
+ * ran out first, -EUCLEAN with @buf filled on a violation.
+ */
+static int check_step(struct buddy_pool *pool, struct pool_checker *ck,
+		      u64 budget, char *buf, size_t len)
 {
 	const struct buddy_core *bc = &pool->core;
-	u64 cached = 0, owned = 0, allocs = pool->nr_allocs;
-	u64 frees = pool->nr_frees, pos = 0, tags = 0, tagged = 0, i;
+	u64 work = 0, nmin = pool->max_size >> pool->min_shift;
+	u64 tag_budget = budget > U64_MAX / CHECK_TAG_BYTES ? U64_MAX :
+			 budget * CHECK_TAG_BYTES;
 	struct buddy_core_block blk;
-	unsigned int cpu, order, j;
 	int ret;
+
+	lockdep_assert_held(&pool->lock);
+	switch (ck->phase) {
+	case CHECK_CORE:
+		ret = buddy_core_check_step(bc, &ck->core, budget, buf, len);
+		if (ret)
+			return ret;
+		ck->phase = CHECK_CACHES;
+		ck->cpu = cpumask_first(cpu_possible_mask);
+		ck->allocs = pool->nr_allocs;
+		ck->frees = pool->nr_frees;
+		fallthrough;
+	case CHECK_CACHES:
+		for (; ck->cpu < nr_cpu_ids;
+		     ck->cpu = cpumask_next(ck->cpu, cpu_possible_mask)) {
+			if (work >= budget)
+				return -EAGAIN;
+			ret = check_cpu(pool, ck, ck->cpu, buf, len);
+			if (ret)
+				return ret;
+			work += BUDDY_PCP_ORDERS * BUDDY_PCP_HIGH_MAX;
+		}
+		ck->phase = CHECK_OWNED;
+		fallthrough;
+	case CHECK_OWNED:
+		while (buddy_core_next_used(bc, &ck->pos, &blk)) {
+			u8 tag = pool->owner[blk.off >> pool->min_shift];
+
+			if (tag && (tag & OWNER_ORDER) != blk.order + 1)
+				return violation(buf, len,
+						 "block at %llu of order %u: owner byte says order %d",
+						 blk.off, blk.order,
+						 (tag & OWNER_ORDER) - 1);
+			ck->tagged += !!tag;
+			/* An exact allocation counts once, by its first block. */
+			ck->owned += tag && !(tag & OWNER_PART);
+			if (++work >= budget)
+				return -EAGAIN;
+		}
+		ck->phase = CHECK_TAGS;
+		fallthrough;
+	case CHECK_TAGS:
+		for (; ck->i < nmin; ck->i++) {
+			ck->tags += !!pool->owner[ck->i];
+			if (++work >= tag_budget) {
+				ck->i++;
+				return -EAGAIN;
+			}
+		}
+		ck->phase = CHECK_SUMS;
+		fallthrough;
+	default:
+		break;
+	}
+	if (ck->tags != ck->tagged)
+		return violation(buf, len, "an owner byte lies outside every allocated block");
+	if (ck->owned + ck->cached != bc->nr_allocs - bc->nr_frees)
+		return violation(buf, len, "%llu blocks allocated, but %llu owned and %llu cached",
+				 bc->nr_allocs - bc->nr_frees, ck->owned,
+				 ck->cached);
+	if (ck->allocs - ck->frees != ck->owned)
+		return violation(buf, len, "%llu allocs - %llu frees != %llu owned blocks",
+				 ck->allocs, ck->frees, ck->owned);
+	return 0;
+}
+
+/* Every operation on the caches counts in one of these. */
+static u64 cache_ops(struct buddy_pool *pool)
+{
+	unsigned int cpu;
+	u64 n = 0;
 
 	for_each_possible_cpu(cpu) {
 		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
 
-		allocs += READ_ONCE(pcp->nr_allocs);
-		frees += READ_ONCE(pcp->nr_frees);
-		for (order = 0; order < BUDDY_PCP_ORDERS; order++) {
-			unsigned int n = pcp_depth(pcp, order);
+		n += READ_ONCE(pcp->nr_allocs) + READ_ONCE(pcp->nr_frees);
+	}
+	return n;
+}
 
-			if (n > BUDDY_PCP_HIGH_MAX)
-				return violation(buf, len,
-						 "cpu %u order %u: %u cached, more than %u",
-						 cpu, order, n, BUDDY_PCP_HIGH_MAX);
-			for (j = 0; j < n; j++) {
-				ret = check_cached(pool, cpu, order,
-						   READ_ONCE(pcp->slot[order][j]) &
-						   ~PCP_ZERO, buf, len);
-				if (ret)
-					return ret;
+#define CHECK_TRIES	8
+/* Units of work per lock hold of buddy_pool_check_bounded(). */
+#define CHECK_BUDGET	4096
+
+/*
+ * Check @pool holding its lock for about @budget units of work at a time,
+ * cond_resched() between. If the core or a cache changed while the lock
+ * was dropped, start again; after CHECK_TRIES starts give up with -EBUSY.
+ * A try that sees a block between a cache and its owner (the caches change
+ * without the lock) fails too and is retried: a broken pool fails every
+ * time. @budget U64_MAX takes each try in one hold.
+ */
+static int pool_check(struct buddy_pool *pool, struct pool_checker *ck,
+		      u64 budget, char *buf, size_t len)
+{
+	unsigned int tries, holds = 0;
+	unsigned long flags;
+	u64 gen, ops, t0, t, longest = 0;
+	int ret = -EBUSY;
+
+	for (tries = 0; tries < CHECK_TRIES; tries++) {
+		memset(ck, 0, sizeof(*ck));
+		raw_spin_lock_irqsave(&pool->lock, flags);
+		gen = pool->core.gen;
+		ops = cache_ops(pool);
+		for (;;) {
+			t0 = ktime_get_ns();
+			ret = check_step(pool, ck, budget, buf, len);
+			t = ktime_get_ns() - t0;
+			longest = max(longest, t);
+			holds++;
+			if (ret != -EAGAIN)
+				break;
+			raw_spin_unlock_irqrestore(&pool->lock, flags);
+			cond_resched();
+			raw_spin_lock_irqsave(&pool->lock, flags);
+			if (pool->core.gen != gen || cache_ops(pool) != ops) {
+				ret = -EBUSY;
+				break;
 			}
-			cached += n;
 		}
+		raw_spin_unlock_irqrestore(&pool->lock, flags);
+		if (!ret)
+			break;
 	}
-	while (buddy_core_next_used(bc, &pos, &blk)) {
-		u8 tag = pool->owner[blk.off >> pool->min_shift];
-
-		if (tag && (tag & OWNER_ORDER) != blk.order + 1)
-			return violation(buf, len,
-					 "block at %llu of order %u: owner byte says order %d",
-					 blk.off, blk.order,
-					 (tag & OWNER_ORDER) - 1);
-		tagged += !!tag;
-		/* An exact allocation counts once, by its first block. */
-		owned += tag && !(tag & OWNER_PART);
-	}
-	for (i = 0; i < pool->max_size >> pool->min_shift; i++)
-		tags += !!pool->owner[i];
-	if (tags != tagged)
-		return violation(buf, len, "an owner byte lies outside every allocated block");
-	if (owned + cached != bc->nr_allocs - bc->nr_frees)
-		return violation(buf, len, "%llu blocks allocated, but %llu owned and %llu cached",
-				 bc->nr_allocs - bc->nr_frees, owned, cached);
-	if (allocs - frees != owned)
-		return violation(buf, len, "%llu allocs - %llu frees != %llu owned blocks",
-				 allocs, frees, owned);
-	return 0;
+	WRITE_ONCE(pool->check_holds, holds);
+	WRITE_ONCE(pool->check_longest_ns, longest);
+	if (ret == -EBUSY)
+		snprintf(buf, len, "busy: the pool changed during %u tries",
+			 CHECK_TRIES);
+	return ret;
 }
 
 /**
@@ -1878,32 +2011,57 @@ static int check_caches(struct buddy_pool *pool, char *buf, size_t len)
  * @buf: receives the first violation found
  * @len: size of @buf
  *
+ * Each try holds the pool lock throughout, so it is exact even while the
+ * pool is in use; for tests. debugfs uses buddy_pool_check_bounded().
+ *
  * Context: Any context; takes the pool spinlock for O(blocks) time, up to
  * 8 times while allocations and frees make the caches look inconsistent.
  * Return: 0 if the pool is consistent, -EUCLEAN otherwise.
  */
 int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len)
 {
-	unsigned int tries;
-	unsigned long flags;
-	int ret = 0;
+	struct pool_checker *ck = kmalloc(sizeof(*ck), GFP_ATOMIC);
+	int ret;
 
-	/*
-	 * The caches change without the pool lock, so a block can be seen
-	 * between a cache and its owner; that passes, a broken pool does not.
-	 */
-	for (tries = 0; tries < 8; tries++) {
-		raw_spin_lock_irqsave(&pool->lock, flags);
-		ret = buddy_core_check(&pool->core, buf, len);
-		if (!ret)
-			ret = check_caches(pool, buf, len);
-		raw_spin_unlock_irqrestore(&pool->lock, flags);
-		if (!ret)
-			break;
+	if (!ck) {
+		snprintf(buf, len, "out of memory");
+		return -ENOMEM;
 	}
+	ret = pool_check(pool, ck, U64_MAX, buf, len);
+	kfree(ck);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(buddy_pool_check);
+
+/**
+ * buddy_pool_check_bounded() - buddy_pool_check() for a busy pool
+ * @pool: the pool
+ * @buf: receives the first violation found, or why there is no answer
+ * @len: size of @buf
+ *
+ * As buddy_pool_check(), but the pool lock is held for at most
+ * CHECK_BUDGET units of work (list entries, blocks, bitmap words) at a
+ * time, so allocations on other CPUs never wait long; the check starts
+ * again when the pool changed in between.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0 if the pool is consistent, -EUCLEAN if not, -EBUSY if it kept
+ * changing, -ENOMEM.
+ */
+int buddy_pool_check_bounded(struct buddy_pool *pool, char *buf, size_t len)
+{
+	struct pool_checker *ck = kmalloc(sizeof(*ck), GFP_KERNEL);
+	int ret;
+
+	might_sleep();
+	if (!ck) {
+		snprintf(buf, len, "out of memory");
+		return -ENOMEM;
+	}
+	ret = pool_check(pool, ck, CHECK_BUDGET, buf, len);
+	kfree(ck);
+	return ret;
+}
 
 /**
  * buddy_pool_snapshot() - statistics, with the core's count of repairs
@@ -2106,7 +2264,8 @@ EXPORT_SYMBOL_IF_KUNIT(buddy_parse_size);
 
 /*
  * The core calls the buddy_core suite makes on cores of its own: the
- * module's core, not a copy of it, is what KUnit tests.
+ * module's core, not a copy of it, is what KUnit tests. Listed together,
+ * as lib/xz/xz_dec_syms.c lists its exports (see scripts/lint.sh).
  */
 EXPORT_SYMBOL_IF_KUNIT(buddy_core_meta_size);
 EXPORT_SYMBOL_IF_KUNIT(buddy_core_init);

@@ -39,11 +39,16 @@ gate() {
 	fi
 }
 
+# Every report but one kind: STYLE.md keeps all exports in buddy_mod.c, so
+# the core calls the KUnit suites make are exported there together (as
+# lib/xz/xz_dec_syms.c does), not after their functions in buddy_core.c.
 checkpatch() {
 	local out
 
 	out=$("$1/scripts/checkpatch.pl" --strict --no-tree --quiet \
-		--show-types -f "${C_SRCS[@]}" 2>&1)
+		--show-types -f "${C_SRCS[@]}" 2>&1 |
+		awk -v RS= -v ORS='\n\n' '!/^total: / &&
+			!/^WARNING:EXPORT_SYMBOL:.*\n#[0-9]+: FILE: buddy_mod\.c:[0-9]+:\n\+EXPORT_SYMBOL_IF_KUNIT\(buddy_core_[a-z_]+\);$/')
 	echo "$out"
 	[ -z "$out" ]
 }

@@ -704,6 +704,31 @@ static void sim_note_smash(struct sim *s, u64 off, unsigned int order,
 }
 
 /*
+ * buddy_core_check() into s->chk, and the same check again in steps of a
+ * few units (as buddy.ko's debugfs check takes it), which must come to
+ * the same verdict and message: a mismatch aborts.
+ */
+static int sim_core_check(struct sim *s, const struct buddy_core *bc)
+{
+	struct buddy_core_checker ck = { 0 };
+	u64 budget = 1 + s->nr_ops % 7, steps = 0;
+	char msg[sizeof(s->chk)];
+	int ret, step;
+
+	ret = buddy_core_check(bc, s->chk, sizeof(s->chk));
+	do {
+		step = buddy_core_check_step(bc, &ck, budget, msg, sizeof(msg));
+		steps++;
+	} while (step == -EAGAIN);
+	if (step != ret || strcmp(msg, s->chk)) {
+		fprintf(stderr, "check = %d \"%s\", in %llu steps of %llu = %d \"%s\"\n",
+			ret, s->chk, ULL(steps), ULL(budget), step, msg);
+		abort();
+	}
+	return ret;
+}
+
+/*
  * The checker sees damage that no repair has counted: with one smash
  * pending, its block must still be a free block of the same order and a
  * damaged link must still hold what the stray write put there. Had the
@@ -866,7 +891,7 @@ static bool sim_verify(struct sim *s)
 		s->nr_pending = 0;
 	}
 	s->chk[0] = '\0';
-	ret = buddy_core_check(bc, s->chk, sizeof(s->chk));
+	ret = sim_core_check(s, bc);
 	if (ret == -EUCLEAN && s->dirty)
 		return sim_damage_still_there(s);
 	if (ret)
@@ -1454,7 +1479,7 @@ static bool sim_stray(struct sim *s)
 				(s->m.min_block << order) - M_LINK_BYTES);
 		q = sim_addr(s, off + i);
 		*q ^= 0x5a;
-		ret = buddy_core_check(&s->bc, s->chk, sizeof(s->chk));
+		ret = sim_core_check(s, &s->bc);
 		/* a block known zero must stay zero: write it back */
 		if (s->m.zero[off >> s->m.min_shift])
 			*q ^= 0x5a;
@@ -1475,7 +1500,7 @@ static bool sim_stray(struct sim *s)
 		return true;
 	s->nr_smashes++;
 	sim_note_smash(s, off, order, old, buf);
-	ret = buddy_core_check(&s->bc, s->chk, sizeof(s->chk));
+	ret = sim_core_check(s, &s->bc);
 	if (ret != -EUCLEAN && !was_dirty)
 		return SIM_FAIL(s, "checker missed smash %u of order %u block %#llx: %d",
 				kind, order, ULL(off), ret);
@@ -1728,7 +1753,7 @@ static bool sim_finish(struct sim *s)
 			return false;
 	if (!sim_drain(s))
 		return false;
-	ret = buddy_core_check(&s->bc, s->chk, sizeof(s->chk));
+	ret = sim_core_check(s, &s->bc);
 	if (ret)
 		return SIM_FAIL(s, "check after allocating everything = %d: %s",
 				ret, s->chk);

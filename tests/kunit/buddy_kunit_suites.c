@@ -870,12 +870,112 @@ static void debugfs_dir_follows_pool_lifetime(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, pool_dir_exists("kunit_life"));
 }
 
+/* The first online CPU other than @cpu, or nr_cpu_ids. */
+static unsigned int other_cpu(unsigned int cpu)
+{
+	unsigned int other;
+
+	for_each_online_cpu(other) {
+		if (other != cpu)
+			return other;
+	}
+	return nr_cpu_ids;
+}
+
+struct churn_ctx {
+	struct buddy_pool *pool;
+	atomic_t stop;
+	unsigned long ops;
+	struct completion done;
+};
+
+/* Exact allocations (the core, under the lock) and cached ones, in turn. */
+static int churn_worker(void *arg)
+{
+	struct churn_ctx *c = arg;
+	void *p, *q;
+
+	while (!atomic_read(&c->stop)) {
+		p = buddy_alloc_exact(c->pool, 3 * 4096, __GFP_NOWARN);
+		q = buddy_alloc(c->pool, 64, __GFP_NOWARN);
+		buddy_free_exact(c->pool, p, 3 * 4096);
+		buddy_free(c->pool, q);
+		c->ops += 2;
+		cond_resched();
+	}
+	complete(&c->done);
+	return 0;
+}
+
+/*
+ * check on a pool of 2^22 min blocks (64 MiB of 16-byte blocks) runs in
+ * steps: many short holds of the pool lock, none more than a small part
+ * of the whole check; buddy_pool_check() takes it in one. While another
+ * CPU allocates and frees, it answers ok or busy, never a false violation.
+ */
+static void debugfs_check_holds_the_lock_briefly(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_check_big", 64 * MB,
+					    16);
+	char *buf = kunit_kzalloc(test, 256, GFP_KERNEL);
+	struct churn_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	unsigned int cpu = raw_smp_processor_id(), i;
+	u64 t0, bounded, whole;
+	struct task_struct *t;
+	void *blk[48];
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	for (i = 0; i < ARRAY_SIZE(blk); i++) {
+		blk[i] = buddy_alloc(pool, 16UL << (i % 16), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, blk[i]);
+	}
+	t0 = ktime_get_ns();
+	KUNIT_ASSERT_EQ(test, buddy_kunit_render(pool, "check", buf, 256), 0);
+	bounded = ktime_get_ns() - t0;
+	KUNIT_EXPECT_STREQ(test, buf, "ok\n");
+	KUNIT_EXPECT_GE(test, pool->check_holds, 64U);
+	KUNIT_EXPECT_LT(test, pool->check_longest_ns * 16, bounded);
+	kunit_info(test, "check: %llu ms in %u holds, longest %llu us\n",
+		   bounded / NSEC_PER_MSEC, pool->check_holds,
+		   pool->check_longest_ns / NSEC_PER_USEC);
+	t0 = ktime_get_ns();
+	KUNIT_EXPECT_EQ(test, buddy_pool_check(pool, buf, 256), 0);
+	whole = ktime_get_ns() - t0;
+	KUNIT_EXPECT_EQ(test, pool->check_holds, 1U);
+	kunit_info(test, "buddy_pool_check: one hold of %llu ms\n",
+		   whole / NSEC_PER_MSEC);
+
+	if (other_cpu(cpu) < nr_cpu_ids) {
+		c->pool = pool;
+		init_completion(&c->done);
+		t = kthread_create(churn_worker, c, "buddy_churn");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		kthread_bind(t, other_cpu(cpu));
+		wake_up_process(t);
+		for (i = 0; i < 2; i++) {
+			KUNIT_EXPECT_EQ(test, buddy_kunit_render(pool, "check",
+								 buf, 256), 0);
+			KUNIT_EXPECT_TRUE_MSG(test, !strcmp(buf, "ok\n") ||
+					      !strncmp(buf, "busy", 4),
+					      "check said %s", buf);
+		}
+		atomic_set(&c->stop, 1);
+		wait_for_completion(&c->done);
+		KUNIT_EXPECT_GT(test, c->ops, 0UL);
+	}
+	for (i = 0; i < ARRAY_SIZE(blk); i++)
+		buddy_free(pool, blk[i]);
+	check_pool(test, pool);
+}
+
 static struct kunit_case buddy_debugfs_cases[] = {
 	KUNIT_CASE(debugfs_map_marks_partial_cells),
 	KUNIT_CASE(debugfs_dir_follows_pool_lifetime),
 	KUNIT_CASE(debugfs_free_lists_follow_ctl),
 	KUNIT_CASE(debugfs_ctl_refuses_malformed_input),
 	KUNIT_CASE(debugfs_stats_add_up),
+	KUNIT_CASE_SLOW(debugfs_check_holds_the_lock_briefly),
 	{}
 };
 
@@ -941,17 +1041,6 @@ static long alloc_in_irq_on_cpu(void *arg)
 	wait_for_completion(&c->done);
 	irq_work_sync(&c->work);
 	return 0;
-}
-
-static unsigned int other_cpu(unsigned int cpu)
-{
-	unsigned int other;
-
-	for_each_online_cpu(other) {
-		if (other != cpu)
-			return other;
-	}
-	return nr_cpu_ids;
 }
 
 static u64 total_cached(struct buddy_pool *pool, unsigned int order)

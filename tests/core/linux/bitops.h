@@ -35,6 +35,12 @@ static __always_inline void generic___clear_bit(unsigned long nr,
 	addr[nr / BITS_PER_LONG] &= ~(1UL << (nr % BITS_PER_LONG));
 }
 
+/* Set bits in @w. */
+static __always_inline unsigned int hweight64(u64 w)
+{
+	return (unsigned int)__builtin_popcountll(w);
+}
+
 /* Index of the lowest set bit; @word must not be zero. */
 static __always_inline unsigned long __ffs(unsigned long word)
 {

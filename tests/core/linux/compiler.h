@@ -11,6 +11,8 @@
 
 #define noinline	__attribute_noinline__
 
+#define fallthrough	__attribute__((__fallthrough__))
+
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 
