@@ -77,7 +77,7 @@ strict_build() {
 
 if command -v shellcheck > /dev/null; then
 	gate "shellcheck" "$OUT/shellcheck.log" shellcheck -x \
-		scripts/*.sh .ci/run tests/vm/soak.sh
+		scripts/*.sh .ci/run tests/vm/*.sh
 fi
 
 first=1

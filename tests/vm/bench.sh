@@ -3,6 +3,7 @@
 # `make bench`: load the stock modules the benchmark needs (BENCH_PRELOAD,
 # names in load order), buddy.ko, then the benchmark, which runs in its
 # init and prints its results. BENCH_ARGS are its parameters.
+# shellcheck source=tests/vm/lib.sh
 . /root/lib.sh
 
 for m in ${BENCH_PRELOAD:-}; do

@@ -2,6 +2,7 @@
 # shellcheck shell=dash
 # The `make run` demo: load buddy.ko, show the pool, fragment it with ctl
 # and the example client, free everything and show it coalesced again.
+# shellcheck source=tests/vm/lib.sh
 . /root/lib.sh
 
 P=/sys/kernel/debug/buddy/default
@@ -54,6 +55,7 @@ show free_lists fragmentation map
 section "4. free everything: rmmod buddy_client, then free the ctl blocks"
 rmmod buddy_client
 klog 'buddy'
+# shellcheck disable=SC2013 # words, not lines, are wanted
 for id in $(cut -d' ' -f1 $P/ctl); do
 	echo "free $id" > $P/ctl
 done
@@ -81,6 +83,7 @@ if echo "grow 8M" > $P/ctl; then
 else
 	echo "# grow 8M refused: load with pool_max= to let the pool grow"
 fi
+# shellcheck disable=SC2013 # words, not lines, are wanted
 for id in $(cut -d' ' -f1 $P/ctl); do
 	echo "free $id" > $P/ctl
 done

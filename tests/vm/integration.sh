@@ -5,6 +5,7 @@
 # every debugfs file, the ctl fuzzer, range, exact, grow and shrink through
 # ctl, the example client, clean unload, zeroing and fault injection,
 # unload with a leak, and the trace events. kmemleak is checked at the end for all of it.
+# shellcheck source=tests/vm/lib.sh
 . /root/lib.sh
 
 D=/sys/kernel/debug/buddy
@@ -162,6 +163,7 @@ while [ $i -lt 200 ]; do
 	i=$((i + 1))
 done
 # A random write could in theory be a valid command; undo any that were.
+# shellcheck disable=SC2013 # words, not lines, are wanted
 for id in $(cut -d' ' -f1 $P/ctl); do
 	echo "free $id" > $P/ctl
 done
@@ -192,6 +194,7 @@ ctl_id_of() {
 
 # ctl_free_all - free every block allocated through ctl
 ctl_free_all() {
+	# shellcheck disable=SC2013 # words, not lines, are wanted
 	for id in $(cut -d' ' -f1 $P/ctl); do
 		echo "free $id" > $P/ctl
 	done
@@ -413,6 +416,7 @@ assert_ok rmmod buddy
 on_alloc=1
 [ -n "${REQUIRE_DEBUG:-}" ] && on_alloc=0
 on_free=0
+# shellcheck disable=SC2013 # words, not lines, are wanted
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	init_on_alloc=*) on_alloc=${arg#init_on_alloc=} ;;
@@ -592,5 +596,5 @@ if [ -e $T/trace ] && have $T/events/buddy/enable; then
 fi
 [ -e /sys/module/buddy ] && assert_ok rmmod buddy
 
-[ $KMEMLEAK -eq 0 ] || kmemleak_check
+[ $KMEMLEAK -eq 0 ] || kmemleak_check kmemleak
 t_summary

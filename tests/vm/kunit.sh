@@ -3,6 +3,7 @@
 # Run the KUnit suites: load buddy.ko, then the test module, whose suites
 # run as it loads; unload both and check kmemleak. KUNIT_SEED replays the
 # randomised tests' seed (its parameter seed, logged by each).
+# shellcheck source=tests/vm/lib.sh
 . /root/lib.sh
 
 kmemleak_baseline
@@ -11,5 +12,5 @@ assert_ok insmod /root/buddy_kunit.ko ${KUNIT_SEED:+seed=$KUNIT_SEED}
 assert_ok rmmod buddy_kunit
 assert_ok rmmod buddy
 assert_fails test -e /sys/kernel/debug/buddy
-kmemleak_check
+kmemleak_check kmemleak
 t_summary

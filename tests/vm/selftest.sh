@@ -7,6 +7,7 @@
 # what to do: "clean" must pass; every other mode provokes one problem
 # that scripts/check-log.sh has to report.
 # shellcheck source=/dev/null
+# shellcheck source=tests/vm/lib.sh
 . /root/lib.sh
 
 MODE=${SELFTEST:-clean}

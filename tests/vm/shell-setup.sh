@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=dash
 # Setup for `make shell`: load buddy.ko with the given parameters.
+# shellcheck source=tests/vm/lib.sh
 . /root/lib.sh
 
 # shellcheck disable=SC2086
