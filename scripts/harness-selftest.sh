@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Prove the VM harness: boot tests/vm/selftest.sh once per case with the
 # modules from tests/vm/dummy and check that scripts/qemu-run.sh exits
-# with the expected status and that check-log.sh names exactly the
+# with the expected status and that check-log.py names exactly the
 # expected reasons (none for the clean run).
 #
 # Usage: harness-selftest.sh [--kver VER | --kdir KDIR] [--out DIR] [CASE...]
@@ -36,7 +36,7 @@ fi
 KDIR=$(cd "$KDIR" && pwd)
 
 # name|selftest mode|qemu-run options|exit status|reasons|optional reasons
-# Reasons are check-log.sh's, sorted; the run must report all of them
+# Reasons are check-log.py's, sorted; the run must report all of them
 # and nothing else but the optional ones. KASAN sees the NULL
 # dereference in "oops" on 6.1 (outline) but not on 6.12 (a GPF first).
 CASES=(

@@ -79,6 +79,9 @@ if command -v shellcheck > /dev/null; then
 	gate "shellcheck" "$OUT/shellcheck.log" shellcheck -x \
 		scripts/*.sh .ci/run tests/vm/*.sh
 fi
+if command -v pyflakes3 > /dev/null; then
+	gate "pyflakes" "$OUT/pyflakes.log" pyflakes3 scripts/*.py
+fi
 
 first=1
 for v in "$@"; do

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Boot a test kernel in QEMU (TCG) with a busybox initramfs, run one guest
-# script and judge the console log with scripts/check-log.sh.
+# script and judge the console log with scripts/check-log.py.
 #
 # Usage: qemu-run.sh [options] KDIR GUEST_SCRIPT [FILE...]
 #
@@ -35,13 +35,13 @@
 # serial on stdio.
 #
 # Oops handling: the command line has no oops=panic, so an Oops kills
-# only the guest process that hit it and the script goes on; check-log.sh
+# only the guest process that hit it and the script goes on; check-log.py
 # still fails the run on the Oops line. A guest that hangs after an Oops
 # is caught by the timeout. Pass --append oops=panic to stop at the first
 # Oops instead (panic=-1 then reboots, which ends QEMU at once).
 #
 # Exit status: 0 only if the marker `BUDDY-VM-DONE rc=0` appears and
-# check-log.sh passes; 124 if the timeout fired; 1 otherwise; 2 on a
+# check-log.py passes; 124 if the timeout fired; 1 otherwise; 2 on a
 # usage error.
 set -euo pipefail
 
@@ -240,7 +240,7 @@ elif [ "$qrc" -ne 0 ]; then
 	rc=1
 fi
 if [ $CHECK -eq 1 ]; then
-	"$HERE/check-log.sh" --kunit "$KDIR" "${CHECK_OPTS[@]}" "$LOG" >&2 ||
+	"$HERE/check-log.py" --kunit "$KDIR" "${CHECK_OPTS[@]}" "$LOG" >&2 ||
 		{ [ $rc -ne 0 ] || rc=1; }
 elif ! tr -d '\r' < "$LOG" | grep -q 'BUDDY-VM-DONE rc=0$'; then
 	echo "qemu-run: no BUDDY-VM-DONE rc=0 marker" >&2

@@ -4,7 +4,7 @@
 # this file as /root/lib.sh. Source it with `. /root/lib.sh`. Written for
 # busybox ash; it also runs under bash and dash.
 #
-# Protocol lines for scripts/check-log.sh (BUDDY-CHECK, BUDDY-CHECKS,
+# Protocol lines for scripts/check-log.py (BUDDY-CHECK, BUDDY-CHECKS,
 # BUDDY-EXPECT-WARN-*, BUDDY-KMEMLEAK*) are written to /dev/kmsg: the
 # kernel prints them on the console whole and in order with its own
 # messages, whereas plain stdout goes through the tty, which drains in
@@ -41,7 +41,7 @@ t_ok() {
 	return 0
 }
 
-# t_fail NAME MSG... - record a failed check; check-log.sh fails the run.
+# t_fail NAME MSG... - record a failed check; check-log.py fails the run.
 t_fail() {
 	local name=$1
 
@@ -110,7 +110,7 @@ expect_warn_end() {
 
 # kmemleak_baseline - forget what boot left behind. Early ACPI objects
 # are reported until two scans have run; the window markers tell
-# check-log.sh that the kernel's leak count printed here is expected.
+# check-log.py that the kernel's leak count printed here is expected.
 kmemleak_baseline() {
 	say "BUDDY-KMEMLEAK-BASELINE-BEGIN"
 	echo scan > /sys/kernel/debug/kmemleak

@@ -5,7 +5,7 @@
 # tests/vm/dummy in /root (and buddy.ko and buddy_client.ko for the
 # client-* modes). SELFTEST (set with qemu-run.sh --env) picks
 # what to do: "clean" must pass; every other mode provokes one problem
-# that scripts/check-log.sh has to report.
+# that scripts/check-log.py has to report.
 # shellcheck source=/dev/null
 # shellcheck source=tests/vm/lib.sh
 . /root/lib.sh
@@ -25,7 +25,7 @@ clean)
 	assert_fails false
 	assert_eq "assert_eq" same same
 
-	# KUnit results reach check-log.sh (run with --expect-kunit).
+	# KUnit results reach check-log.py (run with --expect-kunit).
 	assert_ok insmod /root/vmdummy_kunit.ko
 	assert_ok rmmod vmdummy_kunit
 

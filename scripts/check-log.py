@@ -1,94 +1,88 @@
-#!/bin/bash
+#!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-# Judge a test VM console log written by scripts/qemu-run.sh.
-#
-# Usage: check-log.sh [--kunit KDIR] [--expect-kunit] LOG
-#
-#   --kunit KDIR     parse KUnit results with KDIR/tools/testing/kunit/kunit.py
-#                    (without it, a KUnit case fails the run only through
-#                    a "not ok" line, and counts are not printed)
-#   --expect-kunit   fail unless at least one KUnit test ran
-#
-# The run fails, with one "check-log: FAIL [reason]" line per offending
-# log line, on:
-#   panic     Kernel panic
-#   oops      Oops, general protection fault, kernel BUG at, BUG: unable
-#             to handle / NULL pointer dereference
-#   kasan     BUG: KASAN
-#   ubsan     UBSAN:
-#   lockdep   lockdep and RCU reports (circular/recursive locking,
-#             inconsistent lock state, bad unlock balance, ...)
-#   atomic    BUG: sleeping function called from invalid context,
-#             BUG: scheduling while atomic
-#   bug       any other BUG:
-#   stall     hung task or RCU stall reports
-#   list      list_add/list_del corruption (even inside a window)
-#   warning   a WARN() ("WARNING: CPU: n PID: n at") outside an
-#             expected-warning window, any other "WARNING:" line, and a
-#             "cut here" banner that no report line follows
-#   window    a window whose WARN() count is wrong, nested or unclosed
-#   kmemleak  "unreferenced object", a "BUDDY-KMEMLEAK leaks=N" line from
-#             lib.sh, the kernel's "N new suspected memory leaks" outside
-#             kmemleak_baseline, or kmemleak disabling itself
-#   check     a "BUDDY-CHECK fail" line from lib.sh
-#   kunit     a failed, crashed or unparsable KUnit test; no test at all
-#             when --expect-kunit is given, or a KTAP plan that ran zero
-#   marker    no BUDDY-VM-DONE marker: the guest hung, crashed or timed out
-#   rc        BUDDY-VM-DONE rc=N with N != 0
-#
-# Expected-warning windows: lib.sh's expect_warn_begin N writes
-# "BUDDY-EXPECT-WARN-BEGIN N" and expect_warn_end "BUDDY-EXPECT-WARN-END"
-# to /dev/kmsg. Between them WARN()s are allowed and counted; the window
-# fails unless it saw exactly N of them ("N+": at least N). Only plain
-# WARN()s are allowed: lockdep, KASAN, UBSAN and BUG reports still fail.
-#
-# KUnit: the kernel prints each suite as an indented KTAP subtest (6.12
-# adds a top-level "KTAP version 1 / 1..n" header per module, 6.1 none),
-# with a timestamp and interleaved with other kernel lines, and numbers
-# suites across modules. kunit.py parse keys on the first "KTAP version"
-# line and strips that line's prefix width from every later line, so it
-# misreads such a log. This script cuts out each suite block (from its
-# "# Subtest:" header to its top-level result line), strips timestamps,
-# renumbers the blocks under one "KTAP version 1 / 1..n" header and
-# parses that document with kunit.py.
-#
-# Exit status: 0 pass, 1 fail, 2 usage error.
-set -euo pipefail
+"""Judge a test VM console log written by scripts/qemu-run.sh.
 
-usage() {
-	sed -n '3,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
-	exit 2
-}
+Usage: check-log.py [--kunit KDIR] [--expect-kunit] LOG
 
-KDIR=
-EXPECT_KUNIT=0
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--kunit) KDIR=${2:?--kunit needs a kernel tree}; shift 2 ;;
-	--expect-kunit) EXPECT_KUNIT=1; shift ;;
-	-h|--help) usage ;;
-	-*) echo "check-log: unknown option $1" >&2; usage ;;
-	*) break ;;
-	esac
-done
-[ $# -eq 1 ] || usage
-LOG=$1
-[ -f "$LOG" ] || { echo "check-log: no log $LOG" >&2; exit 2; }
-KUNIT_PY=
-if [ -n "$KDIR" ]; then
-	KUNIT_PY=$KDIR/tools/testing/kunit/kunit.py
-	[ -f "$KUNIT_PY" ] ||
-		{ echo "check-log: no $KUNIT_PY" >&2; exit 2; }
-fi
+  --kunit KDIR     parse KUnit results with KDIR/tools/testing/kunit/kunit.py
+                   (without it, a KUnit case fails the run only through
+                   a "not ok" line, and counts are not printed)
+  --expect-kunit   fail unless at least one KUnit test ran
 
-exec python3 - "$LOG" "$KUNIT_PY" "$EXPECT_KUNIT" <<'PYEOF'
+The run fails, with one "check-log: FAIL [reason]" line per offending
+log line, on:
+  panic     Kernel panic
+  oops      Oops, general protection fault, kernel BUG at, BUG: unable
+            to handle / NULL pointer dereference
+  kasan     BUG: KASAN
+  ubsan     UBSAN:
+  lockdep   lockdep and RCU reports (circular/recursive locking,
+            inconsistent lock state, bad unlock balance, ...)
+  atomic    BUG: sleeping function called from invalid context,
+            BUG: scheduling while atomic
+  bug       any other BUG:
+  stall     hung task or RCU stall reports
+  list      list_add/list_del corruption (even inside a window)
+  warning   a WARN() ("WARNING: CPU: n PID: n at") outside an
+            expected-warning window, any other "WARNING:" line, and a
+            "cut here" banner that no report line follows
+  window    a window whose WARN() count is wrong, nested or unclosed
+  kmemleak  "unreferenced object", a "BUDDY-KMEMLEAK leaks=N" line from
+            lib.sh, the kernel's "N new suspected memory leaks" outside
+            kmemleak_baseline, or kmemleak disabling itself
+  check     a "BUDDY-CHECK fail" line from lib.sh
+  kunit     a failed, crashed or unparsable KUnit test; no test at all
+            when --expect-kunit is given, or a KTAP plan that ran zero
+  marker    no BUDDY-VM-DONE marker: the guest hung, crashed or timed out
+  rc        BUDDY-VM-DONE rc=N with N != 0
+
+Expected-warning windows: lib.sh's expect_warn_begin N writes
+"BUDDY-EXPECT-WARN-BEGIN N" and expect_warn_end "BUDDY-EXPECT-WARN-END"
+to /dev/kmsg. Between them WARN()s are allowed and counted; the window
+fails unless it saw exactly N of them ("N+": at least N). Only plain
+WARN()s are allowed: lockdep, KASAN, UBSAN and BUG reports still fail.
+
+KUnit: the kernel prints each suite as an indented KTAP subtest (6.12
+adds a top-level "KTAP version 1 / 1..n" header per module, 6.1 none),
+with a timestamp and interleaved with other kernel lines, and numbers
+suites across modules. kunit.py parse keys on the first "KTAP version"
+line and strips that line's prefix width from every later line, so it
+misreads such a log. This script cuts out each suite block (from its
+"# Subtest:" header to its top-level result line), strips timestamps,
+renumbers the blocks under one "KTAP version 1 / 1..n" header and
+parses that document with kunit.py.
+
+Exit status: 0 pass, 1 fail, 2 usage error.
+"""
+import argparse
 import os
 import re
 import subprocess
 import sys
 import tempfile
 
-log_path, kunit_py, expect_kunit = sys.argv[1], sys.argv[2], sys.argv[3] == '1'
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(
+        description='Judge a test VM console log written by scripts/qemu-run.sh.')
+    ap.add_argument('--kunit', metavar='KDIR',
+                    help='parse KUnit results with KDIR/tools/testing/kunit/kunit.py')
+    ap.add_argument('--expect-kunit', action='store_true',
+                    help='fail unless at least one KUnit test ran')
+    ap.add_argument('log')
+    args = ap.parse_args()
+    if not os.path.isfile(args.log):
+        ap.error('no log ' + args.log)
+    path = ''
+    if args.kunit:
+        path = os.path.join(args.kunit, 'tools/testing/kunit/kunit.py')
+        if not os.path.isfile(path):
+            ap.error('no ' + path)
+    return args.log, path, args.expect_kunit
+
+
+log_path, kunit_py, expect_kunit = parse_args()
 
 TS = re.compile(r'\[\s*\d+\.\d{6}\] ?')
 WARN_CPU = re.compile(r'WARNING: CPU: \d+ PID: \d+ at ')
@@ -356,4 +350,3 @@ if failures:
     print('check-log: FAIL %s: %s' % (log_path, ', '.join(sorted(shown))))
     sys.exit(1)
 print('check-log: PASS %s' % log_path)
-PYEOF
