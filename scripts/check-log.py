@@ -20,7 +20,8 @@ log line, on:
             inconsistent lock state, bad unlock balance, ...)
   atomic    BUG: sleeping function called from invalid context,
             BUG: scheduling while atomic
-  bug       any other BUG:
+  bug       any other BUG:, and PAGE_POISONING's reports of a free page
+            written to (pagealloc: memory corruption / single bit error)
   stall     hung task or RCU stall reports
   list      list_add/list_del corruption (even inside a window)
   warning   a WARN() ("WARNING: CPU: n PID: n at") outside an
@@ -106,7 +107,8 @@ DETECTORS = [
     ('oops', re.compile(
         r'Oops: |general protection fault|kernel BUG at '
         r'|BUG: unable to handle|BUG: kernel NULL pointer')),
-    ('bug', re.compile(r'BUG:')),
+    ('bug', re.compile(
+        r'BUG:|pagealloc: (?:single bit error|memory corruption)')),
     ('stall', re.compile(
         r'INFO: task .* blocked for more than|detected stalls? on CPU'
         r'|self-detected stall|rcu_preempt detected|soft lockup|hard LOCKUP')),

@@ -59,6 +59,7 @@ echo "==> soak for $MINUTES minute(s) on $KVER, console log $LOG"
 ENVS=(--env SOAK_SECONDS="$SECS" --env REQUIRE_DEBUG=1)
 [ -n "${SOAK_SEED:-}" ] && ENVS+=(--env SOAK_SEED="$SOAK_SEED")
 if bash "$HERE/qemu-run.sh" --quiet --smp 3 --mem "${SOAK_MEM:-1G}" \
+		--append page_poison=1 \
 		--timeout $((SECS + 300)) \
 		--log "$LOG" "${ENVS[@]}" "$KDIR" tests/vm/soak.sh buddy.ko \
 		tests/soak/buddy_soak.ko; then

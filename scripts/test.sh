@@ -122,6 +122,7 @@ for v in $KVERS; do
 	fi
 	FILES=(buddy.ko tests/kunit/buddy_kunit.ko tests/client/buddy_client.ko)
 	boot "kunit-$v" "$KDIR" tests/vm/kunit.sh --expect-kunit \
+		--append page_poison=1 \
 		${KUNIT_SEED:+--env KUNIT_SEED=$KUNIT_SEED}
 	# Both zeroing policies on, which Debian's stock boots do not do.
 	boot "integration-$v" "$KDIR" tests/vm/integration.sh --timeout 600 \
@@ -129,7 +130,8 @@ for v in $KVERS; do
 	if [ "$v" = "${KVERS%% *}" ]; then
 		FILES=(buddy.ko tests/soak/buddy_soak.ko)
 		boot "soak-$v" "$KDIR" tests/vm/soak.sh --smp 3 \
-			--timeout 480 --env SOAK_SECONDS=60 --env REQUIRE_DEBUG=1
+			--timeout 480 --env SOAK_SECONDS=60 --env REQUIRE_DEBUG=1 \
+			--append page_poison=1
 		grep -E 'soak: (ok|fail)' "$OUT/soak-$v.log" | tail -1 |
 			sed -E 's/.*soak: /     /'
 	fi
