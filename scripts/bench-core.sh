@@ -18,7 +18,6 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-"$ROOT/scripts/deps.sh"
 
 BIN=${1:-}
 if [ -z "$BIN" ]; then

@@ -32,6 +32,9 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$HERE/lib.sh"
+"$HERE/deps.sh"
 FLAVOURS=()
 while [ $# -gt 0 ] && [ "$1" != -- ]; do
 	FLAVOURS+=("$1")
@@ -244,13 +247,7 @@ for flavour in "${FLAVOURS[@]}"; do
 	DKDIR=$(echo "$out" | sed -n 2p)
 	REL=${HDRS#/usr/src/linux-headers-}
 	B=$ROOT/build/bench-$flavour
-	rm -rf "$B" && mkdir -p "$B"
-	if [ -n "${BENCH_REV:-}" ]; then
-		git archive "$REV" | tar -x -C "$B"
-	else
-		cp -r Kbuild Makefile ./*.c ./*.h include tests "$B/"
-	fi
-	make -s -C "$B" extra KDIR="$HDRS" > "$B.log" 2>&1 ||
+	REV=${BENCH_REV:-} build_modules "$B" "$HDRS" ||
 		{ cat "$B.log"; exit 1; }
 	# 6.1 needs drm_buddy.ko and drm.ko; 6.12.y has it in vmlinux.
 	LOAD=()

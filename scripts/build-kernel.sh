@@ -12,8 +12,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${BUDDY_CACHE:-$HOME/.cache/buddy}
 JOBS=${JOBS:-$(nproc)}
 
-"$HERE/deps.sh"
-
 TARBALL=/usr/src/linux-source-$VER.tar.xz
 [ -f "$TARBALL" ] || { echo "build-kernel: $TARBALL not found" >&2; exit 1; }
 PKGVER=$(dpkg-query -W -f='${Version}' "linux-source-$VER")

@@ -22,7 +22,6 @@ case "$FLAVOUR" in
 6.12-rt) pattern='/usr/src/linux-headers-6.12.*-rt-amd64' ;;
 *) echo "distro-kernel: unknown flavour $FLAVOUR" >&2; exit 2 ;;
 esac
-"$HERE/deps.sh"
 HDRS=
 for h in $pattern; do
 	[ -f "$h/Makefile" ] && HDRS=$h

@@ -16,6 +16,9 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$HERE/lib.sh"
+"$HERE/deps.sh"
 
 KVER=6.1
 KDIR=
@@ -86,16 +89,7 @@ make -s -C "$KDIR" M="$OUT/dummy" modules > "$OUT/dummy/build.log" 2>&1 ||
 	{ cat "$OUT/dummy/build.log" >&2; exit 1; }
 KOS=("$OUT"/dummy/*.ko)
 # And buddy.ko with its example client, for the client-* cases.
-mkdir -p "$OUT/buddy"
-cp -r "$ROOT"/{Kbuild,Makefile,include,tests} "$ROOT"/*.[ch] "$OUT/buddy/"
-if ! make -s -C "$OUT/buddy" modules KDIR="$KDIR" \
-		> "$OUT/buddy/build.log" 2>&1 ||
-	! make -s -C "$KDIR" M="$OUT/buddy/tests/client" \
-		KBUILD_EXTRA_SYMBOLS="$OUT/buddy/Module.symvers" modules \
-		>> "$OUT/buddy/build.log" 2>&1; then
-	cat "$OUT/buddy/build.log" >&2
-	exit 1
-fi
+build_modules "$OUT/buddy" "$KDIR" || { cat "$OUT/buddy.log" >&2; exit 1; }
 KOS+=("$OUT/buddy/buddy.ko" "$OUT/buddy/tests/client/buddy_client.ko")
 
 passed=0

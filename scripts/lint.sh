@@ -10,6 +10,9 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$HERE/lib.sh"
+"$HERE/deps.sh"
 cd "$ROOT" || exit 1
 [ $# -gt 0 ] || set -- 6.1 6.12
 FAILED=0
@@ -65,14 +68,13 @@ kerneldoc() {
 
 # Build everything with sparse on every file and W=1; any diagnostic fails.
 strict_build() {
-	local out
+	local out dest=$OUT/modules-$2
 
-	make -s clean KDIR="$1" > /dev/null 2>&1
-	out=$(make -s extra KDIR="$1" C=2 W=1 2>&1 |
-		grep -vE '^\s+(CHECK|CC|LD|MODPOST|BTF)|Skipping BTF')
-	make -s clean KDIR="$1" > /dev/null 2>&1
+	build_modules "$dest" "$1" C=2 W=1
+	out=$(grep -vE '^\s+(CHECK|CC|LD|MODPOST|BTF)|Skipping BTF' \
+		"$dest.log")
 	echo "$out"
-	[ -z "$out" ]
+	[ -z "$out" ] && [ -f "$dest/buddy.ko" ]
 }
 
 if command -v shellcheck > /dev/null; then
@@ -94,6 +96,6 @@ for v in "$@"; do
 		first=0
 	fi
 	gate "sparse (C=2) and W=1 on $v" "$OUT/build-$v.log" \
-		strict_build "$KDIR"
+		strict_build "$KDIR" "$v"
 done
 [ $FAILED -eq 0 ]

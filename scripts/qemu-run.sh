@@ -112,7 +112,6 @@ for f in "$@"; do
 	[ -f "$f" ] || { echo "qemu-run: no file $f" >&2; exit 2; }
 done
 
-"$HERE/deps.sh"
 BUSYBOX=/bin/busybox
 if readelf -l "$BUSYBOX" | grep -q 'program interpreter'; then
 	echo "qemu-run: $BUSYBOX is not static (busybox-static)" >&2

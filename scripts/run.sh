@@ -9,6 +9,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$HERE/lib.sh"
 SHELL_MODE=0
 if [ "${1:-}" = --shell ]; then
 	SHELL_MODE=1
@@ -23,11 +25,10 @@ echo "run: test kernel $KVER (built once, then cached)"
 KDIR=$(bash "$HERE/build-kernel.sh" "$KVER" | tail -1)
 echo "run: building the modules"
 cd "$ROOT"
-make -s clean KDIR="$KDIR" > /dev/null 2>&1 || true
-make -s extra KDIR="$KDIR" > /dev/null
-FILES=(buddy.ko tests/client/buddy_client.ko)
+M=$ROOT/build/run-modules
+build_modules "$M" "$KDIR" || { cat "$M.log"; exit 1; }
+FILES=("$M/buddy.ko" "$M/tests/client/buddy_client.ko")
 LOG=$ROOT/build/run.log
-mkdir -p "$ROOT/build"
 
 if [ $SHELL_MODE -eq 1 ]; then
 	exec bash "$HERE/qemu-run.sh" --shell --env "BUDDY_ARGS=$ARGS" \

@@ -15,6 +15,9 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$HERE/lib.sh"
+"$HERE/deps.sh"
 MINUTES=${1:-10}
 KVER=${KVER:-6.1}
 OUT=$ROOT/build/soak
@@ -40,13 +43,11 @@ if ! KDIR=$(bash "$HERE/build-kernel.sh" "$KVER" | tail -1) ||
 	FAILED=1
 	finish
 fi
-make -s clean KDIR="$KDIR" > /dev/null 2>&1
-if make -s extra KDIR="$KDIR" W=1 > "$OUT/build.log" 2>&1 &&
-		! grep -q 'warning:' "$OUT/build.log"; then
+if build_modules "$OUT/modules" "$KDIR" W=1; then
 	PASSED=$((PASSED + 1))
 	echo "PASS modules build with W=1 and no warnings on $KVER"
 else
-	cat "$OUT/build.log"
+	cat "$OUT/modules.log"
 	echo "FAIL modules build on $KVER"
 	FAILED=1
 	finish

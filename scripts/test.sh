@@ -18,6 +18,8 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$HERE/lib.sh"
 KVERS=${KVERS:-6.1 6.12}
 FUZZ_TIME=${FUZZ_TIME:-30}
 DISTROS=${DISTROS:-6.1 6.12 6.12-rt}
@@ -111,16 +113,16 @@ for v in $KVERS; do
 		continue
 	fi
 	pass "build test kernel $v"
-	make -s clean KDIR="$KDIR" > /dev/null 2>&1
-	if make -s extra KDIR="$KDIR" W=1 > "$OUT/build-$v.log" 2>&1 &&
-			! grep -q 'warning:' "$OUT/build-$v.log"; then
+	M=$OUT/mod-$v
+	if build_modules "$M" "$KDIR" W=1; then
 		pass "modules build with W=1 and no warnings on $v"
 	else
-		cat "$OUT/build-$v.log"
+		cat "$M.log"
 		fail "modules build on $v"
 		continue
 	fi
-	FILES=(buddy.ko tests/kunit/buddy_kunit.ko tests/client/buddy_client.ko)
+	FILES=("$M/buddy.ko" "$M/tests/kunit/buddy_kunit.ko"
+	       "$M/tests/client/buddy_client.ko")
 	boot "kunit-$v" "$KDIR" tests/vm/kunit.sh --expect-kunit \
 		--append page_poison=1 \
 		${KUNIT_SEED:+--env KUNIT_SEED=$KUNIT_SEED}
@@ -128,7 +130,7 @@ for v in $KVERS; do
 	boot "integration-$v" "$KDIR" tests/vm/integration.sh --timeout 600 \
 		--env REQUIRE_DEBUG=1 --append "init_on_alloc=1 init_on_free=1"
 	if [ "$v" = "${KVERS%% *}" ]; then
-		FILES=(buddy.ko tests/soak/buddy_soak.ko)
+		FILES=("$M/buddy.ko" "$M/tests/soak/buddy_soak.ko")
 		boot "soak-$v" "$KDIR" tests/vm/soak.sh --smp 3 \
 			--timeout 480 --env SOAK_SECONDS=60 --env REQUIRE_DEBUG=1 \
 			--append page_poison=1
@@ -148,10 +150,7 @@ for flavour in $DISTROS; do
 	HDRS=$(echo "$out" | sed -n 1p)
 	DKDIR=$(echo "$out" | sed -n 2p)
 	B=$OUT/distro-$flavour
-	rm -rf "$B" && mkdir -p "$B"
-	cp -r Kbuild Makefile ./*.c ./*.h include tests "$B/"
-	if make -s -C "$B" extra KDIR="$HDRS" W=1 > "$B.log" 2>&1 &&
-			[ -f "$B/buddy.ko" ] && ! grep -q 'warning:' "$B.log"; then
+	if build_modules "$B" "$HDRS" W=1; then
 		pass "modules build with W=1 against $(basename "$HDRS")"
 	else
 		cat "$B.log"
