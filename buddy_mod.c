@@ -1983,6 +1983,9 @@ static int pool_check(struct buddy_pool *pool, struct pool_checker *ck,
 			t = ktime_get_ns() - t0;
 			longest = max(longest, t);
 			holds++;
+			/* A violation seen while a cache changed may be none. */
+			if (ret == -EUCLEAN && cache_ops(pool) != ops)
+				ret = -EBUSY;
 			if (ret != -EAGAIN)
 				break;
 			raw_spin_unlock_irqrestore(&pool->lock, flags);
@@ -2016,7 +2019,8 @@ static int pool_check(struct buddy_pool *pool, struct pool_checker *ck,
  *
  * Context: Any context; takes the pool spinlock for O(blocks) time, up to
  * 8 times while allocations and frees make the caches look inconsistent.
- * Return: 0 if the pool is consistent, -EUCLEAN otherwise.
+ * Return: 0 if the pool is consistent, -EUCLEAN if not, -EBUSY if every
+ * try saw the caches change under a violation, -ENOMEM.
  */
 int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len)
 {

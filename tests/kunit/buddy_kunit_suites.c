@@ -935,7 +935,8 @@ static void debugfs_check_holds_the_lock_briefly(struct kunit *test)
 	bounded = ktime_get_ns() - t0;
 	KUNIT_EXPECT_STREQ(test, buf, "ok\n");
 	KUNIT_EXPECT_GE(test, pool->check_holds, 64U);
-	KUNIT_EXPECT_LT(test, pool->check_longest_ns * 16, bounded);
+	/* A quarter, not less: the host may stall a vCPU inside a hold. */
+	KUNIT_EXPECT_LT(test, pool->check_longest_ns * 4, bounded);
 	kunit_info(test, "check: %llu ms in %u holds, longest %llu us\n",
 		   bounded / NSEC_PER_MSEC, pool->check_holds,
 		   pool->check_longest_ns / NSEC_PER_USEC);
