@@ -1341,6 +1341,7 @@ struct nest_ctx {
 	call_single_data_t csd;
 	void *irq_blk[4];
 	unsigned long irq_allocs, irq_frees, pairs, sent;
+	atomic_long_t handled;
 	unsigned int cpu;
 	atomic_t stop;
 	struct completion done[2];
@@ -1359,10 +1360,13 @@ static void nest_irq(void *arg)
 		buddy_free(c->pool, c->irq_blk[i]);
 		c->irq_blk[i] = NULL;
 		c->irq_frees++;
-		return;
+	} else {
+		c->irq_blk[i] = buddy_alloc(c->pool, 4096,
+					    GFP_ATOMIC | __GFP_NOWARN);
+		c->irq_allocs++;
 	}
-	c->irq_blk[i] = buddy_alloc(c->pool, 4096, GFP_ATOMIC | __GFP_NOWARN);
-	c->irq_allocs++;
+	/* The last touch of @c: the sender waits for it (see below). */
+	atomic_long_inc(&c->handled);
 }
 
 static int nest_worker(void *arg)
@@ -1383,10 +1387,6 @@ static int nest_worker(void *arg)
 	return 0;
 }
 
-static void nest_done(void *arg)
-{
-}
-
 /* From another CPU: interrupt the worker's CPU as often as it can be. */
 static int nest_sender(void *arg)
 {
@@ -1400,8 +1400,12 @@ static int nest_sender(void *arg)
 		if (!(c->sent % 256))
 			cond_resched();
 	}
-	/* Wait for the last call, which uses @c. */
-	smp_call_function_single(c->cpu, nest_done, NULL, 1);
+	/*
+	 * An async call's csd is free again before its function runs, so
+	 * wait for the handler itself to be done with @c, every call of it.
+	 */
+	while (atomic_long_read(&c->handled) != c->sent)
+		cpu_relax();
 	complete(&c->done[1]);
 	return 0;
 }
