@@ -1970,6 +1970,7 @@ static int pool_check(struct buddy_pool *pool, struct pool_checker *ck,
 	unsigned int tries, holds = 0;
 	unsigned long flags;
 	u64 gen, ops, t0, t, longest = 0;
+	char last[96] = "";
 	int ret = -EBUSY;
 
 	for (tries = 0; tries < CHECK_TRIES; tries++) {
@@ -1983,9 +1984,16 @@ static int pool_check(struct buddy_pool *pool, struct pool_checker *ck,
 			t = ktime_get_ns() - t0;
 			longest = max(longest, t);
 			holds++;
-			/* A violation seen while a cache changed may be none. */
-			if (ret == -EUCLEAN && cache_ops(pool) != ops)
+			/*
+			 * The caches against the core, seen while a cache
+			 * changed, may be no violation: keep it, try again.
+			 */
+			if (ret == -EUCLEAN && cache_ops(pool) != ops &&
+			    (ck->phase == CHECK_CACHES ||
+			     ck->phase == CHECK_SUMS)) {
+				strscpy(last, buf, sizeof(last));
 				ret = -EBUSY;
+			}
 			if (ret != -EAGAIN)
 				break;
 			raw_spin_unlock_irqrestore(&pool->lock, flags);
@@ -2003,8 +2011,8 @@ static int pool_check(struct buddy_pool *pool, struct pool_checker *ck,
 	WRITE_ONCE(pool->check_holds, holds);
 	WRITE_ONCE(pool->check_longest_ns, longest);
 	if (ret == -EBUSY)
-		snprintf(buf, len, "busy: the pool changed during %u tries",
-			 CHECK_TRIES);
+		snprintf(buf, len, "busy: the pool changed during %u tries%s%s",
+			 CHECK_TRIES, last[0] ? "; last: " : "", last);
 	return ret;
 }
 
@@ -2020,20 +2028,13 @@ static int pool_check(struct buddy_pool *pool, struct pool_checker *ck,
  * Context: Any context; takes the pool spinlock for O(blocks) time, up to
  * 8 times while allocations and frees make the caches look inconsistent.
  * Return: 0 if the pool is consistent, -EUCLEAN if not, -EBUSY if every
- * try saw the caches change under a violation, -ENOMEM.
+ * try saw the caches change under a violation of the caches' invariants.
  */
 int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len)
 {
-	struct pool_checker *ck = kmalloc(sizeof(*ck), GFP_ATOMIC);
-	int ret;
+	struct pool_checker ck;
 
-	if (!ck) {
-		snprintf(buf, len, "out of memory");
-		return -ENOMEM;
-	}
-	ret = pool_check(pool, ck, U64_MAX, buf, len);
-	kfree(ck);
-	return ret;
+	return pool_check(pool, &ck, U64_MAX, buf, len);
 }
 EXPORT_SYMBOL_IF_KUNIT(buddy_pool_check);
 
@@ -2043,28 +2044,22 @@ EXPORT_SYMBOL_IF_KUNIT(buddy_pool_check);
  * @buf: receives the first violation found, or why there is no answer
  * @len: size of @buf
  *
- * As buddy_pool_check(), but the pool lock is held for at most
- * CHECK_BUDGET units of work (list entries, blocks, bitmap words) at a
- * time, so allocations on other CPUs never wait long; the check starts
- * again when the pool changed in between.
+ * As buddy_pool_check(), but the pool lock is held for about CHECK_BUDGET
+ * units of work (list entries, blocks, bitmap words; at most twice that
+ * when a hold ends one phase and starts the next) at a time, so
+ * allocations on other CPUs never wait long; the check starts again when
+ * the pool changed in between.
  *
  * Context: Process context; may sleep.
  * Return: 0 if the pool is consistent, -EUCLEAN if not, -EBUSY if it kept
- * changing, -ENOMEM.
+ * changing.
  */
 int buddy_pool_check_bounded(struct buddy_pool *pool, char *buf, size_t len)
 {
-	struct pool_checker *ck = kmalloc(sizeof(*ck), GFP_KERNEL);
-	int ret;
+	struct pool_checker ck;
 
 	might_sleep();
-	if (!ck) {
-		snprintf(buf, len, "out of memory");
-		return -ENOMEM;
-	}
-	ret = pool_check(pool, ck, CHECK_BUDGET, buf, len);
-	kfree(ck);
-	return ret;
+	return pool_check(pool, &ck, CHECK_BUDGET, buf, len);
 }
 
 /**

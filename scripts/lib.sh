@@ -16,9 +16,10 @@ build_modules() {
 	if [ -n "${REV:-}" ]; then
 		git -C "$ROOT" archive "$REV" | tar -x -C "$dest" || return 1
 	elif git -C "$ROOT" rev-parse --git-dir > /dev/null 2>&1; then
-		git -C "$ROOT" ls-files -z --cached --others --exclude-standard |
-			tar -C "$ROOT" --null -T - -c | tar -x -C "$dest" ||
-			return 1
+		# Tracked files deleted in the work tree are not there to copy.
+		(cd "$ROOT" && git ls-files -z --cached --others \
+			--exclude-standard | xargs -0 -r ls -d 2> /dev/null |
+			tar -T - -c | tar -x -C "$dest") || return 1
 	else
 		(cd "$ROOT" && cp -r Kconfig Kbuild Makefile ./*.c ./*.h \
 			include tests "$dest/") || return 1

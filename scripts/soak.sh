@@ -62,8 +62,8 @@ ENVS=(--env SOAK_SECONDS="$SECS" --env REQUIRE_DEBUG=1)
 if bash "$HERE/qemu-run.sh" --quiet --smp 3 --mem "${SOAK_MEM:-1G}" \
 		--append page_poison=1 \
 		--timeout $((SECS + 300)) \
-		--log "$LOG" "${ENVS[@]}" "$KDIR" tests/vm/soak.sh buddy.ko \
-		tests/soak/buddy_soak.ko; then
+		--log "$LOG" "${ENVS[@]}" "$KDIR" tests/vm/soak.sh \
+		"$OUT/modules/buddy.ko" "$OUT/modules/tests/soak/buddy_soak.ko"; then
 	PASSED=$((PASSED + 1))
 	echo "PASS soak boot (clean log)"
 else

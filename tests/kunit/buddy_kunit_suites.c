@@ -930,12 +930,20 @@ static void debugfs_check_holds_the_lock_briefly(struct kunit *test)
 		blk[i] = buddy_alloc(pool, 16UL << (i % 16), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, blk[i]);
 	}
-	t0 = ktime_get_ns();
-	KUNIT_ASSERT_EQ(test, buddy_kunit_render(pool, "check", buf, 256), 0);
-	bounded = ktime_get_ns() - t0;
-	KUNIT_EXPECT_STREQ(test, buf, "ok\n");
+	/*
+	 * The longest hold under a quarter of the whole, and not less: the
+	 * host may stall a vCPU inside a hold, so it gets a second chance.
+	 */
+	for (i = 0; i < 2; i++) {
+		t0 = ktime_get_ns();
+		KUNIT_ASSERT_EQ(test, buddy_kunit_render(pool, "check", buf,
+							 256), 0);
+		bounded = ktime_get_ns() - t0;
+		KUNIT_EXPECT_STREQ(test, buf, "ok\n");
+		if (pool->check_longest_ns * 4 < bounded)
+			break;
+	}
 	KUNIT_EXPECT_GE(test, pool->check_holds, 64U);
-	/* A quarter, not less: the host may stall a vCPU inside a hold. */
 	KUNIT_EXPECT_LT(test, pool->check_longest_ns * 4, bounded);
 	kunit_info(test, "check: %llu ms in %u holds, longest %llu us\n",
 		   bounded / NSEC_PER_MSEC, pool->check_holds,
@@ -1366,7 +1374,7 @@ static void nest_irq(void *arg)
 		c->irq_allocs++;
 	}
 	/* The last touch of @c: the sender waits for it (see below). */
-	atomic_long_inc(&c->handled);
+	atomic_long_inc_return_release(&c->handled);
 }
 
 static int nest_worker(void *arg)
@@ -1404,7 +1412,7 @@ static int nest_sender(void *arg)
 	 * An async call's csd is free again before its function runs, so
 	 * wait for the handler itself to be done with @c, every call of it.
 	 */
-	while (atomic_long_read(&c->handled) != c->sent)
+	while (atomic_long_read_acquire(&c->handled) != c->sent)
 		cpu_relax();
 	complete(&c->done[1]);
 	return 0;
@@ -1431,6 +1439,8 @@ static void pcp_irq_push_inside_a_push_loses_nothing(struct kunit *test)
 	t[0] = kthread_create(nest_worker, c, "buddy_nest");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t[0]));
 	t[1] = kthread_create(nest_sender, c, "buddy_nest_ipi");
+	if (IS_ERR(t[1]))
+		kthread_stop(t[0]);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t[1]));
 	kthread_bind(t[0], cpu);
 	kthread_bind(t[1], other);
