@@ -882,17 +882,18 @@ static unsigned int other_cpu(unsigned int cpu)
 	return nr_cpu_ids;
 }
 
-struct churn_ctx {
+/* A worker thread on a pool: told to stop, counts its work, says when done. */
+struct flip_ctx {
 	struct buddy_pool *pool;
 	atomic_t stop;
-	unsigned long ops;
+	unsigned long pairs;
 	struct completion done;
 };
 
 /* Exact allocations (the core, under the lock) and cached ones, in turn. */
 static int churn_worker(void *arg)
 {
-	struct churn_ctx *c = arg;
+	struct flip_ctx *c = arg;
 	void *p, *q;
 
 	while (!atomic_read(&c->stop)) {
@@ -900,7 +901,7 @@ static int churn_worker(void *arg)
 		q = buddy_alloc(c->pool, 64, __GFP_NOWARN);
 		buddy_free_exact(c->pool, p, 3 * 4096);
 		buddy_free(c->pool, q);
-		c->ops += 2;
+		c->pairs += 2;
 		cond_resched();
 	}
 	complete(&c->done);
@@ -918,7 +919,7 @@ static void debugfs_check_holds_the_lock_briefly(struct kunit *test)
 	struct buddy_pool *pool = make_pool(test, "kunit_check_big", 64 * MB,
 					    16);
 	char *buf = kunit_kzalloc(test, 256, GFP_KERNEL);
-	struct churn_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct flip_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	unsigned int cpu = raw_smp_processor_id(), i;
 	u64 t0, bounded, whole;
 	struct task_struct *t;
@@ -971,7 +972,7 @@ static void debugfs_check_holds_the_lock_briefly(struct kunit *test)
 		}
 		atomic_set(&c->stop, 1);
 		wait_for_completion(&c->done);
-		KUNIT_EXPECT_GT(test, c->ops, 0UL);
+		KUNIT_EXPECT_GT(test, c->pairs, 0UL);
 	}
 	for (i = 0; i < ARRAY_SIZE(blk); i++)
 		buddy_free(pool, blk[i]);
@@ -1254,13 +1255,6 @@ static void pcp_double_free_of_cached_block_is_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memcmp(before, after, sizeof(*before)), 0);
 	check_pool(test, pool);
 }
-
-struct flip_ctx {
-	struct buddy_pool *pool;
-	atomic_t stop;
-	unsigned long pairs;
-	struct completion done;
-};
 
 static int flip_worker(void *arg)
 {
