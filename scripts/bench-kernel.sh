@@ -59,15 +59,23 @@ else
 fi
 CHARTS=()
 
-# add_deps MODS KO - append KO's dependencies among the stock modules in
-# MODS to LOAD, each after its own; buddy is loaded separately.
+# add_deps DIR KO - append KO's dependencies to LOAD, each after its own
+# (buddy is loaded separately), unpacked as plain .ko files into DIR from
+# the stock kernel's package: the guest's insmod cannot read .ko.xz.
 add_deps() {
-	local d
+	local d f deb=$1/linux-image.deb
 
 	for d in $(modinfo -F depends "$2" | tr , ' '); do
 		case " buddy ${LOAD[*]} " in *" $d "*) continue ;; esac
-		[ -f "$1/$d.ko" ] ||
-			{ echo "bench-kernel: no stock module $d in $1" >&2; exit 1; }
+		if [ ! -f "$1/$d.ko" ]; then
+			[ -f "$deb" ] || { mkdir -p "$1" && (cd "$1" &&
+				apt-get download -q "linux-image-$REL" > /dev/null &&
+				mv linux-image-*.deb "$deb"); } || exit 1
+			f=$(dpkg-deb -c "$deb" | grep -oE "\./lib/modules/.*/${d//_/[_-]}\.ko(\.xz)?$") ||
+				{ echo "bench-kernel: no stock module $d" >&2; exit 1; }
+			dpkg-deb --fsys-tarfile "$deb" | tar -xO "$f" |
+				if [[ $f == *.xz ]]; then xz -dc; else cat; fi > "$1/$d.ko"
+		fi
 		add_deps "$1" "$1/$d.ko"
 		LOAD+=("$d")
 	done

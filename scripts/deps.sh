@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS=(
 	build-essential make gcc bc flex bison kmod cpio xz-utils
-	libelf-dev libssl-dev dwarves python3 pyflakes3 sparse shellcheck
+	libelf-dev libssl-dev dwarves python3 sparse shellcheck
 	linux-source-6.1 linux-source-6.12
 	qemu-system-x86 busybox-static dkms
 	clang libclang-rt-14-dev llvm valgrind gcovr lcov gnuplot-nox

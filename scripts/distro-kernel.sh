@@ -4,8 +4,7 @@
 # against the distro headers, boot, insmod". FLAVOUR is 6.1, 6.12 or
 # 6.12-rt. The package is downloaded, not installed (no initramfs or
 # bootloader hooks run on this machine), and its vmlinuz is cached under
-# $BUDDY_CACHE, with drm_buddy.ko and the modules it depends on (drm.ko),
-# uncompressed, in modules/ beside it for `make bench`.
+# $BUDDY_CACHE (make bench adds the stock modules it loads, in modules/).
 #
 # Prints two lines: the headers directory to build against, and a
 # directory laid out like a kernel tree (arch/x86/boot/bzImage, plus usr/
@@ -34,50 +33,14 @@ TEST_TREE=$(bash "$HERE/build-kernel.sh" 6.1 | tail -1)
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock-distro-$REL"
 flock 9
-MODS=$DIR/modules
-if [ ! -f "$DIR/arch/x86/boot/bzImage" ] || [ ! -f "$MODS/.complete" ]; then
+if [ ! -f "$DIR/arch/x86/boot/bzImage" ]; then
 	echo "distro-kernel: fetching linux-image-$REL" >&2
-	rm -rf "${DIR:?}" && mkdir -p "$DIR/arch/x86/boot" "$MODS"
+	rm -rf "${DIR:?}" && mkdir -p "$DIR/arch/x86/boot"
 	(cd "$DIR" && apt-get download -q "linux-image-$REL" > /dev/null 2>&1)
-	DEB=$(echo "$DIR"/linux-image-*.deb)
-	dpkg-deb --fsys-tarfile "$DEB" |
-		tar -x -C "$DIR" "./boot/vmlinuz-$REL"
-	mv "$DIR/boot/vmlinuz-$REL" "$DIR/arch/x86/boot/bzImage"
-	# The guest's insmod takes only plain .ko files (6.12 ships .ko.xz).
-	# Module names use "_" where file names may use "-".
-	declare -A want=([drm_buddy]=1)
-	while [ ${#want[@]} -gt 0 ]; do
-		pats=()
-		for m in "${!want[@]}"; do
-			pats+=("./lib/modules/$REL/kernel/*/${m//_/[_-]}.ko*")
-		done
-		# Only make bench needs them: a gap is no reason to fail here.
-		if ! dpkg-deb --fsys-tarfile "$DEB" |
-				tar -x -C "$DIR" --wildcards "${pats[@]}" 2> /dev/null; then
-			echo "distro-kernel: warning: linux-image-$REL lacks" \
-				"${!want[*]}" >&2
-			break
-		fi
-		while read -r f; do
-			b=$(basename "$f")
-			b=${b//-/_}
-			case "$b" in
-			*.ko) mv "$f" "$MODS/$b" ;;
-			*.ko.xz) xz -dc "$f" > "$MODS/${b%.xz}" ;;
-			*) echo "distro-kernel: warning: cannot unpack $f" >&2
-				break 2 ;;
-			esac
-		done < <(find "$DIR/lib" -name '*.ko*')
-		rm -rf "${DIR:?}/lib"
-		want=()
-		for f in "$MODS"/*.ko; do
-			for d in $(modinfo -F depends "$f" | tr , ' '); do
-				[ -f "$MODS/$d.ko" ] || want[$d]=1
-			done
-		done
-	done
-	rm -rf "${DIR:?}/boot" "${DIR:?}/lib" "$DEB"
-	touch "$MODS/.complete"
+	dpkg-deb --fsys-tarfile "$DIR"/linux-image-*.deb |
+		tar -xO "./boot/vmlinuz-$REL" > "$DIR/arch/x86/boot/bzImage.tmp"
+	mv "$DIR/arch/x86/boot/bzImage.tmp" "$DIR/arch/x86/boot/bzImage"
+	rm -f "$DIR"/linux-image-*.deb
 fi
 ln -sfn "$TEST_TREE/usr" "$DIR/usr"
 ln -sfn "$TEST_TREE/tools" "$DIR/tools"

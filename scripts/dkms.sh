@@ -9,7 +9,8 @@
 #        dkms.sh test FLAVOUR   Debian stock kernel FLAVOUR (6.1, 6.12):
 #                               DKMS build in a throwaway tree under $OUT,
 #                               depmod -b, boot it, modprobe in the guest
-#                               (tests/vm/modprobe.sh); ends with one
+#                               (tests/vm/modprobe.sh); KTAP in
+#                               $OUT/dkms-FLAVOUR/dkms.ktap, then one
 #                               line `N passed, N failed`
 #
 # With DKMS_ROOT=DIR, install and remove use DIR/usr/src, DIR/var/lib/dkms
@@ -21,6 +22,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$HERE/lib.sh"
 VERSION=$(sed -n 's/^MODULE_VERSION("\(.*\)");/\1/p' "$ROOT/buddy_mod.c")
 [ -n "$VERSION" ] || { echo "dkms: no MODULE_VERSION in buddy_mod.c" >&2; exit 1; }
 MOD=buddy/$VERSION
@@ -124,48 +127,33 @@ do_remove() {
 
 # --- make test stage -------------------------------------------------------
 
-PASSED=0
-FAILED=0
-pass() { PASSED=$((PASSED + 1)); printf 'PASS %s\n' "$*"; }
-fail() { FAILED=$((FAILED + 1)); printf 'FAIL %s\n' "$*"; }
-
-# check NAME CMD...: one host-side check.
+# check NAME CMD...: one host-side test.
 check() {
 	local name=$1
 
 	shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
+	if "$@"; then ktap_leaf ok "$name"; else ktap_leaf "not ok" "$name"; fi
 }
 
 do_test() {
-	local flavour=$1 out hdrs dkdir k t log ko ok fl conf_ver
+	local flavour=$1 out hdrs k t ko conf_ver
 
-	OUT=${OUT:-$ROOT/build/test}
-	t=$OUT/dkms-$flavour
-	log=$t/vm.log
+	t=${OUT:-$ROOT/build/test}/dkms-$flavour
 	rm -rf "$t" && mkdir -p "$t"
-	if ! out=$(bash "$HERE/distro-kernel.sh" "$flavour" 2> "$t/distro.err"); then
-		cat "$t/distro.err"
-		fail "fetch Debian kernel $flavour"
-		echo "$PASSED passed, $FAILED failed"
-		return 1
-	fi
+	ktap_start "$t/dkms.ktap"
+	trap ktap_end EXIT
+	out=$(bash "$HERE/distro-kernel.sh" "$flavour" 2> "$t/distro.err") ||
+		{ ktap_leaf "not ok" "fetch Debian kernel $flavour" "$(cat "$t/distro.err")"; exit 1; }
 	hdrs=$(echo "$out" | sed -n 1p)
-	dkdir=$(echo "$out" | sed -n 2p)
 	k=$(krel "$hdrs")
-
 	conf_ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$ROOT/dkms.conf")
 	check "dkms.conf PACKAGE_VERSION $conf_ver = MODULE_VERSION $VERSION" \
 		[ "$conf_ver" = "$VERSION" ]
-
-	if ! DKMS_ROOT=$t/root do_install "$hdrs" > "$t/dkms.log" 2>&1; then
-		tail -20 "$t/dkms.log"
+	DKMS_ROOT=$t/root ktap_check "dkms add, build, install $MOD for $k" \
+		"$t/dkms.log" do_install "$hdrs" || {
 		cat "$t/root/var/lib/dkms/$MOD/build/make.log" 2> /dev/null
-		fail "dkms add, build, install $MOD for $k (see $t/dkms.log)"
-		echo "$PASSED passed, $FAILED failed"
-		return 1
-	fi
-	pass "dkms add, build, install $MOD for $k"
+		exit 1
+	}
 	# DKMS compresses like the kernel's own modules (6.12: .ko.xz).
 	ko=$(find "$t/root/lib/modules/$k/updates/dkms" -name 'buddy.ko*')
 	check "installed as updates/dkms/$(basename "$ko")" [ -f "$ko" ]
@@ -179,25 +167,12 @@ do_test() {
 	check "depmod -b: modprobe resolves updates/dkms/buddy.ko" \
 		bash -c "modprobe -d '$t/root' -S '$k' --show-depends buddy |
 			grep -q 'updates/dkms/buddy\\.ko'"
-
 	tar -C "$t/root/lib/modules" -cf "$t/modules.tar" "$k"
-	if bash "$HERE/qemu-run.sh" --quiet --log "$log" --timeout 300 \
-			--env "BUDDY_KREL=$k" --env "BUDDY_VERSION=$VERSION" \
-			"$dkdir" "$ROOT/tests/vm/modprobe.sh" "$t/modules.tar" \
-			> "$t/vm.out" 2>&1; then
-		pass "boot $k, modprobe (clean log)"
-	else
-		tail -15 "$t/vm.out"
-		fail "boot $k, modprobe (see $log)"
-	fi
-	ok=$(grep -c 'BUDDY-CHECK ok' "$log" || true)
-	fl=$(grep -c 'BUDDY-CHECK fail' "$log" || true)
-	PASSED=$((PASSED + ok))
-	FAILED=$((FAILED + fl))
-	printf '     guest: %d checks passed, %d failed\n' "$ok" "$fl"
-	grep 'BUDDY-CHECK fail' "$log" | sed 's/^/     /' || true
-	echo "$PASSED passed, $FAILED failed"
-	[ "$FAILED" -eq 0 ]
+	bash "$HERE/qemu-run.sh" --quiet --log "$t/vm.log" --ktap "$t/vm.ktap" \
+		--timeout 300 --env "BUDDY_KREL=$k" --env "BUDDY_VERSION=$VERSION" \
+		"$(echo "$out" | sed -n 2p)" "$ROOT/tests/vm/modprobe.sh" \
+		"$t/modules.tar" 2> "$t/vm.err" || true
+	ktap_nest "boot $k, modprobe" "$t/vm.ktap"
 }
 
 case "${1:-}" in

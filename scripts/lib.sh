@@ -24,6 +24,106 @@ build_modules() {
 		(cd "$ROOT" && cp -r Kconfig Kbuild Makefile ./*.c ./*.h \
 			include tests "$dest/") || return 1
 	fi
-	make -s -C "$dest" extra KDIR="$kdir" "$@" > "$dest.log" 2>&1 &&
-		[ -f "$dest/buddy.ko" ] && ! grep -q 'warning:' "$dest.log"
+	if ! make -s -C "$dest" extra KDIR="$kdir" "$@" > "$dest.log" 2>&1 ||
+			[ ! -f "$dest/buddy.ko" ] || grep -q 'warning:' "$dest.log"; then
+		grep -A3 'warning:' "$dest.log"
+		tail -n 10 "$dest.log"
+		return 1
+	fi
+}
+
+# One KTAP document per run (make test, make soak, the self-test): each
+# step adds a top-level test to $KTAP, a leaf or a nested document, and
+# ktap_end has kunit.py parse the whole and prints "N passed, N failed".
+ktap_start() {
+	KTAP=$1 KTAP_TOP=0
+	: > "$KTAP.body"
+}
+
+# ktap_leaf ok|"not ok" NAME [DIAGNOSTIC...]
+ktap_leaf() {
+	local st=$1 name=$2
+
+	shift 2
+	KTAP_TOP=$((KTAP_TOP + 1))
+	printf '# %s\n' "$@" | grep -v '^# $' >> "$KTAP.body" || true
+	echo "$st $KTAP_TOP $name" | tee -a "$KTAP.body"
+}
+
+# ktap_check NAME LOG CMD... - a leaf: CMD's status, output added to
+# LOG (whose tail becomes the diagnostics of a failure).
+ktap_check() {
+	local name=$1 log=$2
+
+	shift 2
+	if "$@" >> "$log" 2>&1; then
+		ktap_leaf ok "$name"
+	else
+		mapfile -t tail < <(tail -n 15 "$log")
+		ktap_leaf "not ok" "$name" "see $log" "${tail[@]}"
+	fi
+}
+
+# ktap_nest NAME DOC - the KTAP document DOC as subtest NAME; its failed
+# tests are shown.
+ktap_nest() {
+	KTAP_TOP=$((KTAP_TOP + 1))
+	{
+		echo "    KTAP version 1"
+		echo "    # Subtest: $1"
+		sed '/^K\{0,1\}TAP version/d; s/^/    /' "$2"
+		echo "ok $KTAP_TOP $1"
+	} >> "$KTAP.body"
+	echo "ok $KTAP_TOP $1: $(grep -c '^ *ok ' "$2") ok, $(grep -c 'not ok' "$2") not ok"
+	grep -B3 'not ok' "$2" | sed 's/^/     /' | head -40 || true
+}
+
+# ktap_boot NAME KDIR SCRIPT [QEMU-RUN OPTION...] - boot with FILES into
+# $OUT/NAME.log and nest the boot's document, or when it is not whole
+# (the guest died or hung) one failed test with the console's tail.
+ktap_boot() {
+	local name=$1 kdir=$2 script=$3
+
+	shift 3
+	bash "$ROOT/scripts/qemu-run.sh" --quiet --log "$OUT/$name.log" \
+		--ktap "$OUT/$name.ktap" "$@" "$kdir" "$script" "${FILES[@]}" \
+		2> "$OUT/$name.err"
+	if tail -n 1 "$OUT/$name.ktap" | grep -qE '^(not )?ok 2 kernel$'; then
+		ktap_nest "$name" "$OUT/$name.ktap"
+	else
+		mapfile -t tail < <(tr -d '\r' < "$OUT/$name.log" | tail -n 20)
+		ktap_leaf "not ok" "$name" "$(cat "$OUT/$name.err")" "${tail[@]}"
+	fi
+}
+
+# kunit_py - tools/testing/kunit/kunit.py of linux-source-6.12, unpacked
+# once into $BUDDY_CACHE.
+kunit_py() {
+	local d=${BUDDY_CACHE:-$HOME/.cache/buddy}/kunit
+
+	# kunit.py insists on living in a tools/testing/kunit directory.
+	[ -f "$d/tools/testing/kunit/kunit.py" ] || { mkdir -p "$d" && tar -xJf \
+		/usr/src/linux-source-6.12.tar.xz -C "$d" --strip-components=1 \
+		--wildcards '*/tools/testing/kunit/*.py'; } >&2 || return 1
+	echo "$d/tools/testing/kunit/kunit.py"
+}
+
+# ktap_end - write $KTAP, parse it, print the counts line; 0 iff all passed.
+ktap_end() {
+	local ran passed bad
+
+	{ echo "KTAP version 1"; echo "1..$KTAP_TOP"; cat "$KTAP.body"; } > "$KTAP"
+	rm -f "$KTAP.body"
+	[ -z "${KTAP_NOPARSE:-}" ] || return 0
+	python3 "$(kunit_py)" parse "$KTAP" 2>&1 |
+		sed 's/\x1b\[[0-9;]*m//g' > "$KTAP.parsed"
+	grep -E '\[(FAILED|CRASHED|ERROR)\]' "$KTAP.parsed" | head -40
+	ran=$(grep -o 'Ran [0-9]* tests.*' "$KTAP.parsed" | tail -n 1)
+	passed=$(echo "$ran" | grep -o 'passed: [0-9]*' | grep -o '[0-9]*')
+	bad=$(echo "$ran" | grep -oE '(failed|crashed|errors): [0-9]*' |
+		grep -o '[0-9]*' | paste -sd+ | bc)
+	[ -n "$ran" ] || bad=1
+	echo "KTAP: $KTAP, kunit.py parse: ${ran:-no summary} ($KTAP.parsed)"
+	echo "${passed:-0} passed, ${bad:-0} failed"
+	[ "${bad:-0}" -eq 0 ]
 }

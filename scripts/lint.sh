@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make lint`: the style and static-analysis gates. checkpatch --strict
 # and kernel-doc come from the test kernel's source tree; sparse (C=2) and
-# W=1 builds run against each test kernel. Prints one PASS/FAIL line a
-# gate and exits non-zero if any failed.
+# W=1 builds run against each test kernel. One KTAP test a gate, in
+# build/lint/lint.ktap; ends with `N passed, N failed`.
 #
 # Usage: lint.sh [KVER...]   (default: 6.1 6.12)
 set -uo pipefail
@@ -15,9 +15,9 @@ ROOT=$(cd "$HERE/.." && pwd)
 "$HERE/deps.sh"
 cd "$ROOT" || exit 1
 [ $# -gt 0 ] || set -- 6.1 6.12
-FAILED=0
 OUT=$ROOT/build/lint
-mkdir -p "$OUT"
+mkdir -p "$OUT" && rm -f "$OUT"/*.log
+ktap_start "$OUT/lint.ktap"
 
 C_SRCS=(buddy_mod.c buddy_core.c buddy_core.h buddy_debugfs.c
 	buddy_internal.h buddy_compat.h include/buddy.h
@@ -28,19 +28,6 @@ C_SRCS=(buddy_mod.c buddy_core.c buddy_core.h buddy_debugfs.c
 	tests/core/model.h tests/core/linux/*.h
 	tests/vm/insmod.c tests/vm/dummy/vmdummy.c
 	tests/vm/dummy/vmdummy_kunit.c tests/vm/dummy/vmdummy_kunit_fail.c)
-
-gate() {
-	local name=$1 log=$2
-
-	shift 2
-	if "$@" > "$log" 2>&1; then
-		echo "PASS $name"
-	else
-		echo "FAIL $name (see $log)"
-		sed 's/^/    /' "$log" | head -40
-		FAILED=$((FAILED + 1))
-	fi
-}
 
 # Every report but one kind: STYLE.md keeps all exports in buddy_mod.c, so
 # the core calls the KUnit suites make are exported there together (as
@@ -77,25 +64,25 @@ strict_build() {
 	[ -z "$out" ] && [ -f "$dest/buddy.ko" ]
 }
 
-if command -v shellcheck > /dev/null; then
-	gate "shellcheck" "$OUT/shellcheck.log" shellcheck -x \
-		scripts/*.sh .ci/run tests/vm/*.sh
-fi
-if command -v pyflakes3 > /dev/null; then
-	gate "pyflakes" "$OUT/pyflakes.log" pyflakes3 scripts/*.py
-fi
+ktap_check "shellcheck" "$OUT/shellcheck.log" shellcheck -x \
+	scripts/*.sh .ci/run tests/vm/*.sh
+# The log judge runs in the guest's busybox awk: it must parse there and
+# find the report in a sample log.
+ktap_check "judge.awk under busybox awk" "$OUT/judge.log" bash -c \
+	"printf '<5>Linux version 1\n<4>BUG: KASAN: x\n' |
+	busybox awk -f tests/vm/judge.awk | grep -qx 'not ok 2 kasan'"
 
 first=1
 for v in "$@"; do
 	KDIR=$(bash "$HERE/build-kernel.sh" "$v" | tail -1)
 	if [ $first -eq 1 ]; then
-		gate "checkpatch --strict (0 errors, 0 warnings, 0 checks)" \
+		ktap_check "checkpatch --strict (0 errors, 0 warnings, 0 checks)" \
 			"$OUT/checkpatch.log" checkpatch "$KDIR"
-		gate "kernel-doc -v -none" "$OUT/kernel-doc.log" \
+		ktap_check "kernel-doc -v -none" "$OUT/kernel-doc.log" \
 			kerneldoc "$KDIR"
 		first=0
 	fi
-	gate "sparse (C=2) and W=1 on $v" "$OUT/build-$v.log" \
+	ktap_check "sparse (C=2) and W=1 on $v" "$OUT/build-$v.log" \
 		strict_build "$KDIR" "$v"
 done
-[ $FAILED -eq 0 ]
+ktap_end

@@ -4,8 +4,8 @@
 # the modules with W=1, then boot QEMU with 3 CPUs and run
 # tests/vm/soak.sh, which loads buddy_soak.ko for N minutes alongside
 # debugfs readers, ctl writers, CPU hotplug and (where buddy.ko has it)
-# fault injection. Ends with one line `N passed, N failed`: the guest's
-# checks plus one for the build and one for a clean console log.
+# fault injection. KTAP in build/soak/soak.ktap; ends with one line
+# `N passed, N failed`.
 #
 # Usage: soak.sh [MINUTES]   (default 10)
 # Environment: KVER, SOAK_SEED (replay a run; the seed is in the log),
@@ -18,60 +18,22 @@ ROOT=$(cd "$HERE/.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$HERE/lib.sh"
 "$HERE/deps.sh"
-MINUTES=${1:-10}
-KVER=${KVER:-6.1}
-OUT=$ROOT/build/soak
-PASSED=0
-FAILED=0
-
-case "$MINUTES" in
-''|*[!0-9]*|0) echo "soak: MINUTES must be a positive integer" >&2; exit 2 ;;
-esac
-SECS=$((MINUTES * 60))
-cd "$ROOT" || exit 1
-mkdir -p "$OUT"
-
-finish() {
-	echo "$PASSED passed, $FAILED failed"
-	[ "$FAILED" -eq 0 ]
-	exit
-}
-
-if ! KDIR=$(bash "$HERE/build-kernel.sh" "$KVER" | tail -1) ||
-		[ ! -d "$KDIR" ]; then
-	echo "FAIL build test kernel $KVER"
-	FAILED=1
-	finish
-fi
-if build_modules "$OUT/modules" "$KDIR" W=1; then
-	PASSED=$((PASSED + 1))
-	echo "PASS modules build with W=1 and no warnings on $KVER"
-else
-	cat "$OUT/modules.log"
-	echo "FAIL modules build on $KVER"
-	FAILED=1
-	finish
-fi
-
+MINUTES=${1:-10} KVER=${KVER:-6.1} OUT=$ROOT/build/soak
+[[ $MINUTES =~ ^[1-9][0-9]*$ ]] ||
+	{ echo "soak: MINUTES must be a positive integer" >&2; exit 2; }
+cd "$ROOT" && mkdir -p "$OUT" || exit 1
+ktap_start "$OUT/soak.ktap"
+trap ktap_end EXIT
+KDIR=$(bash "$HERE/build-kernel.sh" "$KVER" 2> "$OUT/kernel.log" | tail -1)
+ktap_check "build test kernel $KVER" "$OUT/kernel.log" test -d "$KDIR" &&
+	ktap_check "modules with W=1 and no warnings on $KVER" "$OUT/modules.out" \
+		build_modules "$OUT/modules" "$KDIR" W=1 || exit 1
 # Boot, the kernel's init and the checks after the soak take about a
 # minute under TCG; a wind-down of up to two minutes is allowed on top.
-LOG=$OUT/soak-$KVER.log
-echo "==> soak for $MINUTES minute(s) on $KVER, console log $LOG"
-ENVS=(--env SOAK_SECONDS="$SECS" --env REQUIRE_DEBUG=1)
-[ -n "${SOAK_SEED:-}" ] && ENVS+=(--env SOAK_SEED="$SOAK_SEED")
-if bash "$HERE/qemu-run.sh" --quiet --smp 3 --mem "${SOAK_MEM:-1G}" \
-		--append page_poison=1 \
-		--timeout $((SECS + 300)) \
-		--log "$LOG" "${ENVS[@]}" "$KDIR" tests/vm/soak.sh \
-		"$OUT/modules/buddy.ko" "$OUT/modules/tests/soak/buddy_soak.ko"; then
-	PASSED=$((PASSED + 1))
-	echo "PASS soak boot (clean log)"
-else
-	FAILED=$((FAILED + 1))
-	echo "FAIL soak boot (see $LOG)"
-fi
-PASSED=$((PASSED + $(grep -c 'BUDDY-CHECK ok' "$LOG")))
-FAILED=$((FAILED + $(grep -c 'BUDDY-CHECK fail' "$LOG")))
-grep -E 'BUDDY-CHECK fail|buddy_soak: (result|ops|error)|soak: ' "$LOG" |
-	sed -E 's/^\[ *[0-9.]+\] //'
-finish
+echo "soak: $MINUTES minute(s) on $KVER, console log $OUT/soak-$KVER.log"
+FILES=("$OUT/modules/buddy.ko" "$OUT/modules/tests/soak/buddy_soak.ko")
+ktap_boot "soak-$KVER" "$KDIR" tests/vm/soak.sh --smp 3 --mem "${SOAK_MEM:-1G}" \
+	--append page_poison=1 --timeout $((MINUTES * 60 + 300)) \
+	--env SOAK_SECONDS=$((MINUTES * 60)) --env REQUIRE_DEBUG=1 \
+	${SOAK_SEED:+--env SOAK_SEED=$SOAK_SEED}
+grep '# soak:' "$OUT/soak-$KVER.ktap"

@@ -2556,7 +2556,7 @@ int main(int argc, char **argv)
 {
 	const char *env = getenv("CORE_TEST_SEED");
 	static const char *filter;
-	static unsigned int passed, failed, i;
+	static unsigned int passed, failed, planned, i;
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -2574,26 +2574,31 @@ int main(int argc, char **argv)
 	t_huge = !!getenv("CORE_TEST_HUGE");
 	t_rng.state = t_seed;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("core_test: seed=%#llx (rerun with CORE_TEST_SEED=%#llx)\n",
-	       (unsigned long long)t_seed, (unsigned long long)t_seed);
+	/* KTAP, as the kernel's own tests write it. */
+	for (i = 0; i < ARRAY_SIZE(tests); i++)
+		planned += !filter || strstr(tests[i].name, filter);
+	printf("KTAP version 1\n# core_test: seed=%#llx (rerun with CORE_TEST_SEED=%#llx)\n1..%u\n",
+	       (unsigned long long)t_seed, (unsigned long long)t_seed,
+	       planned);
 
 	for (i = 0; i < ARRAY_SIZE(tests); i++) {
 		if (filter && !strstr(tests[i].name, filter))
 			continue;
-		printf("  %s\n", tests[i].name);
+		printf("# %s\n", tests[i].name);
 		fflush(stdout);
 		if (!setjmp(t_env)) {
 			tests[i].fn();
-			printf("  ok   %s\n", tests[i].name);
+			printf("ok %u %s\n", passed + failed + 1, tests[i].name);
 			passed++;
 		} else {
-			printf("  FAIL %s (seed=%#llx)\n", tests[i].name,
+			printf("not ok %u %s # seed=%#llx\n",
+			       passed + failed + 1, tests[i].name,
 			       (unsigned long long)t_seed);
 			failed++;
 		}
 		fflush(stdout);
 		t_cleanup();
 	}
-	printf("%u passed, %u failed\n", passed, failed);
+	printf("# %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

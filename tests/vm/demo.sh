@@ -29,10 +29,11 @@ map_head() {
 
 # klog PATTERN - our kernel messages since the last call, without stamps
 klog() {
-	dmesg -c | sed -n "s/^\[[ 0-9.]*\] //; /$1/p"
+	dmesg_since_mark | sed -n "/$1/p"
+	dmesg_mark
 }
 
-dmesg -c > /dev/null
+dmesg_mark
 section "1. insmod buddy.ko $ARGS"
 # shellcheck disable=SC2086
 insmod /root/buddy.ko $ARGS || { klog 'buddy'; exit 1; }

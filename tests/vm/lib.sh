@@ -4,27 +4,40 @@
 # this file as /root/lib.sh. Source it with `. /root/lib.sh`. Written for
 # busybox ash; it also runs under bash and dash.
 #
-# Protocol lines for scripts/check-log.py (BUDDY-CHECK, BUDDY-CHECKS,
-# BUDDY-EXPECT-WARN-*, BUDDY-KMEMLEAK*) are written to /dev/kmsg: the
-# kernel prints them on the console whole and in order with its own
-# messages, whereas plain stdout goes through the tty, which drains in
-# 16-byte UART bursts: its lines can land late and be cut in two by
-# kernel lines.
+# Results are KTAP: each check is one "ok N NAME" or "not ok N NAME" line
+# of the subtest that /init opens for the script, written to /dev/kmsg
+# with a "KTAP: " prefix. The kernel prints them on the console whole and
+# in order with its own lines (plain stdout goes through the tty, which
+# drains late and in bursts), and qemu-run.sh picks them out of the log.
+# The test number lives in a file, so the checks of subshells count too.
 #
 # The assert_* helpers return 1 on failure so a script can stop early
 # (`assert_ok insmod x.ko || exit 1`); t_ok and t_fail always return 0.
 # Prefer no `set -e`, and end with `t_summary`, whose status becomes the
-# script's exit status and so the BUDDY-VM-DONE rc.
-#
-# Do not print raw `dmesg` output: the console already has those lines,
-# and a copy outside an expected-warning window fails the run.
+# script's exit status, which /init records as one more check.
 
 BUDDY_PASSED=0
 BUDDY_FAILED=0
+KTAP_N=/tmp/ktap.n
+KTAP_IND="    "
 
-# say TEXT... - emit a protocol line through the kernel log.
+# say TEXT... - write a line to the kernel log (and so the console).
 say() {
 	echo "$*" 2>/dev/null > /dev/kmsg || echo "$*"
+}
+
+# ktap LINE - one line of the script's KTAP subtest.
+ktap() {
+	say "KTAP: $KTAP_IND$*"
+}
+
+# ktap_next - the next test number.
+ktap_next() {
+	local n
+
+	n=$(($(cat $KTAP_N 2>/dev/null || echo 0) + 1))
+	echo $n > $KTAP_N
+	echo $n
 }
 
 # busybox sh runs its own insmod applet even when /sbin/insmod exists;
@@ -34,26 +47,27 @@ insmod() {
 	/sbin/insmod "$@"
 }
 
-# t_ok NAME... - record a passed check.
+# t_ok NAME... - record a passed check. A "#" would start a KTAP
+# directive, so names get "_" instead.
 t_ok() {
 	BUDDY_PASSED=$((BUDDY_PASSED + 1))
-	say "BUDDY-CHECK ok $*"
+	ktap "ok $(ktap_next) $(printf %s "$*" | tr '#\n' '_ ')"
 	return 0
 }
 
-# t_fail NAME MSG... - record a failed check; check-log.py fails the run.
+# t_fail NAME MSG... - record a failed check, MSG as a diagnostic line.
 t_fail() {
 	local name=$1
 
 	shift
 	BUDDY_FAILED=$((BUDDY_FAILED + 1))
-	say "BUDDY-CHECK fail $name: $*"
+	ktap "# $name: $(printf %s "$*" | tr '\n' ' ')"
+	ktap "not ok $(ktap_next) $(printf %s "$name" | tr '#\n' '_ ')"
 	return 0
 }
 
-# t_summary - print the counts; returns 1 if any check failed or none ran.
+# t_summary - returns 1 if any check failed or none ran.
 t_summary() {
-	say "BUDDY-CHECKS passed=$BUDDY_PASSED failed=$BUDDY_FAILED"
 	[ "$BUDDY_FAILED" -eq 0 ] && [ "$BUDDY_PASSED" -gt 0 ]
 }
 
@@ -95,9 +109,31 @@ assert_fails() {
 	return 1
 }
 
+# kunit_run MODULE.ko [PARAM...] - load a KUnit test module, whose suites
+# run as it loads; put each new suite's results file (KTAP already) into
+# the script's subtest as the next test; unload the module.
+kunit_run() {
+	local k=/sys/kernel/debug/kunit before s n found=
+
+	before=" $(cd $k 2>/dev/null && echo *) "
+	assert_ok insmod "$@" || return 1
+	for s in $(cd $k 2>/dev/null && echo *); do
+		case "$before" in *" $s "*) continue ;; esac
+		found=1
+		n=$(ktap_next)
+		# 6.12 heads the file with its own "KTAP version 1" and "1..1".
+		sed -E '/^K?TAP version/d; /^1\.\.1$/d' "$k/$s/results" |
+			sed -E "s/^(not ok|ok) 1 (- )?/\1 $n /" |
+			while IFS= read -r l; do ktap "$l"; done
+	done
+	[ -n "$found" ] || t_fail "KUnit results of $1" "no new suite in $k"
+	assert_ok rmmod "$(basename "$1" .ko)"
+}
+
 # expect_warn_begin N - the kernel must print exactly N WARN()s
 # ("WARNING: CPU: x PID: y at ...") before expect_warn_end; "N+" means at
-# least N. Other reports (lockdep, KASAN, BUG, UBSAN) still fail the run.
+# least N (judge.awk counts them). Other reports (lockdep, KASAN, BUG,
+# UBSAN) still fail the run.
 # WARN_ON_ONCE sites are re-armed so each window sees its own warning.
 expect_warn_begin() {
 	echo 1 > /sys/kernel/debug/clear_warn_once 2>/dev/null
@@ -110,7 +146,7 @@ expect_warn_end() {
 
 # kmemleak_baseline - forget what boot left behind. Early ACPI objects
 # are reported until two scans have run; the window markers tell
-# check-log.py that the kernel's leak count printed here is expected.
+# judge.awk that the kernel's leak count printed here is expected.
 kmemleak_baseline() {
 	say "BUDDY-KMEMLEAK-BASELINE-BEGIN"
 	echo scan > /sys/kernel/debug/kmemleak
@@ -144,15 +180,14 @@ kmemleak_check() {
 	fi
 	cat /sys/kernel/debug/kmemleak
 	echo clear > /sys/kernel/debug/kmemleak
-	say "BUDDY-KMEMLEAK leaks=$leaks"
 	t_fail "$name" "$leaks suspected memory leak(s)"
 	return 1
 }
 
-# dmesg_mark - start a fresh dmesg window (empties the ring buffer; the
-# console log keeps everything).
+# dmesg_mark - start a dmesg window here. The ring buffer is left whole
+# (log_buf_len=32M holds a boot): /init judges all of it at the end.
 dmesg_mark() {
-	dmesg -c > /dev/null
+	BUDDY_MARK=$(dmesg -r | wc -l)
 }
 
 # dmesg_since_mark [LEVEL] - kernel messages since dmesg_mark, without
@@ -174,12 +209,12 @@ dmesg_since_mark() {
 	[0-7]) lvl=$1 ;;
 	*) echo "dmesg_since_mark: bad level $1" >&2; return 2 ;;
 	esac
-	dmesg -r | awk -v lvl="$lvl" '
+	dmesg -r | tail -n +$((${BUDDY_MARK:-0} + 1)) | awk -v lvl="$lvl" '
 		match($0, /^<[0-9]+>/) {
 			prio = substr($0, 2, RLENGTH - 2) % 8
 			line = substr($0, RLENGTH + 1)
 			sub(/^\[[ 0-9.]*\] ?/, "", line)
-			if (line ~ /^BUDDY-/)
+			if (line ~ /^(BUDDY-|KTAP: )/)
 				next
 			if (lvl == "any" || prio == lvl)
 				print line

@@ -134,9 +134,9 @@ for c in 1 2; do
 done
 
 line=$(head -1 $RES)
-say "soak: $line"
-say "soak: $(sed -n 2p $RES)"
-say "soak: meanwhile $(cat /tmp/readers.count) passes over every debugfs file," \
+ktap "# soak: $line"
+ktap "# soak: $(sed -n 2p $RES)"
+ktap "# soak: meanwhile $(cat /tmp/readers.count) passes over every debugfs file," \
 	"$(cat /tmp/ctl.count) ctl commands," \
 	"$(cat /tmp/hotplug.count 2>/dev/null || echo 0) CPU offlines," \
 	"fault injection $([ $FAULTS -eq 1 ] && echo on || echo absent)," \

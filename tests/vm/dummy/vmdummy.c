@@ -2,7 +2,7 @@
 /*
  * Harness self-test module: each parameter provokes one kind of kernel
  * report so that scripts/harness-selftest.sh can prove that
- * scripts/check-log.py notices it. Loading it with no parameter does
+ * the log judge (tests/vm/judge.awk) notices it. Loading it with no parameter does
  * nothing and must leave a clean log.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

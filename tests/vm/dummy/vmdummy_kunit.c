@@ -2,7 +2,7 @@
 /*
  * Harness self-test KUnit suite. Built twice: as vmdummy_kunit, which
  * passes, and with VMDUMMY_KUNIT_FAIL as vmdummy_kunit_fail, which has
- * one failing case, so that check-log.py is seen to count both.
+ * one failing case, so that the harness is seen to count both.
  */
 #include <kunit/test.h>
 #include <linux/module.h>
