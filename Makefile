@@ -125,7 +125,8 @@ bench:
 	BENCH_CHART="$(CHART)" BENCH_REV="$(REV)" BENCH_INIT="$(INIT)" \
 		bash scripts/bench-kernel.sh $(FLAVOURS) -- $(ARGS)
 
-# Style and static checks: checkpatch --strict, kernel-doc, sparse, W=1.
+# Style and static checks: checkpatch --strict, kernel-doc, sparse, W=1,
+# shellcheck; KTAP in build/lint/lint.ktap.
 lint:
 	bash scripts/lint.sh $(KVER)
 
@@ -147,5 +148,10 @@ MINUTES ?= 10
 soak:
 	KVER=$(KVER) bash scripts/soak.sh $(MINUTES)
 
+# Prove the harness: one boot a case, each provoking one kernel report
+# or one kind of failure that the boot's KTAP must show (about 15 min).
+selftest:
+	bash scripts/harness-selftest.sh --kver $(KVER) $(CASES)
+
 .PHONY: all modules extra clean install uninstall dkms dkms-remove test-kernel check-core fuzz coverage \
-	bench-core bench lint run shell test soak
+	bench-core bench lint run shell test soak selftest

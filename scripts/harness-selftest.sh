@@ -38,6 +38,7 @@ CASES=(
 	"kasan||1|kasan|" "ubsan||1|ubsan|" "lockdep||1|lockdep|"
 	"atomic||1|atomic|" "oops||1|oops|kasan"
 	"oops-panic|--append oops=panic|1|incomplete|"
+	"pagealloc-uaf||1|oops|" "page-poison|--append page_poison=1|1|bug|"
 	"leak||1|check rc|kmemleak" "kunit-fail||1|kunit|"
 	"kunit-none||1|check rc|" "check-fail||1|check rc|" "rc||1|rc|"
 	"hang|--timeout 60|124|incomplete|"
@@ -85,9 +86,10 @@ for c in "${CASES[@]}"; do
 	for o in $optional; do required=${required/ $o / }; done
 	report=ok
 	if [ -n "${REPORT[$name]:-}" ]; then
-		n=$(grep -c 'BUG: KASAN:' "$OUT/$name.log")
-		[ "$n" = 1 ] && grep 'BUG: KASAN:' "$OUT/$name.log" |
-			grep -qE "${REPORT[$name]}" ||
+		# The kernel's report, not the judge's copy of it.
+		n=$(grep -v 'KTAP:' "$OUT/$name.log" | grep -c 'BUG: KASAN:')
+		[ "$n" = 1 ] && grep -v 'KTAP:' "$OUT/$name.log" |
+			grep 'BUG: KASAN:' | grep -qE "${REPORT[$name]}" ||
 			report="want one KASAN report matching ${REPORT[$name]}, got $n"
 	fi
 	if [ "$rc" = "$want_rc" ] && [ "$(xargs <<< "$required")" = "$want" ] &&

@@ -114,10 +114,9 @@ ktap_end() {
 
 	{ echo "KTAP version 1"; echo "1..$KTAP_TOP"; cat "$KTAP.body"; } > "$KTAP"
 	rm -f "$KTAP.body"
-	[ -z "${KTAP_NOPARSE:-}" ] || return 0
 	python3 "$(kunit_py)" parse "$KTAP" 2>&1 |
 		sed 's/\x1b\[[0-9;]*m//g' > "$KTAP.parsed"
-	grep -E '\[(FAILED|CRASHED|ERROR)\]' "$KTAP.parsed" | head -40
+	grep -E '\[(FAILED|CRASHED|ERROR)\]' "$KTAP.parsed" | head -40 || true
 	ran=$(grep -o 'Ran [0-9]* tests.*' "$KTAP.parsed" | tail -n 1)
 	passed=$(echo "$ran" | grep -o 'passed: [0-9]*' | grep -o '[0-9]*')
 	bad=$(echo "$ran" | grep -oE '(failed|crashed|errors): [0-9]*' |

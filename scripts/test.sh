@@ -1,19 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# `make test`: one KTAP document ($OUT/results.ktap) with a test or a
-# subtest per step, parsed by kunit.py, whose counts make the last line
-# `N passed, N failed`. The steps: the user-space core suites (KTAP),
-# a short fuzz and the core's branch coverage; per test kernel (6.1,
-# 6.12) the build, the modules with W=1, a KUnit boot (each suite's
-# debugfs results) and an integration boot, and on the first a 60 s
-# soak; per Debian stock kernel (6.1, 6.12, 6.12-rt) the modules against
-# its headers and an integration boot; DKMS on stock 6.1 and 6.12; the
-# lint gates. Every boot's document ends with the kernel log's judge
-# (tests/vm/judge.awk).
-#
-# Environment: KVERS (default "6.1 6.12"), DISTROS (default "6.1 6.12
-# 6.12-rt"), DKMS_DISTROS (default "6.1 6.12"), FUZZ_TIME (default 30),
-# KUNIT_SEED (replays the seed the KUnit boots logged), BUDDY_CACHE.
+# `make test`: the core's user-space suites, fuzz and coverage; per test
+# kernel the build, the modules with W=1, a KUnit and an integration boot
+# (and on the first a 60 s soak); per Debian stock kernel the modules and
+# an integration boot; DKMS; lint. One KTAP document, results.ktap in
+# $OUT (build/test), parsed by kunit.py; the last line is its count,
+# `N passed, N failed` (README.md, "One result format: KTAP").
+# Environment: KVERS ("6.1 6.12"), DISTROS ("6.1 6.12 6.12-rt"),
+# DKMS_DISTROS ("6.1 6.12"), FUZZ_TIME (30), KUNIT_SEED, BUDDY_CACHE.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -122,6 +122,12 @@ oops|oops-panic)
 	load oops=1
 	echo "selftest: still running after the Oops"
 	;;
+pagealloc-uaf)
+	load page_uaf=1
+	;;
+page-poison)
+	load poison=1
+	;;
 leak)
 	kmemleak_baseline
 	load leak=1

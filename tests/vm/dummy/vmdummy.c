@@ -8,10 +8,13 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bug.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/vmalloc.h>
 
 static bool warn;
 module_param(warn, bool, 0444);
@@ -41,6 +44,14 @@ static bool oops;
 module_param(oops, bool, 0444);
 MODULE_PARM_DESC(oops, "dereference NULL (Oops)");
 
+static bool page_uaf;
+module_param(page_uaf, bool, 0444);
+MODULE_PARM_DESC(page_uaf, "write to a freed page, unseen by KASAN (DEBUG_PAGEALLOC)");
+
+static bool poison;
+module_param(poison, bool, 0444);
+MODULE_PARM_DESC(poison, "flip a bit of a freed page through a vmap() alias (PAGE_POISONING, with page_poison=1)");
+
 static bool fail_init;
 module_param(fail_init, bool, 0444);
 MODULE_PARM_DESC(fail_init, "print one pr_err() and fail init with -EINVAL");
@@ -60,6 +71,49 @@ module_param(index, int, 0444);
 MODULE_PARM_DESC(index, "index used by oob= and ubsan=");
 
 static void *leaked;
+
+/* KASAN would report the write first; the page fault is what is wanted. */
+static __no_sanitize_address void write_freed_page(void)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+	char *p;
+
+	if (!page)
+		return;
+	p = page_address(page);
+	__free_page(page);
+	OPTIMIZER_HIDE_VAR(p);
+	WRITE_ONCE(*p, 1);
+}
+
+/*
+ * The alias stays mapped after the free, so the write lands; the page is
+ * checked for its poison when handed out again, which on this CPU's
+ * per-CPU list (last in, first out) is the next order-0 allocation.
+ */
+static void flip_freed_page_bit(void)
+{
+	struct page *page = alloc_page(GFP_KERNEL), *again;
+	char *alias;
+
+	if (!page)
+		return;
+	alias = vmap(&page, 1, VM_MAP, PAGE_KERNEL);
+	if (!alias) {
+		__free_page(page);
+		return;
+	}
+	preempt_disable();
+	__free_page(page);
+	alias[64] ^= 1;
+	again = alloc_page(GFP_ATOMIC);
+	preempt_enable();
+	pr_info("poison: the page came back %s\n",
+		again == page ? "at once" : "not at once");
+	vunmap(alias);
+	if (again)
+		__free_page(again);
+}
 
 static int __init vmdummy_init(void)
 {
@@ -108,6 +162,10 @@ static int __init vmdummy_init(void)
 		kfree(kmalloc(16, GFP_KERNEL));
 		spin_unlock(&spin);
 	}
+	if (page_uaf)
+		write_freed_page();
+	if (poison)
+		flip_freed_page_bit();
 	if (oops) {
 		int *null = NULL;
 
