@@ -1,9 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build a small x86_64 test kernel from Debian's linux-source-VERSION with
-# the config fragments in scripts/kconfig/. The tree is cached under
-# $BUDDY_CACHE keyed by the source package version and a hash of the
-# fragments and this script, so it is rebuilt only when one of them changes.
+# the config fragments in scripts/kconfig/, cached under $BUDDY_CACHE and
+# keyed by the package's version and a hash of the fragments and RECIPE.
 # The last line printed is the absolute path of the build tree.
 set -euo pipefail
 

@@ -2,12 +2,11 @@
 # shellcheck shell=bash
 # What the host scripts share. Source it once ROOT is the source tree.
 
-# build_modules DEST KDIR [MAKE ARGS...] - copy the sources to DEST, or
-# with REV set `git archive REV`, and `make extra` there against KDIR,
-# logging to DEST.log. The copy takes what git would (tracked files and
-# untracked ones it does not ignore), so no build product of the source
-# tree can pass for a fresh one. 0 iff make succeeded, buddy.ko exists
-# and no line of the log says "warning:".
+# build_modules DEST KDIR [MAKE ARGS...] - copy what git would (tracked
+# and not ignored files; with REV set, `git archive REV`) to DEST, so no
+# build product of the source tree passes for a fresh one, and `make
+# extra` there against KDIR into DEST.log. 0 iff make succeeded, buddy.ko
+# exists and no line of the log says "warning:".
 build_modules() {
 	local dest=$1 kdir=$2
 
@@ -50,18 +49,19 @@ ktap_leaf() {
 	echo "$st $KTAP_TOP $name" | tee -a "$KTAP.body"
 }
 
-# ktap_check NAME LOG CMD... - a leaf: CMD's status, output added to
-# LOG (whose tail becomes the diagnostics of a failure).
+# ktap_check NAME LOG CMD... - a leaf: CMD's status, which it returns;
+# output added to LOG, whose tail becomes the diagnostics of a failure.
 ktap_check() {
 	local name=$1 log=$2
 
 	shift 2
 	if "$@" >> "$log" 2>&1; then
 		ktap_leaf ok "$name"
-	else
-		mapfile -t tail < <(tail -n 15 "$log")
-		ktap_leaf "not ok" "$name" "see $log" "${tail[@]}"
+		return 0
 	fi
+	mapfile -t tail < <(tail -n 15 "$log")
+	ktap_leaf "not ok" "$name" "see $log" "${tail[@]}"
+	return 1
 }
 
 # ktap_nest NAME DOC - the KTAP document DOC as subtest NAME; its failed
@@ -96,25 +96,18 @@ ktap_boot() {
 	fi
 }
 
-# kunit_py - tools/testing/kunit/kunit.py of linux-source-6.12, unpacked
-# once into $BUDDY_CACHE.
-kunit_py() {
-	local d=${BUDDY_CACHE:-$HOME/.cache/buddy}/kunit
-
-	# kunit.py insists on living in a tools/testing/kunit directory.
-	[ -f "$d/tools/testing/kunit/kunit.py" ] || { mkdir -p "$d" && tar -xJf \
-		/usr/src/linux-source-6.12.tar.xz -C "$d" --strip-components=1 \
-		--wildcards '*/tools/testing/kunit/*.py'; } >&2 || return 1
-	echo "$d/tools/testing/kunit/kunit.py"
-}
-
-# ktap_end - write $KTAP, parse it, print the counts line; 0 iff all passed.
+# ktap_end - write $KTAP, parse it with kunit.py (from linux-source-6.12,
+# unpacked once into $BUDDY_CACHE, in the tools/testing/kunit it insists
+# on), print the counts line; 0 iff all passed.
 ktap_end() {
-	local ran passed bad
+	local ran passed bad k=${BUDDY_CACHE:-$HOME/.cache/buddy}/kunit
 
 	{ echo "KTAP version 1"; echo "1..$KTAP_TOP"; cat "$KTAP.body"; } > "$KTAP"
 	rm -f "$KTAP.body"
-	python3 "$(kunit_py)" parse "$KTAP" 2>&1 |
+	[ -f "$k/tools/testing/kunit/kunit.py" ] || { mkdir -p "$k" && tar -xJf \
+		/usr/src/linux-source-6.12.tar.xz -C "$k" --strip-components=1 \
+		--wildcards '*/tools/testing/kunit/*.py'; }
+	python3 "$k/tools/testing/kunit/kunit.py" parse "$KTAP" 2>&1 |
 		sed 's/\x1b\[[0-9;]*m//g' > "$KTAP.parsed"
 	grep -E '\[(FAILED|CRASHED|ERROR)\]' "$KTAP.parsed" | head -40 || true
 	ran=$(grep -o 'Ran [0-9]* tests.*' "$KTAP.parsed" | tail -n 1)

@@ -50,10 +50,8 @@ shift 2
 for f in "$KDIR/arch/x86/boot/bzImage" ${SCRIPT:+"$SCRIPT"} "$@"; do
 	[ -f "$f" ] || { echo "qemu-run: no file $f" >&2; exit 2; }
 done
-if readelf -l /bin/busybox | grep -q 'program interpreter'; then
-	echo "qemu-run: /bin/busybox is not static (busybox-static)" >&2
-	exit 2
-fi
+! readelf -l /bin/busybox | grep -q interpreter ||
+	{ echo "qemu-run: /bin/busybox is not static (busybox-static)" >&2; exit 2; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/qemu-run.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 LOG=${LOG:-$(mktemp "${TMPDIR:-/tmp}/qemu-run-log.XXXXXX")}
@@ -83,30 +81,23 @@ if [ -e /etc/buddy-shell ]; then
 	reboot -f
 fi
 KTAP_IND=
-ktap "KTAP version 1"
-ktap "1..2"
-ktap "    KTAP version 1"
-ktap "    # Subtest: $NAME"
+for l in "KTAP version 1" 1..2 "    KTAP version 1" "    # Subtest: $NAME"; do ktap "\$l"; done
 sh test.sh < /dev/null
 rc=\$?
 KTAP_IND="    "
 [ \$rc -eq 0 ] && t_ok "exit status 0" || t_fail "exit status 0" "status \$rc"
 KTAP_IND=
 ktap "ok 1 $NAME"
-dmesg -r > /tmp/dmesg
-awk -f judge.awk /tmp/dmesg > /tmp/judge
+dmesg -r | awk -f judge.awk > /tmp/judge
 while IFS= read -r l; do ktap "    \$l"; done < /tmp/judge
 grep -q '^not ok' /tmp/judge && ktap "not ok 2 kernel" || ktap "ok 2 kernel"
 reboot -f
 INIT
 {
-	echo "dir /dev 0755 0 0"
+	printf 'dir /%s 0755 0 0\n' dev bin sbin usr usr/bin usr/sbin proc sys \
+		root tmp etc lib lib/modules
 	echo "nod /dev/console 0600 0 0 c 5 1"
 	echo "nod /dev/null 0666 0 0 c 1 3"
-	for d in /bin /sbin /usr /usr/bin /usr/sbin /proc /sys /root /tmp \
-			/etc /lib /lib/modules; do
-		echo "dir $d 0755 0 0"
-	done
 	echo "file /bin/busybox /bin/busybox 0755 0 0"
 	/bin/busybox --list-full | grep -vxE 'bin/busybox|sbin/insmod' |
 		sed 's|.*|slink /& /bin/busybox 0777 0 0|'

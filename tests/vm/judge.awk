@@ -25,27 +25,23 @@ BEGIN {
 	nk = split("oops kasan ubsan lockdep atomic bug stall list warning " \
 		"window kmemleak log", kinds, " ")
 	# The first that matches names the line (so KASAN's "BUG:" is kasan).
-	nd = split("oops kasan ubsan lockdep atomic oops bug stall list " \
-		"kmemleak", det, " ")
-	rx[1] = "Kernel panic - not syncing"
-	rx[2] = "BUG: KASAN:|KASAN: .*(out-of-bounds|use-after-free)"
-	rx[3] = "UBSAN:"
-	rx[4] = "possible circular locking dependency|possible recursive " \
-		"locking|inconsistent lock state|possible irq lock inversion|" \
-		"bad unlock balance|held lock freed|lock held when returning|" \
-		"suspicious RCU usage|lock held at task exit|circular locking|" \
-		"trying to register non-static key|BUG: (key|lock) |" \
-		"BUG: MAX_LOCK|lockdep bug|DEBUG_LOCKS_WARN_ON"
-	rx[5] = "BUG: sleeping function called from invalid context|" \
-		"BUG: scheduling while atomic|BUG: workqueue leaked"
-	rx[6] = "Oops: |general protection fault|kernel BUG at |" \
-		"BUG: unable to handle|BUG: kernel NULL pointer"
+	nd = split("kasan ubsan lockdep atomic oops stall bug list kmemleak", det, " ")
+	rx[1] = "BUG: KASAN:|KASAN: .*(out-of-bounds|use-after-free)"
+	rx[2] = "UBSAN:"
+	rx[3] = "circular locking|possible recursive locking|inconsistent lock " \
+		"state|irq lock inversion|bad unlock balance|held lock freed|" \
+		"lock held when returning|suspicious RCU usage|lock held at task " \
+		"exit|non-static key|BUG: (key|lock) |BUG: MAX_LOCK|lockdep bug|" \
+		"DEBUG_LOCKS_WARN_ON"
+	rx[4] = "BUG: (sleeping function called from invalid context|" \
+		"scheduling while atomic|workqueue leaked)"
+	rx[5] = "Kernel panic - not syncing|Oops: |general protection fault|" \
+		"kernel BUG at |BUG: (unable to handle|kernel NULL pointer)"
 	rx[7] = "BUG:|pagealloc: (single bit error|memory corruption)"
-	rx[8] = "INFO: task .* blocked for more than|detected stalls? on " \
-		"CPU|self-detected stall|rcu_preempt detected|soft lockup|" \
-		"hard LOCKUP"
-	rx[9] = "list_(add|del) corruption"
-	rx[10] = "unreferenced object 0x|Kernel memory leak detector disabled"
+	rx[6] = "INFO: task .* blocked for more than|detected stalls? on CPU|" \
+		"self-detected stall|rcu_preempt detected|soft lockup|hard LOCKUP"
+	rx[8] = "list_(add|del) corruption"
+	rx[9] = "unreferenced object 0x|Kernel memory leak detector disabled"
 	win = -1
 }
 

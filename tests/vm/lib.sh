@@ -4,12 +4,11 @@
 # this file as /root/lib.sh. Source it with `. /root/lib.sh`. Written for
 # busybox ash; it also runs under bash and dash.
 #
-# Results are KTAP: each check is one "ok N NAME" or "not ok N NAME" line
-# of the subtest that /init opens for the script, written to /dev/kmsg
-# with a "KTAP: " prefix. The kernel prints them on the console whole and
-# in order with its own lines (plain stdout goes through the tty, which
-# drains late and in bursts), and qemu-run.sh picks them out of the log.
-# The test number lives in a file, so the checks of subshells count too.
+# Each check is one KTAP line, "ok N NAME" or "not ok N NAME", of the
+# subtest /init opens for the script, written to /dev/kmsg with a "KTAP: "
+# prefix: the console shows it whole and in order with the kernel's lines
+# (stdout goes through the tty, which drains late and in bursts). N is
+# kept in a file, so the checks of subshells count too.
 #
 # The assert_* helpers return 1 on failure so a script can stop early
 # (`assert_ok insmod x.ko || exit 1`); t_ok and t_fail always return 0.
