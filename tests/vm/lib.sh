@@ -17,8 +17,7 @@
 
 BUDDY_PASSED=0
 BUDDY_FAILED=0
-KTAP_N=/tmp/ktap.n
-KTAP_IND="    "
+KTAP_N=/tmp/ktap.n KTAP_IND="    "
 
 # say TEXT... - write a line to the kernel log (and so the console).
 say() {
