@@ -127,14 +127,6 @@ do_remove() {
 
 # --- make test stage -------------------------------------------------------
 
-# check NAME CMD...: one host-side test.
-check() {
-	local name=$1
-
-	shift
-	if "$@"; then ktap_leaf ok "$name"; else ktap_leaf "not ok" "$name"; fi
-}
-
 do_test() {
 	local flavour=$1 out hdrs k t ko conf_ver
 
@@ -147,8 +139,8 @@ do_test() {
 	hdrs=$(echo "$out" | sed -n 1p)
 	k=$(krel "$hdrs")
 	conf_ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$ROOT/dkms.conf")
-	check "dkms.conf PACKAGE_VERSION $conf_ver = MODULE_VERSION $VERSION" \
-		[ "$conf_ver" = "$VERSION" ]
+	ktap_check "dkms.conf PACKAGE_VERSION $conf_ver = MODULE_VERSION $VERSION" \
+		"$t/checks.log" [ "$conf_ver" = "$VERSION" ]
 	DKMS_ROOT=$t/root ktap_check "dkms add, build, install $MOD for $k" \
 		"$t/dkms.log" do_install "$hdrs" || {
 		cat "$t/root/var/lib/dkms/$MOD/build/make.log" 2> /dev/null
@@ -156,23 +148,23 @@ do_test() {
 	}
 	# DKMS compresses like the kernel's own modules (6.12: .ko.xz).
 	ko=$(find "$t/root/lib/modules/$k/updates/dkms" -name 'buddy.ko*')
-	check "installed as updates/dkms/$(basename "$ko")" [ -f "$ko" ]
-	check "modinfo -F version = $VERSION" \
+	ktap_check "installed as updates/dkms/$(basename "$ko")" "$t/checks.log" \
+		[ -f "$ko" ]
+	ktap_check "modinfo -F version = $VERSION" "$t/checks.log" \
 		[ "$(modinfo -F version "$ko" 2> /dev/null)" = "$VERSION" ]
-	check "vermagic is $k" \
+	ktap_check "vermagic is $k" "$t/checks.log" \
 		[ "$(modinfo -F vermagic "$ko" 2> /dev/null | cut -d' ' -f1)" = "$k" ]
-	check "POST_BUILD kept Module.symvers with buddy_alloc" \
-		grep -q '[[:space:]]buddy_alloc[[:space:]]' \
+	ktap_check "POST_BUILD kept Module.symvers with buddy_alloc" \
+		"$t/checks.log" grep -q '[[:space:]]buddy_alloc[[:space:]]' \
 		"$t/root/var/lib/dkms/$MOD/$k/$ARCH/Module.symvers"
-	check "depmod -b: modprobe resolves updates/dkms/buddy.ko" \
-		bash -c "modprobe -d '$t/root' -S '$k' --show-depends buddy |
+	ktap_check "depmod -b: modprobe resolves updates/dkms/buddy.ko" \
+		"$t/checks.log" bash -c "modprobe -d '$t/root' -S '$k' --show-depends buddy |
 			grep -q 'updates/dkms/buddy\\.ko'"
 	tar -C "$t/root/lib/modules" -cf "$t/modules.tar" "$k"
-	bash "$HERE/qemu-run.sh" --quiet --log "$t/vm.log" --ktap "$t/vm.ktap" \
-		--timeout 300 --env "BUDDY_KREL=$k" --env "BUDDY_VERSION=$VERSION" \
+	local OUT=$t FILES=("$t/modules.tar")	# ktap_boot's
+	ktap_boot "modprobe-$k" \
 		"$(echo "$out" | sed -n 2p)" "$ROOT/tests/vm/modprobe.sh" \
-		"$t/modules.tar" 2> "$t/vm.err" || true
-	ktap_nest "boot $k, modprobe" "$t/vm.ktap"
+		--timeout 300 --env "BUDDY_KREL=$k" --env "BUDDY_VERSION=$VERSION"
 }
 
 case "${1:-}" in

@@ -57,7 +57,7 @@ declare -A REPORT=(
 # reasons DOC - why a boot's document failed, sorted.
 reasons() {
 	{
-		tail -n 1 "$1" | grep -qE '^(not )?ok 2 kernel$' || echo incomplete
+		ktap_whole "$1" || echo incomplete
 		awk '/^        # Subtest: / { suite[$3] = 1 }
 			/^    # Subtest: kernel$/ { kernel = 1 }
 			/^        +not ok / { print "kunit" }

@@ -78,6 +78,12 @@ ktap_nest() {
 	grep -B3 'not ok' "$2" | sed 's/^/     /' | head -40 || true
 }
 
+# ktap_whole DOC - a boot's document got to its end: the result line of
+# subtest 2, which /init writes last (qemu-run.sh).
+ktap_whole() {
+	tail -n 1 "$1" 2> /dev/null | grep -qE '^(not )?ok 2 kernel$'
+}
+
 # ktap_boot NAME KDIR SCRIPT [QEMU-RUN OPTION...] - boot with FILES into
 # $OUT/NAME.log and nest the boot's document, or when it is not whole
 # (the guest died or hung) one failed test with the console's tail.
@@ -88,7 +94,7 @@ ktap_boot() {
 	bash "$ROOT/scripts/qemu-run.sh" --quiet --log "$OUT/$name.log" \
 		--ktap "$OUT/$name.ktap" "$@" "$kdir" "$script" "${FILES[@]}" \
 		2> "$OUT/$name.err"
-	if tail -n 1 "$OUT/$name.ktap" | grep -qE '^(not )?ok 2 kernel$'; then
+	if ktap_whole "$OUT/$name.ktap"; then
 		ktap_nest "$name" "$OUT/$name.ktap"
 	else
 		mapfile -t tail < <(tr -d '\r' < "$OUT/$name.log" | tail -n 20)
@@ -110,12 +116,16 @@ ktap_end() {
 	python3 "$k/tools/testing/kunit/kunit.py" parse "$KTAP" 2>&1 |
 		sed 's/\x1b\[[0-9;]*m//g' > "$KTAP.parsed"
 	grep -E '\[(FAILED|CRASHED|ERROR)\]' "$KTAP.parsed" | head -40 || true
-	ran=$(grep -o 'Ran [0-9]* tests.*' "$KTAP.parsed" | tail -n 1)
-	passed=$(echo "$ran" | grep -o 'passed: [0-9]*' | grep -o '[0-9]*')
-	bad=$(echo "$ran" | grep -oE '(failed|crashed|errors): [0-9]*' |
-		grep -o '[0-9]*' | paste -sd+ | bc)
-	[ -n "$ran" ] || bad=1
-	echo "KTAP: $KTAP, kunit.py parse: ${ran:-no summary} ($KTAP.parsed)"
-	echo "${passed:-0} passed, ${bad:-0} failed"
-	[ "${bad:-0}" -eq 0 ]
+	# "Ran N tests: passed: P, failed: F, crashed: C, errors: E", the
+	# fields present only when not 0; no such line is one failure.
+	read -r passed bad ran < <(awk '/Ran [0-9]+ tests/ {
+		p = b = 0
+		for (i = 1; i <= NF; i++)
+			if ($i == "passed:") p = $(i + 1) + 0
+			else if ($i ~ /^(failed|crashed|errors):$/) b += $(i + 1) + 0
+		r = substr($0, index($0, "Ran "))
+	} END { print (r ? p " " b " " r : "0 1 no summary") }' "$KTAP.parsed")
+	echo "KTAP: $KTAP, kunit.py parse: $ran ($KTAP.parsed)"
+	echo "$passed passed, $bad failed"
+	[ "$bad" -eq 0 ]
 }

@@ -24,6 +24,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$HERE/lib.sh"
 LOG="" KTAP="" TIMEOUT=300 MEM=1G SMP=2 ACCEL=tcg QUIET=0 SHELL_MODE=0
 APPEND=() ENVS=()
 usage() { sed -n '3,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2; exit 2; }
@@ -146,7 +148,7 @@ for attempt in 1 2; do
 done
 case $qrc in 124|137)
 	echo "qemu-run: TIMEOUT after ${TIMEOUT}s, log: $LOG" >&2; exit 124 ;; esac
-if tail -n 1 "$KTAP" | grep -qE '^(not )?ok 2 kernel$' && ! grep -q 'not ok' "$KTAP"; then
+if ktap_whole "$KTAP" && ! grep -q 'not ok' "$KTAP"; then
 	echo "qemu-run: PASS, log: $LOG" >&2
 	exit 0
 fi

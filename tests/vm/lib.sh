@@ -45,11 +45,16 @@ insmod() {
 	/sbin/insmod "$@"
 }
 
-# t_ok NAME... - record a passed check. A "#" would start a KTAP
-# directive, so names get "_" instead.
+# ktap_result ok|"not ok" NAME - the next test's result line. A "#" would
+# start a KTAP directive, so names get "_" instead.
+ktap_result() {
+	ktap "$1 $(ktap_next) $(printf %s "$2" | tr '#\n' '_ ')"
+}
+
+# t_ok NAME... - record a passed check.
 t_ok() {
 	BUDDY_PASSED=$((BUDDY_PASSED + 1))
-	ktap "ok $(ktap_next) $(printf %s "$*" | tr '#\n' '_ ')"
+	ktap_result ok "$*"
 	return 0
 }
 
@@ -60,7 +65,7 @@ t_fail() {
 	shift
 	BUDDY_FAILED=$((BUDDY_FAILED + 1))
 	ktap "# $name: $(printf %s "$*" | tr '\n' ' ')"
-	ktap "not ok $(ktap_next) $(printf %s "$name" | tr '#\n' '_ ')"
+	ktap_result "not ok" "$name"
 	return 0
 }
 
@@ -120,9 +125,9 @@ kunit_run() {
 		case "$before" in *" $r "*) continue ;; esac
 		found=1
 		n=$(ktap_next)
-		# The file starts with its own "KTAP version 1" and "1..1".
-		sed -E '/^K?TAP version/d; /^1\.\.1$/d' "$r" |
-			sed -E "s/^(not ok|ok) 1 (- )?/\1 $n /" |
+		# Without the file's own "KTAP version 1" and "1..1", and with
+		# the suite's result renumbered.
+		sed -E "/^K?TAP version/d; /^1\\.\\.1\$/d; s/^(not ok|ok) 1 (- )?/\\1 $n /" "$r" |
 			while IFS= read -r l; do ktap "$l"; done
 	done
 	[ -n "$found" ] || t_fail "KUnit results of $1" "no new suite in debugfs"
