@@ -39,13 +39,13 @@ ktap_start() {
 	: > "$KTAP.body"
 }
 
-# ktap_leaf ok|"not ok" NAME [DIAGNOSTIC...]
+# ktap_leaf ok|"not ok" NAME [DIAGNOSTIC...] - also shown on stdout.
 ktap_leaf() {
 	local st=$1 name=$2
 
 	shift 2
 	KTAP_TOP=$((KTAP_TOP + 1))
-	printf '# %s\n' "$@" | grep -v '^# $' >> "$KTAP.body" || true
+	printf '# %s\n' "$@" | grep -v '^# $' | tee -a "$KTAP.body" || true
 	echo "$st $KTAP_TOP $name" | tee -a "$KTAP.body"
 }
 
