@@ -37,9 +37,9 @@ BEGIN {
 		"scheduling while atomic|workqueue leaked)"
 	rx[5] = "Kernel panic - not syncing|Oops: |general protection fault|" \
 		"kernel BUG at |BUG: (unable to handle|kernel NULL pointer)"
-	rx[7] = "BUG:|pagealloc: (single bit error|memory corruption)"
 	rx[6] = "INFO: task .* blocked for more than|detected stalls? on CPU|" \
 		"self-detected stall|rcu_preempt detected|soft lockup|hard LOCKUP"
+	rx[7] = "BUG:|pagealloc: (single bit error|memory corruption)"
 	rx[8] = "list_(add|del) corruption"
 	rx[9] = "unreferenced object 0x|Kernel memory leak detector disabled"
 	win = -1

@@ -122,7 +122,7 @@ assert_fails() {
 # run as it loads; put each new suite's results file (KTAP already) into
 # the script's subtest as the next test; unload the module.
 kunit_run() {
-	local before r n found=
+	local before r found=
 
 	before=" $(echo /sys/kernel/debug/kunit/*/results) "
 	assert_ok insmod "$@" || return 1
@@ -131,10 +131,9 @@ kunit_run() {
 		case "$before" in *" $r "*) continue ;; esac
 		found=1
 		ktap_next
-		n=$KTAP_NUM
 		# Without the file's own "KTAP version 1" and "1..1", and with
 		# the suite's result renumbered.
-		sed -E "/^K?TAP version/d; /^1\\.\\.1\$/d; s/^(not ok|ok) 1 (- )?/\\1 $n /" "$r" |
+		sed -E "/^K?TAP version/d; /^1\\.\\.1\$/d; s/^(not ok|ok) 1 (- )?/\\1 $KTAP_NUM /" "$r" |
 			while IFS= read -r l; do ktap "$l"; done
 	done
 	[ -n "$found" ] || t_fail "KUnit results of $1" "no new suite in debugfs"
