@@ -24,7 +24,8 @@
 # their code.
 #
 # Writes build/bench-FLAVOUR/ (init_on_alloc=0; also the modules' build)
-# and build/bench-FLAVOUR-init_on_alloc/ (=1): console.log, results.txt
+# and build/bench-FLAVOUR-init_on_alloc/ (=1): console.log, console.log.ktap
+# (the boot's KTAP, where the module's lines travel), results.txt
 # (the module's lines), notes.txt (its waste and misalignment lines),
 # zeroings.txt (buddy's allocations and zeroings per workload),
 # summary.txt (what is printed), ratios.dat and bench.png.
@@ -166,7 +167,7 @@ zeroings() {
 # init_on_alloc=INIT_ON_ALLOC init_on_free=0; its results and summary go
 # to $B for 0, $B-init_on_alloc for 1.
 boot() {
-	local flavour=$1 ia=$2 O=$B want init load title
+	local flavour=$1 ia=$2 O=$B K want init load title
 	local tag="bench-kernel $1 init_on_alloc=$2:"
 
 	if [ "$ia" = 1 ]; then
@@ -179,32 +180,28 @@ boot() {
 	echo "bench-kernel: Debian $REL, QEMU TCG thread=multi -smp 2," \
 		"init_on_alloc=$ia init_on_free=0, stock modules: ${LOAD[*]:-none};" \
 		"host: $(nproc) CPUs, load $load"
+	K=$O/console.log.ktap
 	bash "$HERE/qemu-run.sh" --quiet --log "$O/console.log" --timeout 1800 \
 		--smp 2 --accel tcg,thread=multi \
 		--append "init_on_alloc=$ia init_on_free=0" \
 		--env "BENCH_PRELOAD=${LOAD[*]}" --env "BENCH_ARGS=$PARAMS" \
 		"$DKDIR" tests/vm/bench.sh "$B/buddy.ko" \
 		"$B/tests/bench/buddy_bench.ko" "${FILES[@]}" > /dev/null
-	tr -d '\r' < "$O/console.log" |
-		sed -n 's/.*buddy-bench: \(iters=.*\)/\1/p' > "$O/params.txt"
-	tr -d '\r' < "$O/console.log" |
-		sed -n 's/.*buddy-bench: \(workload=.* allocator=.*\)/\1/p' \
+	sed -n 's/.*buddy-bench: \(iters=.*\)/\1/p' "$K" > "$O/params.txt"
+	sed -n 's/.*buddy-bench: \(workload=.* allocator=.*\)/\1/p' "$K" \
 		> "$O/results.txt"
-	tr -d '\r' < "$O/console.log" |
-		sed -n 's/.*buddy-bench: \(waste.*\|misaligned.*\|note:.*\)/\1/p' \
+	sed -n 's/.*buddy-bench: \(waste.*\|misaligned.*\|note:.*\)/\1/p' "$K" \
 		> "$O/notes.txt"
-	tr -d '\r' < "$O/console.log" |
-		sed -n 's/.*buddy-bench: zeroings \(.*\)/\1/p' > "$O/zeroings.txt"
+	sed -n 's/.*buddy-bench: zeroings \(.*\)/\1/p' "$K" > "$O/zeroings.txt"
 	[ -s "$O/results.txt" ] ||
-		{ echo "bench-kernel: no results in $O/console.log" >&2; exit 1; }
+		{ echo "bench-kernel: no results in $K" >&2; exit 1; }
 	# Proof from the guest itself of what zeroes pages.
-	init=$(tr -d '\r' < "$O/console.log" |
-		sed -n 's/.*mem auto-init: \(.*\)/\1/p' | head -1)
+	init=$(sed -n 's/.*mem auto-init: \(.*\)/\1/p' "$K" | head -1)
 	want="heap alloc:$([ "$ia" = 1 ] && echo on || echo off), heap free:off"
 	case $init in
 	*"$want"*) ;;
 	*)
-		echo "bench-kernel: $O/console.log: mem auto-init: ${init:-?};" \
+		echo "bench-kernel: $K: mem auto-init: ${init:-?};" \
 			"wanted $want" >&2
 		exit 1
 		;;

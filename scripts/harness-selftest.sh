@@ -6,7 +6,9 @@
 # exactly the expected reasons: judge.awk's names for kernel reports,
 # "check" for a failed check of the script, "rc" for its exit status,
 # "kunit" for a failed KUnit case, "incomplete" when the document is
-# cut short. One KTAP test a case, in the --out directory.
+# cut short, "lost" when a result line is missing (a gap in a subtest's
+# numbers, or fewer results than its plan). One KTAP test a case, in the
+# --out directory.
 #
 # Usage: harness-selftest.sh [--kver VER | --kdir KDIR] [--out DIR] [CASE...]
 set -uo pipefail
@@ -32,7 +34,7 @@ KDIR=$(cd "${KDIR:-$("$HERE/build-kernel.sh" "$KVER" | tail -n 1)}" && pwd) || e
 # the NULL dereference in "oops" on 6.1 (outline) but not on 6.12 (a GPF
 # first); kmemleak's own scan may report the "leak" case's leak too.
 CASES=(
-	"clean||0||" "interleave||0||" "warn||1|warning|"
+	"clean||0||" "interleave||0||" "flood||0||" "warn||1|warning|"
 	"warn-missing||1|window|" "warn-extra||1|window|"
 	"warn-unclosed||1|window|" "lockdep-in-window||1|lockdep|"
 	"kasan||1|kasan|" "ubsan||1|ubsan|" "lockdep||1|lockdep|"
@@ -53,11 +55,15 @@ declare -A REPORT=(
 	[client-overflow]='slab-out-of-bounds in overflow\+.*\[buddy_client\]'
 	[client-wild]='use-after-free in wild\+.*\[buddy_client\]'
 )
+# The flood case's checks (FLOOD_CHECKS in tests/vm/selftest.sh) and the
+# vmdummy KUnit suites, one after every 50th check.
+FLOOD_OKS=200 FLOOD_SUITES=4
 
 # reasons DOC - why a boot's document failed, sorted.
 reasons() {
 	{
 		ktap_whole "$1" || echo incomplete
+		! ktap_lost "$1" || echo lost
 		awk '/^        # Subtest: / { suite[$3] = 1 }
 			/^    # Subtest: kernel$/ { kernel = 1 }
 			/^        +not ok / { print "kunit" }
@@ -86,11 +92,18 @@ for c in "${CASES[@]}"; do
 	for o in $optional; do required=${required/ $o / }; done
 	report=ok
 	if [ -n "${REPORT[$name]:-}" ]; then
-		# The kernel's report, not the judge's copy of it.
-		n=$(grep -v 'KTAP:' "$OUT/$name.log" | grep -c 'BUG: KASAN:')
-		[ "$n" = 1 ] && grep -v 'KTAP:' "$OUT/$name.log" |
-			grep 'BUG: KASAN:' | grep -qE "${REPORT[$name]}" ||
+		n=$(grep -c 'BUG: KASAN:' "$OUT/$name.log")
+		[ "$n" = 1 ] && grep 'BUG: KASAN:' "$OUT/$name.log" |
+			grep -qE "${REPORT[$name]}" ||
 			report="want one KASAN report matching ${REPORT[$name]}, got $n"
+	fi
+	if [ "$name" = flood ]; then
+		oks=$(grep -cE '^    ok [0-9]+ flood check [0-9]+$' "$OUT/$name.log.ktap")
+		suites=$(grep -cE '^    ok [0-9]+ vmdummy$' "$OUT/$name.log.ktap")
+		[ "$oks $suites" = "$FLOOD_OKS $FLOOD_SUITES" ] ||
+			report="want $FLOOD_OKS flood checks and $FLOOD_SUITES suites, got $oks and $suites"
+		grep -q 'storm line' "$OUT/$name.log" ||
+			report="$report; no storm on the console"
 	fi
 	if [ "$rc" = "$want_rc" ] && [ "$(xargs <<< "$required")" = "$want" ] &&
 			[ "$report" = ok ]; then

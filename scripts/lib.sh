@@ -84,6 +84,31 @@ ktap_whole() {
 	tail -n 1 "$1" 2> /dev/null | grep -qE '^(not )?ok 2 kernel$'
 }
 
+# ktap_lost DOC - succeeds when a result line is missing: per indentation
+# level, results must be numbered 1, 2, ... from each "KTAP version" or
+# "# Subtest:", and a subtest's plan must be met when its parent's result
+# line closes it.
+ktap_lost() {
+	awk 'function reset(l) {
+			if (l in plan && last[l] != plan[l])
+				lost = 1
+			delete plan[l]
+			last[l] = 0
+		}
+		{ match($0, /^ */); l = RLENGTH; s = substr($0, l + 1) }
+		s ~ /^(KTAP version|# Subtest:)/ { reset(l) }
+		s ~ /^1\.\.[0-9]+$/ { plan[l] = substr(s, 4) + 0 }
+		s ~ /^(not )?ok [0-9]+/ {
+			sub(/^not /, "", s)
+			split(s, w, " ")
+			reset(l + 4)
+			if (w[2] != last[l] + 1)
+				lost = 1
+			last[l] = w[2]
+		}
+		END { exit !lost }' "$1"
+}
+
 # ktap_boot NAME KDIR SCRIPT [QEMU-RUN OPTION...] - boot with FILES into
 # $OUT/NAME.log and nest the boot's document, or when it is not whole
 # (the guest died or hung) one failed test with the console's tail.
@@ -98,7 +123,9 @@ ktap_boot() {
 		ktap_nest "$name" "$OUT/$name.ktap"
 	else
 		mapfile -t tail < <(tr -d '\r' < "$OUT/$name.log" | tail -n 20)
-		ktap_leaf "not ok" "$name" "$(cat "$OUT/$name.err")" "${tail[@]}"
+		ktap_leaf "not ok" "$name" "$(cat "$OUT/$name.err")" \
+			"last result: $(tail -n 1 "$OUT/$name.ktap" 2> /dev/null)" \
+			"console:" "${tail[@]}"
 	fi
 }
 

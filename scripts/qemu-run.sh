@@ -7,10 +7,12 @@
 #
 # /init runs GUEST_SCRIPT (with tests/vm/lib.sh) as subtest 1, ending
 # with a check of its exit status, then tests/vm/judge.awk on the whole
-# kernel log as subtest 2 "kernel", and does `reboot -f`. Every KTAP
-# line goes through /dev/kmsg with a "KTAP: " prefix, to stay whole and
-# in order on the console; the document is those lines of the log. No
-# oops=panic: an Oops kills only its process, and the judge fails it.
+# kernel log as subtest 2 "kernel", and does `reboot -f`. The results
+# have a serial port of their own: ttyS0 is the console (the kernel's
+# printk and the programs' output, which can cut into each other's
+# lines), ttyS1 carries only KTAP, written whole by lib.sh's ktap(), into
+# a file that is the boot's document. No oops=panic: an Oops kills only
+# its process, and the judge fails it.
 #
 # Options: --log FILE (console log; default a temp file), --ktap FILE
 # (default LOG.ktap), --timeout SECS (300), --mem SIZE (1G), --smp N (2),
@@ -19,7 +21,8 @@
 # or "-" for none, then a shell on the console; Ctrl-A X quits).
 #
 # Exit status: 0 iff the document is whole (ends with subtest 2's
-# result) and has no "not ok"; 124 on timeout; 2 on a usage error.
+# result), no result line is missing and none is "not ok"; 124 on
+# timeout; 2 on a usage error.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -67,6 +70,7 @@ for env in "${ENVS[@]}"; do
 	printf 'export %s=%q\n' "${env%%=*}" "${env#*=}"
 done > "$WORK/env"
 NAME=$(basename "${SCRIPT:-shell}" .sh)
+# The shell mode has no result port: KTAP lines go to the console.
 cat > "$WORK/init" <<INIT
 #!/bin/busybox sh
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin HOME=/root
@@ -76,15 +80,20 @@ mount -t devtmpfs devtmpfs /dev
 mount -t debugfs debugfs /sys/kernel/debug
 . /etc/buddy-env
 cd /root
-. /root/lib.sh
 if [ -e /etc/buddy-shell ]; then
+	export KTAP_OUT=/dev/console
 	[ -f test.sh ] && sh test.sh
 	ENV=/root/lib.sh setsid cttyhack sh
 	reboot -f
 fi
+. /root/lib.sh
+# Held open until the end, so that no ktap() is the port's last close;
+# raw, so that each line arrives as written.
+[ -c "\$KTAP_OUT" ] && exec 3> "\$KTAP_OUT" && stty -F "\$KTAP_OUT" raw -echo clocal ||
+	{ echo "init: no result port \$KTAP_OUT"; reboot -f; }
 KTAP_IND=
 for l in "KTAP version 1" 1..2 "    KTAP version 1" "    # Subtest: $NAME"; do ktap "\$l"; done
-sh test.sh < /dev/null
+sh test.sh < /dev/null 3>&-
 rc=\$?
 KTAP_IND="    "
 [ \$rc -eq 0 ] && t_ok "exit status 0" || t_fail "exit status 0" "status \$rc"
@@ -93,6 +102,8 @@ ktap "ok 1 $NAME"
 dmesg -r | awk -f judge.awk > /tmp/judge
 while IFS= read -r l; do ktap "    \$l"; done < /tmp/judge
 grep -q '^not ok' /tmp/judge && ktap "not ok 2 kernel" || ktap "ok 2 kernel"
+# The port's last close waits until the UART has sent everything.
+exec 3>&-
 reboot -f
 INIT
 {
@@ -114,7 +125,7 @@ INIT
 } > "$WORK/cpio.list"
 "$GEN" "$WORK/cpio.list" > "$WORK/initramfs.cpio"
 
-# devkmsg=on: no rate limit on the KTAP lines; log_buf_len: the judge
+# devkmsg=on: no rate limit on lib.sh's markers; log_buf_len: the judge
 # reads the whole boot's log from the ring buffer.
 QEMU=(qemu-system-x86_64 -accel "$ACCEL" -smp "$SMP" -m "$MEM"
 	-nodefaults -display none -vga none -no-reboot
@@ -131,14 +142,13 @@ fi
 # patched a static key) ran none of our code: boot once more.
 for attempt in 1 2; do
 	set +e
-	timeout -k 10 "$TIMEOUT" "${QEMU[@]}" -serial stdio -monitor none \
-		< /dev/null 2>&1 | if [ $QUIET -eq 1 ]; then cat > "$LOG"
-		else tee "$LOG"; fi
+	# ttyS0 the console, ttyS1 the results (QEMU truncates the file).
+	timeout -k 10 "$TIMEOUT" "${QEMU[@]}" -serial stdio \
+		-chardev "file,id=ktap,path=$KTAP" -serial chardev:ktap \
+		-monitor none < /dev/null 2>&1 | if [ $QUIET -eq 1 ]; then
+			cat > "$LOG"; else tee "$LOG"; fi
 	qrc=${PIPESTATUS[0]}
 	set -e
-	# Kernel lines only (stamped), so no program output can pass for KTAP.
-	# (The console's last line has no newline.)
-	{ tr -d '\r' < "$LOG"; echo; } | sed -n 's/^\[[ 0-9.]*\] KTAP: //p' > "$KTAP"
 	if [ $attempt -eq 2 ] || [ -s "$KTAP" ] ||
 			! grep -qE 'Kernel panic|Oops' "$LOG"; then
 		break
@@ -148,9 +158,10 @@ for attempt in 1 2; do
 done
 case $qrc in 124|137)
 	echo "qemu-run: TIMEOUT after ${TIMEOUT}s, log: $LOG" >&2; exit 124 ;; esac
-if ktap_whole "$KTAP" && ! grep -q 'not ok' "$KTAP"; then
+if ktap_whole "$KTAP" && ! ktap_lost "$KTAP" && ! grep -q 'not ok' "$KTAP"; then
 	echo "qemu-run: PASS, log: $LOG" >&2
 	exit 0
 fi
+! ktap_lost "$KTAP" || echo "qemu-run: a result line is missing" >&2
 echo "qemu-run: FAIL, log: $LOG, KTAP: $KTAP" >&2
 exit 1

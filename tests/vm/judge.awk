@@ -50,7 +50,6 @@ BEGIN {
 	sub(/^\[[ 0-9.]*\] ?/, "")
 }
 /^Linux version / { booted = 1 }
-/^KTAP: / { next }
 /BUDDY-EXPECT-WARN-BEGIN / {
 	if (win >= 0)
 		fail("window", "nested window: " $0)

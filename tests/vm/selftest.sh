@@ -11,6 +11,7 @@
 . /root/lib.sh
 
 MODE=${SELFTEST:-clean}
+FLOOD_CHECKS=200
 echo "selftest: mode $MODE"
 
 # load PARAM... - load and unload vmdummy.ko with the given parameters.
@@ -78,6 +79,30 @@ interleave)
 		expect_warn_end
 		kunit_run /root/vmdummy_kunit.ko
 	done
+	touch /tmp/quiet
+	wait
+	;;
+flood)
+	# Unterminated writes to the console and to stderr (also the
+	# console) and a printk storm, all while checks and KUnit results
+	# are recorded: every result must arrive, numbered without a gap.
+	rm -f /tmp/quiet
+	(
+		i=0
+		while [ ! -e /tmp/quiet ]; do
+			printf 'flood %d, no newline ' $i > /dev/console
+			printf 'stderr %d, no newline ' $i >&2
+			i=$((i + 1))
+		done
+	) &
+	assert_ok insmod /root/vmdummy.ko storm=1
+	i=1
+	while [ $i -le $FLOOD_CHECKS ]; do
+		t_ok "flood check $i"
+		[ $((i % 50)) -eq 0 ] && kunit_run /root/vmdummy_kunit.ko
+		i=$((i + 1))
+	done
+	assert_ok rmmod vmdummy
 	touch /tmp/quiet
 	wait
 	;;

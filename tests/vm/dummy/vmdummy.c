@@ -8,7 +8,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bug.h>
+#include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -55,6 +57,10 @@ MODULE_PARM_DESC(poison, "flip a bit of a freed page through a vmap() alias (PAG
 static bool fail_init;
 module_param(fail_init, bool, 0444);
 MODULE_PARM_DESC(fail_init, "print one pr_err() and fail init with -EINVAL");
+
+static bool storm;
+module_param(storm, bool, 0444);
+MODULE_PARM_DESC(storm, "print bursts of lines from a kthread until unloaded (console flood)");
 
 static DEFINE_MUTEX(lock_a);
 static DEFINE_MUTEX(lock_b);
@@ -115,6 +121,24 @@ static void flip_freed_page_bit(void)
 		__free_page(again);
 }
 
+static struct task_struct *stormer;
+
+/* Bursts with short pauses, so the lines meet the guest's own output. */
+static int storm_fn(void *unused)
+{
+	unsigned long n = 0;
+	int i;
+
+	while (!kthread_should_stop()) {
+		for (i = 0; i < 8; i++, n++)
+			pr_info("storm line %lu: the kernel's printk racing the guest's output\n",
+				n);
+		usleep_range(500, 2000);
+	}
+	pr_info("storm: %lu lines\n", n);
+	return 0;
+}
+
 static int __init vmdummy_init(void)
 {
 	if (fail_init) {
@@ -172,6 +196,13 @@ static int __init vmdummy_init(void)
 		OPTIMIZER_HIDE_VAR(null);
 		pr_info("oops read: %d\n", *null);
 	}
+	if (storm) {
+		stormer = kthread_run(storm_fn, NULL, "vmdummy_storm");
+		if (IS_ERR(stormer)) {
+			pr_err("storm: no kthread (%ld)\n", PTR_ERR(stormer));
+			stormer = NULL;
+		}
+	}
 	pr_info("loaded\n");
 	return 0;
 }
@@ -179,6 +210,8 @@ module_init(vmdummy_init);
 
 static void __exit vmdummy_exit(void)
 {
+	if (stormer)
+		kthread_stop(stormer);
 	pr_info("unloaded\n");
 }
 module_exit(vmdummy_exit);
