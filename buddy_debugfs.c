@@ -23,6 +23,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <kunit/visibility.h>
 
 #include "buddy_internal.h"
 
@@ -347,6 +348,7 @@ int buddy_debugfs_cache(struct buddy_pool *pool, const char *cmd,
 		return -EINVAL;
 	return buddy_pool_set_cache(pool, order, high, batch);
 }
+EXPORT_SYMBOL_IF_KUNIT(buddy_debugfs_cache);
 
 static ssize_t cache_write(struct file *file, const char __user *ubuf,
 			   size_t count, loff_t *ppos)
@@ -568,6 +570,7 @@ int buddy_debugfs_ctl(struct buddy_pool *pool, const char *cmd, size_t count)
 	mutex_unlock(&pool->ctl_lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(buddy_debugfs_ctl);
 
 static ssize_t ctl_write(struct file *file, const char __user *ubuf,
 			 size_t count, loff_t *ppos)
@@ -640,6 +643,7 @@ int buddy_debugfs_render(struct buddy_pool *pool, const char *file,
 	}
 	return -ENOENT;
 }
+EXPORT_SYMBOL_IF_KUNIT(buddy_debugfs_render);
 
 void buddy_debugfs_init(void)
 {

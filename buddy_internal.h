@@ -156,12 +156,8 @@ u32 buddy_pool_cpu_cached(struct buddy_pool *pool, unsigned int cpu,
 
 int buddy_debugfs_cache(struct buddy_pool *pool, const char *cmd,
 			size_t count);
-int buddy_kunit_cache(struct buddy_pool *pool, const char *cmd, size_t count);
 
 int buddy_debugfs_ctl(struct buddy_pool *pool, const char *cmd, size_t count);
-int buddy_kunit_ctl(struct buddy_pool *pool, const char *cmd, size_t count);
-int buddy_kunit_render(struct buddy_pool *pool, const char *file, char *buf,
-		       size_t len);
 int buddy_debugfs_render(struct buddy_pool *pool, const char *file,
 			 char *buf, size_t len);
 

@@ -2274,31 +2274,6 @@ EXPORT_SYMBOL_IF_KUNIT(buddy_core_block_order);
 EXPORT_SYMBOL_IF_KUNIT(buddy_core_free);
 EXPORT_SYMBOL_IF_KUNIT(buddy_core_check);
 
-#if IS_ENABLED(CONFIG_KUNIT)
-/*
- * Entry points for the KUnit suites in tests/kunit/, which check the exact
- * text of the debugfs files; not part of the API.
- */
-int buddy_kunit_ctl(struct buddy_pool *pool, const char *cmd, size_t count)
-{
-	return buddy_debugfs_ctl(pool, cmd, count);
-}
-EXPORT_SYMBOL_IF_KUNIT(buddy_kunit_ctl);
-
-int buddy_kunit_render(struct buddy_pool *pool, const char *file, char *buf,
-		       size_t len)
-{
-	return buddy_debugfs_render(pool, file, buf, len);
-}
-EXPORT_SYMBOL_IF_KUNIT(buddy_kunit_render);
-
-int buddy_kunit_cache(struct buddy_pool *pool, const char *cmd, size_t count)
-{
-	return buddy_debugfs_cache(pool, cmd, count);
-}
-EXPORT_SYMBOL_IF_KUNIT(buddy_kunit_cache);
-#endif
-
 static int __init buddy_init(void)
 {
 	u64 size, max, min = PAGE_SIZE;

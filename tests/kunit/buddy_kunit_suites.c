@@ -712,14 +712,14 @@ static char *read_file(struct kunit *test, struct buddy_pool *pool,
 	char *buf = kunit_kzalloc(test, 16384, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	KUNIT_ASSERT_EQ(test, buddy_kunit_render(pool, name, buf, 16384), 0);
+	KUNIT_ASSERT_EQ(test, buddy_debugfs_render(pool, name, buf, 16384), 0);
 	return buf;
 }
 
 static int write_ctl(struct kunit *test, struct buddy_pool *pool,
 		     const char *s, size_t len)
 {
-	return buddy_kunit_ctl(pool, s, len);
+	return buddy_debugfs_ctl(pool, s, len);
 }
 
 static void debugfs_free_lists_follow_ctl(struct kunit *test)
@@ -937,8 +937,8 @@ static void debugfs_check_holds_the_lock_briefly(struct kunit *test)
 	 */
 	for (i = 0; i < 2; i++) {
 		t0 = ktime_get_ns();
-		KUNIT_ASSERT_EQ(test, buddy_kunit_render(pool, "check", buf,
-							 256), 0);
+		KUNIT_ASSERT_EQ(test,
+				buddy_debugfs_render(pool, "check", buf, 256), 0);
 		bounded = ktime_get_ns() - t0;
 		KUNIT_EXPECT_STREQ(test, buf, "ok\n");
 		if (pool->check_longest_ns * 4 < bounded)
@@ -964,8 +964,8 @@ static void debugfs_check_holds_the_lock_briefly(struct kunit *test)
 		kthread_bind(t, other_cpu(cpu));
 		wake_up_process(t);
 		for (i = 0; i < 2; i++) {
-			KUNIT_EXPECT_EQ(test, buddy_kunit_render(pool, "check",
-								 buf, 256), 0);
+			KUNIT_EXPECT_EQ(test, buddy_debugfs_render(pool, "check",
+								   buf, 256), 0);
 			KUNIT_EXPECT_TRUE_MSG(test, !strcmp(buf, "ok\n") ||
 					      !strncmp(buf, "busy", 4),
 					      "check said %s", buf);
@@ -1162,7 +1162,7 @@ static void pcp_stats_are_exact_with_blocks_on_several_cpus(struct kunit *test)
 	check_pool(test, pool);
 
 	/* Drained, the pool is one free root again. */
-	KUNIT_EXPECT_EQ(test, buddy_kunit_cache(pool, "drain\n", 6), 0);
+	KUNIT_EXPECT_EQ(test, buddy_debugfs_cache(pool, "drain\n", 6), 0);
 	buddy_pool_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.cached, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.free_blocks[st.max_order], 1ULL);
@@ -1484,18 +1484,18 @@ static void pcp_tuning_refuses_bad_values(struct kunit *test)
 	before = read_file(test, pool, "cache");
 	KUNIT_EXPECT_EQ(test, strncmp(before, head, strlen(head)), 0);
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
-		KUNIT_EXPECT_EQ_MSG(test, buddy_kunit_cache(pool, bad[i],
-							    strlen(bad[i])),
+		KUNIT_EXPECT_EQ_MSG(test, buddy_debugfs_cache(pool, bad[i],
+							      strlen(bad[i])),
 				    -EINVAL, "input \"%s\"", bad[i]);
 	KUNIT_EXPECT_STREQ(test, read_file(test, pool, "cache"), before);
 
 	/* High 0: that order is no longer cached, and its cache is empty. */
-	KUNIT_EXPECT_EQ(test, buddy_kunit_cache(pool, "0 0 0\n", 6), 0);
+	KUNIT_EXPECT_EQ(test, buddy_debugfs_cache(pool, "0 0 0\n", 6), 0);
 	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), 0ULL);
 	work_on_cpu(cpu, alloc_on_cpu, &c);
 	work_on_cpu(cpu, free_on_cpu, &c);
 	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), 0ULL);
-	KUNIT_EXPECT_EQ(test, buddy_kunit_cache(pool, "0 4 1", 5), 0);
+	KUNIT_EXPECT_EQ(test, buddy_debugfs_cache(pool, "0 4 1", 5), 0);
 	KUNIT_EXPECT_STREQ(test, read_file(test, pool, "check"), "ok\n");
 	check_pool(test, pool);
 }
