@@ -35,7 +35,8 @@ SRCDIR = $(DESTDIR)/usr/src/buddy-$(VERSION)
 DEPMOD_CMD = depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 
 # Files our style gates cover.
-SRCS := buddy_mod.c buddy_core.c buddy_core.h buddy_debugfs.c \
+SRCS := buddy_mod.c buddy_pool.c buddy_alloc.c buddy_check.c buddy_fault.c \
+	buddy_core.c buddy_core.h buddy_debugfs.c \
 	buddy_internal.h buddy_compat.h include/buddy.h \
 	tests/kunit/buddy_kunit_suites.c tests/kunit/buddy_kunit_compat.h tests/client/buddy_client.c \
 	tests/bench/buddy_bench.c tests/soak/buddy_soak.c

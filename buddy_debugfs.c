@@ -11,7 +11,7 @@
  * check runs the checkers in bounded steps under the lock (see
  * buddy_pool_check_bounded()). Offsets, never kernel addresses, are shown.
  *
- * Lock order: pool->ctl_lock, then pool->lock (see buddy_mod.c).
+ * Lock order: pool->ctl_lock, then pool->lock (see buddy_pool.c).
  * Failing to create a file or directory never fails the pool.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The pool object shared by buddy_mod.c and buddy_debugfs.c. Not part of
- * the public API.
+ * What the files of buddy.ko share: the pool object, the constants and
+ * small inline helpers that several files and the hot paths need, and the
+ * prototypes from one file to another. Not part of the public API.
  */
 #ifndef BUDDY_INTERNAL_H
 #define BUDDY_INTERNAL_H
 
 #include <linux/cpuhotplug.h>
+#include <linux/fault-inject.h>
 #include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
 
+#include "buddy_compat.h"
 #include "buddy_core.h"
 #include "include/buddy.h"
 
@@ -27,6 +31,14 @@ struct dentry;
  */
 #define BUDDY_DIR_BITS	8
 
+/* A chunk: the largest alloc_pages() block, and one segment of the core. */
+#define CHUNK_ORDER	BUDDY_MAX_PAGE_ORDER
+#define CHUNK_SHIFT	(PAGE_SHIFT + CHUNK_ORDER)
+#define CHUNK_BYTES	BIT(CHUNK_SHIFT)
+
+#define DIR_SHIFT	(CHUNK_SHIFT + BUDDY_DIR_BITS)
+#define DIR_SLOTS	BIT(BUDDY_DIR_BITS)
+
 /* @owner tags beside order + 1: see struct buddy_pool */
 #define OWNER_EXACT	0x80
 #define OWNER_PART	0x40
@@ -34,6 +46,10 @@ struct dentry;
 
 /* In a cache slot: the block holds only zeros. Indices are below 2^31. */
 #define PCP_ZERO	BIT(31)
+
+/* A cache's @state: the depth in the low byte, a version above it. */
+#define PCP_DEPTH	0xffUL
+#define PCP_TICK	0x100UL
 
 /**
  * struct buddy_pcp - one CPU's cache of free blocks of one pool
@@ -146,14 +162,114 @@ struct buddy_pool {
 	u64 check_longest_ns;
 };
 
+/* Bytes in chunk @i: all but the last chunk slot of the range are full. */
+static inline unsigned long chunk_len(const struct buddy_pool *pool,
+				      unsigned int i)
+{
+	return min_t(size_t, CHUNK_BYTES,
+		     pool->max_size - ((size_t)i << CHUNK_SHIFT));
+}
+
+/*
+ * buddy_pool_offset(), inline for the free paths: the offset of @ptr, or
+ * U64_MAX if it is not inside the pool.
+ */
+static inline u64 pool_offset(struct buddy_pool *pool, const void *ptr)
+{
+	unsigned long addr = (unsigned long)ptr;
+	unsigned long rel = addr - pool->dir_base, t = rel >> DIR_SHIFT;
+	unsigned long start;
+	const u32 *tab;
+	u32 seg;
+
+	if (unlikely(t >= pool->dir_len))
+		return U64_MAX;
+	/* Pairs with the release in dir_slot(): a table is seen zeroed. */
+	tab = smp_load_acquire(&pool->chunk_dir[t]);
+	if (unlikely(!tab))
+		return U64_MAX;
+	seg = READ_ONCE(tab[(rel >> CHUNK_SHIFT) & (DIR_SLOTS - 1)]);
+	if (unlikely(!seg--))
+		return U64_MAX;
+	/* NULL, for a chunk shrink is taking away, fails the test below. */
+	start = (unsigned long)READ_ONCE(pool->segs[seg]);
+	if (unlikely(addr - start >= chunk_len(pool, seg)))
+		return U64_MAX;
+	return ((u64)seg << CHUNK_SHIFT) + (addr - start);
+}
+
+/* The kernel address of min block @idx, which must be present. */
+static inline void *idx_addr(const struct buddy_pool *pool, u32 idx)
+{
+	return pool->segs[idx >> pool->seg_bits] +
+	       ((unsigned long)(idx & (BIT(pool->seg_bits) - 1)) <<
+		pool->min_shift);
+}
+
+static inline unsigned int pcp_depth(const struct buddy_pcp *pcp,
+				     unsigned int order)
+{
+	return READ_ONCE(pcp->state[order]) & PCP_DEPTH;
+}
+
+/* buddy_pool.c: names, sizes, the list of pools, chunks. */
 bool buddy_parse_size(const char *str, u64 *val);
+u64 buddy_half_ram(void);
+bool buddy_min_block_ok(size_t min);
+bool buddy_size_ok(size_t size, size_t min);
+bool buddy_max_ok(size_t size, size_t max_size, size_t min);
+struct buddy_pool *buddy_pool_new(const char *name, size_t size,
+				  size_t max_size, size_t min_block,
+				  bool cached);
+void buddy_pool_free(struct buddy_pool *pool);
+struct buddy_pool *buddy_pools_first(void);
+int buddy_pools_init(void);
+void buddy_pools_exit(void);
+
+/* buddy_alloc.c: the per-CPU caches and the hot paths. */
+int buddy_caches_init(struct buddy_pool *pool, bool cached);
+void buddy_caches_free(struct buddy_pool *pool);
+void __buddy_drain_all(struct buddy_pool *pool);
+int buddy_cpu_dead(unsigned int cpu, struct hlist_node *node);
+u32 buddy_pool_cpu_cached(struct buddy_pool *pool, unsigned int cpu,
+			  unsigned int order);
+
+/*
+ * KASAN's view of pool memory (buddy_alloc.c): @len bytes at @addr free,
+ * so that any access reports, or all accessible again.
+ */
+#ifdef CONFIG_KASAN_GENERIC
+void buddy_poison_free(const void *addr, size_t len);
+void buddy_unpoison(const void *addr, size_t len);
+#else
+static inline void buddy_poison_free(const void *addr, size_t len) { }
+static inline void buddy_unpoison(const void *addr, size_t len) { }
+#endif
+
+/* buddy_fault.c: fail_buddy_alloc, asked by every allocation call. */
+#ifdef CONFIG_FAULT_INJECTION
+extern struct fault_attr fail_buddy_alloc;
+
+static inline bool buddy_should_fail(size_t size)
+{
+	return should_fail(&fail_buddy_alloc, size);
+}
+
+int buddy_fault_init(void);
+void buddy_fault_exit(void);
+#else
+static inline bool buddy_should_fail(size_t size) { return false; }
+static inline int buddy_fault_init(void) { return 0; }
+static inline void buddy_fault_exit(void) { }
+#endif
+
+/* buddy_check.c: the pool checker and statistics. */
 int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len);
 int buddy_pool_check_bounded(struct buddy_pool *pool, char *buf, size_t len);
 void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
 			 u64 *corruptions);
-u32 buddy_pool_cpu_cached(struct buddy_pool *pool, unsigned int cpu,
-			  unsigned int order);
 
+/* buddy_debugfs.c */
 int buddy_debugfs_cache(struct buddy_pool *pool, const char *cmd,
 			size_t count);
 

@@ -13,7 +13,7 @@
  *
  * Strings are copied into fixed arrays, which need no __assign_str(): its
  * arguments changed in 6.10. A reason is one of the constant messages of
- * buddy_mod.c, all shorter than BUDDY_WHY_LEN.
+ * buddy_alloc.c, all shorter than BUDDY_WHY_LEN.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM buddy

@@ -1,0 +1,1123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hot paths of buddy.ko: allocation and free of every kind, the
+ * per-CPU caches in front of the core, the owner map that says which
+ * client block starts where, KASAN's view of blocks handed out and taken
+ * back, failure reports, cache tuning and the drain of a dead CPU's cache.
+ *
+ * The fast path: an allocation of a cached order pops a block from this
+ * CPU's cache and a free pushes it back, with one cmpxchg() and no lock
+ * (see pcp_pop()). The caches refill from and drain to the core in
+ * batches, under pool->lock. A client's ownership of a block is one byte
+ * in pool->owner, which also holds the block's order, so a free needs no
+ * lookup in the core and a double free is caught even while the block
+ * sits in some CPU's cache. pool->lock is the only lock taken here.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/kasan.h>
+#include <linux/kernel.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+
+#include "buddy_internal.h"
+
+#define CREATE_TRACE_POINTS
+#include "buddy_trace.h"
+
+/*
+ * Catching client bugs where they happen.
+ *
+ * KASAN (generic mode) sees a pool's chunks as the page allocator left
+ * them: all accessible. So buddy.ko keeps their shadow itself, as the slab
+ * allocators do for their pages. A free block, cached or not, is poisoned
+ * as freed memory; of an allocated block only the bytes the caller asked
+ * for are accessible, and the rest is poisoned as a redzone. Of KASAN's
+ * shadow API only kasan_poison() is exported to modules on both 6.1 and
+ * 6.12 (for KASAN's own test module; the kasan_unpoison*() and
+ * kasan_*_pages() hooks are not), so it does the bulk and the one shadow
+ * byte of a partly used last granule is written here. buddy_core.o is
+ * built without KASAN instrumentation (Kbuild), as mm/slub.o is, so the
+ * core's links inside free blocks never report.
+ */
+#ifdef CONFIG_KASAN_GENERIC
+#define GRANULE		BIT(KASAN_SHADOW_SCALE_SHIFT)
+/* mm/kasan/kasan.h's KASAN_PAGE_FREE and KASAN_PAGE_REDZONE */
+#define SHADOW_FREE	0xff
+#define SHADOW_SLACK	0xfe
+
+/* Not instrumented: an access to the shadow must not check the shadow. */
+static noinline __no_sanitize_address void
+shadow_last_granule(const void *addr, size_t size)
+{
+	u8 *shadow = kasan_mem_to_shadow(addr + round_down(size, GRANULE));
+
+	*shadow = size & (GRANULE - 1);
+}
+
+/* @len bytes at @addr are free: any access reports a use after free. */
+void buddy_poison_free(const void *addr, size_t len)
+{
+	kasan_poison(addr, len, SHADOW_FREE, false);
+}
+
+/* Every byte of @len at @addr is accessible again. */
+void buddy_unpoison(const void *addr, size_t len)
+{
+	kasan_poison(addr, len, 0, false);
+}
+
+/* Of @len bytes at @addr, the first @size are accessible, the rest not. */
+static void unpoison_size(const void *addr, size_t size, size_t len)
+{
+	size_t used = round_up(size, GRANULE);
+
+	kasan_poison(addr, used, 0, false);
+	if (size & (GRANULE - 1))
+		shadow_last_granule(addr, size);
+	if (len > used)
+		kasan_poison(addr + used, len - used, SHADOW_SLACK, false);
+}
+#else
+static inline void unpoison_size(const void *addr, size_t size, size_t len) { }
+#endif
+
+/*
+ * A cache of one order is a stack of block indices plus one word, @state,
+ * that holds the depth in its low byte and a version above it. Every
+ * change to the stack ends with a cmpxchg() of @state that bumps the
+ * version, so a change based on a stale view fails and is retried.
+ *
+ * Any CPU may pop, from any context: so an allocation that needs the
+ * blocks in every cache can always take them, even in hard IRQ and even
+ * from a cache whose owner it interrupted. Only the owning CPU pushes,
+ * with preemption disabled. A push writes its slot before its cmpxchg()
+ * can tell whether the depth it read is still current, which is harmless
+ * against a pop (the slot is above the stack) but not against another
+ * push on the same CPU: an interrupt that pushed in between would fill
+ * that very slot, the interrupted push would overwrite it, retry and
+ * succeed, and one block would be lost while another sat in the cache
+ * twice. So a push marks the cache busy, and a push from an interrupt
+ * that finds it busy fails and its caller gives the block to the core,
+ * as the page allocator does when an interrupt finds this CPU's lists
+ * locked. The fast paths take no lock and leave interrupts on.
+ */
+/* Take the top slot of @pcp's stack of @order into *@e, if any. */
+static bool pcp_pop(struct buddy_pcp *pcp, unsigned int order, u32 *e)
+{
+	unsigned long old, n;
+
+	do {
+		old = READ_ONCE(pcp->state[order]);
+		n = old & PCP_DEPTH;
+		if (!n)
+			return false;
+		/* Read the slot no earlier than the depth that covers it. */
+		smp_rmb();
+		*e = READ_ONCE(pcp->slot[order][n - 1]);
+	} while (cmpxchg(&pcp->state[order], old, old + PCP_TICK - 1) != old);
+	return true;
+}
+
+/*
+ * Push slot @e on this CPU's stack of @order unless it holds @high blocks
+ * or an interrupted push of this CPU's is under way. The caller runs on
+ * the owning CPU with preemption disabled.
+ */
+static bool pcp_push(struct buddy_pcp *pcp, unsigned int order, u32 e,
+		     unsigned int high)
+{
+	unsigned long old, n;
+	bool done = false;
+
+	/* Only this CPU writes @busy, so no atomics: an interrupt sees it. */
+	if (unlikely(READ_ONCE(pcp->busy)))
+		return false;
+	WRITE_ONCE(pcp->busy, true);
+	barrier();
+	do {
+		old = READ_ONCE(pcp->state[order]);
+		n = old & PCP_DEPTH;
+		if (n >= high)
+			goto out;
+		WRITE_ONCE(pcp->slot[order][n], e);
+		/* A fully ordered cmpxchg() publishes the slot with the depth. */
+	} while (cmpxchg(&pcp->state[order], old, old + PCP_TICK + 1) != old);
+	done = true;
+out:
+	barrier();
+	WRITE_ONCE(pcp->busy, false);
+	return done;
+}
+
+/*
+ * Give the block in cache slot @e back to the core, which merges it. The
+ * caller holds pool->lock.
+ */
+static void __free_slot(struct buddy_pool *pool, u32 e)
+{
+	u64 off = (u64)(e & ~PCP_ZERO) << pool->min_shift;
+
+	lockdep_assert_held(&pool->lock);
+	if (e & PCP_ZERO)
+		WARN_ON_ONCE(buddy_core_free_zeroed(&pool->core, off));
+	else
+		WARN_ON_ONCE(buddy_core_free(&pool->core, off));
+}
+
+/*
+ * Give up to @n blocks from the top of @pcp's stack of @order back to the
+ * core, which merges them. The caller holds pool->lock. Return how many.
+ */
+static unsigned int __drain(struct buddy_pool *pool, unsigned int cpu,
+			    struct buddy_pcp *pcp, unsigned int order,
+			    unsigned int n)
+{
+	unsigned int i;
+	u32 e;
+
+	lockdep_assert_held(&pool->lock);
+	for (i = 0; i < n && pcp_pop(pcp, order, &e); i++)
+		__free_slot(pool, e);
+	if (i)
+		trace_buddy_cache_drain(pool, cpu, order, i);
+	return i;
+}
+
+static void __drain_cpu(struct buddy_pool *pool, unsigned int cpu)
+{
+	struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+	unsigned int order;
+
+	for (order = 0; order < BUDDY_PCP_ORDERS; order++)
+		__drain(pool, cpu, pcp, order, BUDDY_PCP_HIGH_MAX);
+}
+
+/* Empty every CPU's cache. The caller holds pool->lock. */
+void __buddy_drain_all(struct buddy_pool *pool)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		__drain_cpu(pool, cpu);
+}
+
+/*
+ * This CPU's cache of @order is empty: take a batch from the core, keep
+ * the first block for the caller in *@e and cache the rest, so that the
+ * blocks go out in address order. The caller runs with preemption
+ * disabled.
+ */
+static noinline bool refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
+			    unsigned int order, u32 *e)
+{
+	u64 bytes = 1ULL << (pool->min_shift + order), off;
+	unsigned int n, got, batch = READ_ONCE(pool->batch[order]);
+	unsigned int high = READ_ONCE(pool->high[order]);
+	u32 blk[BUDDY_PCP_HIGH_MAX];
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	for (n = 0; n < batch; n++) {
+		if (buddy_core_alloc(&pool->core, bytes, &off))
+			break;
+		blk[n] = (u32)(off >> pool->min_shift);
+		if (buddy_core_zeroed(&pool->core, off))
+			blk[n] |= PCP_ZERO;
+	}
+	got = n;
+	/*
+	 * An interrupt may have filled the cache meanwhile, or this one may
+	 * have interrupted a push: what the cache does not take goes back.
+	 */
+	while (n > 1 && pcp_push(pcp, order, blk[n - 1], high))
+		n--;
+	/* Taken for good: the caller's block and the ones cached. */
+	if (got)
+		trace_buddy_cache_refill(pool, smp_processor_id(), order,
+					 got - n + 1);
+	while (n > 1)
+		__free_slot(pool, blk[--n]);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	if (n)
+		*e = blk[0];
+	return n;
+}
+
+/* Zero @len bytes at @addr, which KASAN may have closed. */
+static void wipe(void *addr, size_t len)
+{
+	buddy_unpoison(addr, len);
+	memset(addr, 0, len);
+}
+
+/*
+ * Hand @len bytes at @addr to a client that asked for @size bytes: zero
+ * them if the system's init_on_alloc or the caller's __GFP_ZERO wants it
+ * and they may hold anything (@dirty), then open @size bytes of them to
+ * KASAN.
+ */
+static void *hand_out(struct buddy_pool *pool, void *addr, size_t size,
+		      size_t len, gfp_t gfp, bool dirty)
+{
+	if (want_init_on_alloc(gfp) && dirty) {
+		wipe(addr, len);
+		this_cpu_inc(pool->pcp->nr_zeroings);
+	}
+	unpoison_size(addr, size, len);
+	return addr;
+}
+
+/*
+ * A client gave back @len bytes at @addr: wipe them if the system's
+ * init_on_free wants it and close them to KASAN. Return whether they are
+ * now known to hold only zeros. The caller owns the memory until it
+ * passes it on.
+ */
+static bool take_back(void *addr, size_t len)
+{
+	bool zero = want_init_on_free();
+
+	if (zero)
+		wipe(addr, len);
+	buddy_poison_free(addr, len);
+	return zero;
+}
+
+/*
+ * A block of a cached @order from this CPU's cache, or NULL. @caller is
+ * for the trace event only.
+ */
+static void *alloc_cached(struct buddy_pool *pool, size_t size,
+			  unsigned int order, gfp_t gfp, unsigned long caller)
+{
+	struct buddy_pcp *pcp = get_cpu_ptr(pool->pcp);
+	u32 e, idx;
+	bool got;
+
+	got = pcp_pop(pcp, order, &e) || refill(pool, pcp, order, &e);
+	if (likely(got)) {
+		idx = e & ~PCP_ZERO;
+		WRITE_ONCE(pool->owner[idx], order + 1);
+		this_cpu_inc(pool->pcp->nr_allocs);
+		trace_buddy_alloc(pool, (u64)idx << pool->min_shift, size,
+				  order, caller);
+	}
+	put_cpu_ptr(pool->pcp);
+	if (unlikely(!got))
+		return NULL;
+	return hand_out(pool, idx_addr(pool, idx), size,
+			BIT(pool->min_shift + order), gfp, !(e & PCP_ZERO));
+}
+
+/* Give the block in cache slot form @e back to the core. */
+static void free_to_core(struct buddy_pool *pool, u32 e)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	__free_slot(pool, e);
+	pool->nr_frees++;
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+}
+
+/*
+ * This CPU's cache of @order took no push: give a batch back if it is
+ * full, then push, or free to the core if this interrupts a push.
+ */
+static noinline void free_full(struct buddy_pool *pool, struct buddy_pcp *pcp,
+			       u32 e, unsigned int order, unsigned int high)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	if (pcp_depth(pcp, order) >= high)
+		__drain(pool, smp_processor_id(), pcp, order,
+			READ_ONCE(pool->batch[order]));
+	if (!pcp_push(pcp, order, e, high)) {
+		__free_slot(pool, e);
+		pool->nr_frees++;
+	} else {
+		this_cpu_inc(pool->pcp->nr_frees);
+	}
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+}
+
+/*
+ * Free the block starting at min block @idx. Return false, changing
+ * nothing, if no client owns a block starting there. @caller is for the
+ * trace event only.
+ */
+static bool free_owned(struct buddy_pool *pool, u32 idx, unsigned long caller)
+{
+	u8 tag = READ_ONCE(pool->owner[idx]);
+	unsigned int order = tag - 1, high;
+	struct buddy_pcp *pcp;
+	u32 e = idx;
+
+	/* Nothing, or a part of an exact allocation: not for buddy_free(). */
+	if (unlikely(!tag || tag > BUDDY_NR_ORDERS))
+		return false;
+	/* Of two racing frees of one block, exactly one gets its tag. */
+	if (unlikely(cmpxchg(&pool->owner[idx], tag, 0) != tag))
+		return false;
+	trace_buddy_free(pool, (u64)idx << pool->min_shift, order, caller);
+	/* Ours alone until it is cached or back in the core. */
+	if (take_back(idx_addr(pool, idx), BIT(pool->min_shift + order)))
+		e |= PCP_ZERO;
+	high = order < BUDDY_PCP_ORDERS ? READ_ONCE(pool->high[order]) : 0;
+	if (unlikely(!high)) {
+		free_to_core(pool, e);
+		return true;
+	}
+	pcp = get_cpu_ptr(pool->pcp);
+	if (likely(pcp_push(pcp, order, e, high)))
+		this_cpu_inc(pool->pcp->nr_frees);
+	else
+		free_full(pool, pcp, e, order, high);
+	put_cpu_ptr(pool->pcp);
+	return true;
+}
+
+/*
+ * Why is @off not the start of a block a client owns? 0 if it is. A block
+ * in a cache is free to the client, so anything in it is a double free,
+ * as for a block on a free list. The caller holds pool->lock.
+ */
+static int classify(struct buddy_pool *pool, u64 off)
+{
+	struct buddy_core_block blk;
+	u64 pos = off;
+	u8 tag;
+
+	lockdep_assert_held(&pool->lock);
+	if (off >= pool->max_size ||
+	    !buddy_core_segment_present(&pool->core, off >> CHUNK_SHIFT))
+		return -ERANGE;
+	if (off & (BIT_ULL(pool->min_shift) - 1))
+		return -EINVAL;
+	buddy_core_next_block(&pool->core, &pos, &blk);
+	tag = READ_ONCE(pool->owner[blk.off >> pool->min_shift]);
+	if (blk.free || !tag)
+		return -EALREADY;
+	if (blk.off != off || (tag & OWNER_PART))
+		return -ENOENT;
+	return tag & OWNER_EXACT ? -EXDEV : 0;
+}
+
+/*
+ * Default cache sizes: the orders whose blocks are at most 64 KiB (and
+ * below BUDDY_PCP_ORDERS) may be cached, and each CPU may hold up to an
+ * eighth of the pool split evenly over them, at most BUDDY_PCP_HIGH_MAX
+ * blocks of an order. An order that would get fewer than 4 blocks is not
+ * cached. A batch is half the high mark: a cache refills to half full and
+ * drains to half full, as far from both ends as its random walk can start.
+ */
+static void size_caches(struct buddy_pool *pool)
+{
+	unsigned int order, nr = 0, max = buddy_core_max_order(&pool->core);
+	u64 budget;
+
+	while (nr < BUDDY_PCP_ORDERS && nr <= max &&
+	       BIT_ULL(pool->min_shift + nr) <= SZ_64K)
+		nr++;
+	if (!nr)
+		return;
+	budget = div_u64(pool->size / 8, num_possible_cpus() * nr);
+	for (order = 0; order < nr; order++) {
+		u64 high = min_t(u64, BUDDY_PCP_HIGH_MAX,
+				 budget >> (pool->min_shift + order));
+
+		if (high < 4)
+			continue;
+		pool->high[order] = (u16)high;
+		pool->batch[order] = (u16)(high / 2);
+	}
+}
+
+int buddy_caches_init(struct buddy_pool *pool, bool cached)
+{
+	pool->owner = kvzalloc(pool->max_size >> pool->min_shift, GFP_KERNEL);
+	if (!pool->owner)
+		return -ENOMEM;
+	pool->pcp = alloc_percpu(struct buddy_pcp);
+	if (!pool->pcp) {
+		kvfree(pool->owner);
+		return -ENOMEM;
+	}
+	pool->pcp_bytes = min_t(u64, BIT_ULL(pool->min_shift + BUDDY_PCP_ORDERS - 1),
+				buddy_core_min_block(&pool->core) <<
+				buddy_core_max_order(&pool->core));
+	if (cached)
+		size_caches(pool);
+	return 0;
+}
+
+void buddy_caches_free(struct buddy_pool *pool)
+{
+	free_percpu(pool->pcp);
+	kvfree(pool->owner);
+}
+
+static const char *alloc_error(int err)
+{
+	switch (err) {
+	case -EINVAL:
+		return "zero size";
+	case -E2BIG:
+		return "larger than the largest block";
+	default:
+		return "pool exhausted";
+	}
+}
+
+/*
+ * Take a block from the core for a client; *@dirty says whether it may
+ * hold anything but zeros. The caller holds pool->lock.
+ */
+static int __alloc_core(struct buddy_pool *pool, size_t size,
+			unsigned int order, u64 *off, bool *dirty)
+{
+	int ret = buddy_core_alloc(&pool->core, size, off);
+
+	if (likely(!ret)) {
+		WRITE_ONCE(pool->owner[*off >> pool->min_shift], order + 1);
+		*dirty = !buddy_core_zeroed(&pool->core, *off);
+		pool->nr_allocs++;
+	}
+	return ret;
+}
+
+/*
+ * Allocate from the core. When it has nothing large enough, empty every
+ * CPU's cache into it and try again, under the pool lock so that no cache
+ * can refill in between: the call fails only if no block that could serve
+ * it is left anywhere.
+ */
+static int alloc_core(struct buddy_pool *pool, size_t size,
+		      unsigned int order, u64 *off, bool *dirty)
+{
+	unsigned long flags;
+	int ret;
+
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	ret = __alloc_core(pool, size, order, off, dirty);
+	if (unlikely(ret == -ENOMEM)) {
+		/* No cache refills without this lock, which we hold. */
+		__buddy_drain_all(pool);
+		ret = __alloc_core(pool, size, order, off, dirty);
+	}
+	if (ret)
+		pool->nr_failed++;
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	return ret;
+}
+
+/*
+ * Tell a client that nothing could be had for it. @what names the call,
+ * NULL for buddy_alloc().
+ */
+static void alloc_failed(struct buddy_pool *pool, const char *what,
+			 size_t size, const char *why, gfp_t gfp,
+			 unsigned long caller)
+{
+	trace_buddy_alloc_fail(pool, size, why, caller);
+	if (gfp & __GFP_NOWARN)
+		return;
+	if (what)
+		pr_warn_ratelimited("%s: %s() cannot allocate %zu bytes: %s (caller %pS)\n",
+				    pool->name, what, size, why,
+				    (void *)caller);
+	else
+		pr_warn_ratelimited("%s: cannot allocate %zu bytes: %s (caller %pS)\n",
+				    pool->name, size, why, (void *)caller);
+}
+
+/* Count in nr_failed, then tell the client, as alloc_failed() does. */
+static noinline void count_failed(struct buddy_pool *pool, const char *what,
+				  size_t size, const char *why, gfp_t gfp,
+				  unsigned long caller)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	pool->nr_failed++;
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	alloc_failed(pool, what, size, why, gfp, caller);
+}
+
+/* Should this allocation fail by fault injection? Then it is counted. */
+static inline bool injected(struct buddy_pool *pool, const char *what,
+			    size_t size, gfp_t gfp, unsigned long caller)
+{
+	if (likely(!buddy_should_fail(size)))
+		return false;
+	count_failed(pool, what, size, "fault injected", gfp, caller);
+	return true;
+}
+
+/* Everything but a hit in this CPU's cache. */
+static noinline void *alloc_slow(struct buddy_pool *pool, size_t size,
+				 gfp_t gfp, unsigned long caller)
+{
+	int ret, order = buddy_core_order_for(&pool->core, size);
+	bool dirty;
+	u64 off;
+
+	if (unlikely(order < 0)) {
+		count_failed(pool, NULL, size, alloc_error(order), gfp, caller);
+		return NULL;
+	}
+	ret = alloc_core(pool, size, order, &off, &dirty);
+	if (unlikely(ret)) {
+		alloc_failed(pool, NULL, size, alloc_error(ret), gfp, caller);
+		return NULL;
+	}
+	trace_buddy_alloc(pool, off, size, order, caller);
+	return hand_out(pool, idx_addr(pool, (u32)(off >> pool->min_shift)),
+			size, BIT_ULL(pool->min_shift + order), gfp, dirty);
+}
+
+/**
+ * buddy_alloc() - allocate a physically contiguous block
+ * @pool: the pool
+ * @size: bytes needed
+ * @gfp: only __GFP_ZERO (zero the block) and __GFP_NOWARN (no warning on
+ *	failure) matter; the call never sleeps whatever the flags
+ *
+ * The block holds the smallest power of two of bytes that is at least
+ * max(@size, min_block), and is naturally aligned to that size in
+ * physical memory. A block of a cached order comes from this CPU's cache
+ * when it has one; an empty cache refills with a batch from the pool.
+ * The block is zeroed for __GFP_ZERO and under init_on_alloc, unless it
+ * is known to hold only zeros. Under KASAN only @size bytes of it are
+ * accessible (see buddy_block_size()).
+ *
+ * Context: Any context, hard IRQ included. A hit in this CPU's cache
+ * takes no lock; otherwise the pool spinlock, held for O(CPUs) time when
+ * the pool is nearly exhausted and every cache is drained.
+ * Return: the block's kernel virtual address, or NULL for a @size of 0, a
+ * @size larger than any block, an exhausted pool, or a failure injected
+ * through fail_buddy_alloc. Each NULL counts in nr_failed.
+ */
+void *buddy_alloc(struct buddy_pool *pool, size_t size, gfp_t gfp)
+{
+	unsigned int order;
+	void *ptr;
+
+	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
+		return NULL;
+	if (injected(pool, NULL, size, gfp, _RET_IP_))
+		return NULL;
+	/* The common case, a cached order, inline. */
+	if (likely(size - 1 < pool->pcp_bytes)) {
+		order = size > BIT(pool->min_shift) ?
+			fls_long(size - 1) - pool->min_shift : 0;
+		if (likely(READ_ONCE(pool->high[order]))) {
+			ptr = alloc_cached(pool, size, order, gfp, _RET_IP_);
+			if (likely(ptr))
+				return ptr;
+		}
+	}
+	return alloc_slow(pool, size, gfp, _RET_IP_);
+}
+EXPORT_SYMBOL_NS_GPL(buddy_alloc, BUDDY_NS);
+
+static const char *free_error(int err)
+{
+	switch (err) {
+	case -ERANGE:
+		return "pointer outside the pool";
+	case -EINVAL:
+		return "pointer not on a min_block boundary";
+	case -ENOENT:
+		return "pointer inside an allocated block";
+	case -EXDEV:
+		return "exact allocation passed to buddy_free()";
+	case -EBADSLT:
+		return "not the start of an exact allocation";
+	case -EMSGSIZE:
+		return "size differs from the exact allocation's";
+	default:
+		return "double free";
+	}
+}
+
+/*
+ * Count and report a refused free, for the reason @ret. The caller holds
+ * pool->lock, which this drops: printing waits until it is released.
+ */
+static void __report_free(struct buddy_pool *pool, const void *ptr, int ret,
+			  unsigned long flags, unsigned long caller)
+	__releases(&pool->lock)
+{
+	bool first = !pool->warned;
+
+	pool->nr_bad_frees++;
+	pool->warned = true;
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+
+	trace_buddy_bad_free(pool, free_error(ret), caller);
+	pr_err_ratelimited("%s: bad free of %p: %s (caller %pS)\n", pool->name,
+			   ptr, free_error(ret), (void *)caller);
+	WARN(first, "buddy: first bad free in pool %s: %s\n", pool->name,
+	     free_error(ret));
+}
+
+/* Refuse, count and report a free of something no client owns. */
+static noinline void bad_free(struct buddy_pool *pool, const void *ptr,
+			      u64 off, unsigned long caller)
+{
+	unsigned long flags;
+	int ret;
+
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	ret = classify(pool, off);
+	/* Not owned a moment ago: only a racing client could own it now. */
+	if (!ret)
+		ret = -EALREADY;
+	__report_free(pool, ptr, ret, flags, caller);
+}
+
+/**
+ * buddy_free() - give a block back to its pool
+ * @pool: the pool the block came from
+ * @ptr: the address buddy_alloc() returned, or NULL
+ *
+ * A block of a cached order goes to this CPU's cache (a full cache first
+ * gives a batch back to the pool); any other block merges with its free
+ * buddy as far as it can. A pointer that is not the start of an allocated
+ * block of @pool (outside the pool, inside a block, or already free, in a
+ * cache or not) is refused: nothing changes but nr_bad_frees, a
+ * ratelimited error names the caller, and the first bad free of each pool
+ * also WARNs. Under init_on_free the block is zeroed first; under KASAN
+ * it is poisoned, so a later access by the client reports.
+ *
+ * Context: Any context, hard IRQ included; takes no lock when the block
+ * goes to this CPU's cache, else the pool spinlock.
+ */
+void buddy_free(struct buddy_pool *pool, const void *ptr)
+{
+	u64 off;
+
+	if (!ptr)
+		return;
+	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
+		return;
+	off = pool_offset(pool, ptr);
+	/* U64_MAX, for a pointer outside the pool, is misaligned too. */
+	if (likely(!(off & (BIT_ULL(pool->min_shift) - 1))) &&
+	    likely(free_owned(pool, (u32)(off >> pool->min_shift), _RET_IP_)))
+		return;
+	bad_free(pool, ptr, off, _RET_IP_);
+}
+EXPORT_SYMBOL_NS_GPL(buddy_free, BUDDY_NS);
+
+/*
+ * Min blocks in the exact allocation that starts at min block @idx: its
+ * first block, then the parts that follow it, each half the size of the
+ * one before at most. The caller holds pool->lock.
+ */
+static u64 exact_blocks(struct buddy_pool *pool, u32 idx)
+{
+	u64 n = 0, end = pool->max_size >> pool->min_shift;
+	u8 tag = READ_ONCE(pool->owner[idx]);
+
+	lockdep_assert_held(&pool->lock);
+	do {
+		n += BIT_ULL((tag & OWNER_ORDER) - 1);
+		if (idx + n >= end)
+			break;
+		tag = READ_ONCE(pool->owner[idx + n]);
+	} while (tag & OWNER_PART);
+	return n;
+}
+
+/**
+ * buddy_block_size() - size of the allocated block starting at @ptr
+ * @pool: the pool
+ * @ptr: an address
+ *
+ * Under KASAN only the bytes asked for are accessible at first; as
+ * ksize() used to, this call opens the whole block to its owner.
+ *
+ * Context: Any context, hard IRQ included; takes the pool spinlock.
+ * Return: the block's size in bytes (for an exact allocation, its length),
+ * or 0 if @ptr is not the start of a block or exact allocation a client
+ * of @pool owns.
+ */
+size_t buddy_block_size(struct buddy_pool *pool, const void *ptr)
+{
+	unsigned long flags;
+	size_t bytes = 0;
+	int ret;
+	u64 off;
+
+	if (IS_ERR_OR_NULL(pool) || !ptr)
+		return 0;
+	off = pool_offset(pool, ptr);
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	ret = classify(pool, off);
+	if (!ret)
+		bytes = BIT_ULL(buddy_core_block_order(&pool->core, off));
+	else if (ret == -EXDEV)
+		bytes = exact_blocks(pool, (u32)(off >> pool->min_shift));
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	bytes <<= pool->min_shift;
+	/* As ksize() did: whoever asks may use all of it. */
+	if (bytes)
+		buddy_unpoison(ptr, bytes);
+	return bytes;
+}
+EXPORT_SYMBOL_NS_GPL(buddy_block_size, BUDDY_NS);
+
+/* Report a bad buddy_alloc_range() call: once per pool with a WARN. */
+static noinline void bad_call(struct buddy_pool *pool, const char *why,
+			      unsigned long caller)
+{
+	unsigned long flags;
+	bool first;
+
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	pool->nr_failed++;
+	first = !pool->warned_call;
+	pool->warned_call = true;
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+
+	pr_err_ratelimited("%s: bad buddy_alloc_range() call: %s (caller %pS)\n",
+			   pool->name, why, (void *)caller);
+	WARN(first, "buddy: first bad buddy_alloc_range() call in pool %s: %s\n",
+	     pool->name, why);
+}
+
+/* What is wrong with these buddy_alloc_range() arguments, if anything? */
+static const char *range_error(struct buddy_pool *pool, size_t align,
+			       u64 start, u64 end, unsigned int flags)
+{
+	if (flags & ~BUDDY_TOPDOWN)
+		return "unknown flags";
+	if (align && (!is_power_of_2(align) || align > CHUNK_BYTES))
+		return "align is not 0 or a power of two up to one chunk";
+	if (start >= end)
+		return "empty range: start >= end";
+	if (start >= pool->max_size)
+		return "range lies outside the pool";
+	return NULL;
+}
+
+/**
+ * buddy_alloc_range() - allocate a block at a chosen place in the pool
+ * @pool: the pool
+ * @size: bytes needed; the block is the one buddy_alloc() would give
+ * @align: 0, or a power of two up to one chunk: the block's pool offset
+ *	is a multiple of it. An alignment larger than the block does not
+ *	make the block larger.
+ * @start: lowest pool offset the block may occupy
+ * @end: pool offset the block must end at or before; 0 for the end of the
+ *	pool. A range past the pool is clipped to it.
+ * @flags: 0 for the lowest suitable offset; BUDDY_TOPDOWN for the highest
+ * @gfp: __GFP_ZERO and __GFP_NOWARN, as for buddy_alloc()
+ *
+ * Placement is address-ordered and so deterministic: the lowest (or
+ * highest) offset in [@start, @end), aligned to @align and to the block's
+ * own size, at which a block is free or can be split off a larger free
+ * block. Every CPU's cache is drained first, so cached blocks count as
+ * free. Free the block with buddy_free().
+ *
+ * The search reads the pool's per-order free bitmaps over the range only,
+ * skipping 64 words of them at a time where they are empty: for each
+ * order, about (@end - @start) / (min_block << order) / 4096 words, plus
+ * a few at the edges of the range; an alignment larger than the block adds
+ * at most one step per aligned position for each order below it. It never
+ * walks the free lists.
+ *
+ * Context: Any context, hard IRQ included; takes the pool spinlock for
+ * the drain and the search.
+ * Return: the block's address, or NULL. A NULL counts in nr_failed: when
+ * no such block is free or can be made free, for a @size of 0 or larger
+ * than any block, and for bad arguments, which are also reported (the
+ * first per pool with a WARN): an @align that is neither 0 nor a power of
+ * two up to one chunk, @start >= @end, @start beyond the pool, unknown
+ * @flags.
+ */
+void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
+			u64 start, u64 end, unsigned int flags, gfp_t gfp)
+{
+	unsigned long flags_irq;
+	int ret, order = 0;
+	bool dirty = true;
+	const char *why;
+	u64 off;
+
+	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
+		return NULL;
+	if (!end)
+		end = pool->max_size;
+	why = range_error(pool, align, start, end, flags);
+	if (unlikely(why)) {
+		trace_buddy_alloc_fail(pool, size, "bad argument", _RET_IP_);
+		bad_call(pool, why, _RET_IP_);
+		return NULL;
+	}
+	if (injected(pool, __func__, size, gfp, _RET_IP_))
+		return NULL;
+	raw_spin_lock_irqsave(&pool->lock, flags_irq);
+	__buddy_drain_all(pool);
+	ret = buddy_core_alloc_range(&pool->core, size, align, start,
+				     min_t(u64, end, pool->max_size),
+				     flags & BUDDY_TOPDOWN ?
+				     BUDDY_CORE_TOPDOWN : 0, &off);
+	if (likely(!ret)) {
+		order = buddy_core_block_order(&pool->core, off);
+		WRITE_ONCE(pool->owner[off >> pool->min_shift], order + 1);
+		dirty = !buddy_core_zeroed(&pool->core, off);
+		pool->nr_allocs++;
+	} else {
+		pool->nr_failed++;
+	}
+	raw_spin_unlock_irqrestore(&pool->lock, flags_irq);
+	if (unlikely(ret)) {
+		alloc_failed(pool, __func__, size, alloc_error(ret), gfp,
+			     _RET_IP_);
+		return NULL;
+	}
+	trace_buddy_alloc(pool, off, size, order, _RET_IP_);
+	return hand_out(pool, idx_addr(pool, (u32)(off >> pool->min_shift)),
+			size, BIT_ULL(pool->min_shift + order), gfp, dirty);
+}
+EXPORT_SYMBOL_NS_GPL(buddy_alloc_range, BUDDY_NS);
+
+/*
+ * Tag the parts of an exact allocation of @n min blocks at min block
+ * @idx: the orders of the set bits of @n, highest first. The caller holds
+ * pool->lock.
+ */
+static void tag_exact(struct buddy_pool *pool, u32 idx, u64 n)
+{
+	u8 kind = OWNER_EXACT;
+
+	lockdep_assert_held(&pool->lock);
+	while (n) {
+		unsigned int order = fls64(n) - 1;
+
+		WRITE_ONCE(pool->owner[idx], kind | (order + 1));
+		kind = OWNER_PART;
+		idx += BIT(order);
+		n -= BIT_ULL(order);
+	}
+}
+
+/**
+ * buddy_alloc_exact() - allocate exactly @size bytes, rounded to min_block
+ * @pool: the pool
+ * @size: bytes needed
+ * @gfp: __GFP_ZERO and __GFP_NOWARN, as for buddy_alloc()
+ *
+ * Like alloc_pages_exact(): the smallest block that holds @size is taken,
+ * its first round_up(@size, min_block) bytes are the allocation and the
+ * rest goes straight back to the pool as smaller free blocks. So the
+ * memory is physically contiguous, lies in one chunk and is aligned to
+ * that block's size, and at most min_block - 1 bytes are wasted rather
+ * than up to half the block. Exact allocations bypass the per-CPU caches.
+ *
+ * Context: Any context, hard IRQ included; takes the pool spinlock.
+ * Return: the address, or NULL (counted in nr_failed) for a @size of 0,
+ * larger than any block, or that no free block can hold.
+ */
+void *buddy_alloc_exact(struct buddy_pool *pool, size_t size, gfp_t gfp)
+{
+	bool dirty = true;
+	unsigned long flags;
+	u64 off;
+	int ret;
+
+	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
+		return NULL;
+	if (injected(pool, __func__, size, gfp, _RET_IP_))
+		return NULL;
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	ret = buddy_core_alloc_exact(&pool->core, size, &off);
+	if (unlikely(ret == -ENOMEM)) {
+		/* No cache refills without this lock, which we hold. */
+		__buddy_drain_all(pool);
+		ret = buddy_core_alloc_exact(&pool->core, size, &off);
+	}
+	if (likely(!ret)) {
+		tag_exact(pool, (u32)(off >> pool->min_shift),
+			  DIV_ROUND_UP_ULL(size, BIT(pool->min_shift)));
+		dirty = !buddy_core_zeroed(&pool->core, off);
+		pool->nr_allocs++;
+	} else {
+		pool->nr_failed++;
+	}
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	if (unlikely(ret)) {
+		alloc_failed(pool, __func__, size, alloc_error(ret), gfp,
+			     _RET_IP_);
+		return NULL;
+	}
+	/* The order takes a call into the core: only for a reader. */
+	if (trace_buddy_alloc_enabled())
+		trace_buddy_alloc(pool, off, size,
+				  buddy_core_order_for(&pool->core, size),
+				  _RET_IP_);
+	return hand_out(pool, idx_addr(pool, (u32)(off >> pool->min_shift)),
+			size, round_up(size, BIT(pool->min_shift)), gfp, dirty);
+}
+EXPORT_SYMBOL_NS_GPL(buddy_alloc_exact, BUDDY_NS);
+
+/**
+ * buddy_free_exact() - free what buddy_alloc_exact() allocated
+ * @pool: the pool
+ * @ptr: the address buddy_alloc_exact() returned, or NULL
+ * @size: the size passed to buddy_alloc_exact(), or any size that rounds
+ *	up to the same number of min blocks
+ *
+ * Every part goes back to the pool and merges as far as it can. A @ptr
+ * that is not the start of a live exact allocation of @pool (a block from
+ * buddy_alloc() included), or a @size that does not match, is refused
+ * as buddy_free() refuses a bad pointer: nothing changes but nr_bad_frees,
+ * and the free is reported.
+ *
+ * Context: Any context, hard IRQ included; takes the pool spinlock.
+ */
+void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
+{
+	unsigned long flags;
+	bool zero;
+	u64 off, n;
+	u32 idx;
+	int ret;
+
+	if (!ptr)
+		return;
+	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
+		return;
+	off = pool_offset(pool, ptr);
+	n = DIV_ROUND_UP_ULL(size, BIT(pool->min_shift));
+	idx = (u32)(off >> pool->min_shift);
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	ret = classify(pool, off);
+	if (ret != -EXDEV) {
+		/* Anything buddy_free() would take is no exact allocation. */
+		__report_free(pool, ptr, ret ? ret : -EBADSLT, flags,
+			      _RET_IP_);
+		return;
+	}
+	if (!size || exact_blocks(pool, idx) != n) {
+		__report_free(pool, ptr, -EMSGSIZE, flags, _RET_IP_);
+		return;
+	}
+	/*
+	 * Disowned, it is ours alone: wipe and poison it without the lock,
+	 * which an init_on_free memset of megabytes must not hold.
+	 */
+	memset(pool->owner + idx, 0, n);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	trace_buddy_free(pool, off, order_base_2(n), _RET_IP_);
+	zero = take_back((void *)ptr, n << pool->min_shift);
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	if (zero)
+		ret = buddy_core_free_exact_zeroed(&pool->core, off,
+						   n << pool->min_shift);
+	else
+		ret = buddy_core_free_exact(&pool->core, off,
+					    n << pool->min_shift);
+	WARN_ON_ONCE(ret);
+	pool->nr_frees++;
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+}
+EXPORT_SYMBOL_NS_GPL(buddy_free_exact, BUDDY_NS);
+
+/**
+ * buddy_pool_drain() - give every CPU's cached blocks back to the pool
+ * @pool: the pool
+ *
+ * The blocks merge with their buddies, so the free lists show the pool as
+ * it would be without caches. Caches refill on their next use.
+ *
+ * Context: Any context, hard IRQ included; takes the pool spinlock for
+ * O(CPUs) time.
+ */
+void buddy_pool_drain(struct buddy_pool *pool)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	__buddy_drain_all(pool);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+}
+EXPORT_SYMBOL_NS_GPL(buddy_pool_drain, BUDDY_NS);
+
+/**
+ * buddy_pool_set_cache() - tune the per-CPU caches of one order
+ * @pool: the pool
+ * @order: an order below BUDDY_PCP_ORDERS, at most the pool's max order
+ * @high: most blocks each CPU keeps of @order, up to BUDDY_PCP_HIGH_MAX;
+ *	0 stops caching @order
+ * @batch: blocks moved between a cache and the pool at a time, from 1 to
+ *	@high; ignored when @high is 0
+ *
+ * Every CPU's cache of @order is drained. A pool whose orders all have
+ * @high 0 works without caches.
+ *
+ * Context: Any context; takes the pool spinlock for O(CPUs) time.
+ * Return: 0, or -EINVAL (nothing changes) for an argument out of range.
+ */
+int buddy_pool_set_cache(struct buddy_pool *pool, unsigned int order,
+			 unsigned int high, unsigned int batch)
+{
+	unsigned long flags;
+	unsigned int cpu;
+
+	if (IS_ERR_OR_NULL(pool) || order >= BUDDY_PCP_ORDERS ||
+	    order > buddy_core_max_order(&pool->core) ||
+	    high > BUDDY_PCP_HIGH_MAX || (high && (!batch || batch > high)))
+		return -EINVAL;
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	WRITE_ONCE(pool->high[order], high);
+	WRITE_ONCE(pool->batch[order], high ? batch : 0);
+	for_each_possible_cpu(cpu)
+		__drain(pool, cpu, per_cpu_ptr(pool->pcp, cpu), order,
+			BUDDY_PCP_HIGH_MAX);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(buddy_pool_set_cache, BUDDY_NS);
+
+/**
+ * buddy_pool_cpu_cached() - blocks of one order in one CPU's cache
+ * @pool: the pool
+ * @cpu: a possible CPU
+ * @order: an order below BUDDY_PCP_ORDERS
+ *
+ * Context: Any context.
+ * Return: the count.
+ */
+u32 buddy_pool_cpu_cached(struct buddy_pool *pool, unsigned int cpu,
+			  unsigned int order)
+{
+	return pcp_depth(per_cpu_ptr(pool->pcp, cpu), order);
+}
+EXPORT_SYMBOL_IF_KUNIT(buddy_pool_cpu_cached);
+
+/* A CPU went offline: give its cached blocks back to every pool. */
+int buddy_cpu_dead(unsigned int cpu, struct hlist_node *node)
+{
+	struct buddy_pool *pool = hlist_entry(node, struct buddy_pool, cpuhp);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	__drain_cpu(pool, cpu);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	return 0;
+}
+

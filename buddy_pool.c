@@ -1,0 +1,651 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pools: their names and sizes, the list of them, the chunks of
+ * alloc_pages() memory each one reserves, the table that finds a pointer's
+ * chunk, and growing and shrinking by whole chunks. The allocation paths
+ * are in buddy_alloc.c.
+ *
+ * Lock order:
+ *   buddy_pools_lock (mutex: the list of pools and their names; held
+ *   across a new pool's reservation, which sleeps and allocates)
+ *     pool->ctl_lock (mutex: debugfs ctl allocations)
+ *       pool->resize_lock (mutex: grow and shrink; they allocate and
+ *       free chunks under it)
+ *         pool->lock (raw spinlock, irqsave: the core state; nothing
+ *         under it sleeps, prints or allocates)
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/ctype.h>
+#include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/kernel.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+
+#include "buddy_internal.h"
+#include "buddy_trace.h"
+
+static DEFINE_MUTEX(buddy_pools_lock);
+static LIST_HEAD(buddy_pools);
+static enum cpuhp_state buddy_cpuhp_state;
+
+static bool name_ok(const char *name)
+{
+	size_t len, i;
+
+	if (!name)
+		return false;
+	len = strnlen(name, BUDDY_NAME_MAX + 1);
+	if (!len || len > BUDDY_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (!isalnum(name[i]) && name[i] != '_' && name[i] != '-')
+			return false;
+	}
+	return true;
+}
+
+u64 buddy_half_ram(void)
+{
+	return ((u64)totalram_pages() << PAGE_SHIFT) / 2;
+}
+
+bool buddy_min_block_ok(size_t min)
+{
+	return min >= BUDDY_CORE_MIN_BLOCK && min <= CHUNK_BYTES &&
+	       is_power_of_2(min);
+}
+
+bool buddy_size_ok(size_t size, size_t min)
+{
+	return size && size % min == 0 && size <= buddy_half_ram() &&
+	       buddy_core_meta_size(size, min);
+}
+
+static struct buddy_pool *find_pool(const char *name)
+{
+	struct buddy_pool *pool;
+
+	lockdep_assert_held(&buddy_pools_lock);
+	list_for_each_entry(pool, &buddy_pools, node) {
+		if (!strcmp(pool->name, name))
+			return pool;
+	}
+	return NULL;
+}
+
+static void free_chunk(void *addr, unsigned long len)
+{
+	unsigned int order = get_order(len);
+	struct page *page = virt_to_page(addr);
+	unsigned long nr = DIV_ROUND_UP(len, PAGE_SIZE), j;
+
+	/* Back as the page allocator gave it, whatever clients left. */
+	buddy_unpoison(addr, len);
+	/* A tail chunk was split into single pages when it was trimmed. */
+	if (nr == 1UL << order) {
+		__free_pages(page, order);
+		return;
+	}
+	for (j = 0; j < nr; j++)
+		__free_page(page + j);
+}
+
+/*
+ * Reserve @len bytes for a chunk: the smallest alloc_pages() block that
+ * holds them, with the unused pages of a short tail chunk given straight
+ * back; zeroed, and poisoned as free for KASAN. Return its address, or
+ * NULL.
+ */
+static void *alloc_chunk(unsigned long len)
+{
+	unsigned int order = get_order(len);
+	unsigned long nr = DIV_ROUND_UP(len, PAGE_SIZE), j;
+	struct page *page;
+
+	/* Zeroed, so that every free block starts known to be zero. */
+	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL |
+			   __GFP_ZERO, order);
+	if (!page)
+		return NULL;
+	if (nr != 1UL << order) {
+		split_page(page, order);
+		for (j = nr; j < 1UL << order; j++)
+			__free_page(page + j);
+	}
+	buddy_poison_free(page_address(page), len);
+	return page_address(page);
+}
+
+static void free_dir(struct buddy_pool *pool)
+{
+	unsigned long t;
+
+	for (t = 0; pool->chunk_dir && t < pool->dir_len; t++)
+		kfree(pool->chunk_dir[t]);
+	kvfree(pool->chunk_dir);
+	pool->chunk_dir = NULL;
+}
+
+/*
+ * The table slot of the chunk at @addr, its second-level table allocated
+ * if need be; NULL if @addr lies outside the table or memory is short.
+ */
+static u32 *dir_slot(struct buddy_pool *pool, void *addr)
+{
+	unsigned long rel = (unsigned long)addr - pool->dir_base;
+	unsigned long t = rel >> DIR_SHIFT;
+	u32 *tab;
+
+	if (t >= pool->dir_len)
+		return NULL;
+	tab = pool->chunk_dir[t];
+	if (!tab) {
+		tab = kcalloc(DIR_SLOTS, sizeof(u32), GFP_KERNEL);
+		if (!tab)
+			return NULL;
+		/* Lock-free readers see a zeroed table or none. */
+		smp_store_release(&pool->chunk_dir[t], tab);
+	}
+	return tab + ((rel >> CHUNK_SHIFT) & (DIR_SLOTS - 1));
+}
+
+/*
+ * Set up the address-to-chunk table and enter the chunks present. A chunk
+ * is naturally aligned to its own size, at most CHUNK_BYTES, so it lies
+ * in one chunk-sized slot of the direct map and no other chunk shares
+ * that slot. A pool that can grow cannot know where its next chunks will
+ * be, so its table spans the whole direct map: a pointer per GiB of it.
+ */
+static int build_dir(struct buddy_pool *pool)
+{
+	unsigned long lo = ULONG_MAX, hi = 0;
+	unsigned int i;
+
+	if (pool->max_size > pool->size) {
+		lo = PAGE_OFFSET;
+		hi = (unsigned long)high_memory - 1;
+	}
+	for (i = 0; i < pool->nr_slots; i++) {
+		if (!pool->segs[i])
+			continue;
+		lo = min_t(unsigned long, lo, (unsigned long)pool->segs[i]);
+		hi = max_t(unsigned long, hi, (unsigned long)pool->segs[i]);
+	}
+	pool->dir_base = round_down(lo, BIT(DIR_SHIFT));
+	pool->dir_len = ((hi - pool->dir_base) >> DIR_SHIFT) + 1;
+	pool->chunk_dir = kvcalloc(pool->dir_len, sizeof(*pool->chunk_dir),
+				   GFP_KERNEL);
+	if (!pool->chunk_dir)
+		return -ENOMEM;
+	for (i = 0; i < pool->nr_slots; i++) {
+		u32 *slot;
+
+		if (!pool->segs[i])
+			continue;
+		slot = dir_slot(pool, pool->segs[i]);
+		if (!slot || WARN_ON_ONCE(*slot))
+			goto out_free_dir;
+		*slot = i + 1;
+	}
+	return 0;
+
+out_free_dir:
+	free_dir(pool);
+	return -ENOMEM;
+}
+
+/**
+ * buddy_pool_offset() - offset within the pool of a pool address
+ * @pool: the pool
+ * @ptr: an address that may lie in one of the pool's chunks
+ *
+ * Any byte of a chunk present in the pool has an offset, not only the
+ * start of a block; the offsets are those debugfs shows, and a chunk keeps
+ * its range of offsets for as long as it is in the pool. Two table
+ * lookups, whatever the number of chunks.
+ *
+ * Context: Any context; takes no lock.
+ * Return: the offset, or U64_MAX if @ptr is not inside the pool.
+ */
+u64 buddy_pool_offset(struct buddy_pool *pool, const void *ptr)
+{
+	return pool_offset(pool, ptr);
+}
+EXPORT_SYMBOL_NS_GPL(buddy_pool_offset, BUDDY_NS);
+
+/**
+ * buddy_pool_addr() - kernel address of a pool offset
+ * @pool: the pool
+ * @offset: an offset, as buddy_pool_offset() and debugfs give them
+ *
+ * Context: Any context; takes no lock.
+ * Return: the address, or NULL if no chunk present in the pool holds
+ * @offset.
+ */
+void *buddy_pool_addr(struct buddy_pool *pool, u64 offset)
+{
+	unsigned int seg;
+	unsigned char *start;
+
+	if (IS_ERR_OR_NULL(pool) || offset >= pool->max_size)
+		return NULL;
+	seg = (unsigned int)(offset >> CHUNK_SHIFT);
+	start = READ_ONCE(pool->segs[seg]);
+	if (!start)
+		return NULL;
+	return start + (offset & (CHUNK_BYTES - 1));
+}
+EXPORT_SYMBOL_NS_GPL(buddy_pool_addr, BUDDY_NS);
+
+/*
+ * Reserve the chunks of the first @size bytes of a range of @max_size
+ * bytes; the core sees the rest as absent chunk slots.
+ */
+static int reserve(struct buddy_pool *pool, size_t size, size_t max_size,
+		   size_t min)
+{
+	size_t meta_size = buddy_core_meta_size(max_size, min);
+	unsigned int i, present = DIV_ROUND_UP(size, CHUNK_BYTES);
+	int ret = -ENOMEM;
+
+	pool->size = size;
+	pool->floor = size;
+	pool->max_size = max_size;
+	pool->chunk_shift = CHUNK_SHIFT;
+	pool->min_shift = ilog2(min);
+	pool->seg_bits = CHUNK_SHIFT - pool->min_shift;
+	pool->nr_chunks = present;
+	pool->nr_slots = DIV_ROUND_UP(max_size, CHUNK_BYTES);
+	pool->segs = kcalloc(pool->nr_slots, sizeof(*pool->segs), GFP_KERNEL);
+	if (!pool->segs)
+		return -ENOMEM;
+	pool->meta = kvzalloc(meta_size, GFP_KERNEL);
+	if (!pool->meta)
+		goto out_free_segs;
+	for (i = 0; i < present; i++) {
+		/* Only the last chunk of a pool that cannot grow is short. */
+		pool->segs[i] = alloc_chunk(chunk_len(pool, i));
+		if (!pool->segs[i])
+			goto out_free_chunks;
+	}
+	ret = build_dir(pool);
+	if (ret)
+		goto out_free_chunks;
+	ret = buddy_core_init(&pool->core, max_size, min, pool->chunk_shift,
+			      pool->segs, pool->meta, meta_size);
+	if (WARN_ON_ONCE(ret))
+		goto out_free_dir;
+	buddy_core_set_zeroed(&pool->core, 0, max_size);
+	return 0;
+
+out_free_dir:
+	free_dir(pool);
+out_free_chunks:
+	while (i--)
+		free_chunk(pool->segs[i], chunk_len(pool, i));
+	kvfree(pool->meta);
+out_free_segs:
+	kfree(pool->segs);
+	return ret;
+}
+
+/*
+ * Give back every chunk that holds no allocated block, and return how many
+ * chunks had to stay reserved because a client still owns memory in them.
+ */
+static unsigned int release(struct buddy_pool *pool)
+{
+	unsigned int i, kept = 0;
+
+	for (i = 0; i < pool->nr_slots; i++) {
+		if (!pool->segs[i])
+			continue;
+		/* The core takes a chunk out only if all of it is free. */
+		if (buddy_core_remove_segment(&pool->core, i))
+			kept++;
+		else
+			free_chunk(pool->segs[i], chunk_len(pool, i));
+	}
+	return kept;
+}
+
+/* Can a pool be created @size bytes large and grow to @max_size? */
+bool buddy_max_ok(size_t size, size_t max_size, size_t min)
+{
+	if (max_size == size)
+		return true;
+	/* Only whole chunks come and go. */
+	return max_size > size && buddy_size_ok(max_size, min) &&
+	       size % CHUNK_BYTES == 0;
+}
+
+/*
+ * A new pool, on the list of pools but without its debugfs directory: see
+ * buddy_pool_create_max() for the arguments and the errors.
+ */
+struct buddy_pool *buddy_pool_new(const char *name, size_t size,
+				  size_t max_size, size_t min_block,
+				  bool cached)
+{
+	struct buddy_pool *pool;
+	int ret;
+
+	if (!name_ok(name) || !buddy_min_block_ok(min_block) ||
+	    !buddy_size_ok(size, min_block) ||
+	    !buddy_max_ok(size, max_size, min_block))
+		return ERR_PTR(-EINVAL);
+	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	if (!pool)
+		return ERR_PTR(-ENOMEM);
+	raw_spin_lock_init(&pool->lock);
+	mutex_init(&pool->resize_lock);
+	mutex_init(&pool->ctl_lock);
+	INIT_LIST_HEAD(&pool->ctl);
+	strscpy(pool->name, name, sizeof(pool->name));
+
+	mutex_lock(&buddy_pools_lock);
+	if (find_pool(name)) {
+		ret = -EEXIST;
+		goto out_unlock;
+	}
+	ret = reserve(pool, size, max_size, min_block);
+	if (ret)
+		goto out_unlock;
+	ret = buddy_caches_init(pool, cached);
+	if (ret)
+		goto out_release;
+	ret = cpuhp_state_add_instance_nocalls(buddy_cpuhp_state, &pool->cpuhp);
+	if (ret)
+		goto out_free_caches;
+	list_add_tail(&pool->node, &buddy_pools);
+	mutex_unlock(&buddy_pools_lock);
+	return pool;
+
+out_free_caches:
+	buddy_caches_free(pool);
+out_release:
+	release(pool);
+	free_dir(pool);
+	kvfree(pool->meta);
+	kfree(pool->segs);
+out_unlock:
+	mutex_unlock(&buddy_pools_lock);
+	mutex_destroy(&pool->ctl_lock);
+	mutex_destroy(&pool->resize_lock);
+	kfree(pool);
+	return ERR_PTR(ret);
+}
+
+/*
+ * Take @pool off the list of pools and free it, keeping only the chunks
+ * that clients still own memory in; its debugfs directory is gone.
+ */
+void buddy_pool_free(struct buddy_pool *pool)
+{
+	unsigned int kept;
+	u64 live, bytes;
+
+	mutex_lock(&buddy_pools_lock);
+	list_del(&pool->node);
+	mutex_unlock(&buddy_pools_lock);
+	cpuhp_state_remove_instance_nocalls(buddy_cpuhp_state, &pool->cpuhp);
+
+	/* With the caches empty, what the core holds is what clients hold. */
+	buddy_pool_drain(pool);
+	live = pool->core.nr_allocs - pool->core.nr_frees;
+	bytes = buddy_core_used_bytes(&pool->core);
+	kept = release(pool);
+	if (live)
+		pr_warn("pool %s destroyed with %llu blocks (%llu bytes) still allocated; keeping %u of %u chunks reserved\n",
+			pool->name, live, bytes, kept, pool->nr_chunks);
+	buddy_caches_free(pool);
+	free_dir(pool);
+	kvfree(pool->meta);
+	kfree(pool->segs);
+	mutex_destroy(&pool->ctl_lock);
+	mutex_destroy(&pool->resize_lock);
+	kfree(pool);
+}
+
+/**
+ * buddy_pool_grow() - reserve more memory for a pool
+ * @pool: a pool made with buddy_pool_create_max()
+ * @bytes: bytes to add; rounded up to whole chunks
+ *
+ * Fills the lowest free chunk slots with new alloc_pages() chunks, so a
+ * pool that grows after a shrink reuses the offsets it gave up. All of the
+ * new memory is free at once. The pool grows by all of @bytes or not at
+ * all; allocations and frees on other CPUs go on meanwhile.
+ *
+ * Context: Process context; sleeps. Takes the pool spinlock for
+ * O(chunks added) time.
+ * Return: 0; -EINVAL for @bytes of 0; -ENOSPC (nothing changes) if the
+ * pool would pass its maximum size; -ENOMEM (nothing changes) if the
+ * pages cannot be had.
+ */
+int buddy_pool_grow(struct buddy_pool *pool, size_t bytes)
+{
+	/* Each chunk to add: its slot, its pages, its table entry. */
+	struct {
+		unsigned int slot;
+		void *addr;
+		u32 *dir;
+	} *c;
+	unsigned int i, n = 0;
+	unsigned long flags;
+	size_t added = 0;
+	int ret;
+
+	might_sleep();
+	if (IS_ERR_OR_NULL(pool) || !bytes)
+		return -EINVAL;
+	c = kcalloc(pool->nr_slots, sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+
+	mutex_lock(&pool->resize_lock);
+	for (i = 0; i < pool->nr_slots && added < bytes; i++) {
+		if (pool->segs[i])
+			continue;
+		c[n++].slot = i;
+		added += chunk_len(pool, i);
+	}
+	ret = -ENOSPC;
+	if (added < bytes)
+		goto out_unlock;
+	ret = -ENOMEM;
+	for (i = 0; i < n; i++) {
+		c[i].addr = alloc_chunk(chunk_len(pool, c[i].slot));
+		if (!c[i].addr)
+			goto out_free_chunks;
+		/* Outside the table only after memory hot-add: give it up. */
+		c[i].dir = dir_slot(pool, c[i].addr);
+		if (!c[i].dir) {
+			i++;
+			goto out_free_chunks;
+		}
+	}
+	/*
+	 * Publish each chunk's address before its table slot, so that
+	 * buddy_pool_offset() never finds a slot without its chunk, and
+	 * both before the core hands out anything in it.
+	 */
+	for (i = 0; i < n; i++) {
+		WRITE_ONCE(pool->segs[c[i].slot], c[i].addr);
+		/* The address first: buddy_pool_offset() reads it second. */
+		smp_wmb();
+		WRITE_ONCE(*c[i].dir, c[i].slot + 1);
+	}
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	for (i = 0; i < n; i++) {
+		u64 start = (u64)c[i].slot << CHUNK_SHIFT;
+
+		WARN_ON_ONCE(buddy_core_add_segment(&pool->core, c[i].slot));
+		buddy_core_set_zeroed(&pool->core, start,
+				      start + chunk_len(pool, c[i].slot));
+	}
+	WRITE_ONCE(pool->size, pool->size + added);
+	WRITE_ONCE(pool->nr_chunks, pool->nr_chunks + n);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	trace_buddy_pool_grow(pool, added, pool->size);
+	ret = 0;
+	goto out_unlock;
+
+out_free_chunks:
+	while (i--)
+		free_chunk(c[i].addr, chunk_len(pool, c[i].slot));
+out_unlock:
+	mutex_unlock(&pool->resize_lock);
+	kfree(c);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(buddy_pool_grow, BUDDY_NS);
+
+/**
+ * buddy_pool_shrink() - give wholly free chunks back to the page allocator
+ * @pool: the pool
+ * @bytes: bytes to release; whole chunks go, so up to a chunk more may
+ *	be released
+ *
+ * Every CPU's cache is drained first. Then the chunks that hold no
+ * allocated block go, from the highest offset down, until @bytes are
+ * released or no other chunk can go; the pool never shrinks below the
+ * size it was created with. Live blocks never move.
+ *
+ * Context: Process context; sleeps. Takes the pool spinlock for
+ * O(CPUs + chunks) time.
+ * Return: the bytes released, 0 if none.
+ */
+size_t buddy_pool_shrink(struct buddy_pool *pool, size_t bytes)
+{
+	unsigned int i, n = 0, *slot;
+	unsigned long flags;
+	size_t released = 0;
+
+	might_sleep();
+	if (IS_ERR_OR_NULL(pool) || !bytes)
+		return 0;
+	slot = kcalloc(pool->nr_slots, sizeof(*slot), GFP_KERNEL);
+	if (!slot)
+		return 0;
+
+	mutex_lock(&pool->resize_lock);
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	/* A cached block is allocated to the core: let it go home first. */
+	__buddy_drain_all(pool);
+	for (i = pool->nr_slots; i-- && released < bytes;) {
+		size_t len = chunk_len(pool, i);
+
+		if (!pool->segs[i] || pool->size - released < pool->floor + len)
+			continue;
+		/* Fails, changing nothing, unless all of the chunk is free. */
+		if (buddy_core_remove_segment(&pool->core, i))
+			continue;
+		slot[n++] = i;
+		released += len;
+	}
+	WRITE_ONCE(pool->size, pool->size - released);
+	WRITE_ONCE(pool->nr_chunks, pool->nr_chunks - n);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	if (released)
+		trace_buddy_pool_shrink(pool, released, pool->size);
+
+	/*
+	 * The core hands out nothing in them now, and no client owns any of
+	 * them: unhook them from lookups, then free the pages. Only this
+	 * function, under resize_lock, clears a chunk's address.
+	 */
+	for (i = 0; i < n; i++) {
+		void *addr = pool->segs[slot[i]];
+		u32 *tab_slot = dir_slot(pool, addr);
+
+		if (!WARN_ON_ONCE(!tab_slot))
+			WRITE_ONCE(*tab_slot, 0);
+		WRITE_ONCE(pool->segs[slot[i]], NULL);
+		free_chunk(addr, chunk_len(pool, slot[i]));
+	}
+	mutex_unlock(&pool->resize_lock);
+	kfree(slot);
+	return released;
+}
+EXPORT_SYMBOL_NS_GPL(buddy_pool_shrink, BUDDY_NS);
+
+/**
+ * buddy_parse_size() - parse a byte count the way memparse() does, strictly
+ * @str: decimal digits with an optional K, M, G, T, P or E suffix
+ * @val: receives the value
+ *
+ * Unlike a bare memparse(), reject signs, hex, octal, trailing junk and
+ * values that do not fit in 64 bits.
+ *
+ * Context: Any context.
+ * Return: true if @str is a valid size.
+ */
+bool buddy_parse_size(const char *str, u64 *val)
+{
+	static const char suffixes[] = "KMGTPE";
+	unsigned long long digits, v;
+	size_t ndigits;
+	char num[24], *end;
+	const char *s;
+	int shift = 0;
+
+	if (!str)
+		return false;
+	ndigits = strspn(str, "0123456789");
+	if (!ndigits || ndigits >= sizeof(num) || (str[0] == '0' && ndigits > 1))
+		return false;
+	memcpy(num, str, ndigits);
+	num[ndigits] = '\0';
+	if (kstrtoull(num, 10, &digits))
+		return false;
+	if (str[ndigits]) {
+		s = strchr(suffixes, toupper(str[ndigits]));
+		if (!s || !*s || str[ndigits + 1])
+			return false;
+		shift = 10 * (int)(s - suffixes + 1);
+	}
+	v = memparse(str, &end);
+	if (*end || v >> shift != digits)
+		return false;
+	*val = v;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(buddy_parse_size);
+
+/* The first pool on the list, or NULL: for the module's exit. */
+struct buddy_pool *buddy_pools_first(void)
+{
+	struct buddy_pool *pool;
+
+	mutex_lock(&buddy_pools_lock);
+	pool = list_first_entry_or_null(&buddy_pools, struct buddy_pool, node);
+	mutex_unlock(&buddy_pools_lock);
+	return pool;
+}
+
+/* Before the first pool: a dead CPU's cached blocks go back to each pool. */
+int buddy_pools_init(void)
+{
+	int ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, "buddy:dead",
+					  NULL, buddy_cpu_dead);
+
+	if (ret < 0)
+		return ret;
+	buddy_cpuhp_state = ret;
+	return 0;
+}
+
+/* After the last pool. */
+void buddy_pools_exit(void)
+{
+	cpuhp_remove_multi_state(buddy_cpuhp_state);
+}
