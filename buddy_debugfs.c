@@ -334,8 +334,8 @@ static int cache_show(struct seq_file *m, void *v)
 int buddy_debugfs_cache(struct buddy_pool *pool, const char *cmd,
 			size_t count)
 {
-	char buf[CTL_MAX_INPUT + 1], extra;
-	unsigned int order, high, batch;
+	char buf[CTL_MAX_INPUT + 1], *s = buf, *tok;
+	unsigned int v[3], i;
 
 	if (take_line(buf, cmd, count))
 		return -EINVAL;
@@ -343,10 +343,15 @@ int buddy_debugfs_cache(struct buddy_pool *pool, const char *cmd,
 		buddy_pool_drain(pool);
 		return 0;
 	}
-	if (!isdigit(buf[0]) ||
-	    sscanf(buf, "%u %u %u%c", &order, &high, &batch, &extra) != 3)
+	/* Not sscanf(): its %u takes 4294967296 for 0. */
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		tok = strsep(&s, " ");
+		if (!tok || !isdigit(tok[0]) || kstrtouint(tok, 10, &v[i]))
+			return -EINVAL;
+	}
+	if (s)
 		return -EINVAL;
-	return buddy_pool_set_cache(pool, order, high, batch);
+	return buddy_pool_set_cache(pool, v[0], v[1], v[2]);
 }
 EXPORT_SYMBOL_IF_KUNIT(buddy_debugfs_cache);
 
@@ -389,6 +394,15 @@ struct ctl_range {
 	u64 align, start, end;
 };
 
+/* Does @buf start with @cmd? Then *@arg is what follows it. */
+static bool ctl_cmd(char *buf, const char *cmd, char **arg)
+{
+	size_t n = str_has_prefix(buf, cmd);
+
+	*arg = buf + n;
+	return n;
+}
+
 /*
  * Parse one option of an alloc command into @r. Each may appear once, and
  * only values buddy_alloc_range() takes without complaint pass, so that a
@@ -396,7 +410,7 @@ struct ctl_range {
  */
 static int ctl_option(struct buddy_pool *pool, char *opt, struct ctl_range *r)
 {
-	char *end;
+	char *arg, *end;
 
 	r->any = true;
 	if (!strcmp(opt, "topdown")) {
@@ -405,20 +419,20 @@ static int ctl_option(struct buddy_pool *pool, char *opt, struct ctl_range *r)
 		r->topdown = true;
 		return 0;
 	}
-	if (!strncmp(opt, "align=", 6)) {
-		if (r->has_align || !buddy_parse_size(opt + 6, &r->align) ||
+	if (ctl_cmd(opt, "align=", &arg)) {
+		if (r->has_align || !buddy_parse_size(arg, &r->align) ||
 		    !is_power_of_2(r->align) ||
 		    r->align > BIT_ULL(pool->chunk_shift))
 			return -EINVAL;
 		r->has_align = true;
 		return 0;
 	}
-	if (!strncmp(opt, "range=", 6)) {
-		end = strchr(opt + 6, '-');
+	if (ctl_cmd(opt, "range=", &arg)) {
+		end = strchr(arg, '-');
 		if (r->has_range || !end)
 			return -EINVAL;
 		*end++ = '\0';
-		if (!buddy_parse_size(opt + 6, &r->start) ||
+		if (!buddy_parse_size(arg, &r->start) ||
 		    !buddy_parse_size(end, &r->end) || r->start >= r->end ||
 		    r->start >= pool->max_size)
 			return -EINVAL;
@@ -548,23 +562,23 @@ static int ctl_resize(struct buddy_pool *pool, const char *arg, bool grow)
  */
 int buddy_debugfs_ctl(struct buddy_pool *pool, const char *cmd, size_t count)
 {
-	char buf[CTL_MAX_INPUT + 1];
+	char buf[CTL_MAX_INPUT + 1], *arg;
 	int ret;
 
 	if (take_line(buf, cmd, count))
 		return -EINVAL;
 
 	mutex_lock(&pool->ctl_lock);
-	if (!strncmp(buf, "alloc ", 6))
-		ret = ctl_alloc(pool, buf + 6);
-	else if (!strncmp(buf, "alloc_exact ", 12))
-		ret = ctl_alloc_exact(pool, buf + 12);
-	else if (!strncmp(buf, "free ", 5))
-		ret = ctl_free(pool, buf + 5);
-	else if (!strncmp(buf, "grow ", 5))
-		ret = ctl_resize(pool, buf + 5, true);
-	else if (!strncmp(buf, "shrink ", 7))
-		ret = ctl_resize(pool, buf + 7, false);
+	if (ctl_cmd(buf, "alloc ", &arg))
+		ret = ctl_alloc(pool, arg);
+	else if (ctl_cmd(buf, "alloc_exact ", &arg))
+		ret = ctl_alloc_exact(pool, arg);
+	else if (ctl_cmd(buf, "free ", &arg))
+		ret = ctl_free(pool, arg);
+	else if (ctl_cmd(buf, "grow ", &arg))
+		ret = ctl_resize(pool, arg, true);
+	else if (ctl_cmd(buf, "shrink ", &arg))
+		ret = ctl_resize(pool, arg, false);
 	else
 		ret = -EINVAL;
 	mutex_unlock(&pool->ctl_lock);

@@ -339,7 +339,8 @@ assert_ok sh -c "echo 'free 1' > $P/ctl"
 assert_eq "freed into the cache" $((batch0 * 4096)) "$(field $P/stats cached)"
 before=$(cat $P/cache $P/stats)
 for cmd in "drai" "0" "0 4" "0 4 0" "0 4 5" "0 65 4" "9 8 2" "-1 8 2" \
-		"0 8 2x" "0 8 2 2" "drain drain"; do
+		"0 8 2x" "0 8 2 2" "drain drain" "4294967296 2 1" "0 4294967298 1" \
+		"18446744073709551616 2 1" "0  8 2"; do
 	assert_fails sh -c "echo '$cmd' > $P/cache"
 done
 assert_eq "nothing changed by bad cache writes" "$before" "$(cat $P/cache $P/stats)"
