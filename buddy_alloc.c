@@ -414,29 +414,35 @@ static int classify(struct buddy_pool *pool, u64 off)
 }
 
 /*
- * Default cache sizes: the orders whose blocks are at most 64 KiB (and
- * below BUDDY_PCP_ORDERS) may be cached, and each CPU may hold up to an
- * eighth of the pool split evenly over them, at most BUDDY_PCP_HIGH_MAX
- * blocks of an order. An order that would get fewer than 4 blocks is not
- * cached. A batch is half the high mark: a cache refills to half full and
- * drains to half full, as far from both ends as its random walk can start.
+ * Default cache sizes: the orders whose blocks are at most
+ * PCP_DEFAULT_BYTES (and below BUDDY_PCP_ORDERS) may be cached, and each
+ * CPU may hold up to 1/PCP_DEFAULT_SHARE of the pool split evenly over
+ * them, at most BUDDY_PCP_HIGH_MAX blocks of an order. An order that would
+ * get fewer than PCP_DEFAULT_HIGH_MIN blocks is not cached. A batch is
+ * half the high mark: a cache refills to half full and drains to half
+ * full, as far from both ends as its random walk can start.
  */
+#define PCP_DEFAULT_BYTES	SZ_64K
+#define PCP_DEFAULT_SHARE	8
+#define PCP_DEFAULT_HIGH_MIN	4
+
 static void size_caches(struct buddy_pool *pool)
 {
 	unsigned int order, nr = 0, max = buddy_core_max_order(&pool->core);
 	u64 budget;
 
 	while (nr < BUDDY_PCP_ORDERS && nr <= max &&
-	       BIT_ULL(pool->min_shift + nr) <= SZ_64K)
+	       BIT_ULL(pool->min_shift + nr) <= PCP_DEFAULT_BYTES)
 		nr++;
 	if (!nr)
 		return;
-	budget = div_u64(pool->size / 8, num_possible_cpus() * nr);
+	budget = div_u64(pool->size / PCP_DEFAULT_SHARE,
+			 num_possible_cpus() * nr);
 	for (order = 0; order < nr; order++) {
 		u64 high = min_t(u64, BUDDY_PCP_HIGH_MAX,
 				 budget >> (pool->min_shift + order));
 
-		if (high < 4)
+		if (high < PCP_DEFAULT_HIGH_MIN)
 			continue;
 		pool->high[order] = (u16)high;
 		pool->batch[order] = (u16)(high / 2);

@@ -51,6 +51,17 @@ struct dentry;
 #define PCP_DEPTH	0xffUL
 #define PCP_TICK	0x100UL
 
+/* The constants that must agree across the files and with the core. */
+static_assert(BUDDY_NR_ORDERS == BUDDY_CORE_NR_ORDERS);
+static_assert(BUDDY_PCP_ORDERS <= BUDDY_NR_ORDERS);
+/* An owner byte holds any order plus one. */
+static_assert(BUDDY_NR_ORDERS <= OWNER_ORDER);
+/* Min block indices, below BUDDY_CORE_MAX_BLOCKS, leave PCP_ZERO free. */
+static_assert(BUDDY_CORE_MAX_BLOCKS <= PCP_ZERO);
+/* A cache's depth fits in its byte of @state, high and batch in a u16. */
+static_assert(BUDDY_PCP_HIGH_MAX <= PCP_DEPTH);
+static_assert(BUDDY_PCP_HIGH_MAX <= U16_MAX);
+
 /**
  * struct buddy_pcp - one CPU's cache of free blocks of one pool
  * @state: for each order, the depth of its stack in the low byte and a
