@@ -216,8 +216,8 @@ void __buddy_drain_all(struct buddy_pool *pool)
  * blocks go out in address order. The caller runs with preemption
  * disabled.
  */
-static noinline bool refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
-			    unsigned int order, u32 *e)
+static noinline bool pcp_refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
+				unsigned int order, u32 *e)
 {
 	u64 bytes = 1ULL << (pool->min_shift + order), off;
 	unsigned int n, got, batch = READ_ONCE(pool->batch[order]);
@@ -253,7 +253,7 @@ static noinline bool refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
 }
 
 /* Zero @len bytes at @addr, which KASAN may have closed. */
-static void wipe(void *addr, size_t len)
+static void wipe_block(void *addr, size_t len)
 {
 	buddy_unpoison(addr, len);
 	memset(addr, 0, len);
@@ -269,7 +269,7 @@ static void *hand_out(struct buddy_pool *pool, void *addr, size_t size,
 		      size_t len, gfp_t gfp, bool dirty)
 {
 	if (want_init_on_alloc(gfp) && dirty) {
-		wipe(addr, len);
+		wipe_block(addr, len);
 		this_cpu_inc(pool->pcp->nr_zeroings);
 	}
 	unpoison_size(addr, size, len);
@@ -287,7 +287,7 @@ static bool take_back(void *addr, size_t len)
 	bool zero = want_init_on_free();
 
 	if (zero)
-		wipe(addr, len);
+		wipe_block(addr, len);
 	buddy_poison_free(addr, len);
 	return zero;
 }
@@ -303,7 +303,7 @@ static void *alloc_cached(struct buddy_pool *pool, size_t size,
 	u32 e, idx;
 	bool got;
 
-	got = pcp_pop(pcp, order, &e) || refill(pool, pcp, order, &e);
+	got = pcp_pop(pcp, order, &e) || pcp_refill(pool, pcp, order, &e);
 	if (likely(got)) {
 		idx = e & ~PCP_ZERO;
 		WRITE_ONCE(pool->owner[idx], order + 1);
@@ -392,7 +392,7 @@ static bool free_owned(struct buddy_pool *pool, u32 idx, unsigned long caller)
  * in a cache is free to the client, so anything in it is a double free,
  * as for a block on a free list. The caller holds pool->lock.
  */
-static int classify(struct buddy_pool *pool, u64 off)
+static int classify_free(struct buddy_pool *pool, u64 off)
 {
 	struct buddy_core_block blk;
 	u64 pos = off;
@@ -561,8 +561,8 @@ static noinline void count_failed(struct buddy_pool *pool, const char *what,
 }
 
 /* Should this allocation fail by fault injection? Then it is counted. */
-static inline bool injected(struct buddy_pool *pool, const char *what,
-			    size_t size, gfp_t gfp, unsigned long caller)
+static inline bool fault_injected(struct buddy_pool *pool, const char *what,
+				  size_t size, gfp_t gfp, unsigned long caller)
 {
 	if (likely(!buddy_should_fail(size)))
 		return false;
@@ -621,7 +621,7 @@ void *buddy_alloc(struct buddy_pool *pool, size_t size, gfp_t gfp)
 
 	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
 		return NULL;
-	if (injected(pool, NULL, size, gfp, _RET_IP_))
+	if (fault_injected(pool, NULL, size, gfp, _RET_IP_))
 		return NULL;
 	/* The common case, a cached order, inline. */
 	if (likely(size - 1 < pool->pcp_bytes)) {
@@ -686,7 +686,7 @@ static noinline void bad_free(struct buddy_pool *pool, const void *ptr,
 	int ret;
 
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	ret = classify(pool, off);
+	ret = classify_free(pool, off);
 	/* Not owned a moment ago: only a racing client could own it now. */
 	if (!ret)
 		ret = -EALREADY;
@@ -771,7 +771,7 @@ size_t buddy_block_size(struct buddy_pool *pool, const void *ptr)
 		return 0;
 	off = pool_offset(pool, ptr);
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	ret = classify(pool, off);
+	ret = classify_free(pool, off);
 	if (!ret)
 		bytes = BIT_ULL(buddy_core_block_order(&pool->core, off));
 	else if (ret == -EXDEV)
@@ -873,7 +873,7 @@ void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 		bad_call(pool, why, _RET_IP_);
 		return NULL;
 	}
-	if (injected(pool, __func__, size, gfp, _RET_IP_))
+	if (fault_injected(pool, __func__, size, gfp, _RET_IP_))
 		return NULL;
 	raw_spin_lock_irqsave(&pool->lock, flags_irq);
 	__buddy_drain_all(pool);
@@ -947,7 +947,7 @@ void *buddy_alloc_exact(struct buddy_pool *pool, size_t size, gfp_t gfp)
 
 	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
 		return NULL;
-	if (injected(pool, __func__, size, gfp, _RET_IP_))
+	if (fault_injected(pool, __func__, size, gfp, _RET_IP_))
 		return NULL;
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	ret = buddy_core_alloc_exact(&pool->core, size, &off);
@@ -1011,7 +1011,7 @@ void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
 	n = DIV_ROUND_UP_ULL(size, BIT(pool->min_shift));
 	idx = (u32)(off >> pool->min_shift);
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	ret = classify(pool, off);
+	ret = classify_free(pool, off);
 	if (ret != -EXDEV) {
 		/* Anything buddy_free() would take is no exact allocation. */
 		__report_free(pool, ptr, ret ? ret : -EBADSLT, flags,

@@ -17,8 +17,8 @@
 #include "buddy_internal.h"
 
 /* Describe a broken invariant in @buf (@len bytes); return -EUCLEAN. */
-static __printf(3, 4) int violation(char *buf, size_t len, const char *fmt,
-				    ...)
+static __printf(3, 4) int complain(char *buf, size_t len, const char *fmt,
+				   ...)
 {
 	va_list args;
 
@@ -35,12 +35,12 @@ static int check_cached(struct buddy_pool *pool, unsigned int cpu,
 	u64 off = (u64)idx << pool->min_shift;
 
 	if (buddy_core_block_order(&pool->core, off) != (int)order)
-		return violation(buf, len,
-				 "cpu %u order %u: cached %llu is no allocated block of that order",
-				 cpu, order, off);
+		return complain(buf, len,
+				"cpu %u order %u: cached %llu is no allocated block of that order",
+				cpu, order, off);
 	if (pool->owner[idx])
-		return violation(buf, len, "cpu %u order %u: cached %llu is owned by a client",
-				 cpu, order, off);
+		return complain(buf, len, "cpu %u order %u: cached %llu is owned by a client",
+				cpu, order, off);
 	return 0;
 }
 
@@ -77,9 +77,9 @@ static int check_cpu(struct buddy_pool *pool, struct pool_checker *ck,
 		unsigned int n = pcp_depth(pcp, order);
 
 		if (n > BUDDY_PCP_HIGH_MAX)
-			return violation(buf, len,
-					 "cpu %u order %u: %u cached, more than %u",
-					 cpu, order, n, BUDDY_PCP_HIGH_MAX);
+			return complain(buf, len,
+					"cpu %u order %u: %u cached, more than %u",
+					cpu, order, n, BUDDY_PCP_HIGH_MAX);
 		for (j = 0; j < n; j++) {
 			ret = check_cached(pool, cpu, order,
 					   READ_ONCE(pcp->slot[order][j]) &
@@ -136,10 +136,10 @@ static int check_step(struct buddy_pool *pool, struct pool_checker *ck,
 			u8 tag = pool->owner[blk.off >> pool->min_shift];
 
 			if (tag && (tag & OWNER_ORDER) != blk.order + 1)
-				return violation(buf, len,
-						 "block at %llu of order %u: owner byte says order %d",
-						 blk.off, blk.order,
-						 (tag & OWNER_ORDER) - 1);
+				return complain(buf, len,
+						"block at %llu of order %u: owner byte says order %d",
+						blk.off, blk.order,
+						(tag & OWNER_ORDER) - 1);
 			ck->tagged += !!tag;
 			/* An exact allocation counts once, by its first block. */
 			ck->owned += tag && !(tag & OWNER_PART);
@@ -162,14 +162,14 @@ static int check_step(struct buddy_pool *pool, struct pool_checker *ck,
 		break;
 	}
 	if (ck->tags != ck->tagged)
-		return violation(buf, len, "an owner byte lies outside every allocated block");
+		return complain(buf, len, "an owner byte lies outside every allocated block");
 	if (ck->owned + ck->cached != bc->nr_allocs - bc->nr_frees)
-		return violation(buf, len, "%llu blocks allocated, but %llu owned and %llu cached",
-				 bc->nr_allocs - bc->nr_frees, ck->owned,
-				 ck->cached);
+		return complain(buf, len, "%llu blocks allocated, but %llu owned and %llu cached",
+				bc->nr_allocs - bc->nr_frees, ck->owned,
+				ck->cached);
 	if (ck->allocs - ck->frees != ck->owned)
-		return violation(buf, len, "%llu allocs - %llu frees != %llu owned blocks",
-				 ck->allocs, ck->frees, ck->owned);
+		return complain(buf, len, "%llu allocs - %llu frees != %llu owned blocks",
+				ck->allocs, ck->frees, ck->owned);
 	return 0;
 }
 

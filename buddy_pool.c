@@ -249,8 +249,8 @@ EXPORT_SYMBOL_NS_GPL(buddy_pool_addr, BUDDY_NS);
  * Reserve the chunks of the first @size bytes of a range of @max_size
  * bytes; the core sees the rest as absent chunk slots.
  */
-static int reserve(struct buddy_pool *pool, size_t size, size_t max_size,
-		   size_t min)
+static int reserve_chunks(struct buddy_pool *pool, size_t size, size_t max_size,
+			  size_t min)
 {
 	size_t meta_size = buddy_core_meta_size(max_size, min);
 	unsigned int i, present = DIV_ROUND_UP(size, CHUNK_BYTES);
@@ -301,7 +301,7 @@ out_free_segs:
  * Give back every chunk that holds no allocated block, and return how many
  * chunks had to stay reserved because a client still owns memory in them.
  */
-static unsigned int release(struct buddy_pool *pool)
+static unsigned int release_chunks(struct buddy_pool *pool)
 {
 	unsigned int i, kept = 0;
 
@@ -356,7 +356,7 @@ struct buddy_pool *buddy_pool_new(const char *name, size_t size,
 		ret = -EEXIST;
 		goto out_unlock;
 	}
-	ret = reserve(pool, size, max_size, min_block);
+	ret = reserve_chunks(pool, size, max_size, min_block);
 	if (ret)
 		goto out_unlock;
 	ret = buddy_caches_init(pool, cached);
@@ -372,7 +372,7 @@ struct buddy_pool *buddy_pool_new(const char *name, size_t size,
 out_free_caches:
 	buddy_caches_free(pool);
 out_release:
-	release(pool);
+	release_chunks(pool);
 	free_dir(pool);
 	kvfree(pool->meta);
 	kfree(pool->segs);
@@ -402,7 +402,7 @@ void buddy_pool_free(struct buddy_pool *pool)
 	buddy_pool_drain(pool);
 	live = pool->core.nr_allocs - pool->core.nr_frees;
 	bytes = buddy_core_used_bytes(&pool->core);
-	kept = release(pool);
+	kept = release_chunks(pool);
 	if (live)
 		pr_warn("pool %s destroyed with %llu blocks (%llu bytes) still allocated; keeping %u of %u chunks reserved\n",
 			pool->name, live, bytes, kept, pool->nr_chunks);
