@@ -33,8 +33,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-# shellcheck source=scripts/lib.sh
-. "$HERE/lib.sh"
+# shellcheck source=scripts/host-lib.sh
+. "$HERE/host-lib.sh"
 "$HERE/deps.sh"
 FLAVOURS=()
 while [ $# -gt 0 ] && [ "$1" != -- ]; do

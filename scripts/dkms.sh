@@ -22,8 +22,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-# shellcheck source=scripts/lib.sh
-. "$HERE/lib.sh"
+# shellcheck source=scripts/host-lib.sh
+. "$HERE/host-lib.sh"
 VERSION=$(sed -n 's/^MODULE_VERSION("\(.*\)");/\1/p' "$ROOT/buddy_mod.c")
 [ -n "$VERSION" ] || { echo "dkms: no MODULE_VERSION in buddy_mod.c" >&2; exit 1; }
 MOD=buddy/$VERSION
@@ -161,10 +161,10 @@ do_test() {
 		"$t/checks.log" bash -c "modprobe -d '$t/root' -S '$k' --show-depends buddy |
 			grep -q 'updates/dkms/buddy\\.ko'"
 	tar -C "$t/root/lib/modules" -cf "$t/modules.tar" "$k"
-	local OUT=$t FILES=("$t/modules.tar")	# ktap_boot's
-	ktap_boot "modprobe-$k" \
+	ktap_boot "$t/modprobe-$k" \
 		"$(echo "$out" | sed -n 2p)" "$ROOT/tests/vm/modprobe.sh" \
-		--timeout 300 --env "BUDDY_KREL=$k" --env "BUDDY_VERSION=$VERSION"
+		--timeout 300 --env "BUDDY_KREL=$k" --env "BUDDY_VERSION=$VERSION" \
+		-- "$t/modules.tar"
 }
 
 case "${1:-}" in

@@ -15,8 +15,8 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-# shellcheck source=scripts/lib.sh
-. "$HERE/lib.sh"
+# shellcheck source=scripts/host-lib.sh
+. "$HERE/host-lib.sh"
 "$HERE/deps.sh" || exit 1
 KVER=6.1 KDIR="" OUT=$ROOT/build/harness
 while [ $# -gt 0 ]; do

@@ -109,22 +109,30 @@ ktap_lost() {
 		END { exit !lost }' "$1"
 }
 
-# ktap_boot NAME KDIR SCRIPT [QEMU-RUN OPTION...] - boot with FILES into
-# $OUT/NAME.log and nest the boot's document, or when it is not whole
-# (the guest died or hung) one failed test with the console's tail.
+# ktap_boot DIR/NAME KDIR SCRIPT [QEMU-RUN OPTION...] -- FILE... - boot
+# SCRIPT with FILES, the console in DIR/NAME.log, and nest the boot's
+# document (DIR/NAME.ktap) as subtest NAME, or when it is not whole (the
+# guest died or hung) one failed test with the last result that arrived
+# and the console's tail.
 ktap_boot() {
-	local name=$1 kdir=$2 script=$3
+	local base=$1 kdir=$2 script=$3 name opts=()
 
+	name=$(basename "$base")
 	shift 3
-	bash "$ROOT/scripts/qemu-run.sh" --quiet --log "$OUT/$name.log" \
-		--ktap "$OUT/$name.ktap" "$@" "$kdir" "$script" "${FILES[@]}" \
-		2> "$OUT/$name.err"
-	if ktap_whole "$OUT/$name.ktap"; then
-		ktap_nest "$name" "$OUT/$name.ktap"
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	bash "$ROOT/scripts/qemu-run.sh" --quiet --log "$base.log" \
+		--ktap "$base.ktap" "${opts[@]}" "$kdir" "$script" "$@" \
+		2> "$base.err"
+	if ktap_whole "$base.ktap"; then
+		ktap_nest "$name" "$base.ktap"
 	else
-		mapfile -t tail < <(tr -d '\r' < "$OUT/$name.log" | tail -n 20)
-		ktap_leaf "not ok" "$name" "$(cat "$OUT/$name.err")" \
-			"last result: $(tail -n 1 "$OUT/$name.ktap" 2> /dev/null)" \
+		mapfile -t tail < <(tr -d '\r' < "$base.log" | tail -n 20)
+		ktap_leaf "not ok" "$name" "$(cat "$base.err")" \
+			"last result: $(tail -n 1 "$base.ktap" 2> /dev/null)" \
 			"console:" "${tail[@]}"
 	fi
 }

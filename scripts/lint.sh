@@ -10,8 +10,8 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-# shellcheck source=scripts/lib.sh
-. "$HERE/lib.sh"
+# shellcheck source=scripts/host-lib.sh
+. "$HERE/host-lib.sh"
 "$HERE/deps.sh"
 cd "$ROOT" || exit 1
 [ $# -gt 0 ] || set -- 6.1 6.12

@@ -5,14 +5,14 @@
 #
 # Usage: qemu-run.sh [options] KDIR GUEST_SCRIPT [FILE...]
 #
-# /init runs GUEST_SCRIPT (with tests/vm/lib.sh) as subtest 1, ending
-# with a check of its exit status, then tests/vm/judge.awk on the whole
-# kernel log as subtest 2 "kernel", and does `reboot -f`. The results
-# have a serial port of their own: ttyS0 is the console (the kernel's
-# printk and the programs' output, which can cut into each other's
-# lines), ttyS1 carries only KTAP, written whole by lib.sh's ktap(), into
-# a file that is the boot's document. No oops=panic: an Oops kills only
-# its process, and the judge fails it.
+# /init (tests/vm/init.sh) runs GUEST_SCRIPT (with tests/vm/guest-lib.sh)
+# as subtest 1, ending with a check of its exit status, then
+# tests/vm/judge.awk on the whole kernel log as subtest 2 "kernel", and
+# does `reboot -f`. The results have a serial port of their own: ttyS0 is
+# the console (the kernel's printk and the programs' output, which can
+# cut into each other's lines), ttyS1 carries only KTAP, written whole by
+# guest-lib.sh's ktap(), into a file that is the boot's document. No
+# oops=panic: an Oops kills only its process, and the judge fails it.
 #
 # Options: --log FILE (console log; default a temp file), --ktap FILE
 # (default LOG.ktap), --timeout SECS (300), --mem SIZE (1G), --smp N (2),
@@ -27,8 +27,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-# shellcheck source=scripts/lib.sh
-. "$HERE/lib.sh"
+# shellcheck source=scripts/host-lib.sh
+. "$HERE/host-lib.sh"
 LOG="" KTAP="" TIMEOUT=300 MEM=1G SMP=2 ACCEL=tcg QUIET=0 SHELL_MODE=0
 APPEND=() ENVS=()
 usage() { sed -n '3,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2; exit 2; }
@@ -66,46 +66,9 @@ KTAP=${KTAP:-$LOG.ktap}
 GEN=$KDIR/usr/gen_init_cpio
 [ -x "$GEN" ] || { GEN=$WORK/gen; cc -O2 -o "$GEN" "$KDIR/usr/gen_init_cpio.c"; }
 cc -static -O2 -o "$WORK/insmod" "$ROOT/tests/vm/insmod.c"
-for env in "${ENVS[@]}"; do
+for env in "BUDDY_TEST_NAME=$(basename "${SCRIPT:-shell}" .sh)" "${ENVS[@]}"; do
 	printf 'export %s=%q\n' "${env%%=*}" "${env#*=}"
 done > "$WORK/env"
-NAME=$(basename "${SCRIPT:-shell}" .sh)
-# The shell mode has no result port: KTAP lines go to the console.
-cat > "$WORK/init" <<INIT
-#!/bin/busybox sh
-export PATH=/sbin:/bin:/usr/sbin:/usr/bin HOME=/root
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t debugfs debugfs /sys/kernel/debug
-. /etc/buddy-env
-cd /root
-if [ -e /etc/buddy-shell ]; then
-	export KTAP_OUT=/dev/console
-	[ -f test.sh ] && sh test.sh
-	ENV=/root/lib.sh setsid cttyhack sh
-	reboot -f
-fi
-. /root/lib.sh
-# Held open until the end, so that no ktap() is the port's last close;
-# raw, so that each line arrives as written.
-[ -c "\$KTAP_OUT" ] && exec 3> "\$KTAP_OUT" && stty -F "\$KTAP_OUT" raw -echo clocal ||
-	{ echo "init: no result port \$KTAP_OUT"; reboot -f; }
-KTAP_IND=
-for l in "KTAP version 1" 1..2 "    KTAP version 1" "    # Subtest: $NAME"; do ktap "\$l"; done
-sh test.sh < /dev/null 3>&-
-rc=\$?
-KTAP_IND="    "
-[ \$rc -eq 0 ] && t_ok "exit status 0" || t_fail "exit status 0" "status \$rc"
-KTAP_IND=
-ktap "ok 1 $NAME"
-dmesg -r | awk -f judge.awk > /tmp/judge
-while IFS= read -r l; do ktap "    \$l"; done < /tmp/judge
-grep -q '^not ok' /tmp/judge && ktap "not ok 2 kernel" || ktap "ok 2 kernel"
-# The port's last close waits until the UART has sent everything.
-exec 3>&-
-reboot -f
-INIT
 {
 	printf 'dir /%s 0755 0 0\n' dev bin sbin usr usr/bin usr/sbin proc sys \
 		root tmp etc lib lib/modules
@@ -115,17 +78,17 @@ INIT
 	/bin/busybox --list-full | grep -vxE 'bin/busybox|sbin/insmod' |
 		sed 's|.*|slink /& /bin/busybox 0777 0 0|'
 	echo "file /sbin/insmod $WORK/insmod 0755 0 0"
-	echo "file /init $WORK/init 0755 0 0"
+	echo "file /init $ROOT/tests/vm/init.sh 0755 0 0"
 	echo "file /etc/buddy-env $WORK/env 0644 0 0"
 	[ $SHELL_MODE -eq 1 ] && echo "file /etc/buddy-shell /dev/null 0644 0 0"
-	for f in "$ROOT/tests/vm/lib.sh" "$ROOT/tests/vm/judge.awk" "$@"; do
+	for f in "$ROOT/tests/vm/guest-lib.sh" "$ROOT/tests/vm/judge.awk" "$@"; do
 		echo "file /root/$(basename "$f") $(realpath "$f") 0644 0 0"
 	done
 	[ -n "$SCRIPT" ] && echo "file /root/test.sh $(realpath "$SCRIPT") 0755 0 0"
 } > "$WORK/cpio.list"
 "$GEN" "$WORK/cpio.list" > "$WORK/initramfs.cpio"
 
-# devkmsg=on: no rate limit on lib.sh's markers; log_buf_len: the judge
+# devkmsg=on: no rate limit on guest-lib.sh's markers; log_buf_len: the judge
 # reads the whole boot's log from the ring buffer.
 QEMU=(qemu-system-x86_64 -accel "$ACCEL" -smp "$SMP" -m "$MEM"
 	-nodefaults -display none -vga none -no-reboot

@@ -9,8 +9,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-# shellcheck source=scripts/lib.sh
-. "$HERE/lib.sh"
+# shellcheck source=scripts/host-lib.sh
+. "$HERE/host-lib.sh"
 SHELL_MODE=0
 if [ "${1:-}" = --shell ]; then
 	SHELL_MODE=1

@@ -15,8 +15,8 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-# shellcheck source=scripts/lib.sh
-. "$HERE/lib.sh"
+# shellcheck source=scripts/host-lib.sh
+. "$HERE/host-lib.sh"
 "$HERE/deps.sh"
 MINUTES=${1:-10} KVER=${KVER:-6.1} OUT=$ROOT/build/soak
 [[ $MINUTES =~ ^[1-9][0-9]*$ ]] ||
@@ -31,9 +31,9 @@ ktap_check "build test kernel $KVER" "$OUT/kernel.log" test -d "$KDIR" &&
 # Boot, the kernel's init and the checks after the soak take about a
 # minute under TCG; a wind-down of up to two minutes is allowed on top.
 echo "soak: $MINUTES minute(s) on $KVER, console log $OUT/soak-$KVER.log"
-FILES=("$OUT/modules/buddy.ko" "$OUT/modules/tests/soak/buddy_soak.ko")
-ktap_boot "soak-$KVER" "$KDIR" tests/vm/soak.sh --smp 3 --mem "${SOAK_MEM:-1G}" \
-	--append page_poison=1 --timeout $((MINUTES * 60 + 300)) \
-	--env SOAK_SECONDS=$((MINUTES * 60)) --env REQUIRE_DEBUG=1 \
-	${SOAK_SEED:+--env SOAK_SEED=$SOAK_SEED}
+ktap_boot "$OUT/soak-$KVER" "$KDIR" tests/vm/soak.sh --smp 3 \
+	--mem "${SOAK_MEM:-1G}" --append page_poison=1 \
+	--timeout $((MINUTES * 60 + 300)) --env SOAK_SECONDS=$((MINUTES * 60)) \
+	--env REQUIRE_DEBUG=1 ${SOAK_SEED:+--env SOAK_SEED=$SOAK_SEED} -- \
+	"$OUT/modules/buddy.ko" "$OUT/modules/tests/soak/buddy_soak.ko"
 grep '# soak:' "$OUT/soak-$KVER.ktap"

@@ -12,8 +12,8 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-# shellcheck source=scripts/lib.sh
-. "$HERE/lib.sh"
+# shellcheck source=scripts/host-lib.sh
+. "$HERE/host-lib.sh"
 OUT=${OUT:-$ROOT/build/test}
 KVERS=${KVERS:-6.1 6.12}
 cd "$ROOT" || exit 1
@@ -36,18 +36,19 @@ for v in $KVERS; do
 	M=$OUT/mod-$v
 	ktap_check "modules with W=1 and no warnings on $v" "$M.out" \
 		build_modules "$M" "$KDIR" W=1 || continue
-	FILES=("$M/buddy.ko" "$M/tests/kunit/buddy_kunit.ko"
-	       "$M/tests/client/buddy_client.ko")
-	ktap_boot "kunit-$v" "$KDIR" tests/vm/kunit.sh --append page_poison=1 \
-		${KUNIT_SEED:+--env KUNIT_SEED=$KUNIT_SEED}
+	ktap_boot "$OUT/kunit-$v" "$KDIR" tests/vm/kunit.sh --append page_poison=1 \
+		${KUNIT_SEED:+--env KUNIT_SEED=$KUNIT_SEED} -- "$M/buddy.ko" \
+		"$M/tests/kunit/buddy_kunit.ko" "$M/tests/client/buddy_client.ko"
 	# Both zeroing policies on, which Debian's stock boots do not do.
-	ktap_boot "integration-$v" "$KDIR" tests/vm/integration.sh --timeout 600 \
-		--env REQUIRE_DEBUG=1 --append "init_on_alloc=1 init_on_free=1"
+	ktap_boot "$OUT/integration-$v" "$KDIR" tests/vm/integration.sh \
+		--timeout 600 --env REQUIRE_DEBUG=1 \
+		--append "init_on_alloc=1 init_on_free=1" -- "$M/buddy.ko" \
+		"$M/tests/kunit/buddy_kunit.ko" "$M/tests/client/buddy_client.ko"
 	if [ "$v" = "${KVERS%% *}" ]; then
-		FILES=("$M/buddy.ko" "$M/tests/soak/buddy_soak.ko")
-		ktap_boot "soak-$v" "$KDIR" tests/vm/soak.sh --smp 3 --timeout 480 \
-			--env SOAK_SECONDS=60 --env REQUIRE_DEBUG=1 \
-			--append page_poison=1
+		ktap_boot "$OUT/soak-$v" "$KDIR" tests/vm/soak.sh --smp 3 \
+			--timeout 480 --env SOAK_SECONDS=60 --env REQUIRE_DEBUG=1 \
+			--append page_poison=1 -- "$M/buddy.ko" \
+			"$M/tests/soak/buddy_soak.ko"
 		grep '# soak: ok' "$OUT/soak-$v.ktap"
 	fi
 done
@@ -58,9 +59,9 @@ for flavour in ${DISTROS:-6.1 6.12 6.12-rt}; do
 	B=$OUT/distro-$flavour
 	ktap_check "modules with W=1 against $(sed -n 1p <<< "$out")" "$B.out" \
 		build_modules "$B" "$(sed -n 1p <<< "$out")" W=1 || continue
-	FILES=("$B/buddy.ko" "$B/tests/client/buddy_client.ko")
-	ktap_boot "distro-$flavour" "$(sed -n 2p <<< "$out")" tests/vm/integration.sh \
-		--timeout 600
+	ktap_boot "$OUT/distro-$flavour" "$(sed -n 2p <<< "$out")" \
+		tests/vm/integration.sh --timeout 600 -- "$B/buddy.ko" \
+		"$B/tests/client/buddy_client.ko"
 done
 
 for flavour in ${DKMS_DISTROS:-6.1 6.12}; do

@@ -5,8 +5,8 @@
 # init and prints its results, which are copied from the kernel log into
 # the KTAP as diagnostics (the result port, not the console, where other
 # output can cut into a line). BENCH_ARGS are its parameters.
-# shellcheck source=tests/vm/lib.sh
-. /root/lib.sh
+# shellcheck source=tests/vm/guest-lib.sh
+. /root/guest-lib.sh
 
 for m in ${BENCH_PRELOAD:-}; do
 	assert_ok insmod "/root/$m.ko" || exit 1

@@ -2,8 +2,8 @@
 # shellcheck shell=dash
 # The `make run` demo: load buddy.ko, show the pool, fragment it with ctl
 # and the example client, free everything and show it coalesced again.
-# shellcheck source=tests/vm/lib.sh
-. /root/lib.sh
+# shellcheck source=tests/vm/guest-lib.sh
+. /root/guest-lib.sh
 
 P=/sys/kernel/debug/buddy/default
 ARGS=${BUDDY_ARGS:-pool_size=16M pool_max=32M}

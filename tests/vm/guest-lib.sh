@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=dash
 # Helpers for guest scripts run by scripts/qemu-run.sh, which installs
-# this file as /root/lib.sh. Source it with `. /root/lib.sh`. Written for
-# busybox ash; it also runs under bash and dash.
+# this file as /root/guest-lib.sh. Source it with `. /root/guest-lib.sh`.
+# Written for busybox ash; it also runs under bash and dash.
 #
 # Each check is one KTAP line, "ok N NAME" or "not ok N NAME", of the
 # subtest /init opens for the script. KTAP lines go to the result port

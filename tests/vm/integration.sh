@@ -5,8 +5,8 @@
 # every debugfs file, the ctl fuzzer, range, exact, grow and shrink through
 # ctl, the example client, clean unload, zeroing and fault injection,
 # unload with a leak, and the trace events. kmemleak is checked at the end for all of it.
-# shellcheck source=tests/vm/lib.sh
-. /root/lib.sh
+# shellcheck source=tests/vm/guest-lib.sh
+. /root/guest-lib.sh
 
 D=/sys/kernel/debug/buddy
 FI=/sys/kernel/debug/fail_page_alloc

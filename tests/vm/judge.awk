@@ -5,7 +5,7 @@
 # lockdep (and RCU), atomic (sleeping in atomic context), bug (any other
 # BUG:, PAGE_POISONING's reports), stall, list (corruption), warning (a
 # WARN() outside an expected-warning window, any other WARNING:, a "cut
-# here" that no report follows), window (lib.sh's expect_warn_begin N:
+# here" that no report follows), window (guest-lib.sh's expect_warn_begin N:
 # exactly N WARN()s, "N+" at least N, before expect_warn_end), kmemleak
 # (outside kmemleak_baseline) and log (the ring buffer wrapped). Only
 # plain WARN()s pass in a window. Runs in busybox awk.

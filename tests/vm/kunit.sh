@@ -4,8 +4,8 @@
 # run as it loads and whose debugfs results join this boot's KTAP; unload
 # both and check kmemleak. KUNIT_SEED replays the randomised tests' seed
 # (its parameter seed, logged by each).
-# shellcheck source=tests/vm/lib.sh
-. /root/lib.sh
+# shellcheck source=tests/vm/guest-lib.sh
+. /root/guest-lib.sh
 
 kmemleak_baseline
 assert_ok insmod /root/buddy.ko pool_size=4M || exit 1

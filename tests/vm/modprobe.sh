@@ -6,8 +6,8 @@
 # would: modprobe with a parameter, the version it reports, options from
 # /etc/modprobe.d, and modprobe -r. BUDDY_KREL and BUDDY_VERSION come from
 # the host.
-# shellcheck source=tests/vm/lib.sh source-path=SCRIPTDIR/../..
-. /root/lib.sh
+# shellcheck source=tests/vm/guest-lib.sh source-path=SCRIPTDIR/../..
+. /root/guest-lib.sh
 
 K=$(uname -r)
 S=/sys/kernel/debug/buddy/default/stats

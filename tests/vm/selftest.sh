@@ -7,8 +7,8 @@
 # what to do: "clean" must pass; every other mode provokes one problem
 # that the boot's KTAP has to show.
 # shellcheck source=/dev/null
-# shellcheck source=tests/vm/lib.sh
-. /root/lib.sh
+# shellcheck source=tests/vm/guest-lib.sh
+. /root/guest-lib.sh
 
 MODE=${SELFTEST:-clean}
 FLOOD_CHECKS=200
@@ -31,7 +31,7 @@ clean)
 
 	assert_ok load
 
-	# lib.sh's insmod makes one finit_module() call: a failing init
+	# guest-lib.sh's insmod makes one finit_module() call: a failing init
 	# runs, and prints its error, exactly once.
 	dmesg_mark
 	assert_fails insmod /root/vmdummy.ko fail_init=1

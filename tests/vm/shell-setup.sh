@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=dash
 # Setup for `make shell`: load buddy.ko with the given parameters.
-# shellcheck source=tests/vm/lib.sh
-. /root/lib.sh
+# shellcheck source=tests/vm/guest-lib.sh
+. /root/guest-lib.sh
 
 # shellcheck disable=SC2086
 insmod /root/buddy.ko ${BUDDY_ARGS:-pool_size=16M}

@@ -13,8 +13,8 @@
 # skip the kmemleak baseline and check, whose four scans take about 40 s
 # under TCG (make test's 60 s stage does; make soak does not),
 # REQUIRE_DEBUG=1 to fail where a test kernel lacks CPU hotplug.
-# shellcheck source=tests/vm/lib.sh
-. /root/lib.sh
+# shellcheck source=tests/vm/guest-lib.sh
+. /root/guest-lib.sh
 
 D=/sys/kernel/debug/buddy
 P=$D/default
