@@ -588,7 +588,7 @@ static noinline void *alloc_slow(struct buddy_pool *pool, size_t size,
 		return NULL;
 	}
 	trace_buddy_alloc(pool, off, size, order, caller);
-	return hand_out(pool, idx_addr(pool, (u32)(off >> pool->min_shift)),
+	return hand_out(pool, off_addr(pool, off),
 			size, BIT_ULL(pool->min_shift + order), gfp, dirty);
 }
 
@@ -896,7 +896,7 @@ void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 		return NULL;
 	}
 	trace_buddy_alloc(pool, off, size, order, _RET_IP_);
-	return hand_out(pool, idx_addr(pool, (u32)(off >> pool->min_shift)),
+	return hand_out(pool, off_addr(pool, off),
 			size, BIT_ULL(pool->min_shift + order), gfp, dirty);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_alloc_range, BUDDY_NS);
@@ -975,7 +975,7 @@ void *buddy_alloc_exact(struct buddy_pool *pool, size_t size, gfp_t gfp)
 		trace_buddy_alloc(pool, off, size,
 				  buddy_core_order_for(&pool->core, size),
 				  _RET_IP_);
-	return hand_out(pool, idx_addr(pool, (u32)(off >> pool->min_shift)),
+	return hand_out(pool, off_addr(pool, off),
 			size, round_up(size, BIT(pool->min_shift)), gfp, dirty);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_alloc_exact, BUDDY_NS);

@@ -217,6 +217,12 @@ static inline void *idx_addr(const struct buddy_pool *pool, u32 idx)
 		pool->min_shift);
 }
 
+/* The kernel address of pool offset @off, which must be present. */
+static inline void *off_addr(const struct buddy_pool *pool, u64 off)
+{
+	return idx_addr(pool, (u32)(off >> pool->min_shift));
+}
+
 static inline unsigned int pcp_depth(const struct buddy_pcp *pcp,
 				     unsigned int order)
 {
