@@ -25,7 +25,7 @@ C_SRCS=(buddy_mod.c buddy_core.c buddy_core.h buddy_debugfs.c
 	tests/client/buddy_client.c tests/bench/buddy_bench.c tests/soak/buddy_soak.c
 	tests/core/core_test.c tests/core/fuzz_core.c tests/core/bench_core.c
 	tests/core/bench_fake.c tests/core/bench_fake.h
-	tests/core/model.h tests/core/linux/*.h
+	tests/core/model.c tests/core/model.h tests/core/linux/*.h
 	tests/vm/insmod.c tests/vm/dummy/vmdummy.c
 	tests/vm/dummy/vmdummy_kunit.c tests/vm/dummy/vmdummy_kunit_fail.c)
 

@@ -6,7 +6,7 @@
  * function that asserts buddy_core_check() passes before and after its
  * scenario; an assertion longjmps out of the test, and the runner frees
  * whatever the test had set up. The randomized test replays seeded
- * operations against the naive model in model.h.
+ * operations against the naive model in model.c.
  *
  * Usage: core_test [SEED [NAME-FILTER]]. Environment: CORE_TEST_SEED,
  * CORE_TEST_OPS (random ops per geometry), CORE_TEST_HUGE=1 (the full
