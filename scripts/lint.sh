@@ -23,9 +23,13 @@ C_SRCS=(buddy_mod.c buddy_pool.c buddy_alloc.c buddy_check.c buddy_fault.c
 	buddy_core.c buddy_core.h buddy_debugfs.c buddy_internal.h buddy_compat.h include/buddy.h
 	tests/kunit/buddy_kunit_suites.c tests/kunit/buddy_kunit_compat.h
 	tests/client/buddy_client.c tests/bench/buddy_bench.c tests/soak/buddy_soak.c
-	tests/core/core_test.c tests/core/fuzz_core.c tests/core/bench_core.c
+	tests/core/core_test.c tests/core/core_test.h
+	tests/core/core_test_geometry.c tests/core/core_test_alloc.c
+	tests/core/core_test_stray.c tests/core/core_test_checker.c
+	tests/core/core_test_range.c tests/core/core_test_zero.c
+	tests/core/core_test_random.c tests/core/fuzz_core.c tests/core/bench_core.c
 	tests/core/bench_fake.c tests/core/bench_fake.h
-	tests/core/model.h tests/core/linux/*.h
+	tests/core/model.c tests/core/model.h tests/core/linux/*.h
 	tests/vm/insmod.c tests/vm/dummy/vmdummy.c
 	tests/vm/dummy/vmdummy_kunit.c tests/vm/dummy/vmdummy_kunit_fail.c)
 

@@ -6,7 +6,7 @@
  * invalid one, which init must refuse); the rest drive the same random
  * operations as core_test.c: allocs, frees (some zeroed), bad frees,
  * probes, set_zeroed() and stray writes, each followed by a full
- * comparison with the naive model in model.h and by buddy_core_check().
+ * comparison with the naive model in model.c and by buddy_core_check().
  * Any disagreement aborts.
  */
 #include <stdio.h>

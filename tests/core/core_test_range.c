@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/* core_test: range and exact allocations, and segments that come and go. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core_test.h"
+
+/* ---- ranges, exact allocations and segments ---- */
+
+/* A range allocation through the driver; its offset. */
+static u64 t_range(struct sim *s, u64 size, u64 align, u64 start, u64 end,
+		   unsigned int flags)
+{
+	u64 live = s->nr_live;
+
+	ASSERT_SIM(s, sim_alloc_range(s, size, align, start, end, flags));
+	ASSERT_SIM(s, sim_verify(s));
+	ASSERT_EQ(s->nr_live, live + 1);
+	return s->live[live];
+}
+
+static void t_range_fails(struct sim *s, u64 size, u64 align, u64 start,
+			  u64 end, unsigned int flags, int err)
+{
+	u64 p, q, failed = s->bc.nr_failed;
+
+	ASSERT_EQ(model_range(&s->m, size, align, start, end, flags, &p, &q),
+		  err);
+	ASSERT_SIM(s, sim_alloc_range(s, size, align, start, end, flags));
+	ASSERT_EQ(s->bc.nr_failed, failed + 1);
+	ASSERT_SIM(s, sim_verify(s));
+}
+
+void range_takes_lowest_or_highest_fit(void)
+{
+	struct sim *s = fix(64 * KB, 4 * KB);
+
+	ASSERT_EQ(t_range(s, 4 * KB, 0, 0, 0, 0), 0);
+	ASSERT_EQ(t_range(s, 4 * KB, 0, 0, 0, BUDDY_CORE_TOPDOWN), 60 * KB);
+	ASSERT_EQ(t_range(s, 8 * KB, 0, 5 * KB, 30 * KB, 0), 8 * KB);
+	ASSERT_EQ(t_range(s, 8 * KB, 0, 5 * KB, 30 * KB, BUDDY_CORE_TOPDOWN),
+		  16 * KB);
+	/* the end is clipped to the range */
+	ASSERT_EQ(t_range(s, 4 * KB, 0, 0, ~0ULL, BUDDY_CORE_TOPDOWN),
+		  56 * KB);
+	t_range_fails(s, 0, 0, 0, 0, 0, -EINVAL);
+	t_range_fails(s, 4 * KB, 3, 0, 0, 0, -EINVAL);
+	t_range_fails(s, 4 * KB, 0, 0, 0, 2, -EINVAL);
+	t_range_fails(s, 4 * KB, 0, 8 * KB, 8 * KB, 0, -EINVAL);
+	t_range_fails(s, 4 * KB, 0, 64 * KB, 0, 0, -EINVAL);
+	t_range_fails(s, 128 * KB, 0, 0, 0, 0, -E2BIG);
+	/* a window smaller than the block, or fully allocated */
+	t_range_fails(s, 8 * KB, 0, 1 * KB, 9 * KB, 0, -ENOMEM);
+	t_range_fails(s, 4 * KB, 0, 8 * KB, 24 * KB, 0, -ENOMEM);
+	t_free_all(s);
+	t_done(s);
+}
+
+/* Only the top (or a window) of a fragmented pool has room. */
+void range_fits_where_plain_alloc_would_not_look(void)
+{
+	struct sim *s = fix(64 * KB, 1 * KB);
+	u64 i;
+
+	/* every other min block (the odd ones) free, but the top 8 KB */
+	t_drain(s);
+	for (i = 1; i < 56; i += 2)
+		t_free(s, i * KB);
+	for (i = 56; i < 64; i++)
+		t_free(s, i * KB);
+	ASSERT_EQ(buddy_core_largest_free_order(&s->bc), 3);
+	ASSERT_EQ(t_range(s, 1 * KB, 0, 0, 0, BUDDY_CORE_TOPDOWN), 63 * KB);
+	ASSERT_EQ(t_range(s, 1 * KB, 0, 0, 0, 0), 1 * KB);
+	/* 2 KB fits only in the top block; aligned 1 KB likewise */
+	ASSERT_EQ(t_range(s, 2 * KB, 0, 0, 0, 0), 56 * KB);
+	ASSERT_EQ(t_range(s, 1 * KB, 4 * KB, 0, 0, 0), 60 * KB);
+	/* alignment larger than the size on the fragmented part: none */
+	t_range_fails(s, 1 * KB, 2 * KB, 0, 56 * KB, 0, -ENOMEM);
+	t_range_fails(s, 1 * KB, 8 * KB, 0, 56 * KB, BUDDY_CORE_TOPDOWN,
+		      -ENOMEM);
+	ASSERT_EQ(t_range(s, 1 * KB, 0, 10 * KB, 56 * KB, BUDDY_CORE_TOPDOWN),
+		  55 * KB);
+	ASSERT_EQ(t_range(s, 1 * KB, 0, 10 * KB, 56 * KB, 0), 11 * KB);
+	t_free_all(s);
+	t_done(s);
+}
+
+/* A full window fails while the rest of the range is free. */
+void range_exhausts_its_window_only(void)
+{
+	struct sim *s = fix(256 * KB, 4 * KB);
+	u64 i;
+
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(t_range(s, 4 * KB, 0, 96 * KB, 128 * KB,
+				  i & 1 ? BUDDY_CORE_TOPDOWN : 0),
+			  i & 1 ? 124 * KB - i / 2 * 4 * KB :
+				  96 * KB + i / 2 * 4 * KB);
+	t_range_fails(s, 4 * KB, 0, 96 * KB, 128 * KB, 0, -ENOMEM);
+	t_range_fails(s, 4 * KB, 0, 96 * KB, 128 * KB, BUDDY_CORE_TOPDOWN,
+		      -ENOMEM);
+	ASSERT_EQ(buddy_core_free_bytes(&s->bc), 224 * KB);
+	ASSERT_EQ(t_alloc(s, 128 * KB), 128 * KB);
+	t_free_all(s);
+	t_done(s);
+}
+
+void exact_keeps_n_blocks_for_every_n(void)
+{
+	struct sim *s = fix(256 * KB, 4 * KB);
+	u64 n, off;
+
+	for (n = 1; n <= 64; n++) {
+		ASSERT_SIM(s, sim_alloc_exact(s, n * 4 * KB - 1));
+		ASSERT_SIM(s, sim_verify(s));
+		ASSERT_EQ(buddy_core_used_bytes(&s->bc), n * 4 * KB);
+		off = s->ex_off[s->nr_exact - 1];
+		ASSERT_SIM(s, sim_free_exact(s, off, n * 4 * KB - 1));
+		ASSERT_SIM(s, sim_verify(s));
+		ASSERT(model_is_pristine(&s->m));
+	}
+	ASSERT_EQ(buddy_core_alloc_exact(&s->bc, 256 * KB + 1, &off), -E2BIG);
+	ASSERT_EQ(buddy_core_alloc_exact(&s->bc, 0, &off), -EINVAL);
+	s->m.nr_failed += 2;
+	t_done(s);
+
+	/* n = 5 in an order 3 block: parts 4 + 1, free 1 + 2 */
+	s = fix(32 * KB, 4 * KB);
+	ASSERT_SIM(s, sim_alloc_exact(s, 5 * 4 * KB));
+	{
+		static const struct blk_want w[] = {
+			{ 0, 2, false }, { 16 * KB, 0, false },
+			{ 20 * KB, 0, true }, { 24 * KB, 1, true },
+		};
+		t_blocks(&s->bc, w, ARRAY_SIZE(w));
+	}
+	t_done(s);
+}
+
+void free_exact_refuses_wrong_calls_changing_nothing(void)
+{
+	struct sim *s = fix(64 * KB, 4 * KB);
+	u64 off;
+
+	ASSERT_SIM(s, sim_alloc_exact(s, 20 * KB));	/* 4 + 1 blocks */
+	off = s->ex_off[0];
+	ASSERT_EQ(t_alloc(s, 16 * KB), 32 * KB);
+	/* each is checked against the model and must change nothing */
+	ASSERT_SIM(s, sim_free_exact(s, off, 24 * KB));	/* 4 + 2 */
+	ASSERT_SIM(s, sim_free_exact(s, off, 12 * KB));	/* 2 + 1 */
+	ASSERT_SIM(s, sim_free_exact(s, off + 4 * KB, 20 * KB));
+	ASSERT_SIM(s, sim_free_exact(s, off + 1, 20 * KB));
+	ASSERT_SIM(s, sim_free_exact(s, 32 * KB, 20 * KB));
+	ASSERT_SIM(s, sim_free_exact(s, 64 * KB, 20 * KB));
+	ASSERT_SIM(s, sim_free_exact(s, off, 0));
+	ASSERT_SIM(s, sim_free_exact(s, off, 128 * KB));
+	ASSERT_EQ(s->bc.nr_bad_frees, 8);
+	ASSERT_EQ(buddy_core_free_exact(&s->bc, off, 24 * KB), -EINVAL);
+	ASSERT_EQ(buddy_core_free_exact(&s->bc, off + 4 * KB, 4 * KB),
+		  -ENOENT);
+	ASSERT_EQ(buddy_core_free_exact(&s->bc, 20 * KB, 4 * KB), -EALREADY);
+	s->m.nr_bad_frees += 3;
+	/* a normal block freed as exact: 16 KB is one part, so it works */
+	ASSERT_SIM(s, sim_free_exact(s, 32 * KB, 16 * KB));
+	ASSERT_SIM(s, sim_free_exact(s, off, 20 * KB));
+	ASSERT(model_is_pristine(&s->m));
+	t_done(s);
+}
+
+/* Segment number @seg of @s gets fresh memory and is added. */
+void t_add_seg(struct sim *s, u64 seg)
+{
+	ASSERT_SIM(s, sim_add_seg(s, seg, true));
+	ASSERT_SIM(s, sim_verify(s));
+}
+
+void segments_come_and_go(void)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+	u64 i;
+
+	ASSERT(s && t_nfix < MAX_FIX);
+	t_fix[t_nfix++] = s;
+	/* four 16 KB segments of 4 KB blocks; 1 and 3 absent at init */
+	s->absent_init = 0xa;
+	ASSERT_SIM(s, sim_init(s, 64 * KB, 4 * KB, 14, &t_rng) == 1);
+	ASSERT_SIM(s, sim_verify(s));
+	ASSERT_EQ(buddy_core_size(&s->bc), 32 * KB);
+	ASSERT_EQ(buddy_core_range(&s->bc), 64 * KB);
+	ASSERT(!buddy_core_segment_present(&s->bc, 1));
+	ASSERT(buddy_core_segment_present(&s->bc, 2));
+	ASSERT(!buddy_core_segment_present(&s->bc, 4));
+	/* frees and probes into an absent segment: -ERANGE */
+	t_bad_free(s, 16 * KB, -ERANGE);
+	t_bad_free(s, 20 * KB, -ERANGE);
+	t_bad_free(s, 60 * KB, -ERANGE);
+	ASSERT_SIM(s, sim_free_exact(s, 16 * KB, 4 * KB));
+	ASSERT_EQ(t_range(s, 4 * KB, 0, 0, 0, BUDDY_CORE_TOPDOWN), 44 * KB);
+	t_range_fails(s, 4 * KB, 0, 48 * KB, 0, 0, -ENOMEM);
+	/* add: -EINVAL without memory or number, -EEXIST when present */
+	ASSERT_SIM(s, sim_add_seg(s, 1, false));
+	ASSERT_SIM(s, sim_add_seg(s, 4, true));
+	ASSERT_SIM(s, sim_add_seg(s, 0, true));
+	ASSERT_EQ(buddy_core_add_segment(&s->bc, 0), -EEXIST);
+	ASSERT_EQ(buddy_core_add_segment(&s->bc, 1), -EINVAL);
+	t_add_seg(s, 3);
+	ASSERT_EQ(buddy_core_size(&s->bc), 48 * KB);
+	ASSERT_EQ(t_range(s, 4 * KB, 0, 0, 0, BUDDY_CORE_TOPDOWN), 60 * KB);
+	/* remove: busy, absent, no such segment; nothing changes */
+	ASSERT_SIM(s, sim_remove_seg(s, 2));
+	ASSERT_SIM(s, sim_remove_seg(s, 1));
+	ASSERT_SIM(s, sim_remove_seg(s, 4));
+	ASSERT_EQ(buddy_core_remove_segment(&s->bc, 2), -EBUSY);
+	ASSERT_EQ(buddy_core_remove_segment(&s->bc, 1), -ENOENT);
+	ASSERT_EQ(buddy_core_remove_segment(&s->bc, 9), -EINVAL);
+	ASSERT_SIM(s, sim_verify(s));
+	/* round trips */
+	for (i = 0; i < 3; i++) {
+		ASSERT_SIM(s, sim_evacuate(s, 3));
+		ASSERT_SIM(s, sim_verify(s));
+		ASSERT_EQ(buddy_core_size(&s->bc), 32 * KB);
+		t_add_seg(s, 3);
+		t_add_seg(s, 1);
+		ASSERT_SIM(s, sim_evacuate(s, 1));
+		ASSERT_SIM(s, sim_verify(s));
+	}
+	t_add_seg(s, 1);
+	t_drain(s);
+	ASSERT_EQ(buddy_core_used_bytes(&s->bc), 64 * KB);
+	t_free_all(s);
+	/* everything can go, then come back */
+	for (i = 0; i < 4; i++)
+		ASSERT_SIM(s, sim_remove_seg(s, i));
+	ASSERT_EQ(buddy_core_size(&s->bc), 0);
+	ASSERT_EQ(buddy_core_largest_free_order(&s->bc), -1);
+	t_alloc_fails(s, 4 * KB, -ENOMEM);
+	for (i = 0; i < 4; i++)
+		t_add_seg(s, i);
+	ASSERT(model_is_pristine(&s->m));
+	t_done(s);
+}
+
+/*
+ * The range search reads few bitmap words on a big fragmented pool: 2^20
+ * min blocks, every other one allocated below 3/4 of the range (the odd
+ * ones free, so no aligned pair is), a free order 5 block near the top.
+ */
+void range_search_cost_is_bounded(void)
+{
+	const u64 nb = 1ULL << 20, mb = 16;
+	struct buddy_core *bc;
+	struct sim *s;
+	u64 i, off, before, n, w, bound;
+	unsigned int j;
+
+	s = fix(nb * mb, mb);
+	bc = &s->bc;
+	/* the model is too slow here: drive the core directly */
+	for (i = 0; i < nb; i++)
+		ASSERT_EQ(buddy_core_alloc(bc, mb, &off), 0);
+	for (i = 1; i < nb * 3 / 4; i += 2)
+		ASSERT_EQ(buddy_core_free(bc, i * mb), 0);
+	for (i = nb - 1024; i < nb - 992; i++)
+		ASSERT_EQ(buddy_core_free(bc, i * mb), 0);
+	ASSERT_EQ(buddy_core_nr_free(bc, 0), nb * 3 / 8);
+	ASSERT_EQ(buddy_core_nr_free(bc, 5), 1);
+	/* over the whole range; the bound of the kernel-doc */
+	for (j = 0; j < 6; j++) {
+		u64 align = j < 3 ? 0 : mb << (j * 2);
+		unsigned int flags = j & 1 ? BUDDY_CORE_TOPDOWN : 0;
+		u64 size = j == 2 ? 8 * mb : mb;
+
+		before = bc->nr_scanned;
+		ASSERT_EQ(buddy_core_alloc_range(bc, size, align, 0, 0, flags,
+						 &off), 0);
+		n = bc->nr_scanned - before;
+		/* orders x (summary words + 3 + 3) plus aligned steps */
+		w = nb;
+		bound = 21 * (w / 4096 + 8) + 21 * 2 * (align ?
+			(w * mb / align + 2) : 0);
+		printf("    size %llu align %llu %s: %llu words read, at %#llx\n",
+		       ULL(size), ULL(align), flags ? "topdown" : "lowest",
+		       ULL(n), ULL(off));
+		ASSERT(n <= bound);
+		ASSERT(n * 16 < nb * 3 / 8);
+		ASSERT_EQ(buddy_core_free(bc, off), 0);
+	}
+	/* a window in the comb, aligned above the size: none fits (steps) */
+	before = bc->nr_scanned;
+	ASSERT_EQ(buddy_core_alloc_range(bc, mb, 256 * mb, 1000 * mb,
+					 500000 * mb, 0, &off), -ENOMEM);
+	n = bc->nr_scanned - before;
+	printf("    aligned window with no fit: %llu words read\n", ULL(n));
+	ASSERT(n <= 21 * (2 * (499000 / 256 + 2) + 500000 / 4096 + 8));
+	ASSERT(n * 10 < nb * 3 / 8);
+	for (i = 0; i < nb; i++)
+		if (buddy_core_block_order(bc, i * mb) >= 0)
+			ASSERT_EQ(buddy_core_free(bc, i * mb), 0);
+	ASSERT_CHECK(bc);
+	/* keep the driver's books straight for t_cleanup's model */
+	sim_destroy(s);
+	free(t_fix[--t_nfix]);
+}
+
+/* Stray writes into free links are caught when range/exact calls unlink. */
+void stray_write_caught_by_range_and_exact(void)
+{
+	unsigned int kind;
+
+	for (kind = 0; kind < 2; kind++) {
+		struct sim *s = comb(64);
+		unsigned char buf[M_LINK_BYTES];
+
+		smash_bytes(s, SMASH_ZEROS, 32 * 64, buf);
+		ASSERT(smash(s, 32 * 64, buf));
+		if (kind)
+			ASSERT_EQ(t_range(s, 64, 0, 32 * 64, 33 * 64, 0),
+				  32 * 64);
+		else
+			ASSERT_EQ(t_range(s, 64, 0, 30 * 64, 40 * 64,
+					  BUDDY_CORE_TOPDOWN), 38 * 64);
+		t_recovers(s);
+	}
+}
+
+/* The free bitmaps, their summaries and absent segments, white box. */
+void checker_reports_broken_free_bitmaps_and_segments(void)
+{
+	struct buddy_core c;
+	struct sim *s;
+	unsigned int mut;
+
+	s = calloc(1, sizeof(*s));
+	ASSERT(s && t_nfix < MAX_FIX);
+	t_fix[t_nfix++] = s;
+	/* four 16 KB segments of 4 KB blocks, segment 2 absent */
+	s->absent_init = 0x4;
+	ASSERT_SIM(s, sim_init(s, 64 * KB, 4 * KB, 14, &t_rng) == 1);
+	ASSERT_EQ(t_alloc(s, 4 * KB), 0);
+	for (mut = 0; mut < 9; mut++) {
+		t_copy(s, &c);
+		switch (mut) {
+		case 0:		/* a summary bit without its word */
+			c.fsum[0][0] |= 2;
+			break;
+		case 1:		/* a word without its summary bit */
+			c.fsum[0][0] = 0;
+			break;
+		case 2:		/* a summary bit past the bitmap */
+			c.fsum[2][0] |= 1ULL << 40;
+			break;
+		case 3:		/* a free bit with no free block */
+			c.fmap[1][0] |= 1;
+			break;
+		case 4:		/* a free block without its bit */
+			c.fmap[2][0] &= ~(1ULL << 3);
+			break;
+		case 5:		/* a head bit in the absent segment */
+			flip(c.head, 9);
+			break;
+		case 6:		/* a split bit in the absent segment */
+			flip_split(&c, 2, 8);
+			break;
+		case 7:		/* a free bit in the absent segment */
+			c.fmap[1][0] |= 1ULL << 5;
+			c.fsum[1][0] |= 1;
+			break;
+		case 8:		/* the present bytes */
+			c.present += 16 * KB;
+			break;
+		}
+		t_refused(&c);
+	}
+	t_free_all(s);
+	t_done(s);
+}
