@@ -415,9 +415,10 @@ static int classify_free(struct buddy_pool *pool, u64 off)
 
 /*
  * Default cache sizes: the orders whose blocks are at most
- * PCP_DEFAULT_BYTES (and below BUDDY_PCP_ORDERS) may be cached, and each
- * CPU may hold up to 1/PCP_DEFAULT_SHARE of the pool split evenly over
- * them, at most BUDDY_PCP_HIGH_MAX blocks of an order. An order that would
+ * PCP_DEFAULT_BYTES (and below BUDDY_PCP_ORDERS) may be cached, and all
+ * CPUs together may hold up to 1/PCP_DEFAULT_SHARE of the pool, split
+ * evenly over the CPUs and the orders, at most BUDDY_PCP_HIGH_MAX blocks
+ * of an order on each. An order that would
  * get fewer than PCP_DEFAULT_HIGH_MIN blocks is not cached. A batch is
  * half the high mark: a cache refills to half full and drains to half
  * full, as far from both ends as its random walk can start.
