@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * buddy_pcp: the per-CPU caches keep the stats exact, give back what only
+ * a drain can, refuse double frees of cached blocks, drain a CPU going
+ * offline, lose nothing to an IRQ inside a push and refuse bad tuning.
+ */
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/err.h>
+#include <linux/irq_work.h>
+#include <linux/kthread.h>
+#include <linux/smp.h>
+#include <linux/workqueue.h>
+
+#include "buddy_kunit.h"
+
+static void irq_alloc(struct irq_work *work)
+{
+	struct on_cpu *c = container_of(work, struct on_cpu, work);
+
+	c->in_hardirq = in_hardirq();
+	c->got = buddy_alloc(c->pool, c->size, GFP_ATOMIC);
+	complete(&c->done);
+}
+
+/* Allocate c->size in hard IRQ context on the CPU this runs on. */
+static long alloc_in_irq_on_cpu(void *arg)
+{
+	struct on_cpu *c = arg;
+
+	init_completion(&c->done);
+	init_irq_work(&c->work, irq_alloc);
+	irq_work_queue(&c->work);
+	wait_for_completion(&c->done);
+	irq_work_sync(&c->work);
+	return 0;
+}
+
+static void pcp_repeat_pairs_touch_only_the_cache(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp", 16 * MB, 4096);
+	unsigned int cpu = raw_smp_processor_id(), i;
+	struct on_cpu c = { .pool = pool, .size = 4096, .nr = 1 };
+	struct buddy_stats st;
+	u64 core_allocs;
+
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 0, 8, 4), 0);
+	work_on_cpu(cpu, alloc_on_cpu, &c);
+	KUNIT_ASSERT_NOT_NULL(test, c.blk[0]);
+	/* One batch came from the core; the client got one block of it. */
+	KUNIT_EXPECT_EQ(test, buddy_pool_cpu_cached(pool, cpu, 0), 3U);
+	KUNIT_EXPECT_EQ(test, pool->core.nr_allocs, 4ULL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.cached_blocks[0], 3ULL);
+	KUNIT_EXPECT_EQ(test, st.cached, 3ULL * 4096);
+	KUNIT_EXPECT_EQ(test, st.free, 16ULL * MB - 4096);
+	KUNIT_EXPECT_EQ(test, buddy_block_size(pool, c.blk[0]), 4096UL);
+	check_pool(test, pool);
+
+	core_allocs = pool->core.nr_allocs;
+	for (i = 0; i < 100; i++) {
+		work_on_cpu(cpu, free_on_cpu, &c);
+		work_on_cpu(cpu, alloc_on_cpu, &c);
+		KUNIT_ASSERT_NOT_NULL(test, c.blk[0]);
+	}
+	KUNIT_EXPECT_EQ(test, pool->core.nr_allocs, core_allocs);
+	KUNIT_EXPECT_EQ(test, pool->core.nr_frees, 0ULL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.nr_allocs, 101ULL);
+	KUNIT_EXPECT_EQ(test, st.nr_frees, 100ULL);
+
+	/* Freeing past the high mark gives a batch back to the core. */
+	work_on_cpu(cpu, free_on_cpu, &c);
+	c.nr = 12;
+	work_on_cpu(cpu, alloc_on_cpu, &c);
+	for (i = 0; i < 12; i++)
+		KUNIT_ASSERT_NOT_NULL(test, c.blk[i]);
+	work_on_cpu(cpu, free_on_cpu, &c);
+	KUNIT_EXPECT_EQ(test, buddy_pool_cpu_cached(pool, cpu, 0), 8U);
+	KUNIT_EXPECT_EQ(test, pool->core.nr_frees, 4ULL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 16ULL * MB);
+	check_pool(test, pool);
+}
+
+static void pcp_stats_are_exact_with_blocks_on_several_cpus(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_st", 4 * MB, 4096);
+	unsigned int cpu = raw_smp_processor_id(), other = other_cpu(cpu);
+	struct on_cpu a = { .pool = pool, .size = 8192, .nr = 12 };
+	struct on_cpu b = { .pool = pool };
+	struct buddy_stats st;
+	char *txt, *line;
+	u64 sum = 0;
+	unsigned int i;
+
+	if (other >= nr_cpu_ids)
+		kunit_skip(test, "needs two online CPUs");
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 1, 16, 4), 0);
+	work_on_cpu(cpu, alloc_on_cpu, &a);
+	for (i = 0; i < 12; i++)
+		KUNIT_ASSERT_NOT_NULL(test, a.blk[i]);
+	/* Five go back on this CPU, seven on the other. */
+	a.nr = 5;
+	work_on_cpu(cpu, free_on_cpu, &a);
+	b.nr = 7;
+	memcpy(b.blk, a.blk + 5, 7 * sizeof(void *));
+	work_on_cpu(other, free_on_cpu, &b);
+
+	KUNIT_EXPECT_EQ(test, buddy_pool_cpu_cached(pool, other, 1), 7U);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.cached_blocks[1],
+			(u64)buddy_pool_cpu_cached(pool, cpu, 1) + 7);
+	KUNIT_EXPECT_EQ(test, st.cached, st.cached_blocks[1] * 8192);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.nr_allocs, 12ULL);
+	KUNIT_EXPECT_EQ(test, st.nr_frees, 12ULL);
+	/* free_lists adds the cached blocks in, to the byte. */
+	txt = read_file(test, pool, "free_lists");
+	for (line = txt; (line = strchr(line, '\n')) && line[1]; ) {
+		unsigned long long bs, nr, cached, bytes;
+		unsigned int order;
+		int fields;
+
+		line++;
+		fields = sscanf(line, "%u %llu %llu %llu %llu", &order, &bs, &nr,
+				&cached, &bytes);
+		KUNIT_ASSERT_EQ(test, fields, 5);
+		KUNIT_EXPECT_EQ(test, bytes, (nr + cached) * bs);
+		if (order < BUDDY_PCP_ORDERS)
+			KUNIT_EXPECT_EQ(test, cached, st.cached_blocks[order]);
+		sum += bytes;
+	}
+	KUNIT_EXPECT_EQ(test, sum, 4ULL * MB);
+	check_pool(test, pool);
+
+	/* Drained, the pool is one free root again. */
+	KUNIT_EXPECT_EQ(test, buddy_debugfs_cache(pool, "drain\n", 6), 0);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.cached, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[st.max_order], 1ULL);
+	KUNIT_EXPECT_EQ(test, total_cached(pool, 1), 0ULL);
+	check_pool(test, pool);
+}
+
+static void pcp_failure_only_a_drain_can_satisfy(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_dr", 64 * KB, 4096);
+	unsigned int cpu = raw_smp_processor_id(), other = other_cpu(cpu);
+	struct on_cpu fill = { .pool = pool, .size = 4096, .nr = 16 };
+	struct on_cpu irq = { .pool = pool, .size = 64 * KB };
+	struct buddy_stats st;
+	unsigned int i;
+	void *whole;
+
+	if (other >= nr_cpu_ids)
+		other = cpu;
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 0, 16, 16), 0);
+	/* The whole pool ends up in the other CPU's cache. */
+	work_on_cpu(other, alloc_on_cpu, &fill);
+	for (i = 0; i < 16; i++)
+		KUNIT_ASSERT_NOT_NULL(test, fill.blk[i]);
+	work_on_cpu(other, free_on_cpu, &fill);
+	KUNIT_EXPECT_EQ(test, buddy_pool_cpu_cached(pool, other, 0), 16U);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free_blocks[0] + st.free_blocks[4], 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free, 64ULL * KB);
+	check_pool(test, pool);
+
+	/* From hard IRQ on this CPU, 64 KiB needs every cached block. */
+	work_on_cpu(cpu, alloc_in_irq_on_cpu, &irq);
+	KUNIT_EXPECT_TRUE(test, irq.in_hardirq);
+	KUNIT_ASSERT_NOT_NULL(test, irq.got);
+	whole = irq.got;
+	KUNIT_EXPECT_EQ(test, buddy_block_size(pool, whole), 64 * KB);
+	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), 0ULL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.nr_failed, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free, 0ULL);
+	check_pool(test, pool);
+
+	/* Now the pool is really full: that failure is counted once. */
+	irq.size = 4096;
+	work_on_cpu(cpu, alloc_in_irq_on_cpu, &irq);
+	KUNIT_EXPECT_NULL(test, irq.got);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.nr_failed, 1ULL);
+	buddy_free(pool, whole);
+	check_pool(test, pool);
+}
+
+static void pcp_double_free_of_cached_block_is_refused(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_df", MB, 4096);
+	unsigned int cpu = raw_smp_processor_id(), other = other_cpu(cpu);
+	struct on_cpu c = { .pool = pool, .size = 8192, .nr = 2 };
+	struct buddy_stats *before, *after;
+
+	/* Off the stack, which the work_on_cpu() calls need. */
+	before = kunit_kzalloc(test, sizeof(*before), GFP_KERNEL);
+	after = kunit_kzalloc(test, sizeof(*after), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_ASSERT_NOT_NULL(test, after);
+	if (other >= nr_cpu_ids)
+		other = cpu;
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 1, 8, 2), 0);
+	work_on_cpu(cpu, alloc_on_cpu, &c);
+	KUNIT_ASSERT_NOT_NULL(test, c.blk[0]);
+	KUNIT_ASSERT_NOT_NULL(test, c.blk[1]);
+	/* One block sits in this CPU's cache, one in the other's. */
+	c.nr = 1;
+	work_on_cpu(cpu, free_on_cpu, &c);
+	c.blk[0] = c.blk[1];
+	work_on_cpu(other, free_on_cpu, &c);
+	KUNIT_EXPECT_EQ(test, buddy_block_size(pool, c.blk[0]), 0UL);
+	buddy_pool_stats(pool, before);
+	KUNIT_EXPECT_EQ(test, before->cached_blocks[1], 2ULL);
+
+	pr_info("BUDDY-EXPECT-WARN-BEGIN 1\n");
+	work_on_cpu(cpu, free_on_cpu, &c);	/* cached on the other CPU */
+	work_on_cpu(other, free_on_cpu, &c);	/* cached right here */
+	buddy_free(pool, (u8 *)c.blk[0] + 4096);	/* inside a cached block */
+	pr_info("BUDDY-EXPECT-WARN-END\n");
+
+	buddy_pool_stats(pool, after);
+	KUNIT_EXPECT_EQ(test, after->nr_bad_frees, before->nr_bad_frees + 3);
+	after->nr_bad_frees = before->nr_bad_frees;
+	KUNIT_EXPECT_EQ(test, memcmp(before, after, sizeof(*before)), 0);
+	check_pool(test, pool);
+}
+
+static int flip_worker(void *arg)
+{
+	struct flip_ctx *c = arg;
+	void *blk[16] = {};
+	unsigned int i = 0;
+
+	while (!atomic_read(&c->stop)) {
+		size_t size = 4096 << (i % 3);
+
+		buddy_free(c->pool, blk[i % 16]);
+		blk[i % 16] = buddy_alloc(c->pool, size, __GFP_NOWARN);
+		if (blk[i % 16])
+			memset(blk[i % 16], i, size);
+		c->pairs++;
+		if (++i % 64 == 0)
+			cond_resched();
+	}
+	for (i = 0; i < 16; i++)
+		buddy_free(c->pool, blk[i]);
+	complete(&c->done);
+	return 0;
+}
+
+static void pcp_cpu_offline_drains_during_stress(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_hp", 4 * MB, 4096);
+	struct flip_ctx ctx[2];
+	unsigned int i, round, victim = nr_cpu_ids, cpu, order;
+	struct buddy_stats st;
+
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU))
+		kunit_skip(test, "needs CONFIG_HOTPLUG_CPU");
+	for_each_online_cpu(cpu) {
+		if (cpu)
+			victim = cpu;
+	}
+	if (victim >= nr_cpu_ids)
+		kunit_skip(test, "needs an online CPU other than CPU 0");
+	for (order = 0; order < 3; order++)
+		KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, order, 16, 4), 0);
+	for (i = 0; i < 2; i++) {
+		struct task_struct *t;
+
+		ctx[i] = (struct flip_ctx){ .pool = pool };
+		init_completion(&ctx[i].done);
+		t = kthread_run(flip_worker, &ctx[i], "buddy_flip/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	}
+	for (round = 0; round < 3; round++) {
+		msleep(50);
+		KUNIT_EXPECT_EQ(test, remove_cpu(victim), 0);
+		for (order = 0; order < BUDDY_PCP_ORDERS; order++)
+			KUNIT_EXPECT_EQ_MSG(test,
+					    buddy_pool_cpu_cached(pool, victim, order),
+					    0U, "order %u after offline", order);
+		check_pool(test, pool);
+		msleep(50);
+		KUNIT_EXPECT_EQ(test, add_cpu(victim), 0);
+	}
+	for (i = 0; i < 2; i++)
+		atomic_set(&ctx[i].stop, 1);
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(&ctx[i].done);
+		KUNIT_EXPECT_GT(test, ctx[i].pairs, 0UL);
+	}
+	kunit_info(test, "pairs %lu + %lu around 3 offlines of CPU %u\n",
+		   ctx[0].pairs, ctx[1].pairs, victim);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.nr_allocs, st.nr_frees);
+	check_pool(test, pool);
+}
+
+/*
+ * A thread frees and allocates blocks of one order on one CPU while a
+ * second CPU keeps interrupting it with IPIs whose handler does the same
+ * in hard IRQ, so that now and then the interrupt pushes a block into the
+ * cache in the middle of the thread's own push. The soak found the bug
+ * this guards against: the thread wrote its slot before it knew the depth
+ * was still current, so the interrupt's block was overwritten (lost for
+ * good) and the thread's block was cached twice (handed out twice).
+ */
+struct nest_ctx {
+	struct buddy_pool *pool;
+	call_single_data_t csd;
+	void *irq_blk[4];
+	unsigned long irq_allocs, irq_frees, pairs, sent;
+	atomic_long_t handled;
+	unsigned int cpu;
+	atomic_t stop;
+	struct completion done[2];
+};
+
+/*
+ * Every other call frees (one push) or allocates (one pop): a handler that
+ * did both would pop the block it had just pushed and leave no trace.
+ */
+static void nest_irq(void *arg)
+{
+	struct nest_ctx *c = arg;
+	unsigned int i = c->irq_allocs % ARRAY_SIZE(c->irq_blk);
+
+	if (c->irq_blk[i]) {
+		buddy_free(c->pool, c->irq_blk[i]);
+		c->irq_blk[i] = NULL;
+		c->irq_frees++;
+	} else {
+		c->irq_blk[i] = buddy_alloc(c->pool, 4096,
+					    GFP_ATOMIC | __GFP_NOWARN);
+		c->irq_allocs++;
+	}
+	/* The last touch of @c: the sender waits for it (see below). */
+	atomic_long_inc_return_release(&c->handled);
+}
+
+static int nest_worker(void *arg)
+{
+	struct nest_ctx *c = arg;
+	void *blk[8] = {};
+	unsigned int i;
+
+	while (!atomic_read(&c->stop)) {
+		for (i = 0; i < ARRAY_SIZE(blk); i++)
+			blk[i] = buddy_alloc(c->pool, 4096, __GFP_NOWARN);
+		for (i = 0; i < ARRAY_SIZE(blk); i++)
+			buddy_free(c->pool, blk[i]);
+		c->pairs += ARRAY_SIZE(blk);
+		cond_resched();
+	}
+	complete(&c->done[0]);
+	return 0;
+}
+
+/* From another CPU: interrupt the worker's CPU as often as it can be. */
+static int nest_sender(void *arg)
+{
+	struct nest_ctx *c = arg;
+
+	while (!atomic_read(&c->stop)) {
+		/* -EBUSY while the last one is still pending */
+		if (!smp_call_function_single_async(c->cpu, &c->csd))
+			c->sent++;
+		cpu_relax();
+		if (!(c->sent % 256))
+			cond_resched();
+	}
+	/*
+	 * An async call's csd is free again before its function runs, so
+	 * wait for the handler itself to be done with @c, every call of it.
+	 */
+	while (atomic_long_read_acquire(&c->handled) != c->sent)
+		cpu_relax();
+	complete(&c->done[1]);
+	return 0;
+}
+
+static void pcp_irq_push_inside_a_push_loses_nothing(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_nest", 4 * MB,
+					    4096);
+	struct nest_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	unsigned int cpu = raw_smp_processor_id(), other = other_cpu(cpu), i;
+	struct task_struct *t[2];
+	struct buddy_stats st;
+
+	if (other >= nr_cpu_ids)
+		kunit_skip(test, "needs two online CPUs");
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 0, 64, 16), 0);
+	c->pool = pool;
+	c->cpu = cpu;
+	INIT_CSD(&c->csd, nest_irq, c);
+	init_completion(&c->done[0]);
+	init_completion(&c->done[1]);
+	t[0] = kthread_create(nest_worker, c, "buddy_nest");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t[0]));
+	t[1] = kthread_create(nest_sender, c, "buddy_nest_ipi");
+	if (IS_ERR(t[1]))
+		kthread_stop(t[0]);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t[1]));
+	kthread_bind(t[0], cpu);
+	kthread_bind(t[1], other);
+	wake_up_process(t[0]);
+	wake_up_process(t[1]);
+	msleep(3000);
+	atomic_set(&c->stop, 1);
+	wait_for_completion(&c->done[0]);
+	wait_for_completion(&c->done[1]);
+	for (i = 0; i < ARRAY_SIZE(c->irq_blk); i++)
+		buddy_free(pool, c->irq_blk[i]);
+	kunit_info(test, "CPU %u: %lu thread pairs; %lu IPIs from CPU %u, %lu IRQ frees\n",
+		   cpu, c->pairs, c->sent, other, c->irq_frees);
+	KUNIT_EXPECT_GT(test, c->pairs, 0UL);
+	KUNIT_EXPECT_GT(test, c->irq_frees, 0UL);
+	check_pool(test, pool);
+	buddy_pool_drain(pool);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.nr_allocs, st.nr_frees);
+	check_pool(test, pool);
+}
+
+static void pcp_tuning_refuses_bad_values(struct kunit *test)
+{
+	static const char * const bad[] = {
+		"", "\n", "drain\n\n", "drainx", "0", "0 4", "0 4 1 1",
+		"0 4 0", "0 4 5", "0 65 4", "6 8 2", "-1 8 2", "0 8 2x",
+		" 0 8 2", "0x1 8 2",
+	};
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_tn", MB, 4096);
+	struct on_cpu c = { .pool = pool, .size = 4096, .nr = 1 };
+	unsigned int cpu = raw_smp_processor_id(), i;
+	const char *head = "# order high batch cached_per_cpu...\n0 8 2 ";
+	char *before;
+
+	KUNIT_EXPECT_EQ(test, buddy_pool_set_cache(pool, 0, 8, 2), 0);
+	KUNIT_EXPECT_EQ(test, buddy_pool_set_cache(pool, 0, 8, 9), -EINVAL);
+	KUNIT_EXPECT_EQ(test, buddy_pool_set_cache(pool, 0, 8, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, buddy_pool_set_cache(pool, 0, 65, 8), -EINVAL);
+	KUNIT_EXPECT_EQ(test, buddy_pool_set_cache(pool, BUDDY_PCP_ORDERS, 8, 2),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, buddy_pool_set_cache(NULL, 0, 8, 2), -EINVAL);
+	work_on_cpu(cpu, alloc_on_cpu, &c);
+	work_on_cpu(cpu, free_on_cpu, &c);
+	KUNIT_EXPECT_EQ(test, buddy_pool_cpu_cached(pool, cpu, 0), 2U);
+	before = read_file(test, pool, "cache");
+	KUNIT_EXPECT_EQ(test, strncmp(before, head, strlen(head)), 0);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_EQ_MSG(test, buddy_debugfs_cache(pool, bad[i],
+							      strlen(bad[i])),
+				    -EINVAL, "input \"%s\"", bad[i]);
+	KUNIT_EXPECT_STREQ(test, read_file(test, pool, "cache"), before);
+
+	/* High 0: that order is no longer cached, and its cache is empty. */
+	KUNIT_EXPECT_EQ(test, buddy_debugfs_cache(pool, "0 0 0\n", 6), 0);
+	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), 0ULL);
+	work_on_cpu(cpu, alloc_on_cpu, &c);
+	work_on_cpu(cpu, free_on_cpu, &c);
+	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), 0ULL);
+	KUNIT_EXPECT_EQ(test, buddy_debugfs_cache(pool, "0 4 1", 5), 0);
+	KUNIT_EXPECT_STREQ(test, read_file(test, pool, "check"), "ok\n");
+	check_pool(test, pool);
+}
+
+static struct kunit_case buddy_pcp_cases[] = {
+	KUNIT_CASE(pcp_repeat_pairs_touch_only_the_cache),
+	KUNIT_CASE(pcp_stats_are_exact_with_blocks_on_several_cpus),
+	KUNIT_CASE(pcp_failure_only_a_drain_can_satisfy),
+	KUNIT_CASE(pcp_double_free_of_cached_block_is_refused),
+	KUNIT_CASE(pcp_cpu_offline_drains_during_stress),
+	KUNIT_CASE_SLOW(pcp_irq_push_inside_a_push_loses_nothing),
+	KUNIT_CASE(pcp_tuning_refuses_bad_values),
+	{}
+};
+
+struct kunit_suite buddy_pcp_suite = {
+	.name = "buddy_pcp",
+	.test_cases = buddy_pcp_cases,
+};
