@@ -437,7 +437,8 @@ static void pcp_tuning_refuses_bad_values(struct kunit *test)
 	static const char * const bad[] = {
 		"", "\n", "drain\n\n", "drainx", "0", "0 4", "0 4 1 1",
 		"0 4 0", "0 4 5", "0 65 4", "6 8 2", "-1 8 2", "0 8 2x",
-		" 0 8 2", "0x1 8 2",
+		" 0 8 2", "0x1 8 2", "4294967296 2 1", "0 4294967298 1",
+		"18446744073709551616 2 1",
 	};
 	struct buddy_pool *pool = make_pool(test, "kunit_pcp_tn", MB, 4096);
 	struct on_cpu c = { .pool = pool, .size = 4096, .nr = 1 };
