@@ -7,6 +7,7 @@
 #define BUDDY_COMPAT_H
 
 #include <linux/mmzone.h>
+#include <linux/seq_file.h>
 #include <linux/version.h>
 
 /*
@@ -30,6 +31,26 @@
 #define BUDDY_KUNIT_NS	"EXPORTED_FOR_KUNIT_TESTING"
 #else
 #define BUDDY_KUNIT_NS	EXPORTED_FOR_KUNIT_TESTING
+#endif
+
+/*
+ * A debugfs file read with NAME_show() and written with NAME_write(), as
+ * newer seq_file.h defines it; 6.1's has no such macro.
+ */
+#ifndef DEFINE_SHOW_STORE_ATTRIBUTE
+#define DEFINE_SHOW_STORE_ATTRIBUTE(name)				\
+static int name##_open(struct inode *inode, struct file *file)		\
+{									\
+	return single_open(file, name##_show, inode->i_private);	\
+}									\
+static const struct file_operations name##_fops = {			\
+	.owner = THIS_MODULE,						\
+	.open = name##_open,						\
+	.read = seq_read,						\
+	.write = name##_write,						\
+	.llseek = seq_lseek,						\
+	.release = single_release,					\
+}
 #endif
 
 /*

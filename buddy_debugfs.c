@@ -361,19 +361,7 @@ static ssize_t cache_write(struct file *file, const char __user *ubuf,
 	return write_cmd(file, ubuf, count, buddy_debugfs_cache);
 }
 
-static int cache_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, cache_show, inode->i_private);
-}
-
-static const struct file_operations cache_fops = {
-	.owner = THIS_MODULE,
-	.open = cache_open,
-	.read = seq_read,
-	.write = cache_write,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+DEFINE_SHOW_STORE_ATTRIBUTE(cache);
 
 static int ctl_show(struct seq_file *m, void *v)
 {
@@ -592,19 +580,7 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf,
 	return write_cmd(file, ubuf, count, buddy_debugfs_ctl);
 }
 
-static int ctl_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, ctl_show, inode->i_private);
-}
-
-static const struct file_operations ctl_fops = {
-	.owner = THIS_MODULE,
-	.open = ctl_open,
-	.read = seq_read,
-	.write = ctl_write,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+DEFINE_SHOW_STORE_ATTRIBUTE(ctl);
 
 /*
  * Every file of a pool's directory. debugfs and the KUnit renderer, which
