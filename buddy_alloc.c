@@ -400,7 +400,7 @@ static int classify_free(struct buddy_pool *pool, u64 off)
 
 	lockdep_assert_held(&pool->lock);
 	if (off >= pool->max_size ||
-	    !buddy_core_segment_present(&pool->core, off >> CHUNK_SHIFT))
+	    !buddy_core_chunk_present(&pool->core, off >> CHUNK_SHIFT))
 		return -ERANGE;
 	if (off & (BIT_ULL(pool->min_shift) - 1))
 		return -EINVAL;

@@ -19,7 +19,7 @@
  * lists: it costs two stores a list operation, lets
  * buddy_core_alloc_range() find the lowest or highest free block in a
  * window without walking the lists, and checks a link, or whether a buddy
- * is free, in one word read. Segments may be absent (all their bits
+ * is free, in one word read. Chunks may be absent (all their bits
  * clear, nothing listed) and come and go with the pool.
  *
  * A third bitmap, zmap, has a bit at the start of each block known to
@@ -40,7 +40,7 @@ struct link {
 };
 
 /*
- * The head, known-zero and segment bitmaps are read and written with
+ * The head, known-zero and chunk bitmaps are read and written with
  * generic_test_bit(), generic___set_bit() and generic___clear_bit() rather
  * than test_bit(), __set_bit() and __clear_bit(). On x86 those are asm
  * volatile "bt", "bts" and "btr" on memory with a "memory" clobber: slow
@@ -229,18 +229,18 @@ static __always_inline bool valid_free(const struct buddy_core *bc,
 		return false;
 	if (!node_exists(bc, order, idx) || !free_node(bc, order, idx))
 		return false;
-	/* All bits of an absent segment are clear, so only its roots get here. */
+	/* All bits of an absent chunk are clear, so only its roots get here. */
 	if (is_root(bc, order, idx))
-		return !generic_test_bit((u64)idx >> bc->seg_bits, bc->absent);
+		return !generic_test_bit((u64)idx >> bc->chunk_bits, bc->absent);
 	return is_split(bc, order + 1, idx);
 }
 
 static __always_inline struct link *link_of(const struct buddy_core *bc,
 					    u64 idx)
 {
-	u64 rem = idx & bc->seg_mask;
+	u64 rem = idx & bc->chunk_mask;
 
-	return (struct link *)(bc->segs[idx >> bc->seg_bits] +
+	return (struct link *)(bc->chunks[idx >> bc->chunk_bits] +
 			       (rem << bc->min_shift));
 }
 
@@ -294,7 +294,7 @@ static __always_inline bool fbit(const struct buddy_core *bc,
 /*
  * valid_free() for the list operations: the free bitmap, which holds
  * exactly the free blocks the head and split bits show (and nothing in an
- * absent segment), answers in one word. During a merge or a segment
+ * absent chunk), answers in one word. During a merge or a chunk
  * removal it is stricter still, as the block being freed or removed is
  * not in it.
  */
@@ -306,17 +306,17 @@ static __always_inline bool valid_link(const struct buddy_core *bc,
 	return fbit(bc, order, idx);
 }
 
-/* Is segment @seg, one that exists, absent? */
-static __always_inline bool seg_absent(const struct buddy_core *bc, u64 seg)
+/* Is chunk @chunk, one that exists, absent? */
+static __always_inline bool chunk_absent(const struct buddy_core *bc, u64 chunk)
 {
-	return generic_test_bit(seg, bc->absent);
+	return generic_test_bit(chunk, bc->absent);
 }
 
-/* The min blocks [*@s, *@e) of segment @seg, one that exists. */
-static void seg_span(const struct buddy_core *bc, u64 seg, u64 *s, u64 *e)
+/* The min blocks [*@s, *@e) of chunk @chunk, one that exists. */
+static void chunk_span(const struct buddy_core *bc, u64 chunk, u64 *s, u64 *e)
 {
-	*s = seg << bc->seg_bits;
-	*e = bc->nblocks - *s > bc->seg_mask ? *s + bc->seg_mask + 1 :
+	*s = chunk << bc->chunk_bits;
+	*e = bc->nblocks - *s > bc->chunk_mask ? *s + bc->chunk_mask + 1 :
 	     bc->nblocks;
 }
 
@@ -461,7 +461,7 @@ static noinline bool unlink_cold(struct buddy_core *bc, unsigned int order,
 
 /*
  * Empty the free lists and bitmaps and refill them with every free block
- * the head and split bits show in the present segments, walking from the
+ * the head and split bits show in the present chunks, walking from the
  * end so each list comes out in address order. O(blocks * orders).
  */
 static void relist(struct buddy_core *bc)
@@ -477,10 +477,10 @@ static void relist(struct buddy_core *bc)
 	}
 	memset(bc->fmap[0], 0, bc->fbytes);
 	while (idx) {
-		u64 start, seg = (idx - 1) >> bc->seg_bits;
+		u64 start, chunk = (idx - 1) >> bc->chunk_bits;
 
-		if (seg_absent(bc, seg)) {
-			idx = seg << bc->seg_bits;
+		if (chunk_absent(bc, chunk)) {
+			idx = chunk << bc->chunk_bits;
 			continue;
 		}
 		order = leaf_order(bc, idx - 1);
@@ -518,7 +518,7 @@ static void rebuild(struct buddy_core *bc)
 static noinline void split_down(struct buddy_core *bc, unsigned int order,
 				unsigned int want, u32 idx, bool zero)
 {
-	/* The head's links; no block crosses a segment, so nor do its halves. */
+	/* The head's links; no block crosses a chunk, so nor do its halves. */
 	unsigned char *base = bc->head_link[order];
 	size_t min_block = (size_t)1 << bc->min_shift;
 	bool bad = pop(bc, order, idx);
@@ -557,7 +557,7 @@ static noinline void split_down(struct buddy_core *bc, unsigned int order,
  * bytes, and say whether the merged block is known zero, clearing their
  * links from it if it is.
  */
-static noinline bool merge_zero(struct buddy_core *bc, unsigned char *seg,
+static noinline bool merge_zero(struct buddy_core *bc, unsigned char *chunk,
 				u32 idx, unsigned int leaf, unsigned int order,
 				bool zero)
 {
@@ -573,7 +573,7 @@ static noinline bool merge_zero(struct buddy_core *bc, unsigned char *seg,
 		generic___clear_bit(buddy, bc->zmap);
 		bc->zero_bytes -= 1ULL << (o + bc->min_shift);
 		if (zero)
-			scrub((struct link *)(seg + ((u64)(buddy & bc->seg_mask) <<
+			scrub((struct link *)(chunk + ((u64)(buddy & bc->chunk_mask) <<
 						     bc->min_shift)));
 	}
 	return zero;
@@ -590,8 +590,8 @@ static noinline bool merge_zero(struct buddy_core *bc, unsigned char *seg,
 static noinline void merge_up(struct buddy_core *bc, unsigned int order,
 			      u32 idx, unsigned int root, bool zero)
 {
-	/* All the buddies lie in @idx's segment. */
-	unsigned char *seg = bc->segs[(u64)idx >> bc->seg_bits];
+	/* All the buddies lie in @idx's chunk. */
+	unsigned char *chunk = bc->chunks[(u64)idx >> bc->chunk_bits];
 	unsigned int leaf = order;
 	u32 start = idx, buddy;
 	bool bad = false;
@@ -599,7 +599,7 @@ static noinline void merge_up(struct buddy_core *bc, unsigned int order,
 	do {
 		buddy = start ^ (1U << order);
 		bad |= unlink_at(bc, order, buddy,
-				 (struct link *)(seg + ((u64)(buddy & bc->seg_mask) <<
+				 (struct link *)(chunk + ((u64)(buddy & bc->chunk_mask) <<
 							bc->min_shift)));
 		start &= ~(1U << order);
 		order++;
@@ -611,7 +611,7 @@ static noinline void merge_up(struct buddy_core *bc, unsigned int order,
 	 * not; otherwise a second pass over the buddies drops their bits.
 	 */
 	if (unlikely(bc->zero_bytes))
-		zero = merge_zero(bc, seg, idx, leaf, order, zero);
+		zero = merge_zero(bc, chunk, idx, leaf, order, zero);
 	else
 		zero = false;
 	if (zero) {
@@ -625,7 +625,7 @@ static noinline void merge_up(struct buddy_core *bc, unsigned int order,
 
 /*
  * Lay the metadata for @nblocks min blocks out at @meta: head bits, split
- * bits, a bit per segment (at most one a min block), known-zero bits, then
+ * bits, a bit per chunk (at most one a min block), known-zero bits, then
  * for each order up to log2(@nblocks) a free bitmap with a spare bit past
  * its last node, then a summary for each. Set @bc's pointers when @bc is not NULL; return
  * the bytes used.
@@ -666,8 +666,8 @@ static size_t lay_out(struct buddy_core *bc, u64 nblocks, void *meta)
  * @size: bytes in the range
  * @min_block: bytes in the smallest block
  *
- * About six bits a min block: a head bit, a split bit, a segment bit
- * (enough for segments as small as a min block), a known-zero bit and
+ * About six bits a min block: a head bit, a split bit, a chunk bit
+ * (enough for chunks as small as a min block), a known-zero bit and
  * about two bits of free bitmaps over all orders.
  *
  * Context: Any context.
@@ -689,40 +689,40 @@ size_t buddy_core_meta_size(u64 size, u64 min_block)
 }
 
 /**
- * buddy_core_init() - set up a range with all of its present segments free
+ * buddy_core_init() - set up a range with all of its present chunks free
  * @bc: the core state to initialise
  * @size: bytes in the range, a multiple of @min_block
  * @min_block: bytes in the smallest block, a power of two of at least
  *	BUDDY_CORE_MIN_BLOCK
- * @seg_shift: log2 of the bytes in each segment, or BUDDY_CORE_ONE_SEGMENT
- *	when @segs[0] covers the whole range
- * @segs: start address of each segment, NULL for one that is absent until
- *	buddy_core_add_segment(); no block crosses a segment
+ * @chunk_shift: log2 of the bytes in each chunk, or BUDDY_CORE_ONE_CHUNK
+ *	when @chunks[0] covers the whole range
+ * @chunks: start address of each chunk, NULL for one that is absent until
+ *	buddy_core_add_chunk(); no block crosses a chunk
  * @meta: metadata storage of buddy_core_meta_size() bytes, owned by @bc
  *	until the caller stops using it
  * @meta_size: bytes available at @meta
  *
- * Each present segment is carved into the largest naturally aligned
+ * Each present chunk is carved into the largest naturally aligned
  * blocks that fit, and a free-list link is written into each of them.
- * There are ceil(@size / segment size) segments, numbered from 0. No block
+ * There are ceil(@size / chunk size) chunks, numbered from 0. No block
  * is known zero: see buddy_core_set_zeroed().
  *
  * Context: Any context; the caller excludes all other users of @bc.
  * Return: 0, or -EINVAL for a bad geometry or too little metadata.
  */
 int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
-		    unsigned int seg_shift, unsigned char *const *segs,
+		    unsigned int chunk_shift, unsigned char *const *chunks,
 		    void *meta, size_t meta_size)
 {
 	size_t need = buddy_core_meta_size(size, min_block);
 	unsigned int min_shift, order;
-	u64 nblocks, seg, s, e;
+	u64 nblocks, chunk, s, e;
 
-	if (!need || meta_size < need || !meta || !segs)
+	if (!need || meta_size < need || !meta || !chunks)
 		return -EINVAL;
 	min_shift = ilog2(min_block);
-	if (seg_shift != BUDDY_CORE_ONE_SEGMENT &&
-	    (seg_shift < min_shift || seg_shift >= 64))
+	if (chunk_shift != BUDDY_CORE_ONE_CHUNK &&
+	    (chunk_shift < min_shift || chunk_shift >= 64))
 		return -EINVAL;
 
 	memset(bc, 0, sizeof(*bc));
@@ -731,20 +731,20 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 	bc->size = size;
 	bc->nblocks = (u32)nblocks;
 	bc->min_shift = (u8)min_shift;
-	bc->seg_bits = seg_shift == BUDDY_CORE_ONE_SEGMENT ?
-		       32 : (u8)(seg_shift - min_shift);
-	bc->seg_mask = (1ULL << bc->seg_bits) - 1;
-	bc->nsegs = (u32)(((nblocks - 1) >> bc->seg_bits) + 1);
+	bc->chunk_bits = chunk_shift == BUDDY_CORE_ONE_CHUNK ?
+		       32 : (u8)(chunk_shift - min_shift);
+	bc->chunk_mask = (1ULL << bc->chunk_bits) - 1;
+	bc->nchunks = (u32)(((nblocks - 1) >> bc->chunk_bits) + 1);
 	bc->max_order = (u8)ilog2(nblocks);
 	if (bc->max_order > BUDDY_CORE_MAX_ORDER)
 		bc->max_order = BUDDY_CORE_MAX_ORDER;
-	if (bc->max_order > bc->seg_bits)
-		bc->max_order = bc->seg_bits;
+	if (bc->max_order > bc->chunk_bits)
+		bc->max_order = bc->chunk_bits;
 	/* No node above max_order exists: every max_order node is a root. */
 	for (order = 0; order <= bc->max_order; order++)
 		bc->exist_end[order] = (u32)((nblocks >> order) << order);
 	bc->max_bytes = 1ULL << (min_shift + bc->max_order);
-	bc->segs = segs;
+	bc->chunks = chunks;
 	lay_out(bc, nblocks, meta);
 	/* the words of each group of six orders follow the group below */
 	for (order = 1; order <= BUDDY_CORE_MAX_ORDER; order++) {
@@ -755,12 +755,12 @@ int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
 		bc->split_pbase[order] = (u8)(64 - (128 >> j));
 		bc->split_pmask[order] = (u8)((64 >> j) - 1);
 	}
-	for (seg = 0; seg < bc->nsegs; seg++) {
-		if (!segs[seg]) {
-			generic___set_bit(seg, bc->absent);
+	for (chunk = 0; chunk < bc->nchunks; chunk++) {
+		if (!chunks[chunk]) {
+			generic___set_bit(chunk, bc->absent);
 			continue;
 		}
-		seg_span(bc, seg, &s, &e);
+		chunk_span(bc, chunk, &s, &e);
 		bc->present += (e - s) << min_shift;
 	}
 	/* Nothing is split or allocated: every present root is listed. */
@@ -865,8 +865,8 @@ static __always_inline int lookup(const struct buddy_core *bc, u64 off,
 	order = leaf_below(bc, idx, *root);
 	inside = idx & ((1U << order) - 1);
 	if (!generic_test_bit(idx - inside, bc->head)) {
-		/* Off the hot path: an absent segment holds no blocks. */
-		if (seg_absent(bc, (u64)idx >> bc->seg_bits))
+		/* Off the hot path: an absent chunk holds no blocks. */
+		if (chunk_absent(bc, (u64)idx >> bc->chunk_bits))
 			return -ERANGE;
 		return -EALREADY;
 	}
@@ -946,7 +946,7 @@ int buddy_core_block_order(const struct buddy_core *bc, u64 off)
  * merges with.
  *
  * Context: Any context; the caller excludes all other users of @bc.
- * Return: 0; -ERANGE if @off is outside the range or in an absent segment;
+ * Return: 0; -ERANGE if @off is outside the range or in an absent chunk;
  * -EINVAL if it is not on a min-block boundary; -ENOENT if it points inside
  * an allocated block; -EALREADY if it lies in a free block (a double free).
  */
@@ -1401,7 +1401,7 @@ int buddy_core_free_exact_zeroed(struct buddy_core *bc, u64 off, u64 size)
  *
  * The caller has zeroed [@start, @end), all but the free-list links the
  * core keeps in the first bytes of each free block: it zeroed the memory
- * before buddy_core_init() or buddy_core_add_segment(), or zeroed free
+ * before buddy_core_init() or buddy_core_add_chunk(), or zeroed free
  * blocks past their links. Every free block wholly inside the span becomes
  * known zero; allocated blocks, and free blocks that stick out of it, do
  * not change. Reads the free bitmaps of each order over the span:
@@ -1470,32 +1470,32 @@ bool buddy_core_zeroed(const struct buddy_core *bc, u64 off)
 }
 
 /**
- * buddy_core_add_segment() - make an absent segment present and free
+ * buddy_core_add_chunk() - make an absent chunk present and free
  * @bc: the core
- * @seg: the segment's number, its offsets starting at @seg times the
- *	segment size
+ * @chunk: the chunk's number, its offsets starting at @chunk times the
+ *	chunk size
  *
- * The caller must first store the segment's address in its entry of the
- * segs array given to buddy_core_init(). The whole segment becomes free:
+ * The caller must first store the chunk's address in its entry of the
+ * chunks array given to buddy_core_init(). The whole chunk becomes free:
  * its roots go on the free lists, not known zero: buddy_core_set_zeroed()
- * marks them if the caller zeroed the segment. O(roots in the segment).
+ * marks them if the caller zeroed the chunk. O(roots in the chunk).
  *
  * Context: Any context; the caller excludes all other users of @bc.
- * Return: 0; -EINVAL if there is no segment @seg or its address is NULL;
+ * Return: 0; -EINVAL if there is no chunk @chunk or its address is NULL;
  * -EEXIST if it is already present.
  */
-int buddy_core_add_segment(struct buddy_core *bc, u64 seg)
+int buddy_core_add_chunk(struct buddy_core *bc, u64 chunk)
 {
 	u64 idx, s, e;
 	bool bad = false;
 
-	if (seg >= bc->nsegs || !bc->segs[seg])
+	if (chunk >= bc->nchunks || !bc->chunks[chunk])
 		return -EINVAL;
-	if (!seg_absent(bc, seg))
+	if (!chunk_absent(bc, chunk))
 		return -EEXIST;
 	bc->gen++;
-	generic___clear_bit(seg, bc->absent);
-	seg_span(bc, seg, &s, &e);
+	generic___clear_bit(chunk, bc->absent);
+	chunk_span(bc, chunk, &s, &e);
 	bc->present += (e - s) << bc->min_shift;
 	for (idx = s; idx < e; idx += 1ULL << root_order(bc, idx))
 		bad |= push(bc, root_order(bc, idx), (u32)idx);
@@ -1505,30 +1505,30 @@ int buddy_core_add_segment(struct buddy_core *bc, u64 seg)
 }
 
 /**
- * buddy_core_remove_segment() - make a wholly free segment absent
+ * buddy_core_remove_chunk() - make a wholly free chunk absent
  * @bc: the core
- * @seg: the segment's number
+ * @chunk: the chunk's number
  *
- * Takes the segment's roots, all free, off the free lists; those known
+ * Takes the chunk's roots, all free, off the free lists; those known
  * zero leave buddy_core_zero_bytes(). Afterwards the core never touches
- * the segment's memory, so the caller may clear its address and free it.
- * Nothing changes on error. O(roots in the segment).
+ * the chunk's memory, so the caller may clear its address and free it.
+ * Nothing changes on error. O(roots in the chunk).
  *
  * Context: Any context; the caller excludes all other users of @bc.
- * Return: 0; -EINVAL if there is no segment @seg; -ENOENT if it is absent;
+ * Return: 0; -EINVAL if there is no chunk @chunk; -ENOENT if it is absent;
  * -EBUSY if any of it is allocated.
  */
-int buddy_core_remove_segment(struct buddy_core *bc, u64 seg)
+int buddy_core_remove_chunk(struct buddy_core *bc, u64 chunk)
 {
 	unsigned int order;
 	u64 idx, s, e;
 	bool bad = false;
 
-	if (seg >= bc->nsegs)
+	if (chunk >= bc->nchunks)
 		return -EINVAL;
-	if (seg_absent(bc, seg))
+	if (chunk_absent(bc, chunk))
 		return -ENOENT;
-	seg_span(bc, seg, &s, &e);
+	chunk_span(bc, chunk, &s, &e);
 	for (idx = s; idx < e; idx += 1ULL << order) {
 		order = root_order(bc, idx);
 		if (!free_node(bc, order, idx))
@@ -1543,7 +1543,7 @@ int buddy_core_remove_segment(struct buddy_core *bc, u64 seg)
 			bc->zero_bytes -= 1ULL << (order + bc->min_shift);
 		}
 	}
-	generic___set_bit(seg, bc->absent);
+	generic___set_bit(chunk, bc->absent);
 	bc->present -= (e - s) << bc->min_shift;
 	if (unlikely(bad))
 		rebuild(bc);
@@ -1551,16 +1551,16 @@ int buddy_core_remove_segment(struct buddy_core *bc, u64 seg)
 }
 
 /**
- * buddy_core_segment_present() - is a segment there to allocate from?
+ * buddy_core_chunk_present() - is a chunk there to allocate from?
  * @bc: the core
- * @seg: the segment's number
+ * @chunk: the chunk's number
  *
  * Context: Any context; the caller excludes writers of @bc.
- * Return: true if segment @seg exists and is present.
+ * Return: true if chunk @chunk exists and is present.
  */
-bool buddy_core_segment_present(const struct buddy_core *bc, u64 seg)
+bool buddy_core_chunk_present(const struct buddy_core *bc, u64 chunk)
 {
-	return seg < bc->nsegs && !seg_absent(bc, seg);
+	return chunk < bc->nchunks && !chunk_absent(bc, chunk);
 }
 
 /**
@@ -1585,7 +1585,7 @@ void *buddy_core_addr(const struct buddy_core *bc, u64 off)
  * @pos: cursor, 0 to start; advanced past the block returned
  * @blk: filled with the block at @pos
  *
- * Absent segments are skipped: they hold no blocks.
+ * Absent chunks are skipped: they hold no blocks.
  *
  * Context: Any context; the caller excludes writers of @bc.
  * Return: true if @blk was filled, false at the end of the range.
@@ -1594,19 +1594,19 @@ bool buddy_core_next_block(const struct buddy_core *bc, u64 *pos,
 			   struct buddy_core_block *blk)
 {
 	unsigned int order;
-	u64 idx, seg;
+	u64 idx, chunk;
 
 	for (;;) {
 		if (*pos >= bc->size)
 			return false;
 		idx = *pos >> bc->min_shift;
-		seg = idx >> bc->seg_bits;
-		if (!seg_absent(bc, seg))
+		chunk = idx >> bc->chunk_bits;
+		if (!chunk_absent(bc, chunk))
 			break;
-		if (seg + 1 >= bc->nsegs)
+		if (chunk + 1 >= bc->nchunks)
 			*pos = bc->size;
 		else
-			*pos = (seg + 1) << (bc->seg_bits + bc->min_shift);
+			*pos = (chunk + 1) << (bc->chunk_bits + bc->min_shift);
 	}
 	order = leaf_order(bc, idx);
 	idx &= ~((1ULL << order) - 1);
@@ -1670,7 +1670,7 @@ static unsigned int node_bits(const struct buddy_core *bc, u64 idx)
 }
 
 /* The phases of a check, in order. */
-enum { CHECK_LISTS, CHECK_BLOCKS, CHECK_FMAP, CHECK_SEGS, CHECK_SUMS };
+enum { CHECK_LISTS, CHECK_BLOCKS, CHECK_FMAP, CHECK_CHUNKS, CHECK_SUMS };
 
 /*
  * Walk the free lists, checking every entry and both link directions, and
@@ -1889,25 +1889,25 @@ static int check_fmap(const struct buddy_core *bc,
 }
 
 /*
- * An absent segment has no head, zero, split or free bits; the present
- * ones add up to the present bytes. One unit of work a segment and a min
+ * An absent chunk has no head, zero, split or free bits; the present
+ * ones add up to the present bytes. One unit of work a chunk and a min
  * block of an absent one.
  */
-static int check_segments(const struct buddy_core *bc,
+static int check_chunks(const struct buddy_core *bc,
 			  struct buddy_core_checker *ck, u64 *work, u64 budget,
 			  char *buf, size_t len)
 {
 	unsigned int order;
 	u64 s, e;
 
-	for (; ck->j < bc->nsegs; ck->j++, ck->started = false) {
-		seg_span(bc, ck->j, &s, &e);
+	for (; ck->j < bc->nchunks; ck->j++, ck->started = false) {
+		chunk_span(bc, ck->j, &s, &e);
 		if (!ck->started) {
 			if ((*work)++ >= budget)
 				return -EAGAIN;
 			ck->started = true;
 			ck->i = s;
-			if (!seg_absent(bc, ck->j)) {
+			if (!chunk_absent(bc, ck->j)) {
 				ck->present += (e - s) << bc->min_shift;
 				continue;
 			}
@@ -1917,25 +1917,25 @@ static int check_segments(const struct buddy_core *bc,
 				return -EAGAIN;
 			if (generic_test_bit(ck->i, bc->head))
 				return violation(buf, len,
-						 "absent segment %llu: head bit at %llu",
+						 "absent chunk %llu: head bit at %llu",
 						 (unsigned long long)ck->j,
 						 (unsigned long long)ck->i);
 			if (generic_test_bit(ck->i, bc->zmap))
 				return violation(buf, len,
-						 "absent segment %llu: zero bit at %llu",
+						 "absent chunk %llu: zero bit at %llu",
 						 (unsigned long long)ck->j,
 						 (unsigned long long)ck->i);
 			order = node_bits(bc, ck->i);
 			if (order <= bc->max_order)
 				return violation(buf, len,
-						 "absent seg %llu: node %llu/%u split or free",
+						 "absent chunk %llu: node %llu/%u split or free",
 						 (unsigned long long)ck->j,
 						 (unsigned long long)ck->i, order);
 		}
 	}
 	if (ck->present != bc->present)
 		return violation(buf, len,
-				 "present segments hold %llu bytes, %llu counted",
+				 "present chunks hold %llu bytes, %llu counted",
 				 (unsigned long long)ck->present,
 				 (unsigned long long)bc->present);
 	return 0;
@@ -2018,12 +2018,12 @@ int buddy_core_check_step(const struct buddy_core *bc,
 		ret = check_fmap(bc, ck, &work, budget, buf, len);
 		if (ret)
 			return ret;
-		ck->phase = CHECK_SEGS;
+		ck->phase = CHECK_CHUNKS;
 		ck->j = 0;
 		ck->started = false;
 		fallthrough;
-	case CHECK_SEGS:
-		ret = check_segments(bc, ck, &work, budget, buf, len);
+	case CHECK_CHUNKS:
+		ret = check_chunks(bc, ck, &work, budget, buf, len);
 		if (ret)
 			return ret;
 		ck->phase = CHECK_SUMS;
@@ -2042,7 +2042,7 @@ int buddy_core_check_step(const struct buddy_core *bc,
  * Checks every free list entry and link and each list's tail, that split,
  * head and zero bits appear only where blocks are, that no two free
  * buddies sit unmerged, that the free bitmaps and their summaries show
- * exactly the free blocks, that absent segments have no bits set, and that
+ * exactly the free blocks, that absent chunks have no bits set, and that
  * the per-order counts, the present, free, known-zero and allocated bytes
  * and the alloc/free counters all add up. O(min blocks), in one go; see
  * buddy_core_check_step() for a check in steps.

@@ -4,7 +4,7 @@
  * user-space tests.
  *
  * The core manages the offsets [0, size) of a range made of one or more
- * equally sized segments. It takes no locks, allocates nothing and prints
+ * equally sized chunks. It takes no locks, allocates nothing and prints
  * nothing: the caller supplies the metadata storage and serialises every
  * call on one struct buddy_core.
  *
@@ -31,8 +31,8 @@
 #define BUDDY_CORE_MAX_ORDER	(BUDDY_CORE_NR_ORDERS - 1)
 /* Most min blocks one core can manage (indices are 32-bit). */
 #define BUDDY_CORE_MAX_BLOCKS	0x80000000ULL
-/* Pass as @seg_shift when the whole range is one contiguous segment. */
-#define BUDDY_CORE_ONE_SEGMENT	0
+/* Pass as @chunk_shift when the whole range is one contiguous chunk. */
+#define BUDDY_CORE_ONE_CHUNK	0
 /* buddy_core_alloc_range() flag: the highest suitable offset, not the lowest */
 #define BUDDY_CORE_TOPDOWN	0x1
 
@@ -69,7 +69,7 @@
  * when it was allocated. Splitting keeps the bit in both halves; merging
  * keeps it only if both halves have it.
  *
- * A segment whose address is NULL at init, or that was removed, is absent:
+ * A chunk whose address is NULL at init, or that was removed, is absent:
  * no block of it is free or allocated and no link is written into it.
  *
  * The geometry and lists are private to buddy_core.c; the counters may be
@@ -82,10 +82,10 @@ struct buddy_core {
 	u32 nblocks;
 	u8 min_shift;
 	u8 max_order;
-	u8 seg_bits;
-	u64 seg_mask;
+	u8 chunk_bits;
+	u64 chunk_mask;
 	u64 max_bytes;
-	unsigned char *const *segs;
+	unsigned char *const *chunks;
 	unsigned long *head;
 	u64 *split;
 	/* where the split bit of a node of order k lives: see split_word() */
@@ -95,10 +95,10 @@ struct buddy_core {
 	u8 split_pmask[BUDDY_CORE_NR_ORDERS];
 	/* min blocks covered by whole nodes of each order; 0 above max_order */
 	u32 exist_end[BUDDY_CORE_NR_ORDERS + 1];
-	/* segments: one bit each in @absent, set while a segment is absent */
-	u32 nsegs;
+	/* chunks: one bit each in @absent, set while a chunk is absent */
+	u32 nchunks;
 	unsigned long *absent;
-	/* bytes of the present segments */
+	/* bytes of the present chunks */
 	u64 present;
 	/*
 	 * a bit per min block, set only at the start of a block: a free
@@ -158,7 +158,7 @@ struct buddy_core_block {
 
 size_t buddy_core_meta_size(u64 size, u64 min_block);
 int buddy_core_init(struct buddy_core *bc, u64 size, u64 min_block,
-		    unsigned int seg_shift, unsigned char *const *segs,
+		    unsigned int chunk_shift, unsigned char *const *chunks,
 		    void *meta, size_t meta_size);
 int buddy_core_alloc(struct buddy_core *bc, u64 size, u64 *offp);
 int buddy_core_free(struct buddy_core *bc, u64 off);
@@ -199,9 +199,9 @@ int buddy_core_free_zeroed(struct buddy_core *bc, u64 off);
 int buddy_core_free_exact_zeroed(struct buddy_core *bc, u64 off, u64 size);
 void buddy_core_set_zeroed(struct buddy_core *bc, u64 start, u64 end);
 bool buddy_core_zeroed(const struct buddy_core *bc, u64 off);
-int buddy_core_add_segment(struct buddy_core *bc, u64 seg);
-int buddy_core_remove_segment(struct buddy_core *bc, u64 seg);
-bool buddy_core_segment_present(const struct buddy_core *bc, u64 seg);
+int buddy_core_add_chunk(struct buddy_core *bc, u64 chunk);
+int buddy_core_remove_chunk(struct buddy_core *bc, u64 chunk);
+bool buddy_core_chunk_present(const struct buddy_core *bc, u64 chunk);
 
 /*
  * The next free block of @order, or the next allocated block, at or after
@@ -230,7 +230,7 @@ static inline bool buddy_core_next_used(const struct buddy_core *bc,
 
 /* O(1) statistics. */
 
-/* Bytes of the segments that are present: what can be allocated. */
+/* Bytes of the chunks that are present: what can be allocated. */
 static inline u64 buddy_core_size(const struct buddy_core *bc)
 {
 	return bc->present;

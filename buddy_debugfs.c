@@ -93,7 +93,7 @@ static int stats_show(struct seq_file *m, void *v)
 	}
 	meta = buddy_core_meta_size(st->max_size, st->min_block) +
 	       st->max_size / st->min_block +
-	       pool->nr_slots * sizeof(*pool->segs) +
+	       pool->nr_slots * sizeof(*pool->chunks) +
 	       pool->dir_len * sizeof(*pool->chunk_dir) +
 	       num_possible_cpus() * sizeof(struct buddy_pcp);
 	seq_printf(m, "size: %llu\n", st->size);
@@ -239,7 +239,7 @@ static int map_show(struct seq_file *m, void *v)
 
 		if (i % MAP_COLS == 0)
 			seq_printf(m, "%s0x%08llx ", i ? "\n" : "", i * cell);
-		if (!buddy_core_segment_present(c, i * cell >> pool->chunk_shift))
+		if (!buddy_core_chunk_present(c, i * cell >> pool->chunk_shift))
 			seq_putc(m, '-');
 		else
 			seq_putc(m, !used[i] ? '.' : used[i] == len ? '#' : '+');

@@ -24,14 +24,14 @@ struct dentry;
 /*
  * The address-to-chunk table is two levels deep: a directory entry covers
  * 2^BUDDY_DIR_BITS chunk-sized slots of the direct map, and each slot holds
- * a segment number plus one (0: not ours). Two loads find any pointer's
+ * a chunk number plus one (0: not ours). Two loads find any pointer's
  * chunk, and the table costs a pointer per such span of address space
  * between the lowest and the highest chunk, plus one small table per span
  * that holds a chunk.
  */
 #define BUDDY_DIR_BITS	8
 
-/* A chunk: the largest alloc_pages() block, and one segment of the core. */
+/* A chunk: the largest alloc_pages() block, and one chunk of the core. */
 #define CHUNK_ORDER	BUDDY_MAX_PAGE_ORDER
 #define CHUNK_SHIFT	(PAGE_SHIFT + CHUNK_ORDER)
 #define CHUNK_BYTES	BIT(CHUNK_SHIFT)
@@ -109,7 +109,7 @@ struct buddy_pcp {
  *	with cmpxchg() so that of two racing frees exactly one wins.
  * @pcp_bytes: the largest block size that may be cached
  * @min_shift: log2 of min_block
- * @seg_bits: log2 of the min blocks in a chunk
+ * @chunk_bits: log2 of the min blocks in a chunk
  * @warned_call: the first bad buddy_alloc_range() call has WARNed
  * @name: NUL-terminated name, also the debugfs directory name
  * @size: bytes present now; written under @resize_lock and @lock
@@ -117,8 +117,8 @@ struct buddy_pcp {
  * @max_size: bytes the pool may grow to; the core's range of offsets
  * @nr_chunks: chunks present now; written under @resize_lock and @lock
  * @nr_slots: chunk slots in the range, present or not
- * @chunk_shift: log2 of the bytes in a full chunk (one core segment)
- * @segs: address of each chunk, indexed by segment; NULL while absent
+ * @chunk_shift: log2 of the bytes in a full chunk (one core chunk)
+ * @chunks: address of each chunk, indexed by chunk; NULL while absent
  * @chunk_dir: the address-to-chunk table, @dir_len entries from @dir_base
  * @dir_base: lowest address @chunk_dir covers
  * @dir_len: entries in @chunk_dir
@@ -147,7 +147,7 @@ struct buddy_pool {
 	u8 *owner;
 	size_t pcp_bytes;
 	unsigned int min_shift;
-	unsigned int seg_bits;
+	unsigned int chunk_bits;
 
 	char name[BUDDY_NAME_MAX + 1];
 	size_t size;
@@ -156,7 +156,7 @@ struct buddy_pool {
 	unsigned int nr_chunks;
 	unsigned int nr_slots;
 	unsigned int chunk_shift;
-	unsigned char **segs;
+	unsigned char **chunks;
 	u32 **chunk_dir;
 	unsigned long dir_base;
 	unsigned long dir_len;
@@ -191,7 +191,7 @@ static inline u64 pool_offset(struct buddy_pool *pool, const void *ptr)
 	unsigned long rel = addr - pool->dir_base, t = rel >> DIR_SHIFT;
 	unsigned long start;
 	const u32 *tab;
-	u32 seg;
+	u32 chunk;
 
 	if (unlikely(t >= pool->dir_len))
 		return U64_MAX;
@@ -199,21 +199,21 @@ static inline u64 pool_offset(struct buddy_pool *pool, const void *ptr)
 	tab = smp_load_acquire(&pool->chunk_dir[t]);
 	if (unlikely(!tab))
 		return U64_MAX;
-	seg = READ_ONCE(tab[(rel >> CHUNK_SHIFT) & (DIR_SLOTS - 1)]);
-	if (unlikely(!seg--))
+	chunk = READ_ONCE(tab[(rel >> CHUNK_SHIFT) & (DIR_SLOTS - 1)]);
+	if (unlikely(!chunk--))
 		return U64_MAX;
 	/* NULL, for a chunk shrink is taking away, fails the test below. */
-	start = (unsigned long)READ_ONCE(pool->segs[seg]);
-	if (unlikely(addr - start >= chunk_len(pool, seg)))
+	start = (unsigned long)READ_ONCE(pool->chunks[chunk]);
+	if (unlikely(addr - start >= chunk_len(pool, chunk)))
 		return U64_MAX;
-	return ((u64)seg << CHUNK_SHIFT) + (addr - start);
+	return ((u64)chunk << CHUNK_SHIFT) + (addr - start);
 }
 
 /* The kernel address of min block @idx, which must be present. */
 static inline void *idx_addr(const struct buddy_pool *pool, u32 idx)
 {
-	return pool->segs[idx >> pool->seg_bits] +
-	       ((unsigned long)(idx & (BIT(pool->seg_bits) - 1)) <<
+	return pool->chunks[idx >> pool->chunk_bits] +
+	       ((unsigned long)(idx & (BIT(pool->chunk_bits) - 1)) <<
 		pool->min_shift);
 }
 

@@ -174,10 +174,10 @@ static int build_dir(struct buddy_pool *pool)
 		hi = (unsigned long)high_memory - 1;
 	}
 	for (i = 0; i < pool->nr_slots; i++) {
-		if (!pool->segs[i])
+		if (!pool->chunks[i])
 			continue;
-		lo = min_t(unsigned long, lo, (unsigned long)pool->segs[i]);
-		hi = max_t(unsigned long, hi, (unsigned long)pool->segs[i]);
+		lo = min_t(unsigned long, lo, (unsigned long)pool->chunks[i]);
+		hi = max_t(unsigned long, hi, (unsigned long)pool->chunks[i]);
 	}
 	pool->dir_base = round_down(lo, BIT(DIR_SHIFT));
 	pool->dir_len = ((hi - pool->dir_base) >> DIR_SHIFT) + 1;
@@ -188,9 +188,9 @@ static int build_dir(struct buddy_pool *pool)
 	for (i = 0; i < pool->nr_slots; i++) {
 		u32 *slot;
 
-		if (!pool->segs[i])
+		if (!pool->chunks[i])
 			continue;
-		slot = dir_slot(pool, pool->segs[i]);
+		slot = dir_slot(pool, pool->chunks[i]);
 		if (!slot || WARN_ON_ONCE(*slot))
 			goto out_free_dir;
 		*slot = i + 1;
@@ -232,13 +232,13 @@ EXPORT_SYMBOL_NS_GPL(buddy_pool_offset, BUDDY_NS);
  */
 void *buddy_pool_addr(struct buddy_pool *pool, u64 offset)
 {
-	unsigned int seg;
+	unsigned int chunk;
 	unsigned char *start;
 
 	if (IS_ERR_OR_NULL(pool) || offset >= pool->max_size)
 		return NULL;
-	seg = (unsigned int)(offset >> CHUNK_SHIFT);
-	start = READ_ONCE(pool->segs[seg]);
+	chunk = (unsigned int)(offset >> CHUNK_SHIFT);
+	start = READ_ONCE(pool->chunks[chunk]);
 	if (!start)
 		return NULL;
 	return start + (offset & (CHUNK_BYTES - 1));
@@ -261,26 +261,26 @@ static int reserve_chunks(struct buddy_pool *pool, size_t size, size_t max_size,
 	pool->max_size = max_size;
 	pool->chunk_shift = CHUNK_SHIFT;
 	pool->min_shift = ilog2(min);
-	pool->seg_bits = CHUNK_SHIFT - pool->min_shift;
+	pool->chunk_bits = CHUNK_SHIFT - pool->min_shift;
 	pool->nr_chunks = present;
 	pool->nr_slots = DIV_ROUND_UP(max_size, CHUNK_BYTES);
-	pool->segs = kcalloc(pool->nr_slots, sizeof(*pool->segs), GFP_KERNEL);
-	if (!pool->segs)
+	pool->chunks = kcalloc(pool->nr_slots, sizeof(*pool->chunks), GFP_KERNEL);
+	if (!pool->chunks)
 		return -ENOMEM;
 	pool->meta = kvzalloc(meta_size, GFP_KERNEL);
 	if (!pool->meta)
-		goto out_free_segs;
+		goto out_free_array;
 	for (i = 0; i < present; i++) {
 		/* Only the last chunk of a pool that cannot grow is short. */
-		pool->segs[i] = alloc_chunk(chunk_len(pool, i));
-		if (!pool->segs[i])
+		pool->chunks[i] = alloc_chunk(chunk_len(pool, i));
+		if (!pool->chunks[i])
 			goto out_free_chunks;
 	}
 	ret = build_dir(pool);
 	if (ret)
 		goto out_free_chunks;
 	ret = buddy_core_init(&pool->core, max_size, min, pool->chunk_shift,
-			      pool->segs, pool->meta, meta_size);
+			      pool->chunks, pool->meta, meta_size);
 	if (WARN_ON_ONCE(ret))
 		goto out_free_dir;
 	buddy_core_set_zeroed(&pool->core, 0, max_size);
@@ -290,10 +290,10 @@ out_free_dir:
 	free_dir(pool);
 out_free_chunks:
 	while (i--)
-		free_chunk(pool->segs[i], chunk_len(pool, i));
+		free_chunk(pool->chunks[i], chunk_len(pool, i));
 	kvfree(pool->meta);
-out_free_segs:
-	kfree(pool->segs);
+out_free_array:
+	kfree(pool->chunks);
 	return ret;
 }
 
@@ -306,13 +306,13 @@ static unsigned int release_chunks(struct buddy_pool *pool)
 	unsigned int i, kept = 0;
 
 	for (i = 0; i < pool->nr_slots; i++) {
-		if (!pool->segs[i])
+		if (!pool->chunks[i])
 			continue;
 		/* The core takes a chunk out only if all of it is free. */
-		if (buddy_core_remove_segment(&pool->core, i))
+		if (buddy_core_remove_chunk(&pool->core, i))
 			kept++;
 		else
-			free_chunk(pool->segs[i], chunk_len(pool, i));
+			free_chunk(pool->chunks[i], chunk_len(pool, i));
 	}
 	return kept;
 }
@@ -375,7 +375,7 @@ out_release:
 	release_chunks(pool);
 	free_dir(pool);
 	kvfree(pool->meta);
-	kfree(pool->segs);
+	kfree(pool->chunks);
 out_unlock:
 	mutex_unlock(&buddy_pools_lock);
 	mutex_destroy(&pool->ctl_lock);
@@ -409,7 +409,7 @@ void buddy_pool_free(struct buddy_pool *pool)
 	buddy_caches_free(pool);
 	free_dir(pool);
 	kvfree(pool->meta);
-	kfree(pool->segs);
+	kfree(pool->chunks);
 	mutex_destroy(&pool->ctl_lock);
 	mutex_destroy(&pool->resize_lock);
 	kfree(pool);
@@ -453,7 +453,7 @@ int buddy_pool_grow(struct buddy_pool *pool, size_t bytes)
 
 	mutex_lock(&pool->resize_lock);
 	for (i = 0; i < pool->nr_slots && added < bytes; i++) {
-		if (pool->segs[i])
+		if (pool->chunks[i])
 			continue;
 		c[n++].slot = i;
 		added += chunk_len(pool, i);
@@ -479,7 +479,7 @@ int buddy_pool_grow(struct buddy_pool *pool, size_t bytes)
 	 * both before the core hands out anything in it.
 	 */
 	for (i = 0; i < n; i++) {
-		WRITE_ONCE(pool->segs[c[i].slot], c[i].addr);
+		WRITE_ONCE(pool->chunks[c[i].slot], c[i].addr);
 		/* The address first: buddy_pool_offset() reads it second. */
 		smp_wmb();
 		WRITE_ONCE(*c[i].dir, c[i].slot + 1);
@@ -488,7 +488,7 @@ int buddy_pool_grow(struct buddy_pool *pool, size_t bytes)
 	for (i = 0; i < n; i++) {
 		u64 start = (u64)c[i].slot << CHUNK_SHIFT;
 
-		WARN_ON_ONCE(buddy_core_add_segment(&pool->core, c[i].slot));
+		WARN_ON_ONCE(buddy_core_add_chunk(&pool->core, c[i].slot));
 		buddy_core_set_zeroed(&pool->core, start,
 				      start + chunk_len(pool, c[i].slot));
 	}
@@ -544,10 +544,10 @@ size_t buddy_pool_shrink(struct buddy_pool *pool, size_t bytes)
 	for (i = pool->nr_slots; i-- && released < bytes;) {
 		size_t len = chunk_len(pool, i);
 
-		if (!pool->segs[i] || pool->size - released < pool->floor + len)
+		if (!pool->chunks[i] || pool->size - released < pool->floor + len)
 			continue;
 		/* Fails, changing nothing, unless all of the chunk is free. */
-		if (buddy_core_remove_segment(&pool->core, i))
+		if (buddy_core_remove_chunk(&pool->core, i))
 			continue;
 		slot[n++] = i;
 		released += len;
@@ -564,12 +564,12 @@ size_t buddy_pool_shrink(struct buddy_pool *pool, size_t bytes)
 	 * function, under resize_lock, clears a chunk's address.
 	 */
 	for (i = 0; i < n; i++) {
-		void *addr = pool->segs[slot[i]];
+		void *addr = pool->chunks[slot[i]];
 		u32 *tab_slot = dir_slot(pool, addr);
 
 		if (!WARN_ON_ONCE(!tab_slot))
 			WRITE_ONCE(*tab_slot, 0);
-		WRITE_ONCE(pool->segs[slot[i]], NULL);
+		WRITE_ONCE(pool->chunks[slot[i]], NULL);
 		free_chunk(addr, chunk_len(pool, slot[i]));
 	}
 	mutex_unlock(&pool->resize_lock);

@@ -46,7 +46,7 @@ WORKLOADS=(
 	"range-topdown 100000 20000"
 	"range-aligned 100000 20000"
 	"exact 1000000 100000"
-	"segment 2000000 200000"
+	"chunk 2000000 200000"
 )
 
 for w in "${WORKLOADS[@]}"; do

@@ -25,9 +25,9 @@
  *           min blocks, never a power of two, with
  *           buddy_core_alloc_exact() and frees them with
  *           buddy_core_free_exact().
- *   segment 16 MiB in 256 segments of 64 KiB, all free; each step removes
- *           a random segment with buddy_core_remove_segment() and adds it
- *           back with buddy_core_add_segment().
+ *   chunk 16 MiB in 256 chunks of 64 KiB, all free; each step removes
+ *           a random chunk with buddy_core_remove_chunk() and adds it
+ *           back with buddy_core_add_chunk().
  * The random-number costs (about 20 instructions a draw) are part of
  * every workload, as they are of steady.
  * MODE "time" prints ns_per_pair=X, the median of 5 runs, timing only
@@ -48,14 +48,14 @@
 #define MIN_BLOCK	64ULL
 #define LIVE		100000
 #define RUNS		5
-#define SEG_SHIFT	16
-#define NR_SEGS		256
+#define CHUNK_SHIFT	16
+#define NR_CHUNKS		256
 #define NONE		UINT64_MAX
 
 struct bench {
 	struct buddy_core bc;
 	unsigned char *mem;
-	unsigned char *segs[NR_SEGS];
+	unsigned char *chunks[NR_CHUNKS];
 	void *meta;
 	u64 *slot;
 	u64 rng;
@@ -87,10 +87,10 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void setup_segs(struct bench *b, u64 size, unsigned int seg_shift)
+static void setup_chunks(struct bench *b, u64 size, unsigned int chunk_shift)
 {
 	size_t need = buddy_core_meta_size(size, MIN_BLOCK);
-	u64 seg;
+	u64 chunk;
 
 	memset(b, 0, sizeof(*b));
 	b->rng = 0x62756464790aULL;
@@ -99,19 +99,19 @@ static void setup_segs(struct bench *b, u64 size, unsigned int seg_shift)
 	b->slot = malloc(LIVE * sizeof(*b->slot));
 	if (!b->mem || !b->meta || !b->slot)
 		die("out of memory");
-	if (seg_shift == BUDDY_CORE_ONE_SEGMENT)
-		b->segs[0] = b->mem;
+	if (chunk_shift == BUDDY_CORE_ONE_CHUNK)
+		b->chunks[0] = b->mem;
 	else
-		for (seg = 0; seg << seg_shift < size; seg++)
-			b->segs[seg] = b->mem + (seg << seg_shift);
-	if (buddy_core_init(&b->bc, size, MIN_BLOCK, seg_shift,
-			    b->segs, b->meta, need))
+		for (chunk = 0; chunk << chunk_shift < size; chunk++)
+			b->chunks[chunk] = b->mem + (chunk << chunk_shift);
+	if (buddy_core_init(&b->bc, size, MIN_BLOCK, chunk_shift,
+			    b->chunks, b->meta, need))
 		die("init failed");
 }
 
 static void setup(struct bench *b, u64 size)
 {
-	setup_segs(b, size, BUDDY_CORE_ONE_SEGMENT);
+	setup_chunks(b, size, BUDDY_CORE_ONE_CHUNK);
 }
 
 static void teardown(struct bench *b, bool check)
@@ -300,19 +300,19 @@ static double run_exact(struct bench *b, u64 steps)
 	return now_ns() - t;
 }
 
-static double run_segment(struct bench *b, u64 steps)
+static double run_chunk(struct bench *b, u64 steps)
 {
 	double t;
 	u64 i;
 
-	setup_segs(b, (u64)NR_SEGS << SEG_SHIFT, SEG_SHIFT);
+	setup_chunks(b, (u64)NR_CHUNKS << CHUNK_SHIFT, CHUNK_SHIFT);
 	t = now_ns();
 	for (i = 0; i < steps; i++) {
-		u64 seg = rnd(b) % NR_SEGS;
+		u64 chunk = rnd(b) % NR_CHUNKS;
 
-		if (buddy_core_remove_segment(&b->bc, seg) ||
-		    buddy_core_add_segment(&b->bc, seg))
-			die("segment: remove or add failed");
+		if (buddy_core_remove_chunk(&b->bc, chunk) ||
+		    buddy_core_add_chunk(&b->bc, chunk))
+			die("chunk: remove or add failed");
 	}
 	return now_ns() - t;
 }
@@ -351,8 +351,8 @@ int main(int argc, char **argv)
 		run = run_range_aligned;
 	else if (!strcmp(argv[1], "exact"))
 		run = run_exact;
-	else if (!strcmp(argv[1], "segment"))
-		run = run_segment;
+	else if (!strcmp(argv[1], "chunk"))
+		run = run_chunk;
 	else
 		die("unknown workload");
 	steps = strtoull(argv[2], NULL, 0);

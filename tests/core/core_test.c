@@ -104,13 +104,13 @@ void t_assert_check(const struct buddy_core *bc, const char *file,
 /* ---- fixtures ---- */
 
 /* A range with exactly sized buffers, its model, and a passing check. */
-struct sim *fix_seg(u64 size, u64 min_block, unsigned int seg_shift)
+struct sim *fix_chunk(u64 size, u64 min_block, unsigned int chunk_shift)
 {
 	struct sim *s = calloc(1, sizeof(*s));
 
 	ASSERT(s && t_nfix < MAX_FIX);
 	t_fix[t_nfix++] = s;
-	ASSERT_SIM(s, sim_init(s, size, min_block, seg_shift, &t_rng) == 1);
+	ASSERT_SIM(s, sim_init(s, size, min_block, chunk_shift, &t_rng) == 1);
 	ASSERT_SIM(s, sim_verify(s));
 	ASSERT(model_is_pristine(&s->m));
 	ASSERT_CHECK(&s->bc);
@@ -119,7 +119,7 @@ struct sim *fix_seg(u64 size, u64 min_block, unsigned int seg_shift)
 
 struct sim *fix(u64 size, u64 min_block)
 {
-	return fix_seg(size, min_block, BUDDY_CORE_ONE_SEGMENT);
+	return fix_chunk(size, min_block, BUDDY_CORE_ONE_CHUNK);
 }
 
 static void t_cleanup(void)
@@ -260,7 +260,7 @@ static const struct {
 	T(init_non_power_of_two_forest),
 	T(tiny_ranges_of_every_block_count),
 	T(largest_order_range),
-	T(segments_hold_whole_blocks),
+	T(chunks_hold_whole_blocks),
 	T(min_block_16_64_4096),
 	T(alloc_splits_down_to_exact_order),
 	T(alloc_takes_smallest_fit),
@@ -282,13 +282,13 @@ static const struct {
 	T(stray_write_past_links_is_harmless),
 	T(checker_reports_each_broken_invariant),
 	T(checker_refuses_bogus_list_entries),
-	T(checker_reports_broken_free_bitmaps_and_segments),
+	T(checker_reports_broken_free_bitmaps_and_chunks),
 	T(range_takes_lowest_or_highest_fit),
 	T(range_fits_where_plain_alloc_would_not_look),
 	T(range_exhausts_its_window_only),
 	T(exact_keeps_n_blocks_for_every_n),
 	T(free_exact_refuses_wrong_calls_changing_nothing),
-	T(segments_come_and_go),
+	T(chunks_come_and_go),
 	T(range_search_cost_is_bounded),
 	T(stray_write_caught_by_range_and_exact),
 	T(stray_nil_next_link_caught_on_merge),

@@ -38,7 +38,7 @@ void t_assert_check(const struct buddy_core *bc, const char *file,
 #define ASSERT_CHECK(bc)	t_assert_check((bc), __FILE__, __LINE__)
 
 /* fixtures, in core_test.c */
-struct sim *fix_seg(u64 size, u64 min_block, unsigned int seg_shift);
+struct sim *fix_chunk(u64 size, u64 min_block, unsigned int chunk_shift);
 struct sim *fix(u64 size, u64 min_block);
 void *t_malloc(size_t size);
 u64 t_alloc(struct sim *s, u64 size);
@@ -93,7 +93,7 @@ struct buddy_core *t_copy(struct sim *s, struct buddy_core *c);
 void t_refused(const struct buddy_core *c);
 
 /* core_test_range.c */
-void t_add_seg(struct sim *s, u64 seg);
+void t_add_chunk(struct sim *s, u64 chunk);
 
 /* core_test_zero.c */
 u64 t_range_ok(struct sim *s, u64 size, u64 start, u64 end,
@@ -109,7 +109,7 @@ void init_two_and_three_blocks(void);
 void init_non_power_of_two_forest(void);
 void tiny_ranges_of_every_block_count(void);
 void largest_order_range(void);
-void segments_hold_whole_blocks(void);
+void chunks_hold_whole_blocks(void);
 void min_block_16_64_4096(void);
 
 /* core_test_alloc.c */
@@ -146,10 +146,10 @@ void range_fits_where_plain_alloc_would_not_look(void);
 void range_exhausts_its_window_only(void);
 void exact_keeps_n_blocks_for_every_n(void);
 void free_exact_refuses_wrong_calls_changing_nothing(void);
-void segments_come_and_go(void);
+void chunks_come_and_go(void);
 void range_search_cost_is_bounded(void);
 void stray_write_caught_by_range_and_exact(void);
-void checker_reports_broken_free_bitmaps_and_segments(void);
+void checker_reports_broken_free_bitmaps_and_chunks(void);
 
 /* core_test_zero.c */
 void init_leaves_nothing_known_zero(void);

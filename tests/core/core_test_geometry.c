@@ -16,7 +16,7 @@ void init_rejects_bad_geometry(void)
 {
 	static const struct {
 		u64 size, min_block;
-		unsigned int seg_shift;
+		unsigned int chunk_shift;
 	} bad[] = {
 		{ 4096, 0, 0 }, { 4096, 8, 0 }, { 4096, 15, 0 },
 		{ 4096, 24, 0 }, { 4096, 48, 0 }, { 4096, 4097, 0 },
@@ -28,8 +28,8 @@ void init_rejects_bad_geometry(void)
 		{ 4096, 64, 200 }, { 4096, 64, ~0U },
 	};
 	struct buddy_core bc;
-	unsigned char *seg;
-	unsigned char *segs[1];
+	unsigned char *chunk;
+	unsigned char *chunks[1];
 	size_t need, i;
 	void *meta;
 	struct sim *s;
@@ -39,8 +39,8 @@ void init_rejects_bad_geometry(void)
 		ASSERT(s && t_nfix < MAX_FIX);
 		t_fix[t_nfix++] = s;
 		ASSERT_SIM(s, sim_init(s, bad[i].size, bad[i].min_block,
-				       bad[i].seg_shift, &t_rng) == 0);
-		if (!bad[i].seg_shift)
+				       bad[i].chunk_shift, &t_rng) == 0);
+		if (!bad[i].chunk_shift)
 			ASSERT_EQ(buddy_core_meta_size(bad[i].size,
 						       bad[i].min_block), 0);
 		sim_destroy(s);
@@ -51,20 +51,20 @@ void init_rejects_bad_geometry(void)
 	ASSERT(buddy_core_meta_size(16ULL << 31, 16) > 0);
 	ASSERT(buddy_core_meta_size(4096ULL << 31, 4096) > 0);
 
-	/* meta one byte short, missing meta, missing segments */
+	/* meta one byte short, missing meta, missing chunks */
 	need = buddy_core_meta_size(64 * KB, 64);
 	meta = t_malloc(need);
-	seg = t_malloc(64 * KB);
-	segs[0] = seg;
-	ASSERT_EQ(buddy_core_init(&bc, 64 * KB, 64, 0, segs, meta, need - 1),
+	chunk = t_malloc(64 * KB);
+	chunks[0] = chunk;
+	ASSERT_EQ(buddy_core_init(&bc, 64 * KB, 64, 0, chunks, meta, need - 1),
 		  -EINVAL);
-	ASSERT_EQ(buddy_core_init(&bc, 64 * KB, 64, 0, segs, NULL, need),
+	ASSERT_EQ(buddy_core_init(&bc, 64 * KB, 64, 0, chunks, NULL, need),
 		  -EINVAL);
 	ASSERT_EQ(buddy_core_init(&bc, 64 * KB, 64, 0, NULL, meta, need),
 		  -EINVAL);
-	ASSERT_EQ(buddy_core_init(&bc, 64 * KB, 64, 0, segs, meta, 0),
+	ASSERT_EQ(buddy_core_init(&bc, 64 * KB, 64, 0, chunks, meta, 0),
 		  -EINVAL);
-	ASSERT_EQ(buddy_core_init(&bc, 64 * KB, 64, 0, segs, meta, need), 0);
+	ASSERT_EQ(buddy_core_init(&bc, 64 * KB, 64, 0, chunks, meta, need), 0);
 	ASSERT_CHECK(&bc);
 	ASSERT_EQ(buddy_core_free_bytes(&bc), 64 * KB);
 }
@@ -82,7 +82,7 @@ void meta_size_is_about_six_bits_per_block(void)
 	ASSERT(buddy_core_meta_size(256 * MB, 64) * 1000 <= 256 * MB * 12);
 	ASSERT(buddy_core_meta_size(256 * MB, 4096) * 10000 <= 256 * MB * 5);
 	/*
-	 * head, split, segment and zero bits, and two bits of free bitmaps
+	 * head, split, chunk and zero bits, and two bits of free bitmaps
 	 * over all orders, plus 1/64 for the grouped split words and
 	 * summaries and two spare words an order
 	 */
@@ -227,7 +227,7 @@ void largest_order_range(void)
 	const unsigned int top = t_huge ? 31 : 26;
 	const u64 size = 16ULL << top;
 	size_t need = buddy_core_meta_size(size, 16);
-	unsigned char *segs[1];
+	unsigned char *chunks[1];
 	struct buddy_core *bc;
 	unsigned int o;
 	u64 off;
@@ -243,9 +243,9 @@ void largest_order_range(void)
 	ASSERT(t_map != MAP_FAILED);
 	s->meta = malloc(need);
 	ASSERT(s->meta);
-	segs[0] = t_map;
+	chunks[0] = t_map;
 	bc = &s->bc;
-	ASSERT_EQ(buddy_core_init(bc, size, 16, 0, segs, s->meta, need), 0);
+	ASSERT_EQ(buddy_core_init(bc, size, 16, 0, chunks, s->meta, need), 0);
 	ASSERT_CHECK(bc);
 	ASSERT_EQ(buddy_core_max_order(bc), top);
 	ASSERT_EQ(buddy_core_nr_free(bc, top), 1);
@@ -277,17 +277,17 @@ void largest_order_range(void)
 	ASSERT_CHECK(bc);
 }
 
-void segments_hold_whole_blocks(void)
+void chunks_hold_whole_blocks(void)
 {
 	static const struct blk_want roots[] = {
 		{ 0, 4, true }, { 64 * KB, 4, true }, { 128 * KB, 4, true },
 		{ 192 * KB, 4, true }, { 256 * KB, 4, true },
 		{ 320 * KB, 1, true }, { 328 * KB, 0, true },
 	};
-	struct sim *s = fix_seg(5 * 64 * KB + 12 * KB, 4 * KB, 16);
+	struct sim *s = fix_chunk(5 * 64 * KB + 12 * KB, 4 * KB, 16);
 	u64 i, off;
 
-	ASSERT_EQ(s->nsegs, 6);
+	ASSERT_EQ(s->nchunks, 6);
 	ASSERT_EQ(buddy_core_max_order(&s->bc), 4);
 	t_blocks(&s->bc, roots, 7);
 	t_alloc_fails(s, 64 * KB + 1, -E2BIG);
@@ -295,20 +295,20 @@ void segments_hold_whole_blocks(void)
 	for (i = 0; i < 5; i++) {
 		off = t_alloc(s, 64 * KB);
 		ASSERT_EQ(off & (64 * KB - 1), 0);
-		ASSERT(buddy_core_addr(&s->bc, off) == s->segs[off >> 16]);
+		ASSERT(buddy_core_addr(&s->bc, off) == s->chunks[off >> 16]);
 		ASSERT(buddy_core_addr(&s->bc, off + 64 * KB - 1) ==
-		       s->segs[off >> 16] + 64 * KB - 1);
+		       s->chunks[off >> 16] + 64 * KB - 1);
 	}
 	ASSERT_EQ(t_alloc(s, 8 * KB), 320 * KB);
-	ASSERT(buddy_core_addr(&s->bc, 320 * KB + 5) == s->segs[5] + 5);
+	ASSERT(buddy_core_addr(&s->bc, 320 * KB + 5) == s->chunks[5] + 5);
 	ASSERT_EQ(t_alloc(s, 4 * KB), 328 * KB);
 	t_alloc_fails(s, 1, -ENOMEM);
 	t_free_all(s);
 	t_blocks(&s->bc, roots, 7);
 	t_done(s);
 
-	/* 64-byte blocks in 4 KiB segments, a partial last segment */
-	s = fix_seg(23 * 4 * KB + 192, 64, 12);
+	/* 64-byte blocks in 4 KiB chunks, a partial last chunk */
+	s = fix_chunk(23 * 4 * KB + 192, 64, 12);
 	ASSERT_EQ(buddy_core_max_order(&s->bc), 6);
 	s->no_stray = 1;
 	for (i = 0; i < 2000; i++)
@@ -316,18 +316,18 @@ void segments_hold_whole_blocks(void)
 	ASSERT_SIM(s, sim_finish(s));
 	t_done(s);
 
-	/* one min block per segment: every block is order 0 */
-	s = fix_seg(100 * 16, 16, 4);
+	/* one min block per chunk: every block is order 0 */
+	s = fix_chunk(100 * 16, 16, 4);
 	ASSERT_EQ(buddy_core_max_order(&s->bc), 0);
 	ASSERT_EQ(buddy_core_nr_free(&s->bc, 0), 100);
 	t_alloc_fails(s, 17, -E2BIG);
 	t_drain(s);
-	ASSERT(buddy_core_addr(&s->bc, 99 * 16 + 3) == s->segs[99] + 3);
+	ASSERT(buddy_core_addr(&s->bc, 99 * 16 + 3) == s->chunks[99] + 3);
 	t_free_all(s);
 	t_done(s);
 
-	/* a segment larger than the range is just one segment */
-	s = fix_seg(1000 * 64, 64, 20);
+	/* a chunk larger than the range is just one chunk */
+	s = fix_chunk(1000 * 64, 64, 20);
 	ASSERT_EQ(buddy_core_max_order(&s->bc), 9);
 	ASSERT_EQ(t_alloc(s, 32 * KB), 0);
 	t_done(s);

@@ -9,8 +9,8 @@
 
 static const struct {
 	u64 size, min_block;
-	unsigned int seg_shift;
-	u64 absent_init;	/* segments absent at init */
+	unsigned int chunk_shift;
+	u64 absent_init;	/* chunks absent at init */
 } geoms[] = {
 	{ 1 * MB, 4 * KB, 0, 0 },
 	{ 3 * MB + 12 * KB, 4 * KB, 0, 0 },
@@ -45,7 +45,7 @@ void random_ops_match_naive_model(void)
 		/* half the geometries start zeroed, as from vzalloc() */
 		s->zero_init = g & 1;
 		if (sim_init(s, geoms[g].size, geoms[g].min_block,
-			     geoms[g].seg_shift, &src) != 1 ||
+			     geoms[g].chunk_shift, &src) != 1 ||
 		    !sim_verify(s)) {
 			fprintf(stderr, "    geometry %u: %s\n", g, s->err);
 			ASSERT(false);
@@ -69,7 +69,7 @@ void random_ops_match_naive_model(void)
 		repairs += s->nr_repairs;
 		ranges += s->nr_range;
 		exacts += s->nr_exact_ok;
-		moves += s->nr_seg_moves;
+		moves += s->nr_chunk_moves;
 		zfrees += s->nr_zero_frees;
 		zallocs += s->nr_zero_allocs;
 		zsets += s->nr_set_zeroed;
@@ -77,7 +77,7 @@ void random_ops_match_naive_model(void)
 	printf("    %llu ops, %llu link smashes, %llu repairs\n",
 	       (unsigned long long)total, (unsigned long long)smashes,
 	       (unsigned long long)repairs);
-	printf("    %llu range and %llu exact allocations, %llu segments added or removed\n",
+	printf("    %llu range and %llu exact allocations, %llu chunks added or removed\n",
 	       ULL(ranges), ULL(exacts), ULL(moves));
 	printf("    %llu zeroed frees, %llu set_zeroed calls, %llu allocations known zero\n",
 	       ULL(zfrees), ULL(zsets), ULL(zallocs));

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* core_test: range and exact allocations, and segments that come and go. */
+/* core_test: range and exact allocations, and chunks that come and go. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "core_test.h"
 
-/* ---- ranges, exact allocations and segments ---- */
+/* ---- ranges, exact allocations and chunks ---- */
 
 /* A range allocation through the driver; its offset. */
 static u64 t_range(struct sim *s, u64 size, u64 align, u64 start, u64 end,
@@ -167,30 +167,30 @@ void free_exact_refuses_wrong_calls_changing_nothing(void)
 	t_done(s);
 }
 
-/* Segment number @seg of @s gets fresh memory and is added. */
-void t_add_seg(struct sim *s, u64 seg)
+/* Chunk number @chunk of @s gets fresh memory and is added. */
+void t_add_chunk(struct sim *s, u64 chunk)
 {
-	ASSERT_SIM(s, sim_add_seg(s, seg, true));
+	ASSERT_SIM(s, sim_add_chunk(s, chunk, true));
 	ASSERT_SIM(s, sim_verify(s));
 }
 
-void segments_come_and_go(void)
+void chunks_come_and_go(void)
 {
 	struct sim *s = calloc(1, sizeof(*s));
 	u64 i;
 
 	ASSERT(s && t_nfix < MAX_FIX);
 	t_fix[t_nfix++] = s;
-	/* four 16 KB segments of 4 KB blocks; 1 and 3 absent at init */
+	/* four 16 KB chunks of 4 KB blocks; 1 and 3 absent at init */
 	s->absent_init = 0xa;
 	ASSERT_SIM(s, sim_init(s, 64 * KB, 4 * KB, 14, &t_rng) == 1);
 	ASSERT_SIM(s, sim_verify(s));
 	ASSERT_EQ(buddy_core_size(&s->bc), 32 * KB);
 	ASSERT_EQ(buddy_core_range(&s->bc), 64 * KB);
-	ASSERT(!buddy_core_segment_present(&s->bc, 1));
-	ASSERT(buddy_core_segment_present(&s->bc, 2));
-	ASSERT(!buddy_core_segment_present(&s->bc, 4));
-	/* frees and probes into an absent segment: -ERANGE */
+	ASSERT(!buddy_core_chunk_present(&s->bc, 1));
+	ASSERT(buddy_core_chunk_present(&s->bc, 2));
+	ASSERT(!buddy_core_chunk_present(&s->bc, 4));
+	/* frees and probes into an absent chunk: -ERANGE */
 	t_bad_free(s, 16 * KB, -ERANGE);
 	t_bad_free(s, 20 * KB, -ERANGE);
 	t_bad_free(s, 60 * KB, -ERANGE);
@@ -198,44 +198,44 @@ void segments_come_and_go(void)
 	ASSERT_EQ(t_range(s, 4 * KB, 0, 0, 0, BUDDY_CORE_TOPDOWN), 44 * KB);
 	t_range_fails(s, 4 * KB, 0, 48 * KB, 0, 0, -ENOMEM);
 	/* add: -EINVAL without memory or number, -EEXIST when present */
-	ASSERT_SIM(s, sim_add_seg(s, 1, false));
-	ASSERT_SIM(s, sim_add_seg(s, 4, true));
-	ASSERT_SIM(s, sim_add_seg(s, 0, true));
-	ASSERT_EQ(buddy_core_add_segment(&s->bc, 0), -EEXIST);
-	ASSERT_EQ(buddy_core_add_segment(&s->bc, 1), -EINVAL);
-	t_add_seg(s, 3);
+	ASSERT_SIM(s, sim_add_chunk(s, 1, false));
+	ASSERT_SIM(s, sim_add_chunk(s, 4, true));
+	ASSERT_SIM(s, sim_add_chunk(s, 0, true));
+	ASSERT_EQ(buddy_core_add_chunk(&s->bc, 0), -EEXIST);
+	ASSERT_EQ(buddy_core_add_chunk(&s->bc, 1), -EINVAL);
+	t_add_chunk(s, 3);
 	ASSERT_EQ(buddy_core_size(&s->bc), 48 * KB);
 	ASSERT_EQ(t_range(s, 4 * KB, 0, 0, 0, BUDDY_CORE_TOPDOWN), 60 * KB);
-	/* remove: busy, absent, no such segment; nothing changes */
-	ASSERT_SIM(s, sim_remove_seg(s, 2));
-	ASSERT_SIM(s, sim_remove_seg(s, 1));
-	ASSERT_SIM(s, sim_remove_seg(s, 4));
-	ASSERT_EQ(buddy_core_remove_segment(&s->bc, 2), -EBUSY);
-	ASSERT_EQ(buddy_core_remove_segment(&s->bc, 1), -ENOENT);
-	ASSERT_EQ(buddy_core_remove_segment(&s->bc, 9), -EINVAL);
+	/* remove: busy, absent, no such chunk; nothing changes */
+	ASSERT_SIM(s, sim_remove_chunk(s, 2));
+	ASSERT_SIM(s, sim_remove_chunk(s, 1));
+	ASSERT_SIM(s, sim_remove_chunk(s, 4));
+	ASSERT_EQ(buddy_core_remove_chunk(&s->bc, 2), -EBUSY);
+	ASSERT_EQ(buddy_core_remove_chunk(&s->bc, 1), -ENOENT);
+	ASSERT_EQ(buddy_core_remove_chunk(&s->bc, 9), -EINVAL);
 	ASSERT_SIM(s, sim_verify(s));
 	/* round trips */
 	for (i = 0; i < 3; i++) {
 		ASSERT_SIM(s, sim_evacuate(s, 3));
 		ASSERT_SIM(s, sim_verify(s));
 		ASSERT_EQ(buddy_core_size(&s->bc), 32 * KB);
-		t_add_seg(s, 3);
-		t_add_seg(s, 1);
+		t_add_chunk(s, 3);
+		t_add_chunk(s, 1);
 		ASSERT_SIM(s, sim_evacuate(s, 1));
 		ASSERT_SIM(s, sim_verify(s));
 	}
-	t_add_seg(s, 1);
+	t_add_chunk(s, 1);
 	t_drain(s);
 	ASSERT_EQ(buddy_core_used_bytes(&s->bc), 64 * KB);
 	t_free_all(s);
 	/* everything can go, then come back */
 	for (i = 0; i < 4; i++)
-		ASSERT_SIM(s, sim_remove_seg(s, i));
+		ASSERT_SIM(s, sim_remove_chunk(s, i));
 	ASSERT_EQ(buddy_core_size(&s->bc), 0);
 	ASSERT_EQ(buddy_core_largest_free_order(&s->bc), -1);
 	t_alloc_fails(s, 4 * KB, -ENOMEM);
 	for (i = 0; i < 4; i++)
-		t_add_seg(s, i);
+		t_add_chunk(s, i);
 	ASSERT(model_is_pristine(&s->m));
 	t_done(s);
 }
@@ -323,8 +323,8 @@ void stray_write_caught_by_range_and_exact(void)
 	}
 }
 
-/* The free bitmaps, their summaries and absent segments, white box. */
-void checker_reports_broken_free_bitmaps_and_segments(void)
+/* The free bitmaps, their summaries and absent chunks, white box. */
+void checker_reports_broken_free_bitmaps_and_chunks(void)
 {
 	struct buddy_core c;
 	struct sim *s;
@@ -333,7 +333,7 @@ void checker_reports_broken_free_bitmaps_and_segments(void)
 	s = calloc(1, sizeof(*s));
 	ASSERT(s && t_nfix < MAX_FIX);
 	t_fix[t_nfix++] = s;
-	/* four 16 KB segments of 4 KB blocks, segment 2 absent */
+	/* four 16 KB chunks of 4 KB blocks, chunk 2 absent */
 	s->absent_init = 0x4;
 	ASSERT_SIM(s, sim_init(s, 64 * KB, 4 * KB, 14, &t_rng) == 1);
 	ASSERT_EQ(t_alloc(s, 4 * KB), 0);
@@ -355,13 +355,13 @@ void checker_reports_broken_free_bitmaps_and_segments(void)
 		case 4:		/* a free block without its bit */
 			c.fmap[2][0] &= ~(1ULL << 3);
 			break;
-		case 5:		/* a head bit in the absent segment */
+		case 5:		/* a head bit in the absent chunk */
 			flip(c.head, 9);
 			break;
-		case 6:		/* a split bit in the absent segment */
+		case 6:		/* a split bit in the absent chunk */
 			flip_split(&c, 2, 8);
 			break;
-		case 7:		/* a free bit in the absent segment */
+		case 7:		/* a free bit in the absent chunk */
 			c.fmap[1][0] |= 1ULL << 5;
 			c.fsum[1][0] |= 1;
 			break;

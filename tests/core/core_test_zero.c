@@ -8,7 +8,7 @@
 
 /* A fixture whose memory was zeroed before init and marked known zero. */
 static struct sim *fix_zeroed(u64 size, u64 min_block,
-			      unsigned int seg_shift)
+			      unsigned int chunk_shift)
 {
 	struct sim *s = calloc(1, sizeof(*s));
 
@@ -16,7 +16,7 @@ static struct sim *fix_zeroed(u64 size, u64 min_block,
 	t_fix[t_nfix++] = s;
 	s->zero_init = 1;
 	s->add_zeroed = 1;
-	ASSERT_SIM(s, sim_init(s, size, min_block, seg_shift, &t_rng) == 1);
+	ASSERT_SIM(s, sim_init(s, size, min_block, chunk_shift, &t_rng) == 1);
 	ASSERT_SIM(s, sim_verify(s));
 	ASSERT_CHECK(&s->bc);
 	return s;
@@ -87,7 +87,7 @@ void init_leaves_nothing_known_zero(void)
  */
 void zero_split_keeps_zero_in_both_halves(void)
 {
-	struct sim *s = fix_zeroed(64 * KB, 4 * KB, BUDDY_CORE_ONE_SEGMENT);
+	struct sim *s = fix_zeroed(64 * KB, 4 * KB, BUDDY_CORE_ONE_CHUNK);
 	static const u64 halves[] = { 4 * KB, 8 * KB, 16 * KB, 32 * KB };
 	unsigned int i;
 	u64 a, b, zallocs;
@@ -126,7 +126,7 @@ void zero_split_keeps_zero_in_both_halves(void)
  */
 void zero_merge_with_nonzero_buddy_loses_it(void)
 {
-	struct sim *s = fix_zeroed(64 * KB, 4 * KB, BUDDY_CORE_ONE_SEGMENT);
+	struct sim *s = fix_zeroed(64 * KB, 4 * KB, BUDDY_CORE_ONE_CHUNK);
 	u64 a, b, zallocs;
 
 	a = t_alloc(s, 4 * KB);
@@ -170,8 +170,8 @@ void zero_merge_with_nonzero_buddy_loses_it(void)
 /*
  * zero_bytes through every call that moves bytes in or out of the free
  * set: alloc, free, free_zeroed, alloc_exact (and its trimmed tail),
- * free_exact and free_exact_zeroed, alloc_range, remove_segment,
- * add_segment and set_zeroed. Four 64K segments of 4K blocks.
+ * free_exact and free_exact_zeroed, alloc_range, remove_chunk,
+ * add_chunk and set_zeroed. Four 64K chunks of 4K blocks.
  */
 void zero_bytes_follow_every_call(void)
 {
@@ -183,7 +183,7 @@ void zero_bytes_follow_every_call(void)
 	a = t_alloc(s, 4 * KB);
 	ASSERT_EQ(a, 0);
 	ASSERT_EQ(buddy_core_zero_bytes(bc), 252 * KB);
-	/* dirty free: the whole segment merges back, not zero */
+	/* dirty free: the whole chunk merges back, not zero */
 	t_free(s, a);
 	ASSERT_EQ(buddy_core_zero_bytes(bc), 192 * KB);
 	a = t_alloc(s, 4 * KB);
@@ -225,18 +225,18 @@ void zero_bytes_follow_every_call(void)
 	t_free(s, r2);
 	ASSERT_EQ(buddy_core_zero_bytes(bc), 192 * KB);
 
-	/* a removed segment takes its zero bytes along, and brings none */
-	ASSERT_SIM(s, sim_remove_seg(s, 1));
+	/* a removed chunk takes its zero bytes along, and brings none */
+	ASSERT_SIM(s, sim_remove_chunk(s, 1));
 	ASSERT_SIM(s, sim_verify(s));
 	ASSERT_EQ(buddy_core_zero_bytes(bc), 128 * KB);
-	ASSERT_SIM(s, sim_remove_seg(s, 3));
+	ASSERT_SIM(s, sim_remove_chunk(s, 3));
 	ASSERT_SIM(s, sim_verify(s));
 	ASSERT_EQ(buddy_core_zero_bytes(bc), 128 * KB);
-	t_add_seg(s, 1);
+	t_add_chunk(s, 1);
 	ASSERT_EQ(buddy_core_zero_bytes(bc), 128 * KB);
-	/* a freshly zeroed segment, marked after it was added */
+	/* a freshly zeroed chunk, marked after it was added */
 	s->add_zeroed = 2;
-	t_add_seg(s, 3);
+	t_add_chunk(s, 3);
 	ASSERT_EQ(buddy_core_zero_bytes(bc), 192 * KB);
 	/* set_zeroed over an absent-free, mixed span: idempotent */
 	t_set_zeroed(s, 0, 256 * KB);
@@ -279,7 +279,7 @@ void set_zeroed_marks_free_blocks_wholly_inside(void)
 /* zeroed() answers for allocated blocks only, and changes nothing. */
 void zeroed_answers_for_allocated_blocks_only(void)
 {
-	struct sim *s = fix_zeroed(64 * KB, 4 * KB, BUDDY_CORE_ONE_SEGMENT);
+	struct sim *s = fix_zeroed(64 * KB, 4 * KB, BUDDY_CORE_ONE_CHUNK);
 	struct buddy_core *bc = &s->bc;
 	u64 a = t_alloc(s, 8 * KB), b;
 
@@ -307,7 +307,7 @@ void zeroed_answers_for_allocated_blocks_only(void)
 /* The snapshot carries the zero bits and the count, and keeps them. */
 void snapshot_keeps_zero_bits(void)
 {
-	struct sim *s = fix_zeroed(64 * KB, 4 * KB, BUDDY_CORE_ONE_SEGMENT);
+	struct sim *s = fix_zeroed(64 * KB, 4 * KB, BUDDY_CORE_ONE_CHUNK);
 	struct buddy_core c;
 	u64 a = t_alloc(s, 4 * KB);
 
@@ -332,7 +332,7 @@ void checker_reports_broken_zero_bits(void)
 	s = calloc(1, sizeof(*s));
 	ASSERT(s && t_nfix < MAX_FIX);
 	t_fix[t_nfix++] = s;
-	/* four 16 KB segments of 4 KB blocks, segment 2 absent */
+	/* four 16 KB chunks of 4 KB blocks, chunk 2 absent */
 	s->absent_init = 0x4;
 	s->zero_init = 1;
 	ASSERT_SIM(s, sim_init(s, 64 * KB, 4 * KB, 14, &t_rng) == 1);
@@ -344,7 +344,7 @@ void checker_reports_broken_zero_bits(void)
 		case 0:		/* a bit inside a free block */
 			flip(c.zmap, 13);
 			break;
-		case 1:		/* a bit inside... at an absent segment */
+		case 1:		/* a bit inside... at an absent chunk */
 			flip(c.zmap, 8);
 			break;
 		case 2:		/* a free block's bit gone, count unchanged */

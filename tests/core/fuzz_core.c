@@ -22,10 +22,10 @@ int FUZZ_ENTRY(const u8 *data, size_t len);
 
 static void fail(struct sim *s, const char *what)
 {
-	fprintf(stderr, "fuzz_core: %s after %llu ops (size %#llx min %llu seg %u): %s\n",
+	fprintf(stderr, "fuzz_core: %s after %llu ops (size %#llx min %llu chunk %u): %s\n",
 		what, (unsigned long long)s->nr_ops,
 		(unsigned long long)s->m.size,
-		(unsigned long long)s->m.min_block, s->seg_shift, s->err);
+		(unsigned long long)s->m.min_block, s->chunk_shift, s->err);
 	abort();
 }
 
@@ -33,7 +33,7 @@ int FUZZ_ENTRY(const u8 *data, size_t len)
 {
 	struct msrc src = { .data = data, .len = len };
 	static struct sim s;
-	unsigned int shift, seg_shift = BUDDY_CORE_ONE_SEGMENT, log;
+	unsigned int shift, chunk_shift = BUDDY_CORE_ONE_CHUNK, log;
 	u64 min_block, nblocks, size;
 	int ret;
 
@@ -46,21 +46,21 @@ int FUZZ_ENTRY(const u8 *data, size_t len)
 	size = nblocks << shift;
 	log = 63 - (unsigned int)__builtin_clzll(nblocks);
 	if (data[3] & 1)
-		seg_shift = shift + (data[3] >> 1) % (log + 2);
+		chunk_shift = shift + (data[3] >> 1) % (log + 2);
 	/* a few inputs ask for what init must refuse */
 	if (data[0] == 0xff)
 		min_block = 24;
 	if (data[3] == 0xff)
-		seg_shift = shift - 1;
+		chunk_shift = shift - 1;
 	if (data[0] == 0xfe)
 		size += 8;
 
 	s.trace = !!getenv("FUZZ_CORE_TRACE");
-	/* now and then start with some segments absent */
+	/* now and then start with some chunks absent */
 	s.absent_init = data[2] & 0x80 ? data[1] : 0;
 	/* and now and then with the memory zeroed and known to be */
 	s.zero_init = !!(data[2] & 0x40);
-	ret = sim_init(&s, size, min_block, seg_shift, &src);
+	ret = sim_init(&s, size, min_block, chunk_shift, &src);
 	if (ret < 0)
 		fail(&s, "init");
 	if (ret == 0) {

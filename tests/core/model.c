@@ -27,7 +27,7 @@
  * The geometry rules, restated from the contract: 0 and the derived
  * values, or -EINVAL.
  */
-static int model_geometry(u64 size, u64 min_block, unsigned int seg_shift,
+static int model_geometry(u64 size, u64 min_block, unsigned int chunk_shift,
 			  unsigned int *min_shift, u32 *nblocks,
 			  unsigned int *max_order)
 {
@@ -45,11 +45,11 @@ static int model_geometry(u64 size, u64 min_block, unsigned int seg_shift,
 	mo = 63 - (unsigned int)__builtin_clzll(n);
 	if (mo > BUDDY_CORE_MAX_ORDER)
 		mo = BUDDY_CORE_MAX_ORDER;
-	if (seg_shift != BUDDY_CORE_ONE_SEGMENT) {
-		if (seg_shift < shift || seg_shift > 63)
+	if (chunk_shift != BUDDY_CORE_ONE_CHUNK) {
+		if (chunk_shift < shift || chunk_shift > 63)
 			return -EINVAL;
-		if (seg_shift - shift < mo)
-			mo = seg_shift - shift;
+		if (chunk_shift - shift < mo)
+			mo = chunk_shift - shift;
 	}
 	*min_shift = shift;
 	*nblocks = (u32)n;
@@ -79,24 +79,24 @@ static void model_reset(struct model *m)
 }
 
 static int model_init(struct model *m, u64 size, u64 min_block,
-		      unsigned int seg_shift)
+		      unsigned int chunk_shift)
 {
 	int ret;
 
 	memset(m, 0, sizeof(*m));
-	ret = model_geometry(size, min_block, seg_shift, &m->min_shift,
+	ret = model_geometry(size, min_block, chunk_shift, &m->min_shift,
 			     &m->nblocks, &m->max_order);
 	if (ret)
 		return ret;
 	m->size = size;
 	m->min_block = min_block;
-	m->seg_bits = seg_shift == BUDDY_CORE_ONE_SEGMENT ? 32 :
-		      seg_shift - m->min_shift;
-	m->nsegs = ((m->nblocks - 1ULL) >> m->seg_bits) + 1;
+	m->chunk_bits = chunk_shift == BUDDY_CORE_ONE_CHUNK ? 32 :
+		      chunk_shift - m->min_shift;
+	m->nchunks = ((m->nblocks - 1ULL) >> m->chunk_bits) + 1;
 	m->order = malloc(m->nblocks);
 	m->used = malloc(m->nblocks);
 	m->zero = malloc(m->nblocks);
-	m->absent = calloc(m->nsegs, 1);
+	m->absent = calloc(m->nchunks, 1);
 	if (!m->order || !m->used || !m->zero || !m->absent)
 		abort();
 	model_reset(m);
@@ -115,10 +115,10 @@ static void model_destroy(struct model *m)
 	m->absent = NULL;
 }
 
-/* Does min block @i lie in an absent segment? */
+/* Does min block @i lie in an absent chunk? */
 static bool model_absent(const struct model *m, u64 i)
 {
-	return m->absent[i >> m->seg_bits];
+	return m->absent[i >> m->chunk_bits];
 }
 
 /* Is the block starting at @i free (and there to be allocated)? */
@@ -127,22 +127,22 @@ static bool model_free_at(const struct model *m, u64 i)
 	return !m->used[i] && !model_absent(m, i);
 }
 
-/* Min blocks [*s, *e) of segment @seg. */
-static void model_seg_span(const struct model *m, u64 seg, u64 *s, u64 *e)
+/* Min blocks [*s, *e) of chunk @chunk. */
+static void model_chunk_span(const struct model *m, u64 chunk, u64 *s, u64 *e)
 {
-	*s = seg << m->seg_bits;
-	*e = m->nblocks - *s > (1ULL << m->seg_bits) - 1 ?
-	     *s + (1ULL << m->seg_bits) : m->nblocks;
+	*s = chunk << m->chunk_bits;
+	*e = m->nblocks - *s > (1ULL << m->chunk_bits) - 1 ?
+	     *s + (1ULL << m->chunk_bits) : m->nblocks;
 }
 
-/* Bytes of the present segments. */
+/* Bytes of the present chunks. */
 static u64 model_present(const struct model *m)
 {
-	u64 seg, s, e, bytes = 0;
+	u64 chunk, s, e, bytes = 0;
 
-	for (seg = 0; seg < m->nsegs; seg++) {
-		model_seg_span(m, seg, &s, &e);
-		if (!m->absent[seg])
+	for (chunk = 0; chunk < m->nchunks; chunk++) {
+		model_chunk_span(m, chunk, &s, &e);
+		if (!m->absent[chunk])
 			bytes += (e - s) << m->min_shift;
 	}
 	return bytes;
@@ -388,16 +388,16 @@ static int model_exact_classify(const struct model *m, u64 off, u64 size)
 	return 0;
 }
 
-/* Can segment @seg go? 0, or what buddy_core_remove_segment() says. */
-static int model_seg_removable(const struct model *m, u64 seg)
+/* Can chunk @chunk go? 0, or what buddy_core_remove_chunk() says. */
+static int model_chunk_removable(const struct model *m, u64 chunk)
 {
 	u64 i, s, e;
 
-	if (seg >= m->nsegs)
+	if (chunk >= m->nchunks)
 		return -EINVAL;
-	if (m->absent[seg])
+	if (m->absent[chunk])
 		return -ENOENT;
-	model_seg_span(m, seg, &s, &e);
+	model_chunk_span(m, chunk, &s, &e);
 	for (i = s; i < e; i += 1ULL << m->order[i])
 		if (m->used[i] || m->order[i] != model_root_order(m, i))
 			return -EBUSY;
@@ -435,26 +435,26 @@ static u64 msrc_below(struct msrc *r, u64 bound)
 
 unsigned char *sim_addr(const struct sim *s, u64 off)
 {
-	if (s->seg_shift == BUDDY_CORE_ONE_SEGMENT)
-		return s->segs[0] + off;
-	return s->segs[off >> s->seg_shift] +
-	       (off & ((1ULL << s->seg_shift) - 1));
+	if (s->chunk_shift == BUDDY_CORE_ONE_CHUNK)
+		return s->chunks[0] + off;
+	return s->chunks[off >> s->chunk_shift] +
+	       (off & ((1ULL << s->chunk_shift) - 1));
 }
 
 void sim_destroy(struct sim *s)
 {
 	u64 i;
 
-	if (s->segs)
-		for (i = 0; i < s->nsegs; i++)
-			free(s->segs[i]);
-	free(s->segs);
+	if (s->chunks)
+		for (i = 0; i < s->nchunks; i++)
+			free(s->chunks[i]);
+	free(s->chunks);
 	free(s->meta);
 	free(s->live);
 	free(s->ex_off);
 	free(s->ex_size);
 	model_destroy(&s->m);
-	s->segs = NULL;
+	s->chunks = NULL;
 	s->meta = NULL;
 	s->live = NULL;
 	s->ex_off = NULL;
@@ -466,10 +466,10 @@ void sim_destroy(struct sim *s)
  * invalid and the core agreed, -1 (with s->err) on a mismatch.
  */
 int sim_init(struct sim *s, u64 size, u64 min_block,
-	     unsigned int seg_shift, struct msrc *src)
+	     unsigned int chunk_shift, struct msrc *src)
 {
 	unsigned int shift, mo, trace, zero_init, add_zeroed;
-	u64 i, segsz, absent_init;
+	u64 i, chunksz, absent_init;
 	u32 n;
 	int ret;
 
@@ -483,58 +483,58 @@ int sim_init(struct sim *s, u64 size, u64 min_block,
 	s->zero_init = zero_init;
 	s->add_zeroed = add_zeroed;
 	s->src = src;
-	s->seg_shift = seg_shift;
+	s->chunk_shift = chunk_shift;
 	s->meta_size = buddy_core_meta_size(size, min_block);
-	if (model_geometry(size, min_block, BUDDY_CORE_ONE_SEGMENT, &shift,
+	if (model_geometry(size, min_block, BUDDY_CORE_ONE_CHUNK, &shift,
 			   &n, &mo) != (s->meta_size ? 0 : -EINVAL)) {
 		snprintf(s->err, sizeof(s->err), "meta_size(%#llx, %#llx): %zu",
 			 ULL(size),
 			 ULL(min_block), s->meta_size);
 		return -1;
 	}
-	if (model_init(&s->m, size, min_block, seg_shift)) {
+	if (model_init(&s->m, size, min_block, chunk_shift)) {
 		/* generous buffers: only the geometry may be refused */
 		s->meta = calloc(1, s->meta_size + 64);
-		s->segs = calloc(1, sizeof(*s->segs));
-		s->nsegs = 1;
-		if (!s->meta || !s->segs)
+		s->chunks = calloc(1, sizeof(*s->chunks));
+		s->nchunks = 1;
+		if (!s->meta || !s->chunks)
 			abort();
-		ret = buddy_core_init(&s->bc, size, min_block, seg_shift,
-				      s->segs, s->meta, s->meta_size + 64);
+		ret = buddy_core_init(&s->bc, size, min_block, chunk_shift,
+				      s->chunks, s->meta, s->meta_size + 64);
 		if (ret == -EINVAL)
 			return 0;
 		snprintf(s->err, sizeof(s->err), "init(%#llx, %#llx, %u) = %d",
 			 ULL(size),
-			 ULL(min_block), seg_shift, ret);
+			 ULL(min_block), chunk_shift, ret);
 		return -1;
 	}
-	segsz = seg_shift ? 1ULL << seg_shift : size;
-	s->nsegs = (size - 1) / segsz + 1;
-	s->segs = calloc(s->nsegs, sizeof(*s->segs));
+	chunksz = chunk_shift ? 1ULL << chunk_shift : size;
+	s->nchunks = (size - 1) / chunksz + 1;
+	s->chunks = calloc(s->nchunks, sizeof(*s->chunks));
 	s->meta = malloc(s->meta_size);
 	s->live = malloc(s->m.nblocks * sizeof(*s->live));
 	s->ex_off = malloc(s->m.nblocks * sizeof(*s->ex_off));
 	s->ex_size = malloc(s->m.nblocks * sizeof(*s->ex_size));
-	if (!s->segs || !s->meta || !s->live || !s->ex_off || !s->ex_size)
+	if (!s->chunks || !s->meta || !s->live || !s->ex_off || !s->ex_size)
 		abort();
 	/* exact sizes, so ASan sees any access past the range */
-	for (i = 0; i < s->nsegs; i++) {
-		u64 len = size - i * segsz < segsz ? size - i * segsz : segsz;
+	for (i = 0; i < s->nchunks; i++) {
+		u64 len = size - i * chunksz < chunksz ? size - i * chunksz : chunksz;
 
 		if (i < 64 && (s->absent_init >> i) & 1) {
 			s->m.absent[i] = 1;
 			continue;
 		}
-		s->segs[i] = s->zero_init ? calloc(1, len) : malloc(len);
-		if (!s->segs[i])
+		s->chunks[i] = s->zero_init ? calloc(1, len) : malloc(len);
+		if (!s->chunks[i])
 			abort();
 	}
-	ret = buddy_core_init(&s->bc, size, min_block, seg_shift, s->segs,
+	ret = buddy_core_init(&s->bc, size, min_block, chunk_shift, s->chunks,
 			      s->meta, s->meta_size);
 	if (ret) {
 		snprintf(s->err, sizeof(s->err), "init(%#llx, %#llx, %u) = %d",
 			 ULL(size),
-			 ULL(min_block), seg_shift, ret);
+			 ULL(min_block), chunk_shift, ret);
 		return -1;
 	}
 	if (buddy_core_zero_bytes(&s->bc)) {
@@ -552,7 +552,7 @@ int sim_init(struct sim *s, u64 size, u64 min_block,
 }
 
 /*
- * Are the @bytes at @off, inside one block (so in one segment), all zero?
+ * Are the @bytes at @off, inside one block (so in one chunk), all zero?
  * memcmp() against zeros, as a byte loop is slow under ASan.
  */
 bool sim_all_zero(const struct sim *s, u64 off, u64 bytes)
@@ -701,7 +701,7 @@ bool sim_verify(struct sim *s)
 
 	while (buddy_core_next_block(bc, &pos, &blk)) {
 		while (i < m->nblocks && model_absent(m, i))
-			i = ((i >> m->seg_bits) + 1) << m->seg_bits;
+			i = ((i >> m->chunk_bits) + 1) << m->chunk_bits;
 		if (i >= m->nblocks || ++n > m->nblocks)
 			return SIM_FAIL(s, "iterator runs past the end (block %#llx)",
 					ULL(blk.off));
@@ -730,7 +730,7 @@ bool sim_verify(struct sim *s)
 		i += 1ULL << m->order[i];
 	}
 	while (i < m->nblocks && model_absent(m, i))
-		i = ((i >> m->seg_bits) + 1) << m->seg_bits;
+		i = ((i >> m->chunk_bits) + 1) << m->chunk_bits;
 	if (i < m->nblocks)
 		return SIM_FAIL(s, "iterator stopped at %#llx of %#llx",
 				ULL(i << m->min_shift),
@@ -755,13 +755,13 @@ bool sim_verify(struct sim *s)
 		return SIM_FAIL(s, "zero bytes %llu, model %llu",
 				ULL(buddy_core_zero_bytes(bc)),
 				ULL(model_zero_bytes(m)));
-	for (i = 0; i < m->nsegs + 2; i++)
-		if (buddy_core_segment_present(bc, i) !=
-		    (i < m->nsegs && !m->absent[i]))
-			return SIM_FAIL(s, "segment %llu present %d, model %d",
+	for (i = 0; i < m->nchunks + 2; i++)
+		if (buddy_core_chunk_present(bc, i) !=
+		    (i < m->nchunks && !m->absent[i]))
+			return SIM_FAIL(s, "chunk %llu present %d, model %d",
 					ULL(i),
-					buddy_core_segment_present(bc, i),
-					i < m->nsegs && !m->absent[i]);
+					buddy_core_chunk_present(bc, i),
+					i < m->nchunks && !m->absent[i]);
 	if (buddy_core_size(bc) != model_present(m) ||
 	    buddy_core_range(bc) != m->size ||
 	    buddy_core_min_block(bc) != m->min_block ||
@@ -852,9 +852,9 @@ bool sim_alloc(struct sim *s, u64 size)
 		return SIM_FAIL(s, "addr(%#llx) = %p, want %p",
 				ULL(off),
 				buddy_core_addr(&s->bc, off), sim_addr(s, off));
-	if (s->seg_shift &&
-	    (off >> s->seg_shift) != ((off + bs - 1) >> s->seg_shift))
-		return SIM_FAIL(s, "block %#llx crosses a segment",
+	if (s->chunk_shift &&
+	    (off >> s->chunk_shift) != ((off + bs - 1) >> s->chunk_shift))
+		return SIM_FAIL(s, "block %#llx crosses a chunk",
 				ULL(off));
 	model_carve(m, p, i, (unsigned int)exp);
 	m->nr_allocs++;
@@ -1199,10 +1199,10 @@ bool sim_set_zeroed(struct sim *s, u64 start, u64 end)
 }
 
 /*
- * Add segment @seg; with @give_mem clear, call with no address stored,
+ * Add chunk @chunk; with @give_mem clear, call with no address stored,
  * which must be refused.
  */
-bool sim_add_seg(struct sim *s, u64 seg, bool give_mem)
+bool sim_add_chunk(struct sim *s, u64 chunk, bool give_mem)
 {
 	struct model *m = &s->m;
 	struct sim_snap sn;
@@ -1210,96 +1210,96 @@ bool sim_add_seg(struct sim *s, u64 seg, bool give_mem)
 	int exp, ret;
 	u64 st, e;
 
-	if (seg >= m->nsegs)
+	if (chunk >= m->nchunks)
 		exp = -EINVAL;
-	else if (!m->absent[seg])
+	else if (!m->absent[chunk])
 		exp = -EEXIST;
 	else
 		exp = give_mem ? 0 : -EINVAL;
 	if (!exp) {
-		/* now and then a freshly zeroed segment */
+		/* now and then a freshly zeroed chunk */
 		zero = s->add_zeroed ? s->add_zeroed == 2 :
 				       msrc_below(s->src, 2);
-		model_seg_span(m, seg, &st, &e);
-		s->segs[seg] = zero ? calloc(1, (e - st) << m->min_shift) :
+		model_chunk_span(m, chunk, &st, &e);
+		s->chunks[chunk] = zero ? calloc(1, (e - st) << m->min_shift) :
 				      malloc((e - st) << m->min_shift);
-		if (!s->segs[seg])
+		if (!s->chunks[chunk])
 			abort();
 	}
 	sim_snap_take(s, &sn);
-	ret = buddy_core_add_segment(&s->bc, seg);
+	ret = buddy_core_add_chunk(&s->bc, chunk);
 	if (s->trace)
-		fprintf(stderr, "add_segment(%llu) = %d, want %d\n", ULL(seg),
+		fprintf(stderr, "add_chunk(%llu) = %d, want %d\n", ULL(chunk),
 			ret, exp);
 	if (ret != exp) {
 		free(sn.meta);
-		return SIM_FAIL(s, "add_segment(%llu) = %d, want %d", ULL(seg),
+		return SIM_FAIL(s, "add_chunk(%llu) = %d, want %d", ULL(chunk),
 				ret, exp);
 	}
 	if (exp) {
 		if (!sim_snap_same(s, &sn))
-			return SIM_FAIL(s, "refused add_segment(%llu) changed the core",
-					ULL(seg));
+			return SIM_FAIL(s, "refused add_chunk(%llu) changed the core",
+					ULL(chunk));
 		return true;
 	}
 	free(sn.meta);
-	m->absent[seg] = 0;
-	s->nr_seg_moves++;
+	m->absent[chunk] = 0;
+	s->nr_chunk_moves++;
 	if (zero)
 		return sim_set_zeroed(s, st << m->min_shift, e << m->min_shift);
 	return true;
 }
 
-bool sim_remove_seg(struct sim *s, u64 seg)
+bool sim_remove_chunk(struct sim *s, u64 chunk)
 {
 	struct model *m = &s->m;
-	int exp = model_seg_removable(m, seg), ret;
+	int exp = model_chunk_removable(m, chunk), ret;
 	struct sim_snap sn;
 	u64 st, e;
 
 	sim_snap_take(s, &sn);
-	ret = buddy_core_remove_segment(&s->bc, seg);
+	ret = buddy_core_remove_chunk(&s->bc, chunk);
 	if (s->trace)
-		fprintf(stderr, "remove_segment(%llu) = %d, want %d\n",
-			ULL(seg), ret, exp);
+		fprintf(stderr, "remove_chunk(%llu) = %d, want %d\n",
+			ULL(chunk), ret, exp);
 	if (ret != exp) {
 		free(sn.meta);
-		return SIM_FAIL(s, "remove_segment(%llu) = %d, want %d",
-				ULL(seg), ret, exp);
+		return SIM_FAIL(s, "remove_chunk(%llu) = %d, want %d",
+				ULL(chunk), ret, exp);
 	}
 	if (exp) {
 		if (!sim_snap_same(s, &sn))
-			return SIM_FAIL(s, "refused remove_segment(%llu) changed the core",
-					ULL(seg));
+			return SIM_FAIL(s, "refused remove_chunk(%llu) changed the core",
+					ULL(chunk));
 		return true;
 	}
 	free(sn.meta);
-	m->absent[seg] = 1;
+	m->absent[chunk] = 1;
 	/* what was known zero there is gone with it */
-	model_seg_span(m, seg, &st, &e);
+	model_chunk_span(m, chunk, &st, &e);
 	memset(m->zero + st, 0, e - st);
 	/* ASan now catches any access the core makes to it */
-	free(s->segs[seg]);
-	s->segs[seg] = NULL;
-	s->nr_seg_moves++;
+	free(s->chunks[chunk]);
+	s->chunks[chunk] = NULL;
+	s->nr_chunk_moves++;
 	return true;
 }
 
-/* Free every live block in segment @seg, then remove it. */
-bool sim_evacuate(struct sim *s, u64 seg)
+/* Free every live block in chunk @chunk, then remove it. */
+bool sim_evacuate(struct sim *s, u64 chunk)
 {
 	struct model *m = &s->m;
 	u64 j = 0;
 
 	while (j < s->nr_live) {
-		if (s->live[j] >> m->min_shift >> m->seg_bits == seg) {
+		if (s->live[j] >> m->min_shift >> m->chunk_bits == chunk) {
 			if (!sim_free(s, s->live[j]))
 				return false;
 		} else {
 			j++;
 		}
 	}
-	return sim_remove_seg(s, seg);
+	return sim_remove_chunk(s, chunk);
 }
 
 /* The @k-th free block of the model, in address order (wrapping). */
@@ -1536,7 +1536,7 @@ static u64 sim_pick_align(struct sim *s)
 	}
 }
 
-/* The calls of issue 8 (ranges, exact allocations, segments), set_zeroed. */
+/* The calls of issue 8 (ranges, exact allocations, chunks), set_zeroed. */
 static bool sim_step_new(struct sim *s, u64 op)
 {
 	struct model *m = &s->m;
@@ -1578,11 +1578,11 @@ static bool sim_step_new(struct sim *s, u64 op)
 		}
 		return sim_set_zeroed(s, start, end);
 	}
-	j = msrc_below(s->src, m->nsegs + 1);
+	j = msrc_below(s->src, m->nchunks + 1);
 	if (op < 17)
-		return sim_add_seg(s, j, msrc_below(s->src, 8));
+		return sim_add_chunk(s, j, msrc_below(s->src, 8));
 	if (op < 18)
-		return sim_remove_seg(s, j);
+		return sim_remove_chunk(s, j);
 	/* keep most of the range present */
 	if (op < 19 && model_present(m) * 4 > m->size * 3)
 		return sim_evacuate(s, j);
@@ -1649,11 +1649,11 @@ bool sim_step(struct sim *s)
 bool sim_finish(struct sim *s)
 {
 	struct model *m = &s->m;
-	u64 seg;
+	u64 chunk;
 	int ret;
 
-	for (seg = 0; seg < m->nsegs; seg++)
-		if (m->absent[seg] && (!sim_add_seg(s, seg, true) ||
+	for (chunk = 0; chunk < m->nchunks; chunk++)
+		if (m->absent[chunk] && (!sim_add_chunk(s, chunk, true) ||
 				       !sim_verify(s)))
 			return false;
 	if (!sim_drain(s))

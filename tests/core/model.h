@@ -25,9 +25,9 @@ struct model {
 	u8 *used;
 	/* at the start of a block: known zero (free), or was when allocated */
 	u8 *zero;
-	/* segments: min blocks each (log2), count, and which are absent */
-	unsigned int seg_bits;
-	u64 nsegs;
+	/* chunks: min blocks each (log2), count, and which are absent */
+	unsigned int chunk_bits;
+	u64 nchunks;
 	u8 *absent;
 	u64 nr_allocs;
 	u64 nr_frees;
@@ -57,9 +57,9 @@ struct msrc {
 struct sim {
 	struct buddy_core bc;
 	struct model m;
-	unsigned int seg_shift;
-	u64 nsegs;
-	unsigned char **segs;
+	unsigned int chunk_shift;
+	u64 nchunks;
+	unsigned char **chunks;
 	void *meta;
 	size_t meta_size;
 	u64 *live;
@@ -68,16 +68,16 @@ struct sim {
 	u64 *ex_off;
 	u64 *ex_size;
 	u64 nr_exact;
-	/* segments below 64 to leave absent at init */
+	/* chunks below 64 to leave absent at init */
 	u64 absent_init;
 	/* zero the memory before init and tell the core with set_zeroed() */
 	unsigned int zero_init;
-	/* segments added zeroed: 0 now and then, 1 never, 2 always */
+	/* chunks added zeroed: 0 now and then, 1 never, 2 always */
 	unsigned int add_zeroed;
 	/* counts of the new calls that succeeded */
 	u64 nr_range;
 	u64 nr_exact_ok;
-	u64 nr_seg_moves;
+	u64 nr_chunk_moves;
 	/* a stray write changed links the core has not repaired yet */
 	unsigned int dirty;
 	/*
@@ -112,7 +112,7 @@ struct sim {
 unsigned char *sim_addr(const struct sim *s, u64 off);
 void sim_destroy(struct sim *s);
 int sim_init(struct sim *s, u64 size, u64 min_block,
-	     unsigned int seg_shift, struct msrc *src);
+	     unsigned int chunk_shift, struct msrc *src);
 bool sim_all_zero(const struct sim *s, u64 off, u64 bytes);
 void sim_note_smash(struct sim *s, u64 off, unsigned int order,
 		    const unsigned char *old, const unsigned char *buf);
@@ -127,9 +127,9 @@ bool sim_alloc_exact(struct sim *s, u64 size);
 bool sim_free_exact_z(struct sim *s, u64 off, u64 size, bool zero);
 bool sim_free_exact(struct sim *s, u64 off, u64 size);
 bool sim_set_zeroed(struct sim *s, u64 start, u64 end);
-bool sim_add_seg(struct sim *s, u64 seg, bool give_mem);
-bool sim_remove_seg(struct sim *s, u64 seg);
-bool sim_evacuate(struct sim *s, u64 seg);
+bool sim_add_chunk(struct sim *s, u64 chunk, bool give_mem);
+bool sim_remove_chunk(struct sim *s, u64 chunk);
+bool sim_evacuate(struct sim *s, u64 chunk);
 bool sim_drain(struct sim *s);
 bool sim_free_all(struct sim *s);
 bool sim_step(struct sim *s);

@@ -27,7 +27,7 @@ static void vfree_action(void *mem)
 struct core_fixture {
 	struct buddy_core bc;
 	unsigned char *mem;
-	unsigned char *segs[1];
+	unsigned char *chunks[1];
 	void *meta;
 };
 
@@ -45,9 +45,9 @@ static struct core_fixture *make_core(struct kunit *test, u64 size,
 							f->mem), 0);
 	f->meta = kunit_kzalloc(test, meta, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f->meta);
-	f->segs[0] = f->mem;
+	f->chunks[0] = f->mem;
 	KUNIT_ASSERT_EQ(test, buddy_core_init(&f->bc, size, min_block,
-					      BUDDY_CORE_ONE_SEGMENT, f->segs,
+					      BUDDY_CORE_ONE_CHUNK, f->chunks,
 					      f->meta, meta), 0);
 	check_core(test, &f->bc);
 	return f;
