@@ -63,8 +63,9 @@ clean)
 	kmemleak_check
 	;;
 interleave)
-	# Keep the tty busy while the kernel prints WARN()s, window markers
-	# and KTAP: every window and every KUnit result must still be read.
+	# Keep the console busy while the kernel prints WARN()s and window
+	# markers: every window must still be judged (from dmesg), and every
+	# KUnit result must still arrive (on the result port).
 	rm -f /tmp/quiet
 	(
 		i=0
