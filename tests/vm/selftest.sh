@@ -11,7 +11,6 @@
 . /root/guest-lib.sh
 
 MODE=${SELFTEST:-clean}
-FLOOD_CHECKS=200
 echo "selftest: mode $MODE"
 
 # load PARAM... - load and unload vmdummy.ko with the given parameters.
@@ -87,6 +86,9 @@ flood)
 	# Unterminated writes to the console and to stderr (also the
 	# console) and a printk storm, all while checks and KUnit results
 	# are recorded: every result must arrive, numbered without a gap.
+	# FLOOD_CHECKS and FLOOD_EVERY come from harness-selftest.sh, which
+	# counts what arrives.
+	: "${FLOOD_CHECKS:?set by harness-selftest.sh}" "${FLOOD_EVERY:?}"
 	rm -f /tmp/quiet
 	(
 		i=0
@@ -98,9 +100,9 @@ flood)
 	) &
 	assert_ok insmod /root/vmdummy.ko storm=1
 	i=1
-	while [ $i -le $FLOOD_CHECKS ]; do
+	while [ $i -le "$FLOOD_CHECKS" ]; do
 		t_ok "flood check $i"
-		[ $((i % 50)) -eq 0 ] && kunit_run /root/vmdummy_kunit.ko
+		[ $((i % FLOOD_EVERY)) -eq 0 ] && kunit_run /root/vmdummy_kunit.ko
 		i=$((i + 1))
 	done
 	assert_ok rmmod vmdummy
