@@ -6,12 +6,16 @@
  * back, failure reports, cache tuning and the drain of a dead CPU's cache.
  *
  * The fast path: an allocation of a cached order pops a block from this
- * CPU's cache and a free pushes it back, with one cmpxchg() and no lock
- * (see pcp_pop()). The caches refill from and drain to the core in
- * batches, under pool->lock. A client's ownership of a block is one byte
- * in pool->owner, which also holds the block's order, so a free needs no
- * lookup in the core and a double free is caught even while the block
- * sits in some CPU's cache. pool->lock is the only lock taken here.
+ * CPU's cache with one cmpxchg(), and a free pushes it back with two (one
+ * to clear the owner byte, one to push), with no lock (see pcp_pop()).
+ * The caches refill from and drain to the core in batches, under
+ * pool->lock. A client's ownership of a block is one byte in pool->owner,
+ * which also holds the block's order, so a free needs no lookup in the
+ * core and a double free is caught even while the block sits in some
+ * CPU's cache. pool->lock is the only lock taken here. It is never taken
+ * in NMI context, where this CPU might be its holder: pop and push are
+ * safe there, a refill, a drain or the core are not, so nothing here may
+ * be called from an NMI.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -96,9 +100,10 @@ static inline void unpoison_size(const void *addr, size_t size, size_t len) { }
  * change to the stack ends with a cmpxchg() of @state that bumps the
  * version, so a change based on a stale view fails and is retried.
  *
- * Any CPU may pop, from any context: so an allocation that needs the
- * blocks in every cache can always take them, even in hard IRQ and even
- * from a cache whose owner it interrupted. Only the owning CPU pushes,
+ * Any CPU may pop, from any context (the drains pop other CPUs' caches
+ * under the lock): so an allocation that needs the blocks in every cache
+ * can always take them, even in hard IRQ and even from a cache whose owner
+ * it interrupted. Only the owning CPU pushes,
  * with preemption disabled. A push writes its slot before its cmpxchg()
  * can tell whether the depth it read is still current, which is harmless
  * against a pop (the slot is above the stack) but not against another
@@ -141,7 +146,7 @@ static bool pcp_push(struct buddy_pcp *pcp, unsigned int order, u32 e,
 	/* Only this CPU writes @busy, so no atomics: an interrupt sees it. */
 	if (unlikely(READ_ONCE(pcp->busy)))
 		return false;
-	WRITE_ONCE(pcp->busy, true);
+	WRITE_ONCE(pcp->busy, 1);
 	barrier();
 	do {
 		old = READ_ONCE(pcp->state[order]);
@@ -154,7 +159,7 @@ static bool pcp_push(struct buddy_pcp *pcp, unsigned int order, u32 e,
 	done = true;
 out:
 	barrier();
-	WRITE_ONCE(pcp->busy, false);
+	WRITE_ONCE(pcp->busy, 0);
 	return done;
 }
 
@@ -220,12 +225,19 @@ static noinline bool pcp_refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
 				unsigned int order, u32 *e)
 {
 	u64 bytes = 1ULL << (pool->min_shift + order), off;
-	unsigned int n, got, batch = READ_ONCE(pool->batch[order]);
-	unsigned int high = READ_ONCE(pool->high[order]);
+	unsigned int n, got, batch, high;
 	u32 blk[BUDDY_PCP_HIGH_MAX];
 	unsigned long flags;
 
+	buddy_test_point(pool, BUDDY_TEST_REFILL, order);
 	raw_spin_lock_irqsave(&pool->lock, flags);
+	/*
+	 * The tuning as of now: a buddy_pool_set_cache() that ran since
+	 * buddy_alloc() looked may have stopped caching @order, and blocks
+	 * pushed after its drain would stay there.
+	 */
+	batch = pool->batch[order];
+	high = pool->high[order];
 	for (n = 0; n < batch; n++) {
 		if (buddy_core_alloc(&pool->core, bytes, &off))
 			break;
@@ -303,14 +315,20 @@ static void *alloc_cached(struct buddy_pool *pool, size_t size,
 	u32 e, idx;
 	bool got;
 
+	/* A flight from the pop to the owner byte (see pcp_landed()). */
+	this_cpu_inc(pool->pcp->nr_begun);
 	got = pcp_pop(pcp, order, &e) || pcp_refill(pool, pcp, order, &e);
 	if (likely(got)) {
 		idx = e & ~PCP_ZERO;
+		/* Pairs with READ_ONCE() in free_owned() and the checker. */
 		WRITE_ONCE(pool->owner[idx], order + 1);
 		this_cpu_inc(pool->pcp->nr_allocs);
 		trace_buddy_alloc(pool, (u64)idx << pool->min_shift, size,
 				  order, caller);
 	}
+	/* The owner byte, then the landing: pairs with pcp_landed(). */
+	smp_wmb();
+	this_cpu_inc(pool->pcp->nr_landed);
 	put_cpu_ptr(pool->pcp);
 	if (unlikely(!got))
 		return NULL;
@@ -331,23 +349,43 @@ static void free_to_core(struct buddy_pool *pool, u32 e)
 
 /*
  * This CPU's cache of @order took no push: give a batch back if it is
- * full, then push, or free to the core if this interrupts a push.
+ * full, then push, or free to the core if this interrupts a push or
+ * @order is no longer cached.
  */
 static noinline void free_full(struct buddy_pool *pool, struct buddy_pcp *pcp,
-			       u32 e, unsigned int order, unsigned int high)
+			       u32 e, unsigned int order)
 {
+	unsigned int high;
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	if (pcp_depth(pcp, order) >= high)
+	/* The tuning as of now, as in pcp_refill(). */
+	high = pool->high[order];
+	if (high && pcp_depth(pcp, order) >= high)
 		__drain(pool, smp_processor_id(), pcp, order,
-			READ_ONCE(pool->batch[order]));
-	if (!pcp_push(pcp, order, e, high)) {
+			pool->batch[order]);
+	if (!high || !pcp_push(pcp, order, e, high)) {
 		__free_slot(pool, e);
 		pool->nr_frees++;
 	} else {
 		this_cpu_inc(pool->pcp->nr_frees);
 	}
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+}
+
+/*
+ * A buddy_pool_set_cache() stopped caching @order while this CPU pushed a
+ * block of it, and its drain may have missed the block: give back what
+ * this CPU's cache of @order holds. The caller runs with preemption
+ * disabled.
+ */
+static noinline void drain_stray(struct buddy_pool *pool,
+				 struct buddy_pcp *pcp, unsigned int order)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	__drain(pool, smp_processor_id(), pcp, order, BUDDY_PCP_HIGH_MAX);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
 
@@ -358,6 +396,7 @@ static noinline void free_full(struct buddy_pool *pool, struct buddy_pcp *pcp,
  */
 static bool free_owned(struct buddy_pool *pool, u32 idx, unsigned long caller)
 {
+	/* Pairs with the WRITE_ONCE() of the allocation that set it. */
 	u8 tag = READ_ONCE(pool->owner[idx]);
 	unsigned int order = tag - 1, high;
 	struct buddy_pcp *pcp;
@@ -366,24 +405,36 @@ static bool free_owned(struct buddy_pool *pool, u32 idx, unsigned long caller)
 	/* Nothing, or a part of an exact allocation: not for buddy_free(). */
 	if (unlikely(!tag || tag > BUDDY_NR_ORDERS))
 		return false;
+	/* A flight until the block is cached or in the core (pcp_landed()). */
+	this_cpu_inc(pool->pcp->nr_begun);
 	/* Of two racing frees of one block, exactly one gets its tag. */
-	if (unlikely(cmpxchg(&pool->owner[idx], tag, 0) != tag))
+	if (unlikely(cmpxchg(&pool->owner[idx], tag, 0) != tag)) {
+		this_cpu_inc(pool->pcp->nr_landed);
 		return false;
+	}
 	trace_buddy_free(pool, (u64)idx << pool->min_shift, order, caller);
 	/* Ours alone until it is cached or back in the core. */
 	if (take_back(idx_addr(pool, idx), BIT(pool->min_shift + order)))
 		e |= PCP_ZERO;
 	high = order < BUDDY_PCP_ORDERS ? READ_ONCE(pool->high[order]) : 0;
+	buddy_test_point(pool, BUDDY_TEST_FREE, order);
 	if (unlikely(!high)) {
 		free_to_core(pool, e);
-		return true;
+		goto landed;
 	}
 	pcp = get_cpu_ptr(pool->pcp);
-	if (likely(pcp_push(pcp, order, e, high)))
+	if (likely(pcp_push(pcp, order, e, high))) {
 		this_cpu_inc(pool->pcp->nr_frees);
-	else
-		free_full(pool, pcp, e, order, high);
+		/* After the push: pairs with smp_mb() in set_cache. */
+		if (unlikely(!READ_ONCE(pool->high[order])))
+			drain_stray(pool, pcp, order);
+	} else {
+		free_full(pool, pcp, e, order);
+	}
 	put_cpu_ptr(pool->pcp);
+landed:
+	/* After a fully ordered push or an unlock: see pcp_landed(). */
+	this_cpu_inc(pool->pcp->nr_landed);
 	return true;
 }
 
@@ -608,7 +659,7 @@ static noinline void *alloc_slow(struct buddy_pool *pool, size_t size,
  * is known to hold only zeros. Under KASAN only @size bytes of it are
  * accessible (see buddy_block_size()).
  *
- * Context: Any context, hard IRQ included. A hit in this CPU's cache
+ * Context: Any context but NMI, hard IRQ included. A hit in this CPU's cache
  * takes no lock; otherwise the pool spinlock, held for O(CPUs) time when
  * the pool is nearly exhausted and every cache is drained.
  * Return: the block's kernel virtual address, or NULL for a @size of 0, a
@@ -708,7 +759,7 @@ static noinline void bad_free(struct buddy_pool *pool, const void *ptr,
  * also WARNs. Under init_on_free the block is zeroed first; under KASAN
  * it is poisoned, so a later access by the client reports.
  *
- * Context: Any context, hard IRQ included; takes no lock when the block
+ * Context: Any context but NMI, hard IRQ included; takes no lock when the block
  * goes to this CPU's cache, else the pool spinlock.
  */
 void buddy_free(struct buddy_pool *pool, const void *ptr)
@@ -756,7 +807,7 @@ static u64 exact_blocks(struct buddy_pool *pool, u32 idx)
  * Under KASAN only the bytes asked for are accessible at first; as
  * ksize() used to, this call opens the whole block to its owner.
  *
- * Context: Any context, hard IRQ included; takes the pool spinlock.
+ * Context: Any context but NMI, hard IRQ included; takes the pool spinlock.
  * Return: the block's size in bytes (for an exact allocation, its length),
  * or 0 if @ptr is not the start of a block or exact allocation a client
  * of @pool owns.
@@ -846,7 +897,7 @@ static const char *range_error(struct buddy_pool *pool, size_t align,
  * at most one step per aligned position for each order below it. It never
  * walks the free lists.
  *
- * Context: Any context, hard IRQ included; takes the pool spinlock for
+ * Context: Any context but NMI, hard IRQ included; takes the pool spinlock for
  * the drain and the search.
  * Return: the block's address, or NULL. A NULL counts in nr_failed: when
  * no such block is free or can be made free, for a @size of 0 or larger
@@ -935,7 +986,7 @@ static void tag_exact(struct buddy_pool *pool, u32 idx, u64 n)
  * that block's size, and at most min_block - 1 bytes are wasted rather
  * than up to half the block. Exact allocations bypass the per-CPU caches.
  *
- * Context: Any context, hard IRQ included; takes the pool spinlock.
+ * Context: Any context but NMI, hard IRQ included; takes the pool spinlock.
  * Return: the address, or NULL (counted in nr_failed) for a @size of 0,
  * larger than any block, or that no free block can hold.
  */
@@ -994,13 +1045,13 @@ EXPORT_SYMBOL_NS_GPL(buddy_alloc_exact, BUDDY_NS);
  * as buddy_free() refuses a bad pointer: nothing changes but nr_bad_frees,
  * and the free is reported.
  *
- * Context: Any context, hard IRQ included; takes the pool spinlock.
+ * Context: Any context but NMI, hard IRQ included; takes the pool spinlock.
  */
 void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
 {
 	unsigned long flags;
 	bool zero;
-	u64 off, n;
+	u64 off, n, i;
 	u32 idx;
 	int ret;
 
@@ -1025,9 +1076,13 @@ void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
 	}
 	/*
 	 * Disowned, it is ours alone: wipe and poison it without the lock,
-	 * which an init_on_free memset of megabytes must not hold.
+	 * which an init_on_free memset of megabytes must not hold. In flight
+	 * till then (see pcp_landed()).
 	 */
-	memset(pool->owner + idx, 0, n);
+	this_cpu_inc(pool->pcp->nr_begun);
+	for (i = 0; i < n; i++)
+		/* Pairs with the READ_ONCE() of a racing bad buddy_free(). */
+		WRITE_ONCE(pool->owner[idx + i], 0);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	trace_buddy_free(pool, off, order_base_2(n), _RET_IP_);
 	zero = take_back((void *)ptr, n << pool->min_shift);
@@ -1041,6 +1096,7 @@ void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
 	WARN_ON_ONCE(ret);
 	pool->nr_frees++;
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	this_cpu_inc(pool->pcp->nr_landed);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_free_exact, BUDDY_NS);
 
@@ -1051,7 +1107,7 @@ EXPORT_SYMBOL_NS_GPL(buddy_free_exact, BUDDY_NS);
  * The blocks merge with their buddies, so the free lists show the pool as
  * it would be without caches. Caches refill on their next use.
  *
- * Context: Any context, hard IRQ included; takes the pool spinlock for
+ * Context: Any context but NMI, hard IRQ included; takes the pool spinlock for
  * O(CPUs) time.
  */
 void buddy_pool_drain(struct buddy_pool *pool)
@@ -1076,7 +1132,7 @@ EXPORT_SYMBOL_NS_GPL(buddy_pool_drain, BUDDY_NS);
  * Every CPU's cache of @order is drained. A pool whose orders all have
  * @high 0 works without caches.
  *
- * Context: Any context; takes the pool spinlock for O(CPUs) time.
+ * Context: Any context but NMI; takes the pool spinlock for O(CPUs) time.
  * Return: 0, or -EINVAL (nothing changes) for an argument out of range.
  */
 int buddy_pool_set_cache(struct buddy_pool *pool, unsigned int order,
@@ -1092,6 +1148,12 @@ int buddy_pool_set_cache(struct buddy_pool *pool, unsigned int order,
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	WRITE_ONCE(pool->high[order], high);
 	WRITE_ONCE(pool->batch[order], high ? batch : 0);
+	/*
+	 * A free that read the old high may push after the drain below
+	 * passed its CPU. Pairs with the READ_ONCE() of high after that push
+	 * in free_owned(): the drain sees the block, or the free sees 0.
+	 */
+	smp_mb();
 	for_each_possible_cpu(cpu)
 		__drain(pool, cpu, per_cpu_ptr(pool->pcp, cpu), order,
 			BUDDY_PCP_HIGH_MAX);
@@ -1115,6 +1177,33 @@ u32 buddy_pool_cpu_cached(struct buddy_pool *pool, unsigned int cpu,
 	return pcp_depth(per_cpu_ptr(pool->pcp, cpu), order);
 }
 EXPORT_SYMBOL_IF_KUNIT(buddy_pool_cpu_cached);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+DEFINE_STATIC_KEY_FALSE(buddy_test_key);
+static buddy_test_hook_t test_hook;
+
+void buddy_test_hook(struct buddy_pool *pool, enum buddy_test_point at,
+		     unsigned int order)
+{
+	buddy_test_hook_t hook = READ_ONCE(test_hook);
+
+	if (hook)
+		hook(pool, at, order);
+}
+
+/* Stop the hot paths at each buddy_test_point() in @hook; NULL: no more. */
+void buddy_set_test_hook(buddy_test_hook_t hook)
+{
+	if (hook) {
+		WRITE_ONCE(test_hook, hook);
+		static_branch_enable(&buddy_test_key);
+	} else {
+		static_branch_disable(&buddy_test_key);
+		WRITE_ONCE(test_hook, NULL);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(buddy_set_test_hook);
+#endif
 
 /* A CPU went offline: give its cached blocks back to every pool. */
 int buddy_cpu_dead(unsigned int cpu, struct hlist_node *node)

@@ -6,11 +6,13 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/cpumask.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
 
@@ -28,9 +30,29 @@ static __printf(3, 4) int complain(char *buf, size_t len, const char *fmt,
 	return -EUCLEAN;
 }
 
-/* Is cached block @idx an allocated block of @order that no client owns? */
-static int check_cached(struct buddy_pool *pool, unsigned int cpu,
-			unsigned int order, u32 idx, char *buf, size_t len)
+/*
+ * A pool check taken in steps (see pool_check()): the core's checker, then
+ * the caches against the core and the owner map. Every cached block is an
+ * allocated block of its order that no client owns and no other slot
+ * holds (@seen, one bit per min block, marks each), every allocated block
+ * is owned or cached, every owner byte starts an allocated block and
+ * holds its order, and owned plus cached blocks are exactly the blocks
+ * the core has handed out.
+ */
+struct pool_checker {
+	struct buddy_core_checker core;
+	unsigned long *seen;
+	unsigned int phase, cpu;
+	u64 pos, i, allocs, frees, cached, owned, tagged, tags;
+};
+
+/*
+ * Is cached block @idx an allocated block of @order that no client owns
+ * and no other slot holds?
+ */
+static int check_cached(struct buddy_pool *pool, struct pool_checker *ck,
+			unsigned int cpu, unsigned int order, u32 idx,
+			char *buf, size_t len)
 {
 	u64 off = (u64)idx << pool->min_shift;
 
@@ -38,25 +60,15 @@ static int check_cached(struct buddy_pool *pool, unsigned int cpu,
 		return complain(buf, len,
 				"cpu %u order %u: cached %llu is no allocated block of that order",
 				cpu, order, off);
-	if (pool->owner[idx])
+	/* Pairs with the WRITE_ONCE() and cmpxchg() of the lockless paths. */
+	if (READ_ONCE(pool->owner[idx]))
 		return complain(buf, len, "cpu %u order %u: cached %llu is owned by a client",
+				cpu, order, off);
+	if (__test_and_set_bit(idx, ck->seen))
+		return complain(buf, len, "cpu %u order %u: cached %llu is cached twice",
 				cpu, order, off);
 	return 0;
 }
-
-/*
- * A pool check taken in steps (see pool_check()): the core's checker, then
- * the caches against the core and the owner map. Every cached block is an
- * allocated block of its order that no client owns, every owner byte
- * starts an allocated block and holds its order, and owned plus cached
- * blocks are exactly the blocks the core has handed out, so no block is
- * cached twice.
- */
-struct pool_checker {
-	struct buddy_core_checker core;
-	unsigned int phase, cpu;
-	u64 pos, i, allocs, frees, cached, owned, tagged, tags;
-};
 
 enum { CHECK_CORE, CHECK_CACHES, CHECK_OWNED, CHECK_TAGS, CHECK_SUMS };
 
@@ -80,8 +92,10 @@ static int check_cpu(struct buddy_pool *pool, struct pool_checker *ck,
 			return complain(buf, len,
 					"cpu %u order %u: %u cached, more than %u",
 					cpu, order, n, BUDDY_PCP_HIGH_MAX);
+		/* The slots no earlier than the depth: pairs with pcp_push(). */
+		smp_rmb();
 		for (j = 0; j < n; j++) {
-			ret = check_cached(pool, cpu, order,
+			ret = check_cached(pool, ck, cpu, order,
 					   READ_ONCE(pcp->slot[order][j]) &
 					   ~PCP_ZERO, buf, len);
 			if (ret)
@@ -133,13 +147,18 @@ static int check_step(struct buddy_pool *pool, struct pool_checker *ck,
 		fallthrough;
 	case CHECK_OWNED:
 		while (buddy_core_next_used(bc, &ck->pos, &blk)) {
-			u8 tag = pool->owner[blk.off >> pool->min_shift];
+			u32 idx = blk.off >> pool->min_shift;
+			u8 tag = READ_ONCE(pool->owner[idx]);
 
 			if (tag && (tag & OWNER_ORDER) != blk.order + 1)
 				return complain(buf, len,
 						"block at %llu of order %u: owner byte says order %d",
 						blk.off, blk.order,
 						(tag & OWNER_ORDER) - 1);
+			if (!tag && !test_bit(idx, ck->seen))
+				return complain(buf, len,
+						"block at %llu of order %u is allocated, but neither owned nor cached",
+						blk.off, blk.order);
 			ck->tagged += !!tag;
 			/* An exact allocation counts once, by its first block. */
 			ck->owned += tag && !(tag & OWNER_PART);
@@ -150,7 +169,7 @@ static int check_step(struct buddy_pool *pool, struct pool_checker *ck,
 		fallthrough;
 	case CHECK_TAGS:
 		for (; ck->i < nmin; ck->i++) {
-			ck->tags += !!pool->owner[ck->i];
+			ck->tags += !!READ_ONCE(pool->owner[ck->i]);
 			if (++work >= tag_budget) {
 				ck->i++;
 				return -EAGAIN;
@@ -173,59 +192,53 @@ static int check_step(struct buddy_pool *pool, struct pool_checker *ck,
 	return 0;
 }
 
-/* Every operation on the caches counts in one of these. */
-static u64 cache_ops(struct buddy_pool *pool)
-{
-	unsigned int cpu;
-	u64 n = 0;
-
-	for_each_possible_cpu(cpu) {
-		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
-
-		n += READ_ONCE(pcp->nr_allocs) + READ_ONCE(pcp->nr_frees);
-	}
-	return n;
-}
-
 #define CHECK_TRIES	8
 /* Units of work per lock hold of buddy_pool_check_bounded(). */
 #define CHECK_BUDGET	4096
 
 /*
  * Check @pool holding its lock for about @budget units of work at a time,
- * cond_resched() between. If the core or a cache changed while the lock
- * was dropped, start again; after CHECK_TRIES starts give up with -EBUSY.
- * A try that sees a block between a cache and its owner (the caches change
- * without the lock) fails too and is retried: a broken pool fails every
- * time. @budget U64_MAX takes each try in one hold.
+ * cond_resched() between; @budget U64_MAX takes each try in one hold. The
+ * caches change without the lock, so a violation seen while a block was in
+ * flight (see pcp_landed()) may be none: keep it and try again. A try
+ * starts again when the core changed or a flight began while the lock was
+ * dropped. After CHECK_TRIES tries, give up with -EBUSY. A broken pool
+ * fails every try that no flight overlaps.
  */
 static int pool_check(struct buddy_pool *pool, struct pool_checker *ck,
 		      u64 budget, char *buf, size_t len)
 {
+	u64 nmin = pool->max_size >> pool->min_shift;
+	unsigned long landed, begun, *seen;
 	unsigned int tries, holds = 0;
 	unsigned long flags;
-	u64 gen, ops, t0, t, longest = 0;
+	u64 gen, t0, t, longest = 0;
 	char last[96] = "";
 	int ret = -EBUSY;
 
+	/* Before the lock: a bit for every min block of the largest pool. */
+	seen = kvcalloc(BITS_TO_LONGS(nmin), sizeof(long), GFP_KERNEL);
+	if (!seen) {
+		snprintf(buf, len, "no memory for the checker's %llu bits", nmin);
+		return -ENOMEM;
+	}
 	for (tries = 0; tries < CHECK_TRIES; tries++) {
 		memset(ck, 0, sizeof(*ck));
+		ck->seen = seen;
+		bitmap_zero(seen, nmin);
 		raw_spin_lock_irqsave(&pool->lock, flags);
 		gen = pool->core.gen;
-		ops = cache_ops(pool);
+		landed = pcp_landed(pool);
+		begun = pcp_begun(pool);
 		for (;;) {
 			t0 = ktime_get_ns();
 			ret = check_step(pool, ck, budget, buf, len);
 			t = ktime_get_ns() - t0;
 			longest = max(longest, t);
 			holds++;
-			/*
-			 * The caches against the core, seen while a cache
-			 * changed, may be no violation: keep it, try again.
-			 */
-			if (ret == -EUCLEAN && cache_ops(pool) != ops &&
-			    (ck->phase == CHECK_CACHES ||
-			     ck->phase == CHECK_SUMS)) {
+			/* Only the caches and owner bytes change unlocked. */
+			if (ret == -EUCLEAN && ck->phase != CHECK_CORE &&
+			    pcp_begun(pool) != landed) {
 				strscpy(last, buf, sizeof(last));
 				ret = -EBUSY;
 			}
@@ -234,19 +247,20 @@ static int pool_check(struct buddy_pool *pool, struct pool_checker *ck,
 			raw_spin_unlock_irqrestore(&pool->lock, flags);
 			cond_resched();
 			raw_spin_lock_irqsave(&pool->lock, flags);
-			if (pool->core.gen != gen || cache_ops(pool) != ops) {
+			if (pool->core.gen != gen || pcp_begun(pool) != begun) {
 				ret = -EBUSY;
 				break;
 			}
 		}
 		raw_spin_unlock_irqrestore(&pool->lock, flags);
-		if (!ret)
+		if (ret != -EBUSY)
 			break;
 	}
+	kvfree(seen);
 	WRITE_ONCE(pool->check_holds, holds);
 	WRITE_ONCE(pool->check_longest_ns, longest);
 	if (ret == -EBUSY)
-		snprintf(buf, len, "busy: the pool changed during %u tries%s%s",
+		snprintf(buf, len, "busy: blocks in flight during %u tries%s%s",
 			 CHECK_TRIES, last[0] ? "; last: " : "", last);
 	return ret;
 }
@@ -259,16 +273,23 @@ static int pool_check(struct buddy_pool *pool, struct pool_checker *ck,
  *
  * Each try holds the pool lock throughout, so it is exact even while the
  * pool is in use; for tests. debugfs uses buddy_pool_check_bounded().
+ * A try that finds a violation while a block is in flight between a
+ * client and a cache or the core (which the checker cannot tell from a
+ * lost block) is repeated; a pool that is broken fails every try that no
+ * flight overlaps.
  *
- * Context: Any context; takes the pool spinlock for O(blocks) time, up to
- * 8 times while allocations and frees make the caches look inconsistent.
- * Return: 0 if the pool is consistent, -EUCLEAN if not, -EBUSY if every
- * try saw the caches change under a violation of the caches' invariants.
+ * Context: Process context; may sleep: it allocates one bit per min
+ * block before it takes the pool spinlock, for O(blocks) time, up to 8
+ * times while blocks in flight make the pool look inconsistent.
+ * Return: 0 if the pool is consistent, -EUCLEAN if not, -EBUSY ("busy:"
+ * in @buf) if every try saw a violation with a block in flight, -ENOMEM
+ * if the bitmap could not be allocated.
  */
 int buddy_pool_check(struct buddy_pool *pool, char *buf, size_t len)
 {
 	struct pool_checker ck;
 
+	might_sleep();
 	return pool_check(pool, &ck, U64_MAX, buf, len);
 }
 EXPORT_SYMBOL_IF_KUNIT(buddy_pool_check);
@@ -287,7 +308,7 @@ EXPORT_SYMBOL_IF_KUNIT(buddy_pool_check);
  *
  * Context: Process context; may sleep.
  * Return: 0 if the pool is consistent, -EUCLEAN if not, -EBUSY if it kept
- * changing.
+ * changing, -ENOMEM if the bitmap could not be allocated.
  */
 int buddy_pool_check_bounded(struct buddy_pool *pool, char *buf, size_t len)
 {
@@ -304,17 +325,18 @@ int buddy_pool_check_bounded(struct buddy_pool *pool, char *buf, size_t len)
  * @corruptions: if not NULL, receives the core's count of repaired stray
  *	writes
  *
- * Context: Any context; takes the pool spinlock for O(CPUs) time.
+ * Context: Any context but NMI; takes the pool spinlock for O(CPUs) time.
  */
 void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
 			 u64 *corruptions)
 {
 	const struct buddy_core *bc = &pool->core;
+	unsigned long flags, landed;
 	unsigned int cpu, i;
-	unsigned long flags;
 
 	memset(st, 0, sizeof(*st));
 	raw_spin_lock_irqsave(&pool->lock, flags);
+	landed = pcp_landed(pool);
 	st->size = buddy_core_size(bc);
 	st->max_size = pool->max_size;
 	st->free = buddy_core_free_bytes(bc);
@@ -337,6 +359,8 @@ void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
 			unsigned int j, depth = pcp_depth(pcp, i);
 
 			st->cached_blocks[i] += depth;
+			/* Pairs with the cmpxchg() in pcp_push(). */
+			smp_rmb();
 			for (j = 0; j < depth; j++)
 				if (READ_ONCE(pcp->slot[i][j]) & PCP_ZERO)
 					st->zeroed += BIT_ULL(pool->min_shift + i);
@@ -344,6 +368,7 @@ void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
 	}
 	if (corruptions)
 		*corruptions = bc->nr_corruptions;
+	st->in_flight = pcp_begun(pool) - landed;
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	for (i = 0; i < BUDDY_PCP_ORDERS; i++)
 		st->cached += st->cached_blocks[i] << (pool->min_shift + i);
@@ -356,11 +381,13 @@ void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
  * @st: filled in
  *
  * The core's figures are read under the pool lock; the caches' depths and
- * counters are read one word at a time beside it. So the snapshot is exact
- * whenever no allocation or free runs at the same time, and otherwise
- * off by the blocks in flight between a cache and its caller.
+ * counters are read one word at a time beside it, while allocations and
+ * frees go on. @st->in_flight counts the calls that had a block between a
+ * client and a cache or the core at some moment of the snapshot, which
+ * then may be off by that many blocks; when it is 0, the snapshot is
+ * exact.
  *
- * Context: Any context, hard IRQ included; takes the pool spinlock for
+ * Context: Any context but NMI, hard IRQ included; takes the pool spinlock for
  * O(CPUs) time.
  */
 void buddy_pool_stats(struct buddy_pool *pool, struct buddy_stats *st)

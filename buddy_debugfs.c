@@ -110,6 +110,7 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "failures: %llu\n", st->nr_failed);
 	seq_printf(m, "bad_frees: %llu\n", st->nr_bad_frees);
 	seq_printf(m, "zeroings: %llu\n", st->nr_zeroings);
+	seq_printf(m, "in_flight: %llu\n", st->in_flight);
 	seq_printf(m, "corruptions: %llu\n", corruptions);
 	seq_printf(m, "metadata_bytes: %llu\n", meta);
 	seq_printf(m, "chunks: %u\n", pool->nr_chunks);
@@ -205,7 +206,8 @@ static int map_show(struct seq_file *m, void *v)
 	/* Cached blocks are allocated in the core but free to clients. */
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	ret = buddy_core_snapshot(&pool->core, c, meta, meta_size);
-	memcpy(owner, pool->owner, pool->max_size >> pool->min_shift);
+	/* A moment's view: frees clear owner bytes without the lock. */
+	data_race(memcpy(owner, pool->owner, pool->max_size >> pool->min_shift));
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	if (ret)
 		goto out_free_meta;

@@ -9,6 +9,7 @@
 
 #include <linux/cpuhotplug.h>
 #include <linux/fault-inject.h>
+#include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -51,6 +52,14 @@ struct dentry;
 #define PCP_DEPTH	0xffUL
 #define PCP_TICK	0x100UL
 
+/*
+ * A cache's version must not wrap while a pop that read a stale depth and
+ * slot waits to cmpxchg() it: 2^56 changes cannot happen in that time,
+ * but 2^24, all a 32-bit word leaves, take under a second.
+ */
+static_assert(BITS_PER_LONG == 64,
+	      "buddy.ko needs a 64-bit kernel: a cache's version would wrap");
+
 /* The constants that must agree across the files and with the core. */
 static_assert(BUDDY_NR_ORDERS == BUDDY_CORE_NR_ORDERS);
 static_assert(BUDDY_PCP_ORDERS <= BUDDY_NR_ORDERS);
@@ -66,10 +75,14 @@ static_assert(BUDDY_PCP_HIGH_MAX <= U16_MAX);
  * struct buddy_pcp - one CPU's cache of free blocks of one pool
  * @state: for each order, the depth of its stack in the low byte and a
  *	version above it; changed only by cmpxchg() (see pcp_pop())
- * @busy: this CPU is inside pcp_push(); an interrupt on it must not push
+ * @busy: this CPU is inside pcp_push(); an interrupt on it must not push.
+ *	A u8, not a bool: gcc's UBSAN check of a bool load (UBSAN_BOOL)
+ *	makes READ_ONCE() a plain access to KCSAN, which then reports it.
  * @nr_allocs: buddy_alloc() calls served from this cache
  * @nr_frees: buddy_free() calls done through this cache
  * @nr_zeroings: blocks this CPU zeroed for an allocation
+ * @nr_begun: calls on this CPU that began a flight (see pcp_landed())
+ * @nr_landed: flights that ended on this CPU
  * @slot: block indices (offset / min_block) of each order, with PCP_ZERO
  *	set for a block known to hold only zeros, used as a stack so the
  *	most recently freed block is handed out first
@@ -79,10 +92,12 @@ static_assert(BUDDY_PCP_HIGH_MAX <= U16_MAX);
  */
 struct buddy_pcp {
 	unsigned long state[BUDDY_PCP_ORDERS];
-	bool busy;
+	u8 busy;
 	u64 nr_allocs;
 	u64 nr_frees;
 	u64 nr_zeroings;
+	unsigned long nr_begun;
+	unsigned long nr_landed;
 	u32 slot[BUDDY_PCP_ORDERS][BUDDY_PCP_HIGH_MAX];
 };
 
@@ -105,8 +120,9 @@ struct buddy_pcp {
  *	owns, its order plus one; 0 elsewhere. An exact allocation is made
  *	of several blocks: the first is tagged OWNER_EXACT, the others
  *	OWNER_PART, each with its order plus one. Set by the allocating CPU
- *	with a plain store (the block is exclusively its own then), cleared
- *	with cmpxchg() so that of two racing frees exactly one wins.
+ *	with WRITE_ONCE() (the block is exclusively its own then), cleared
+ *	with cmpxchg() so that of two racing frees exactly one wins; read
+ *	with READ_ONCE() everywhere, the lock held or not.
  * @pcp_bytes: the largest block size that may be cached
  * @min_shift: log2 of min_block
  * @chunk_bits: log2 of the min blocks in a chunk
@@ -228,6 +244,80 @@ static inline unsigned int pcp_depth(const struct buddy_pcp *pcp,
 {
 	return READ_ONCE(pcp->state[order]) & PCP_DEPTH;
 }
+
+/*
+ * A block in flight is allocated as far as the core knows, but neither
+ * owned by a client nor in a cache: a free between clearing the owner
+ * byte and pushing the block (or taking the lock to give it to the core),
+ * an allocation between its pop and writing the owner byte, an exact free
+ * between its two holds of the lock. Each such call counts in @nr_begun
+ * of the CPU where it begins, before the block leaves its owner or cache,
+ * and in @nr_landed of the CPU where it ends, after the block arrives.
+ *
+ * A reader that sums @nr_landed, then (after a full barrier) looks at the
+ * caches and owner bytes, then (after another) sums @nr_begun, gets
+ * begun - landed >= 0, and 0 only if no flight overlapped its look: the
+ * counts only grow, each flight lands after it begins, and anything that
+ * begun counts had landed by the time landed was read (SRCU's readers
+ * check works the same way). So a checker that sees a block nowhere asks
+ * this before it calls it lost.
+ */
+static inline unsigned long pcp_landed(struct buddy_pool *pool)
+{
+	unsigned long n = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(pool->pcp, cpu)->nr_landed);
+	/* Pairs with the full barriers that end each flight. */
+	smp_mb();
+	return n;
+}
+
+static inline unsigned long pcp_begun(struct buddy_pool *pool)
+{
+	unsigned long n = 0;
+	unsigned int cpu;
+
+	/* Pairs with the full barriers that begin each flight. */
+	smp_mb();
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(pool->pcp, cpu)->nr_begun);
+	return n;
+}
+
+/*
+ * Test hooks: the KUnit suites stop a hot path at these points to drive a
+ * race deterministically. Without KUnit there are none; with it, a
+ * disabled static key costs a no-op.
+ */
+enum buddy_test_point {
+	BUDDY_TEST_REFILL,	/* pcp_refill(), before it takes the lock */
+	BUDDY_TEST_FREE,	/* free_owned(), the block in flight */
+};
+
+typedef void (*buddy_test_hook_t)(struct buddy_pool *pool,
+				  enum buddy_test_point at,
+				  unsigned int order);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+DECLARE_STATIC_KEY_FALSE(buddy_test_key);
+void buddy_test_hook(struct buddy_pool *pool, enum buddy_test_point at,
+		     unsigned int order);
+void buddy_set_test_hook(buddy_test_hook_t hook);
+
+static __always_inline void buddy_test_point(struct buddy_pool *pool,
+					     enum buddy_test_point at,
+					     unsigned int order)
+{
+	if (static_branch_unlikely(&buddy_test_key))
+		buddy_test_hook(pool, at, order);
+}
+#else
+static inline void buddy_test_point(struct buddy_pool *pool,
+				    enum buddy_test_point at,
+				    unsigned int order) { }
+#endif
 
 /* buddy_pool.c: names, sizes, the list of pools, chunks. */
 bool buddy_parse_size(const char *str, u64 *val);

@@ -11,8 +11,8 @@
  * buddy_free(), buddy_block_size(), buddy_pool_stats(), buddy_pool_drain()
  * and buddy_pool_set_cache() take at most the pool's raw spinlock, with
  * interrupts disabled, and never sleep, so they may be called from any
- * context, hard IRQ included. buddy_pool_create() and buddy_pool_destroy()
- * sleep.
+ * context but NMI, hard IRQ included. buddy_pool_create() and
+ * buddy_pool_destroy() sleep.
  *
  * Per-CPU caches: each CPU keeps a few free blocks of the small orders, so
  * that most allocations and frees touch only that CPU's cache. Cached
@@ -73,6 +73,10 @@ struct buddy_pool;
  *	that must be zeroed (init_on_alloc, __GFP_ZERO) hands out without a
  *	memset
  * @nr_zeroings: allocations that had to zero their block
+ * @in_flight: allocations and frees that were between a client and a
+ *	per-CPU cache (or the pool) while the snapshot was taken, each of
+ *	which may have left one block out of every count above; 0 means the
+ *	snapshot is exact
  */
 struct buddy_stats {
 	u64 size;
@@ -86,6 +90,7 @@ struct buddy_stats {
 	u64 max_size;
 	u64 zeroed;
 	u64 nr_zeroings;
+	u64 in_flight;
 };
 
 struct buddy_pool *buddy_pool_create(const char *name, size_t size,

@@ -3,10 +3,13 @@
 # Build a small x86_64 test kernel from Debian's linux-source-VERSION with
 # the config fragments in scripts/kconfig/, cached under $BUDDY_CACHE and
 # keyed by the package's version and a hash of the fragments and RECIPE.
-# The last line printed is the absolute path of the build tree.
+# FLAVOUR is 6.1 or 6.12 (KASAN, lockdep, kmemleak, UBSAN), or 6.12-kcsan
+# (the same without KASAN, with KCSAN). The last line printed is the
+# absolute path of the build tree.
 set -euo pipefail
 
-VER=${1:?usage: build-kernel.sh VERSION (6.1 or 6.12)}
+FLAVOUR=${1:?usage: build-kernel.sh FLAVOUR (6.1, 6.12 or 6.12-kcsan)}
+VER=${FLAVOUR%%-*}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${BUDDY_CACHE:-$HOME/.cache/buddy}
 JOBS=${JOBS:-$(nproc)}
@@ -16,15 +19,25 @@ TARBALL=/usr/src/linux-source-$VER.tar.xz
 PKGVER=$(dpkg-query -W -f='${Version}' "linux-source-$VER")
 # Bump when the way the tree is configured or built changes.
 RECIPE=1
-HASH=$( (echo "recipe $RECIPE"; cat "$HERE/kconfig/base.config" \
-	"$HERE/kconfig/debug.config") | sha256sum | cut -c1-12)
-KEY="linux-$VER-$PKGVER-$HASH"
+fragment() {
+	cat "$HERE/kconfig/base.config"
+	case $FLAVOUR in
+	"$VER") cat "$HERE/kconfig/debug.config" ;;
+	"$VER"-kcsan)
+		grep -v '^CONFIG_KASAN' "$HERE/kconfig/debug.config"
+		cat "$HERE/kconfig/kcsan.config" ;;
+	*) echo "build-kernel: unknown flavour $FLAVOUR" >&2; return 1 ;;
+	esac
+}
+fragment > /dev/null || exit 1
+HASH=$( (echo "recipe $RECIPE"; fragment) | sha256sum | cut -c1-12)
+KEY="linux-$FLAVOUR-$PKGVER-$HASH"
 TREE="$CACHE/$KEY/linux-source-$VER"
 STAMP="$CACHE/$KEY/.built"
 LOG="$CACHE/$KEY/build.log"
 
 mkdir -p "$CACHE"
-exec 9>"$CACHE/.lock-$VER"
+exec 9>"$CACHE/.lock-$FLAVOUR"
 flock 9
 
 if [ ! -f "$STAMP" ]; then
@@ -33,7 +46,7 @@ if [ ! -f "$STAMP" ]; then
 	echo "build-kernel: building $KEY (log: $LOG)" >&2
 	tar -C "$CACHE/$KEY" -xf "$TARBALL"
 	frag="$CACHE/$KEY/fragment.config"
-	cat "$HERE/kconfig/base.config" "$HERE/kconfig/debug.config" > "$frag"
+	fragment > "$frag"
 	{
 		make -C "$TREE" ARCH=x86_64 tinyconfig
 		(cd "$TREE" && ARCH=x86_64 scripts/kconfig/merge_config.sh \
@@ -54,7 +67,7 @@ if [ ! -f "$STAMP" ]; then
 	fi
 	touch "$STAMP"
 	# Drop trees of this version built from older sources or configs.
-	for old in "$CACHE"/linux-"$VER"-*; do
+	for old in "$CACHE"/linux-"$FLAVOUR"-[0-9]*; do
 		[ "$old" = "$CACHE/$KEY" ] || rm -rf "$old"
 	done
 fi

@@ -87,10 +87,13 @@ strict_build() {
 ktap_check "shellcheck" "$OUT/shellcheck.log" shellcheck -x \
 	scripts/*.sh .ci/run tests/vm/*.sh
 # The log judge runs in the guest's busybox awk: it must parse there and
-# find the report in a sample log.
+# name each report in a sample log (KCSAN's is a "BUG:" too, but kcsan).
 ktap_check "judge.awk under busybox awk" "$OUT/judge.log" bash -c \
-	"printf '<5>Linux version 1\n<4>BUG: KASAN: x\n' |
-	busybox awk -f tests/vm/judge.awk | grep -qx 'not ok 2 kasan'"
+	"printf '<5>Linux version 1\n<4>BUG: KASAN: x\n<3>BUG: KCSAN: data-race in a / b\n' |
+	busybox awk -f tests/vm/judge.awk > $OUT/judge.out &&
+	grep -qx 'not ok 2 kasan' $OUT/judge.out &&
+	grep -qx 'not ok 3 kcsan' $OUT/judge.out &&
+	grep -qx 'ok 7 bug' $OUT/judge.out"
 
 first=1
 for v in "$@"; do

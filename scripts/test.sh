@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make test`: the core's user-space suites, fuzz and coverage; per test
 # kernel the build, the modules with W=1, a KUnit and an integration boot
-# (and on the first a 60 s soak); per Debian stock kernel the modules and
-# an integration boot; DKMS; lint. One KTAP document, results.ktap in
+# (and on the first a 60 s soak); on the KCSAN kernel a KUnit boot and a
+# 60 s soak; per Debian stock kernel the modules and an integration boot;
+# DKMS; lint. One KTAP document, results.ktap in
 # $OUT (build/test), parsed by kunit.py; the last line is its count,
 # `N passed, N failed` (README.md, "One result format: KTAP").
-# Environment: KVERS ("6.1 6.12"), DISTROS ("6.1 6.12 6.12-rt"),
+# Environment: KVERS ("6.1 6.12"), KCSAN_KVERS ("6.12-kcsan"),
+# DISTROS ("6.1 6.12 6.12-rt"),
 # DKMS_DISTROS ("6.1 6.12"), FUZZ_TIME (30), KUNIT_SEED, BUDDY_CACHE.
 set -uo pipefail
 
@@ -51,6 +53,26 @@ for v in $KVERS; do
 			"$M/tests/soak/buddy_soak.ko"
 		grep '# soak: ok' "$OUT/soak-$v.ktap"
 	fi
+done
+# The data-race kernel: KCSAN (strict) where the others have KASAN, which
+# cannot run beside it. Every KUnit suite on 2 CPUs, then 60 s of the soak
+# (on 3, as it takes CPUs 1 and 2 offline and back).
+for v in ${KCSAN_KVERS-6.12-kcsan}; do
+	KDIR=$(bash "$HERE/build-kernel.sh" "$v" 2> "$OUT/kernel-$v.log" | tail -n 1)
+	ktap_check "build test kernel $v" "$OUT/kernel-$v.log" test -d "$KDIR" ||
+		continue
+	M=$OUT/mod-$v
+	ktap_check "modules with W=1 and no warnings on $v" "$M.out" \
+		build_modules "$M" "$KDIR" W=1 || continue
+	ktap_boot "$OUT/kunit-$v" "$KDIR" tests/vm/kunit.sh --smp 2 \
+		--timeout 900 --append page_poison=1 \
+		${KUNIT_SEED:+--env KUNIT_SEED=$KUNIT_SEED} -- "$M/buddy.ko" \
+		"$M/tests/kunit/buddy_kunit.ko" "$M/tests/client/buddy_client.ko"
+	ktap_boot "$OUT/soak-$v" "$KDIR" tests/vm/soak.sh --smp 3 \
+		--timeout 600 --env SOAK_SECONDS=60 --env REQUIRE_DEBUG=1 \
+		--append page_poison=1 -- "$M/buddy.ko" \
+		"$M/tests/soak/buddy_soak.ko"
+	grep '# soak: ok' "$OUT/soak-$v.ktap"
 done
 for flavour in ${DISTROS:-6.1 6.12 6.12-rt}; do
 	out=$(bash "$HERE/distro-kernel.sh" "$flavour" 2> "$OUT/distro-$flavour.err")

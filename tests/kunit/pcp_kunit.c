@@ -2,7 +2,10 @@
 /*
  * buddy_pcp: the per-CPU caches keep the stats exact, give back what only
  * a drain can, refuse double frees of cached blocks, drain a CPU going
- * offline, lose nothing to an IRQ inside a push and refuse bad tuning.
+ * offline, lose nothing to an IRQ inside a push and refuse bad tuning;
+ * the checker names a block cached twice and says busy, not broken, for a
+ * block in flight; a refill or free racing a change of tuning strands no
+ * block in a cache.
  */
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
@@ -369,17 +372,20 @@ static int nest_sender(void *arg)
 	struct nest_ctx *c = arg;
 
 	while (!atomic_read(&c->stop)) {
-		/* -EBUSY while the last one is still pending */
-		if (!smp_call_function_single_async(c->cpu, &c->csd))
+		/*
+		 * Send the next only when the handler is done with the last.
+		 * An async call's csd is free again before its function runs,
+		 * but smp_call_function_single_async() tells a csd in use by
+		 * a plain read that races with the unlock (KCSAN reports it).
+		 */
+		if (atomic_long_read_acquire(&c->handled) == c->sent &&
+		    !smp_call_function_single_async(c->cpu, &c->csd))
 			c->sent++;
 		cpu_relax();
 		if (!(c->sent % 256))
 			cond_resched();
 	}
-	/*
-	 * An async call's csd is free again before its function runs, so
-	 * wait for the handler itself to be done with @c, every call of it.
-	 */
+	/* Every call's handler must be done with @c before it is freed. */
 	while (atomic_long_read_acquire(&c->handled) != c->sent)
 		cpu_relax();
 	complete(&c->done[1]);
@@ -475,6 +481,190 @@ static void pcp_tuning_refuses_bad_values(struct kunit *test)
 	check_pool(test, pool);
 }
 
+/*
+ * What a test hook does when a hot path of @pool reaches point @at with a
+ * block of @order: run the checker and take stats (a free in flight), or
+ * stop caching the order (a race with buddy_pool_set_cache()), once.
+ */
+static struct race_hook {
+	struct buddy_pool *pool;
+	enum buddy_test_point at;
+	bool set_cache;
+	unsigned int fired;
+	int ret;
+	char msg[160];
+	struct buddy_stats st;
+} race;
+
+static void race_hook_fn(struct buddy_pool *pool, enum buddy_test_point at,
+			 unsigned int order)
+{
+	if (pool != race.pool || at != race.at || race.fired++)
+		return;
+	if (race.set_cache) {
+		race.ret = buddy_pool_set_cache(pool, order, 0, 0);
+		return;
+	}
+	race.ret = buddy_pool_check(pool, race.msg, sizeof(race.msg));
+	buddy_pool_stats(pool, &race.st);
+}
+
+static void race_hook_off(void *unused)
+{
+	buddy_set_test_hook(NULL);
+}
+
+static void race_hook_on(struct kunit *test, struct buddy_pool *pool,
+			 enum buddy_test_point at, bool set_cache)
+{
+	memset(&race, 0, sizeof(race));
+	race.pool = pool;
+	race.at = at;
+	race.set_cache = set_cache;
+	buddy_set_test_hook(race_hook_fn);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, race_hook_off,
+							NULL), 0);
+}
+
+/*
+ * The damage a lost push race once did: a free's block sits in a cache
+ * twice, and the block of the free it overwrote is in no cache and owned
+ * by no client. The counts balance (the duplicate stands in for the lost
+ * block), so only a checker that looks at each cached block sees it.
+ */
+static void pcp_checker_names_a_block_cached_twice(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_dup", 4 * MB, 4096);
+	struct buddy_pcp *pcp;
+	unsigned int cpu, n;
+	u32 idx_b, slot;
+	char msg[160];
+	void *a, *b;
+
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 0, 8, 4), 0);
+	a = buddy_alloc(pool, 4096, 0);
+	b = buddy_alloc(pool, 4096, 0);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	idx_b = buddy_pool_offset(pool, b) >> pool->min_shift;
+	check_pool(test, pool);
+
+	cpu = get_cpu();
+	pcp = per_cpu_ptr(pool->pcp, cpu);
+	buddy_free(pool, a);
+	/* b's free "succeeded" too, but into the slot a's push had taken. */
+	WRITE_ONCE(pool->owner[idx_b], 0);
+	n = pcp_depth(pcp, 0);
+	slot = READ_ONCE(pcp->slot[0][n - 1]);
+	WRITE_ONCE(pcp->slot[0][n], slot);
+	WRITE_ONCE(pcp->state[0], pcp->state[0] + PCP_TICK + 1);
+	this_cpu_inc(pool->pcp->nr_frees);
+	put_cpu();
+
+	KUNIT_EXPECT_EQ(test, buddy_pool_check(pool, msg, sizeof(msg)),
+			-EUCLEAN);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(msg, "cached twice"), "%s", msg);
+	kunit_info(test, "checker: %s\n", msg);
+
+	/* Undo the damage: the pool must be whole to be destroyed. */
+	WRITE_ONCE(pcp->state[0], pcp->state[0] + PCP_TICK - 1);
+	per_cpu_ptr(pool->pcp, cpu)->nr_frees--;
+	WRITE_ONCE(pool->owner[idx_b], 1);
+	check_pool(test, pool);
+	buddy_free(pool, b);
+	check_pool(test, pool);
+}
+
+/*
+ * A free stopped with its block in flight (owner byte cleared, not yet
+ * cached or in the core): the checker must say busy, not broken, and the
+ * stats must say that they may be off, for a cached and an uncached
+ * order. Once the free lands, both are exact.
+ */
+static void pcp_checker_is_busy_while_a_free_is_in_flight(struct kunit *test)
+{
+	static const size_t sizes[] = { 4096, 256 * KB };
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_fly", 4 * MB, 4096);
+	struct buddy_stats st;
+	unsigned int i;
+	void *p;
+
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 0, 8, 4), 0);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		p = buddy_alloc(pool, sizes[i], 0);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		race_hook_on(test, pool, BUDDY_TEST_FREE, false);
+		buddy_free(pool, p);
+		race_hook_off(NULL);
+		KUNIT_EXPECT_EQ(test, race.fired, 1U);
+		KUNIT_EXPECT_EQ_MSG(test, race.ret, -EBUSY, "size %zu: %s",
+				    sizes[i], race.msg);
+		KUNIT_EXPECT_EQ(test, strncmp(race.msg, "busy", 4), 0);
+		KUNIT_EXPECT_EQ(test, race.st.in_flight, 1ULL);
+
+		check_pool(test, pool);
+		buddy_pool_drain(pool);
+		buddy_pool_stats(pool, &st);
+		KUNIT_EXPECT_EQ(test, st.in_flight, 0ULL);
+		KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+		KUNIT_EXPECT_EQ(test, st.nr_allocs, st.nr_frees);
+	}
+}
+
+/*
+ * A refill that read the tuning before buddy_pool_set_cache() stopped
+ * caching its order must not fill that order's cache after the drain:
+ * nothing would ever take those blocks out again but a full drain.
+ */
+static void pcp_refill_racing_set_cache_caches_nothing(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_rfl", 4 * MB, 4096);
+	struct buddy_stats st;
+	void *p;
+
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 0, 8, 4), 0);
+	race_hook_on(test, pool, BUDDY_TEST_REFILL, true);
+	p = buddy_alloc(pool, 4096, 0);
+	race_hook_off(NULL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, race.fired, 1U);
+	KUNIT_EXPECT_EQ(test, race.ret, 0);
+	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), 0ULL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.cached, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB - 4096);
+	check_pool(test, pool);
+	buddy_free(pool, p);
+	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), 0ULL);
+	check_pool(test, pool);
+}
+
+/*
+ * A free that read high before buddy_pool_set_cache() stopped caching its
+ * order pushes after the drain passed: it must see that and give the block
+ * back itself.
+ */
+static void pcp_free_racing_set_cache_caches_nothing(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_frc", 4 * MB, 4096);
+	struct buddy_stats st;
+	void *p;
+
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 0, 8, 4), 0);
+	p = buddy_alloc(pool, 4096, 0);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	race_hook_on(test, pool, BUDDY_TEST_FREE, true);
+	buddy_free(pool, p);
+	race_hook_off(NULL);
+	KUNIT_EXPECT_EQ(test, race.fired, 1U);
+	KUNIT_EXPECT_EQ(test, race.ret, 0);
+	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), 0ULL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.cached, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
+	check_pool(test, pool);
+}
+
 static struct kunit_case buddy_pcp_cases[] = {
 	KUNIT_CASE(pcp_repeat_pairs_touch_only_the_cache),
 	KUNIT_CASE(pcp_stats_are_exact_with_blocks_on_several_cpus),
@@ -483,6 +673,10 @@ static struct kunit_case buddy_pcp_cases[] = {
 	KUNIT_CASE(pcp_cpu_offline_drains_during_stress),
 	KUNIT_CASE_SLOW(pcp_irq_push_inside_a_push_loses_nothing),
 	KUNIT_CASE(pcp_tuning_refuses_bad_values),
+	KUNIT_CASE(pcp_checker_names_a_block_cached_twice),
+	KUNIT_CASE(pcp_checker_is_busy_while_a_free_is_in_flight),
+	KUNIT_CASE(pcp_refill_racing_set_cache_caches_nothing),
+	KUNIT_CASE(pcp_free_racing_set_cache_caches_nothing),
 	{}
 };
 

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The log judge: /init runs it on the whole kernel log (`dmesg -r`) after
 # the test script. It writes one KTAP subtest, one test per kind of
-# report, failed with the offending lines: oops (and panic), kasan, ubsan,
+# report, failed with the offending lines: oops (and panic), kasan, kcsan
+# (any data race or assertion KCSAN reports), ubsan,
 # lockdep (and RCU), atomic (sleeping in atomic context), bug (any other
 # BUG:, PAGE_POISONING's reports), stall, list (corruption), warning (a
 # WARN() outside an expected-warning window, any other WARNING:, a "cut
@@ -22,26 +23,28 @@ function flush_cut() {
 }
 
 BEGIN {
-	nk = split("oops kasan ubsan lockdep atomic bug stall list warning " \
-		"window kmemleak log", kinds, " ")
+	nk = split("oops kasan kcsan ubsan lockdep atomic bug stall list " \
+		"warning window kmemleak log", kinds, " ")
 	# The first that matches names the line (so KASAN's "BUG:" is kasan).
-	nd = split("kasan ubsan lockdep atomic oops stall bug list kmemleak", det, " ")
+	nd = split("kasan kcsan ubsan lockdep atomic oops stall bug list " \
+		"kmemleak", det, " ")
 	rx[1] = "BUG: KASAN:|KASAN: .*(out-of-bounds|use-after-free)"
-	rx[2] = "UBSAN:"
-	rx[3] = "circular locking|possible recursive locking|inconsistent lock " \
+	rx[2] = "BUG: KCSAN:"
+	rx[3] = "UBSAN:"
+	rx[4] = "circular locking|possible recursive locking|inconsistent lock " \
 		"state|irq lock inversion|bad unlock balance|held lock freed|" \
 		"lock held when returning|suspicious RCU usage|lock held at task " \
 		"exit|non-static key|BUG: (key|lock) |BUG: MAX_LOCK|lockdep bug|" \
 		"DEBUG_LOCKS_WARN_ON"
-	rx[4] = "BUG: (sleeping function called from invalid context|" \
+	rx[5] = "BUG: (sleeping function called from invalid context|" \
 		"scheduling while atomic|workqueue leaked)"
-	rx[5] = "Kernel panic - not syncing|Oops: |general protection fault|" \
+	rx[6] = "Kernel panic - not syncing|Oops: |general protection fault|" \
 		"kernel BUG at |BUG: (unable to handle|kernel NULL pointer)"
-	rx[6] = "INFO: task .* blocked for more than|detected stalls? on CPU|" \
+	rx[7] = "INFO: task .* blocked for more than|detected stalls? on CPU|" \
 		"self-detected stall|rcu_preempt detected|soft lockup|hard LOCKUP"
-	rx[7] = "BUG:|pagealloc: (single bit error|memory corruption)"
-	rx[8] = "list_(add|del) corruption"
-	rx[9] = "unreferenced object 0x|Kernel memory leak detector disabled"
+	rx[8] = "BUG:|pagealloc: (single bit error|memory corruption)"
+	rx[9] = "list_(add|del) corruption"
+	rx[10] = "unreferenced object 0x|Kernel memory leak detector disabled"
 	win = -1
 }
 
