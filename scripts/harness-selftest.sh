@@ -53,7 +53,10 @@ CASES=(
 	"client-use-after-free|--append kasan_multi_shot|1|kasan|"
 	"client-overflow|--append kasan_multi_shot|1|kasan|"
 	"client-wild|--append kasan_multi_shot|1|kasan|"
+	"kcsan||1|kcsan|"
 )
+# Cases that need another test kernel than --kver's.
+declare -A CASE_KVER=([kcsan]=6.12-kcsan)
 # A bad access by a client of buddy.ko must give exactly one KASAN report,
 # of this kind, in the client's function (multi-shot would show a second).
 declare -A REPORT=(
@@ -77,21 +80,34 @@ reasons() {
 	} | sort -u | xargs
 }
 
-mkdir -p "$OUT/dummy" && cp "$ROOT"/tests/vm/dummy/{Kbuild,*.c} "$OUT/dummy/"
-if ! make -s -C "$KDIR" M="$OUT/dummy" modules > "$OUT/dummy.log" 2>&1 ||
-		! build_modules "$OUT/buddy" "$KDIR"; then
-	cat "$OUT/dummy.log"
-	exit 1
-fi
-KOS=("$OUT"/dummy/*.ko "$OUT/buddy/buddy.ko" "$OUT/buddy/tests/client/buddy_client.ko")
+# modules DIR KDIR - the dummy modules, buddy.ko and its client for KDIR,
+# built in DIR, listed one a line.
+modules() {
+	mkdir -p "$1/dummy" && cp "$ROOT"/tests/vm/dummy/{Kbuild,*.c} "$1/dummy/"
+	if ! make -s -C "$2" M="$1/dummy" modules > "$1/dummy.log" 2>&1 ||
+			! build_modules "$1/buddy" "$2"; then
+		cat "$1/dummy.log" >&2
+		return 1
+	fi
+	printf '%s\n' "$1"/dummy/*.ko "$1/buddy/buddy.ko" \
+		"$1/buddy/tests/client/buddy_client.ko"
+}
+
+mapfile -t KOS < <(modules "$OUT" "$KDIR")
+[ ${#KOS[@]} -gt 0 ] || exit 1
 ktap_start "$OUT/harness.ktap"
 for c in "${CASES[@]}"; do
 	IFS='|' read -r name opts want_rc want optional <<< "$c"
 	[ $# -eq 0 ] || [[ " $* " == *" $name "* ]] || continue
+	kdir=$KDIR kos=("${KOS[@]}")
+	if [ -n "${CASE_KVER[$name]:-}" ]; then
+		kdir=$("$HERE/build-kernel.sh" "${CASE_KVER[$name]}" | tail -n 1)
+		mapfile -t kos < <(modules "$OUT/${CASE_KVER[$name]}" "$kdir")
+	fi
 	# shellcheck disable=SC2086 # opts is a word list by design
 	bash "$HERE/qemu-run.sh" --quiet --log "$OUT/$name.log" $opts \
-		--env "SELFTEST=$name" "$KDIR" "$ROOT/tests/vm/selftest.sh" \
-		"${KOS[@]}" 2> "$OUT/$name.err"
+		--env "SELFTEST=$name" "$kdir" "$ROOT/tests/vm/selftest.sh" \
+		"${kos[@]}" 2> "$OUT/$name.err"
 	rc=$? got=$(reasons "$OUT/$name.log.ktap") required=" $got "
 	for o in $optional; do required=${required/ $o / }; done
 	report=ok

@@ -139,6 +139,9 @@ kasan)
 ubsan)
 	load ubsan=1
 	;;
+kcsan)
+	load race=1
+	;;
 lockdep)
 	load lockdep=1
 	;;

@@ -62,6 +62,10 @@ static bool storm;
 module_param(storm, bool, 0444);
 MODULE_PARM_DESC(storm, "print bursts of lines from a kthread until unloaded (console flood)");
 
+static bool race;
+module_param(race, bool, 0444);
+MODULE_PARM_DESC(race, "two CPUs increment one plain counter for 2 s (a data race for KCSAN)");
+
 static DEFINE_MUTEX(lock_a);
 static DEFINE_MUTEX(lock_b);
 static DEFINE_SPINLOCK(spin);
@@ -122,6 +126,32 @@ static void flip_freed_page_bit(void)
 }
 
 static struct task_struct *stormer;
+static unsigned long racy;
+
+/* The other side of race=: plain increments until told to stop. */
+static int race_fn(void *unused)
+{
+	while (!kthread_should_stop()) {
+		racy++;
+		cpu_relax();
+	}
+	return 0;
+}
+
+static void data_race_for_2s(void)
+{
+	struct task_struct *t = kthread_run(race_fn, NULL, "vmdummy_race");
+	unsigned long end = jiffies + 2 * HZ;
+
+	if (IS_ERR(t))
+		return;
+	while (time_before(jiffies, end)) {
+		racy++;
+		cpu_relax();
+	}
+	kthread_stop(t);
+	pr_info("race: counter at %lu\n", racy);
+}
 
 /* Bursts with short pauses, so the lines meet the guest's own output. */
 static int storm_fn(void *unused)
@@ -196,6 +226,8 @@ static int __init vmdummy_init(void)
 		OPTIMIZER_HIDE_VAR(null);
 		pr_info("oops read: %d\n", *null);
 	}
+	if (race)
+		data_race_for_2s();
 	if (storm) {
 		stormer = kthread_run(storm_fn, NULL, "vmdummy_storm");
 		if (IS_ERR(stormer)) {
