@@ -143,6 +143,27 @@ kunit_run() {
 	assert_ok rmmod "$(basename "$1" .ko)"
 }
 
+# kcsan_only MODULE - on a KCSAN kernel, have KCSAN report only the races
+# whose two accesses are both in MODULE's functions (a whitelist of its
+# text symbols). Strict KCSAN also reports races of the kernel's own, in
+# DEBUG_VM's page checks for one, that no module can fix. Elsewhere, no-op.
+kcsan_only() {
+	local f=/sys/kernel/debug/kcsan n=0 s
+
+	[ -w $f ] || return 0
+	awk -v m="[$1]" '$4 == m && ($2 == "t" || $2 == "T") { print $3 }' \
+		/proc/kallsyms > /tmp/kcsan.syms
+	while read -r s; do
+		echo "!$s" > $f && n=$((n + 1))
+	done < /tmp/kcsan.syms
+	echo whitelist > $f
+	if [ "$n" -gt 0 ]; then
+		t_ok "KCSAN reports races within $1's $n functions"
+	else
+		t_fail "KCSAN reports races within $1's functions" "none found"
+	fi
+}
+
 # expect_warn_begin N - the kernel must print exactly N WARN()s
 # ("WARNING: CPU: x PID: y at ...") before expect_warn_end; "N+" means at
 # least N (judge.awk counts them). Other reports (lockdep, KASAN, BUG,

@@ -9,6 +9,7 @@
 
 kmemleak_baseline
 assert_ok insmod /root/buddy.ko pool_size=4M || exit 1
+kcsan_only buddy
 kunit_run /root/buddy_kunit.ko ${KUNIT_SEED:+seed=$KUNIT_SEED}
 assert_ok rmmod buddy
 assert_fails test -e /sys/kernel/debug/buddy

@@ -84,6 +84,7 @@ assert_ok insmod /root/buddy.ko pool_size=16M pool_max=32M || {
 	t_summary
 	exit 1
 }
+kcsan_only buddy
 KMEMLEAK=0
 if [ "${SOAK_KMEMLEAK:-1}" = 1 ] && [ -e /sys/kernel/debug/kmemleak ]; then
 	KMEMLEAK=1
