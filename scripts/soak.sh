@@ -30,10 +30,17 @@ ktap_check "build test kernel $KVER" "$OUT/kernel.log" test -d "$KDIR" &&
 		build_modules "$OUT/modules" "$KDIR" W=1 || exit 1
 # Boot, the kernel's init and the checks after the soak take about a
 # minute under TCG; a wind-down of up to two minutes is allowed on top.
+# On the KCSAN kernel no CPU goes offline: 6.12's scheduler, slowed by
+# KCSAN, once warned "Dying CPU not properly vacated!" in 168 offlines (a
+# task in flight to the dying CPU's queue; a check of its own, whose
+# printk under the runqueue lock then made lockdep report too).
+HOTPLUG=1
+case $KVER in *-kcsan) HOTPLUG=0 ;; esac
 echo "soak: $MINUTES minute(s) on $KVER, console log $OUT/soak-$KVER.log"
 ktap_boot "$OUT/soak-$KVER" "$KDIR" tests/vm/soak.sh --smp 3 \
 	--mem "${SOAK_MEM:-1G}" --append page_poison=1 \
 	--timeout $((MINUTES * 60 + 300)) --env SOAK_SECONDS=$((MINUTES * 60)) \
-	--env REQUIRE_DEBUG=1 ${SOAK_SEED:+--env SOAK_SEED=$SOAK_SEED} -- \
+	--env REQUIRE_DEBUG=1 --env SOAK_HOTPLUG=$HOTPLUG \
+	${SOAK_SEED:+--env SOAK_SEED=$SOAK_SEED} -- \
 	"$OUT/modules/buddy.ko" "$OUT/modules/tests/soak/buddy_soak.ko"
 grep '# soak:' "$OUT/soak-$KVER.ktap"
