@@ -416,6 +416,7 @@ static bool free_owned(struct buddy_pool *pool, u32 idx, unsigned long caller)
 	/* Ours alone until it is cached or back in the core. */
 	if (take_back(idx_addr(pool, idx), BIT(pool->min_shift + order)))
 		e |= PCP_ZERO;
+	/* Pairs with WRITE_ONCE() in set_cache; a stale value is rechecked. */
 	high = order < BUDDY_PCP_ORDERS ? READ_ONCE(pool->high[order]) : 0;
 	buddy_test_point(pool, BUDDY_TEST_FREE, order);
 	if (unlikely(!high)) {
@@ -456,6 +457,7 @@ static int classify_free(struct buddy_pool *pool, u64 off)
 	if (off & (BIT_ULL(pool->min_shift) - 1))
 		return -EINVAL;
 	buddy_core_next_block(&pool->core, &pos, &blk);
+	/* Lockless frees clear owner bytes: pairs with their cmpxchg(). */
 	tag = READ_ONCE(pool->owner[blk.off >> pool->min_shift]);
 	if (blk.free || !tag)
 		return -EALREADY;
@@ -547,6 +549,7 @@ static int __alloc_core(struct buddy_pool *pool, size_t size,
 	int ret = buddy_core_alloc(&pool->core, size, off);
 
 	if (likely(!ret)) {
+		/* Pairs with the READ_ONCE() of a racing free (free_owned()). */
 		WRITE_ONCE(pool->owner[*off >> pool->min_shift], order + 1);
 		*dirty = !buddy_core_zeroed(&pool->core, *off);
 		pool->nr_allocs++;
@@ -679,6 +682,7 @@ void *buddy_alloc(struct buddy_pool *pool, size_t size, gfp_t gfp)
 	if (likely(size - 1 < pool->pcp_bytes)) {
 		order = size > BIT(pool->min_shift) ?
 			fls_long(size - 1) - pool->min_shift : 0;
+		/* Pairs with WRITE_ONCE() in set_cache; refill rechecks. */
 		if (likely(READ_ONCE(pool->high[order]))) {
 			ptr = alloc_cached(pool, size, order, gfp, _RET_IP_);
 			if (likely(ptr))
@@ -787,6 +791,7 @@ EXPORT_SYMBOL_NS_GPL(buddy_free, BUDDY_NS);
 static u64 exact_blocks(struct buddy_pool *pool, u32 idx)
 {
 	u64 n = 0, end = pool->max_size >> pool->min_shift;
+	/* Owner bytes change without the lock: pairs with free_owned(). */
 	u8 tag = READ_ONCE(pool->owner[idx]);
 
 	lockdep_assert_held(&pool->lock);
@@ -935,6 +940,7 @@ void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 				     BUDDY_CORE_TOPDOWN : 0, &off);
 	if (likely(!ret)) {
 		order = buddy_core_block_order(&pool->core, off);
+		/* Pairs with the READ_ONCE() of a racing free (free_owned()). */
 		WRITE_ONCE(pool->owner[off >> pool->min_shift], order + 1);
 		dirty = !buddy_core_zeroed(&pool->core, off);
 		pool->nr_allocs++;
@@ -966,6 +972,7 @@ static void tag_exact(struct buddy_pool *pool, u32 idx, u64 n)
 	while (n) {
 		unsigned int order = fls64(n) - 1;
 
+		/* Pairs with the READ_ONCE() of a racing free (free_owned()). */
 		WRITE_ONCE(pool->owner[idx], kind | (order + 1));
 		kind = OWNER_PART;
 		idx += BIT(order);

@@ -83,6 +83,7 @@ static int check_cpu(struct buddy_pool *pool, struct pool_checker *ck,
 	unsigned int order, j;
 	int ret;
 
+	/* Owners bump these with this_cpu_inc(), without the lock. */
 	ck->allocs += READ_ONCE(pcp->nr_allocs);
 	ck->frees += READ_ONCE(pcp->nr_frees);
 	for (order = 0; order < BUDDY_PCP_ORDERS; order++) {
@@ -148,6 +149,7 @@ static int check_step(struct buddy_pool *pool, struct pool_checker *ck,
 	case CHECK_OWNED:
 		while (buddy_core_next_used(bc, &ck->pos, &blk)) {
 			u32 idx = blk.off >> pool->min_shift;
+			/* As in check_cached(): lockless writers. */
 			u8 tag = READ_ONCE(pool->owner[idx]);
 
 			if (tag && (tag & OWNER_ORDER) != blk.order + 1)
@@ -169,6 +171,7 @@ static int check_step(struct buddy_pool *pool, struct pool_checker *ck,
 		fallthrough;
 	case CHECK_TAGS:
 		for (; ck->i < nmin; ck->i++) {
+			/* As in check_cached(): lockless writers. */
 			ck->tags += !!READ_ONCE(pool->owner[ck->i]);
 			if (++work >= tag_budget) {
 				ck->i++;
@@ -352,6 +355,7 @@ void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
 	for_each_possible_cpu(cpu) {
 		const struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
 
+		/* Owners bump these with this_cpu_inc(), without the lock. */
 		st->nr_allocs += READ_ONCE(pcp->nr_allocs);
 		st->nr_frees += READ_ONCE(pcp->nr_frees);
 		st->nr_zeroings += READ_ONCE(pcp->nr_zeroings);
