@@ -409,6 +409,8 @@ static bool free_owned(struct buddy_pool *pool, u32 idx, unsigned long caller)
 	this_cpu_inc(pool->pcp->nr_begun);
 	/* Of two racing frees of one block, exactly one gets its tag. */
 	if (unlikely(cmpxchg(&pool->owner[idx], tag, 0) != tag)) {
+		/* A failed cmpxchg() orders nothing: begun before landed. */
+		smp_wmb();
 		this_cpu_inc(pool->pcp->nr_landed);
 		return false;
 	}
@@ -434,7 +436,12 @@ static bool free_owned(struct buddy_pool *pool, u32 idx, unsigned long caller)
 	}
 	put_cpu_ptr(pool->pcp);
 landed:
-	/* After a fully ordered push or an unlock: see pcp_landed(). */
+	/*
+	 * The push and nr_frees before the landing: pairs with the barrier
+	 * in pcp_landed(). After free_to_core() or free_full() the reader,
+	 * who holds the lock, cannot see this store before their hold.
+	 */
+	smp_wmb();
 	this_cpu_inc(pool->pcp->nr_landed);
 	return true;
 }
@@ -1136,8 +1143,9 @@ EXPORT_SYMBOL_NS_GPL(buddy_pool_drain, BUDDY_NS);
  * @batch: blocks moved between a cache and the pool at a time, from 1 to
  *	@high; ignored when @high is 0
  *
- * Every CPU's cache of @order is drained. A pool whose orders all have
- * @high 0 works without caches.
+ * Every CPU's cache of @order is drained; a free under way may still push
+ * one block of @order afterwards, which it gives back itself when @high
+ * is 0. A pool whose orders all have @high 0 works without caches.
  *
  * Context: Any context but NMI; takes the pool spinlock for O(CPUs) time.
  * Return: 0, or -EINVAL (nothing changes) for an argument out of range.

@@ -239,7 +239,7 @@ static int pool_check(struct buddy_pool *pool, struct pool_checker *ck,
 			t = ktime_get_ns() - t0;
 			longest = max(longest, t);
 			holds++;
-			/* Only the caches and owner bytes change unlocked. */
+			/* The caches, owner bytes and their counters change unlocked. */
 			if (ret == -EUCLEAN && ck->phase != CHECK_CORE &&
 			    pcp_begun(pool) != landed) {
 				strscpy(last, buf, sizeof(last));
@@ -274,8 +274,9 @@ static int pool_check(struct buddy_pool *pool, struct pool_checker *ck,
  * @buf: receives the first violation found
  * @len: size of @buf
  *
- * Each try holds the pool lock throughout, so it is exact even while the
- * pool is in use; for tests. debugfs uses buddy_pool_check_bounded().
+ * Each try holds the pool lock throughout, and a try that no allocation or
+ * free overlaps is exact even while the pool is in use; for tests.
+ * debugfs uses buddy_pool_check_bounded().
  * A try that finds a violation while a block is in flight between a
  * client and a cache or the core (which the checker cannot tell from a
  * lost block) is repeated; a pool that is broken fails every try that no
@@ -386,10 +387,10 @@ void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
  *
  * The core's figures are read under the pool lock; the caches' depths and
  * counters are read one word at a time beside it, while allocations and
- * frees go on. @st->in_flight counts the calls that had a block between a
- * client and a cache or the core at some moment of the snapshot, which
- * then may be off by that many blocks; when it is 0, the snapshot is
- * exact.
+ * frees go on. @st->in_flight counts the cached-path calls that were under
+ * way at some moment of the snapshot, each of which may have had a block
+ * between a client and a cache or the core; the snapshot may be off by
+ * that many blocks, and when it is 0 it is exact.
  *
  * Context: Any context but NMI, hard IRQ included; takes the pool spinlock for
  * O(CPUs) time.

@@ -122,7 +122,8 @@ struct buddy_pcp {
  *	OWNER_PART, each with its order plus one. Set by the allocating CPU
  *	with WRITE_ONCE() (the block is exclusively its own then), cleared
  *	with cmpxchg() so that of two racing frees exactly one wins; read
- *	with READ_ONCE() everywhere, the lock held or not.
+ *	with READ_ONCE(), the lock held or not (the debugfs map copies it
+ *	as a marked data race).
  * @pcp_bytes: the largest block size that may be cached
  * @min_shift: log2 of min_block
  * @chunk_bits: log2 of the min blocks in a chunk
@@ -259,8 +260,13 @@ static inline unsigned int pcp_depth(const struct buddy_pcp *pcp,
  * begun - landed >= 0, and 0 only if no flight overlapped its look: the
  * counts only grow, each flight lands after it begins, and anything that
  * begun counts had landed by the time landed was read (SRCU's readers
- * check works the same way). So a checker that sees a block nowhere asks
- * this before it calls it lost.
+ * check makes the same argument). It needs each begin ordered before the
+ * flight's first change (a fully ordered cmpxchg() or a lock follows it)
+ * and each landing after the flight's last change and counters (an
+ * smp_wmb() precedes it, or the change was made under the lock that the
+ * reader holds). A flight may also be a call that found nothing to do (a
+ * free that lost a race, a pop of an empty cache). So a checker that sees
+ * a block nowhere asks this before it calls it lost.
  */
 static inline unsigned long pcp_landed(struct buddy_pool *pool)
 {

@@ -73,10 +73,10 @@ struct buddy_pool;
  *	that must be zeroed (init_on_alloc, __GFP_ZERO) hands out without a
  *	memset
  * @nr_zeroings: allocations that had to zero their block
- * @in_flight: allocations and frees that were between a client and a
- *	per-CPU cache (or the pool) while the snapshot was taken, each of
- *	which may have left one block out of every count above; 0 means the
- *	snapshot is exact
+ * @in_flight: allocations and frees under way while the snapshot was
+ *	taken (those that may hold a block between a client and a per-CPU
+ *	cache or the pool), each of which may have left one block out of
+ *	the counts above; 0 means the snapshot is exact
  */
 struct buddy_stats {
 	u64 size;
