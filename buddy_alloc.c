@@ -322,13 +322,16 @@ static void *alloc_cached(struct buddy_pool *pool, size_t size,
 		idx = e & ~PCP_ZERO;
 		/* Pairs with READ_ONCE() in free_owned() and the checker. */
 		WRITE_ONCE(pool->owner[idx], order + 1);
+		/* The owner byte, then nr_allocs, the landing (pcp_landed()). */
+		smp_wmb();
 		this_cpu_inc(pool->pcp->nr_allocs);
 		trace_buddy_alloc(pool, (u64)idx << pool->min_shift, size,
 				  order, caller);
+	} else {
+		/* A flight that found nothing: begun before its landing. */
+		smp_wmb();
+		this_cpu_inc(pool->pcp->nr_landed);
 	}
-	/* The owner byte, then the landing: pairs with pcp_landed(). */
-	smp_wmb();
-	this_cpu_inc(pool->pcp->nr_landed);
 	put_cpu_ptr(pool->pcp);
 	if (unlikely(!got))
 		return NULL;
@@ -344,6 +347,8 @@ static void free_to_core(struct buddy_pool *pool, u32 e)
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	__free_slot(pool, e);
 	pool->nr_frees++;
+	/* Under the lock, which a reader of landings holds: no barrier. */
+	this_cpu_inc(pool->pcp->nr_landed);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
 
@@ -367,6 +372,8 @@ static noinline void free_full(struct buddy_pool *pool, struct buddy_pcp *pcp,
 	if (!high || !pcp_push(pcp, order, e, high)) {
 		__free_slot(pool, e);
 		pool->nr_frees++;
+		/* Landed, under the lock (see free_to_core()). */
+		this_cpu_inc(pool->pcp->nr_landed);
 	} else {
 		this_cpu_inc(pool->pcp->nr_frees);
 	}
@@ -390,11 +397,12 @@ static noinline void drain_stray(struct buddy_pool *pool,
 }
 
 /*
- * Free the block starting at min block @idx. Return false, changing
- * nothing, if no client owns a block starting there. @caller is for the
- * trace event only.
+ * Free the block at @ptr, which starts at min block @idx. Return false,
+ * changing nothing, if no client owns a block starting there. @caller is
+ * for the trace event only.
  */
-static bool free_owned(struct buddy_pool *pool, u32 idx, unsigned long caller)
+static bool free_owned(struct buddy_pool *pool, const void *ptr, u32 idx,
+		       unsigned long caller)
 {
 	/* Pairs with the WRITE_ONCE() of the allocation that set it. */
 	u8 tag = READ_ONCE(pool->owner[idx]);
@@ -416,17 +424,18 @@ static bool free_owned(struct buddy_pool *pool, u32 idx, unsigned long caller)
 	}
 	trace_buddy_free(pool, (u64)idx << pool->min_shift, order, caller);
 	/* Ours alone until it is cached or back in the core. */
-	if (take_back(idx_addr(pool, idx), BIT(pool->min_shift + order)))
+	if (take_back((void *)ptr, BIT(pool->min_shift + order)))
 		e |= PCP_ZERO;
 	/* Pairs with WRITE_ONCE() in set_cache; a stale value is rechecked. */
 	high = order < BUDDY_PCP_ORDERS ? READ_ONCE(pool->high[order]) : 0;
 	buddy_test_point(pool, BUDDY_TEST_FREE, order);
 	if (unlikely(!high)) {
 		free_to_core(pool, e);
-		goto landed;
+		return true;
 	}
 	pcp = get_cpu_ptr(pool->pcp);
 	if (likely(pcp_push(pcp, order, e, high))) {
+		/* The landing; the push's cmpxchg() ordered it (pcp_landed()). */
 		this_cpu_inc(pool->pcp->nr_frees);
 		/* After the push: pairs with smp_mb() in set_cache. */
 		if (unlikely(!READ_ONCE(pool->high[order])))
@@ -435,14 +444,6 @@ static bool free_owned(struct buddy_pool *pool, u32 idx, unsigned long caller)
 		free_full(pool, pcp, e, order);
 	}
 	put_cpu_ptr(pool->pcp);
-landed:
-	/*
-	 * The push and nr_frees before the landing: pairs with the barrier
-	 * in pcp_landed(). After free_to_core() or free_full() the reader,
-	 * who holds the lock, cannot see this store before their hold.
-	 */
-	smp_wmb();
-	this_cpu_inc(pool->pcp->nr_landed);
 	return true;
 }
 
@@ -784,7 +785,8 @@ void buddy_free(struct buddy_pool *pool, const void *ptr)
 	off = pool_offset(pool, ptr);
 	/* U64_MAX, for a pointer outside the pool, is misaligned too. */
 	if (likely(!(off & (BIT_ULL(pool->min_shift) - 1))) &&
-	    likely(free_owned(pool, (u32)(off >> pool->min_shift), _RET_IP_)))
+	    likely(free_owned(pool, ptr, (u32)(off >> pool->min_shift),
+			      _RET_IP_)))
 		return;
 	bad_free(pool, ptr, off, _RET_IP_);
 }
@@ -1109,8 +1111,9 @@ void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
 					    n << pool->min_shift);
 	WARN_ON_ONCE(ret);
 	pool->nr_frees++;
-	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	/* Landed, under the lock (see free_to_core()). */
 	this_cpu_inc(pool->pcp->nr_landed);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_free_exact, BUDDY_NS);
 

@@ -82,7 +82,8 @@ static_assert(BUDDY_PCP_HIGH_MAX <= U16_MAX);
  * @nr_frees: buddy_free() calls done through this cache
  * @nr_zeroings: blocks this CPU zeroed for an allocation
  * @nr_begun: calls on this CPU that began a flight (see pcp_landed())
- * @nr_landed: flights that ended on this CPU
+ * @nr_landed: flights that ended on this CPU, but for those that ended
+ *	in @nr_allocs or @nr_frees: a cached allocation or free lands there
  * @slot: block indices (offset / min_block) of each order, with PCP_ZERO
  *	set for a block known to hold only zeros, used as a stack so the
  *	most recently freed block is handed out first
@@ -253,9 +254,11 @@ static inline unsigned int pcp_depth(const struct buddy_pcp *pcp,
  * an allocation between its pop and writing the owner byte, an exact free
  * between its two holds of the lock. Each such call counts in @nr_begun
  * of the CPU where it begins, before the block leaves its owner or cache,
- * and in @nr_landed of the CPU where it ends, after the block arrives.
+ * and lands, after the block arrives, in one count of the CPU where it
+ * ends: @nr_allocs or @nr_frees, which a cached allocation or free bumps
+ * anyway, or else @nr_landed.
  *
- * A reader that sums @nr_landed, then (after a full barrier) looks at the
+ * A reader that sums the landings, then (after a full barrier) looks at the
  * caches and owner bytes, then (after another) sums @nr_begun, gets
  * begun - landed >= 0, and 0 only if no flight overlapped its look: the
  * counts only grow, each flight lands after it begins, and anything that
@@ -273,9 +276,13 @@ static inline unsigned long pcp_landed(struct buddy_pool *pool)
 	unsigned long n = 0;
 	unsigned int cpu;
 
-	for_each_possible_cpu(cpu)
-		n += READ_ONCE(per_cpu_ptr(pool->pcp, cpu)->nr_landed);
-	/* Pairs with the full barriers that end each flight. */
+	for_each_possible_cpu(cpu) {
+		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+
+		n += READ_ONCE(pcp->nr_allocs) + READ_ONCE(pcp->nr_frees) +
+		     READ_ONCE(pcp->nr_landed);
+	}
+	/* Pairs with the barriers that order each landing. */
 	smp_mb();
 	return n;
 }
@@ -285,7 +292,7 @@ static inline unsigned long pcp_begun(struct buddy_pool *pool)
 	unsigned long n = 0;
 	unsigned int cpu;
 
-	/* Pairs with the full barriers that begin each flight. */
+	/* Pairs with the cmpxchg() or lock after each begin. */
 	smp_mb();
 	for_each_possible_cpu(cpu)
 		n += READ_ONCE(per_cpu_ptr(pool->pcp, cpu)->nr_begun);

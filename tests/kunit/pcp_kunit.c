@@ -558,6 +558,8 @@ static void pcp_checker_names_a_block_cached_twice(struct kunit *test)
 	slot = READ_ONCE(pcp->slot[0][n - 1]);
 	WRITE_ONCE(pcp->slot[0][n], slot);
 	WRITE_ONCE(pcp->state[0], pcp->state[0] + PCP_TICK + 1);
+	/* b's free began and landed as a cached free: counted as one. */
+	this_cpu_inc(pool->pcp->nr_begun);
 	this_cpu_inc(pool->pcp->nr_frees);
 	put_cpu();
 
@@ -569,6 +571,7 @@ static void pcp_checker_names_a_block_cached_twice(struct kunit *test)
 	/* Undo the damage: the pool must be whole to be destroyed. */
 	WRITE_ONCE(pcp->state[0], pcp->state[0] + PCP_TICK - 1);
 	per_cpu_ptr(pool->pcp, cpu)->nr_frees--;
+	per_cpu_ptr(pool->pcp, cpu)->nr_begun--;
 	WRITE_ONCE(pool->owner[idx_b], 1);
 	check_pool(test, pool);
 	buddy_free(pool, b);
