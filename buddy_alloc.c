@@ -137,8 +137,9 @@ static bool pcp_pop(struct buddy_pcp *pcp, unsigned int order, u32 *e)
  * or an interrupted push of this CPU's is under way. The caller runs on
  * the owning CPU with preemption disabled.
  */
-static bool pcp_push(struct buddy_pcp *pcp, unsigned int order, u32 e,
-		     unsigned int high)
+static __always_inline bool pcp_push(struct buddy_pcp *pcp,
+				      unsigned int order, u32 e,
+				      unsigned int high)
 {
 	unsigned long old, n;
 	bool done = false;
