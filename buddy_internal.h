@@ -81,12 +81,12 @@ static_assert(BUDDY_PCP_HIGH_MAX <= U16_MAX);
  * @nr_allocs: buddy_alloc() calls served from this cache
  * @nr_frees: buddy_free() calls done through this cache
  * @nr_zeroings: blocks this CPU zeroed for an allocation
- * @nr_begun: calls on this CPU that began a flight (see pcp_landed())
- * @nr_landed: flights that ended on this CPU, but for those that ended
- *	in @nr_allocs or @nr_frees: a cached allocation or free lands there
  * @slot: block indices (offset / min_block) of each order, with PCP_ZERO
  *	set for a block known to hold only zeros, used as a stack so the
  *	most recently freed block is handed out first
+ * @nr_begun: calls on this CPU that began a flight (see pcp_landed())
+ * @nr_landed: flights that ended on this CPU, but for those that ended
+ *	in @nr_allocs or @nr_frees: a cached allocation or free lands there
  *
  * A cached block is allocated as far as the core knows, and its bit in
  * its byte in the pool's @owner map is 0: it belongs to no client.
@@ -97,9 +97,9 @@ struct buddy_pcp {
 	u64 nr_allocs;
 	u64 nr_frees;
 	u64 nr_zeroings;
+	u32 slot[BUDDY_PCP_ORDERS][BUDDY_PCP_HIGH_MAX];
 	unsigned long nr_begun;
 	unsigned long nr_landed;
-	u32 slot[BUDDY_PCP_ORDERS][BUDDY_PCP_HIGH_MAX];
 };
 
 /**
