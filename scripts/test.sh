@@ -31,13 +31,20 @@ ktap_check "branch coverage of buddy_core.c at least 95%" \
 	"$OUT/coverage.log" make -s -C tests/core coverage
 grep '^branches:' "$OUT/coverage.log"
 
+# test_kernel V - build test kernel V, then the modules with W=1 against
+# it, one test each; set KDIR and M. Fails, so that V's boots are
+# skipped, when either step does.
+test_kernel() {
+	KDIR=$(bash "$HERE/build-kernel.sh" "$1" 2> "$OUT/kernel-$1.log" | tail -n 1)
+	ktap_check "build test kernel $1" "$OUT/kernel-$1.log" test -d "$KDIR" ||
+		return 1
+	M=$OUT/mod-$1
+	ktap_check "modules with W=1 and no warnings on $1" "$M.out" \
+		build_modules "$M" "$KDIR" W=1
+}
+
 for v in $KVERS; do
-	KDIR=$(bash "$HERE/build-kernel.sh" "$v" 2> "$OUT/kernel-$v.log" | tail -n 1)
-	ktap_check "build test kernel $v" "$OUT/kernel-$v.log" test -d "$KDIR" ||
-		continue
-	M=$OUT/mod-$v
-	ktap_check "modules with W=1 and no warnings on $v" "$M.out" \
-		build_modules "$M" "$KDIR" W=1 || continue
+	test_kernel "$v" || continue
 	ktap_boot "$OUT/kunit-$v" "$KDIR" tests/vm/kunit.sh --append page_poison=1 \
 		${KUNIT_SEED:+--env KUNIT_SEED=$KUNIT_SEED} -- "$M/buddy.ko" \
 		"$M/tests/kunit/buddy_kunit.ko" "$M/tests/client/buddy_client.ko"
@@ -58,12 +65,7 @@ done
 # cannot run beside it. Every KUnit suite on 2 CPUs, then 60 s of the soak
 # on 3, with no CPU hotplug (see scripts/soak.sh).
 for v in ${KCSAN_KVERS-6.12-kcsan}; do
-	KDIR=$(bash "$HERE/build-kernel.sh" "$v" 2> "$OUT/kernel-$v.log" | tail -n 1)
-	ktap_check "build test kernel $v" "$OUT/kernel-$v.log" test -d "$KDIR" ||
-		continue
-	M=$OUT/mod-$v
-	ktap_check "modules with W=1 and no warnings on $v" "$M.out" \
-		build_modules "$M" "$KDIR" W=1 || continue
+	test_kernel "$v" || continue
 	ktap_boot "$OUT/kunit-$v" "$KDIR" tests/vm/kunit.sh --smp 2 \
 		--timeout 900 --append page_poison=1 \
 		${KUNIT_SEED:+--env KUNIT_SEED=$KUNIT_SEED} -- "$M/buddy.ko" \
