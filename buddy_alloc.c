@@ -138,8 +138,8 @@ static bool pcp_pop(struct buddy_pcp *pcp, unsigned int order, u32 *e)
  * the owning CPU with preemption disabled.
  */
 static __always_inline bool pcp_push(struct buddy_pcp *pcp,
-				      unsigned int order, u32 e,
-				      unsigned int high)
+				     unsigned int order, u32 e,
+				     unsigned int high)
 {
 	unsigned long old, n;
 	bool done = false;
@@ -347,9 +347,8 @@ static void free_to_core(struct buddy_pool *pool, u32 e)
 
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	__free_slot(pool, e);
+	/* The landing (pcp_landed()), under the lock a reader holds. */
 	pool->nr_frees++;
-	/* Under the lock, which a reader of landings holds: no barrier. */
-	this_cpu_inc(pool->pcp->nr_landed);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
 
@@ -372,9 +371,8 @@ static noinline void free_full(struct buddy_pool *pool, struct buddy_pcp *pcp,
 			pool->batch[order]);
 	if (!high || !pcp_push(pcp, order, e, high)) {
 		__free_slot(pool, e);
+		/* The landing, as in free_to_core(). */
 		pool->nr_frees++;
-		/* Landed, under the lock (see free_to_core()). */
-		this_cpu_inc(pool->pcp->nr_landed);
 	} else {
 		this_cpu_inc(pool->pcp->nr_frees);
 	}
@@ -1111,9 +1109,8 @@ void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
 		ret = buddy_core_free_exact(&pool->core, off,
 					    n << pool->min_shift);
 	WARN_ON_ONCE(ret);
+	/* The landing, as in free_to_core(). */
 	pool->nr_frees++;
-	/* Landed, under the lock (see free_to_core()). */
-	this_cpu_inc(pool->pcp->nr_landed);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_free_exact, BUDDY_NS);

@@ -85,8 +85,9 @@ static_assert(BUDDY_PCP_HIGH_MAX <= U16_MAX);
  *	set for a block known to hold only zeros, used as a stack so the
  *	most recently freed block is handed out first
  * @nr_begun: calls on this CPU that began a flight (see pcp_landed())
- * @nr_landed: flights that ended on this CPU, but for those that ended
- *	in @nr_allocs or @nr_frees: a cached allocation or free lands there
+ * @nr_landed: flights that ended on this CPU having moved no block (a
+ *	pop that found none, a free that lost a race); the others land in
+ *	@nr_allocs or @nr_frees here, or in the pool's @nr_frees
  *
  * A cached block is allocated as far as the core knows, and its bit in
  * its byte in the pool's @owner map is 0: it belongs to no client.
@@ -254,9 +255,10 @@ static inline unsigned int pcp_depth(const struct buddy_pcp *pcp,
  * an allocation between its pop and writing the owner byte, an exact free
  * between its two holds of the lock. Each such call counts in @nr_begun
  * of the CPU where it begins, before the block leaves its owner or cache,
- * and lands, after the block arrives, in one count of the CPU where it
- * ends: @nr_allocs or @nr_frees, which a cached allocation or free bumps
- * anyway, or else @nr_landed.
+ * and lands, after the block arrives, in a count it bumps anyway: this
+ * CPU's @nr_allocs or @nr_frees for a cached allocation or free, the
+ * pool's nr_frees (under the lock) for a free to the core; a flight that
+ * moved nothing lands in @nr_landed.
  *
  * A reader that sums the landings, then (after a full barrier) looks at the
  * caches and owner bytes, then (after another) sums @nr_begun, gets
@@ -273,9 +275,10 @@ static inline unsigned int pcp_depth(const struct buddy_pcp *pcp,
  */
 static inline unsigned long pcp_landed(struct buddy_pool *pool)
 {
-	unsigned long n = 0;
+	unsigned long n = pool->nr_frees;
 	unsigned int cpu;
 
+	lockdep_assert_held(&pool->lock);
 	for_each_possible_cpu(cpu) {
 		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
 
