@@ -18,6 +18,7 @@
 
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
+#include <linux/device.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
 #include <linux/seq_file.h>
@@ -114,6 +115,15 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "corruptions: %llu\n", corruptions);
 	seq_printf(m, "metadata_bytes: %llu\n", meta);
 	seq_printf(m, "chunks: %u\n", pool->nr_chunks);
+	seq_printf(m, "device: %s\n", pool->dev ? dev_name(pool->dev) : "none");
+	if (pool->dev)
+		seq_printf(m, "dma_mask: %#llx\n", pool->dma_limit);
+	else
+		seq_puts(m, "dma_mask: none\n");
+	if (pool->nid == NUMA_NO_NODE)
+		seq_puts(m, "node: any\n");
+	else
+		seq_printf(m, "node: %d\n", pool->nid);
 	kfree(st);
 	return 0;
 }
@@ -371,8 +381,17 @@ static int ctl_show(struct seq_file *m, void *v)
 	struct ctl_alloc *a;
 
 	mutex_lock(&pool->ctl_lock);
-	list_for_each_entry(a, &pool->ctl, node)
-		seq_printf(m, "%llu %llu %llu\n", a->id, a->off, a->bytes);
+	list_for_each_entry(a, &pool->ctl, node) {
+		seq_printf(m, "%llu %llu %llu", a->id, a->off, a->bytes);
+		/* The device's address: it differs under an IOMMU. */
+		if (pool->dev) {
+			dma_addr_t dma = buddy_dma_addr(pool,
+							off_addr(pool, a->off));
+
+			seq_printf(m, " %#llx", (u64)dma);
+		}
+		seq_putc(m, '\n');
+	}
 	mutex_unlock(&pool->ctl_lock);
 	return 0;
 }

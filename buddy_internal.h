@@ -142,6 +142,15 @@ struct buddy_pcp {
  * @dir_base: lowest address @chunk_dir covers
  * @dir_len: entries in @chunk_dir
  * @meta: the core's bitmaps
+ * @split: a bit per chunk slot: the chunk's pages each have their own
+ *	reference count (alloc_contig_range() gives them so)
+ * @nid: the NUMA node chunks are reserved on by preference, or
+ *	NUMA_NO_NODE
+ * @dev: the device every chunk is mapped for, or NULL (see buddy_dma.c)
+ * @chunk_dma: the device address of each chunk, indexed like @chunks
+ * @dma_limit: the highest device address @dev reaches (mask, bus limit)
+ * @dma_direct: @dev sees physical addresses: no IOMMU translates for it
+ * @dma_sync: some chunk's mapping needs dma_sync_*() calls
  * @cpuhp: instance of the CPU hotplug state that drains a dead CPU's cache
  * @node: entry on the list of pools, under buddy_pools_lock
  * @dir: debugfs directory, or NULL
@@ -180,6 +189,13 @@ struct buddy_pool {
 	unsigned long dir_base;
 	unsigned long dir_len;
 	void *meta;
+	unsigned long *split;
+	int nid;
+	struct device *dev;
+	dma_addr_t *chunk_dma;
+	u64 dma_limit;
+	bool dma_direct;
+	bool dma_sync;
 	struct hlist_node cpuhp;
 	struct list_head node;
 
@@ -341,9 +357,7 @@ u64 buddy_half_ram(void);
 bool buddy_min_block_ok(size_t min);
 bool buddy_size_ok(size_t size, size_t min);
 bool buddy_max_ok(size_t size, size_t max_size, size_t min);
-struct buddy_pool *buddy_pool_new(const char *name, size_t size,
-				  size_t max_size, size_t min_block,
-				  bool cached);
+struct buddy_pool *buddy_pool_new(const struct buddy_pool_info *info);
 void buddy_pool_free(struct buddy_pool *pool);
 struct buddy_pool *buddy_pools_first(void);
 int buddy_pools_init(void);
@@ -368,6 +382,16 @@ void buddy_unpoison(const void *addr, size_t len);
 static inline void buddy_poison_free(const void *addr, size_t len) { }
 static inline void buddy_unpoison(const void *addr, size_t len) { }
 #endif
+
+/* buddy_dma.c: pools for a device. */
+int buddy_dma_init(struct buddy_pool *pool, struct device *dev);
+void buddy_dma_exit(struct buddy_pool *pool);
+struct page *buddy_dma_pages(struct buddy_pool *pool, unsigned int order,
+			     gfp_t gfp, bool *split);
+int buddy_dma_map(struct buddy_pool *pool, unsigned int slot, void *addr,
+		  unsigned long len);
+void buddy_dma_unmap(struct buddy_pool *pool, unsigned int slot,
+		     unsigned long len);
 
 /* buddy_fault.c: fail_buddy_alloc, asked by every allocation call. */
 #ifdef CONFIG_FAULT_INJECTION

@@ -8,6 +8,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/device.h>
 #include <linux/err.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -37,17 +38,80 @@ MODULE_PARM_DESC(cache,
 
 static struct buddy_pool *default_pool;
 
-static struct buddy_pool *add_pool(const char *name, size_t size,
-				   size_t max_size, size_t min_block,
-				   bool cached)
+static struct buddy_pool *add_pool(const struct buddy_pool_info *info)
 {
-	struct buddy_pool *pool = buddy_pool_new(name, size, max_size,
-						 min_block, cached);
+	struct buddy_pool *pool = buddy_pool_new(info);
 
 	if (!IS_ERR(pool))
 		buddy_debugfs_add(pool);
 	return pool;
 }
+
+/**
+ * buddy_pool_create_full() - reserve memory and make a pool, as described
+ * @info: what to make; see struct buddy_pool_info. Only read during the
+ *	call.
+ *
+ * The memory is reserved with alloc_pages() in chunks of at most the
+ * largest page order (4 MiB on x86-64), each naturally aligned; no block
+ * spans two chunks. A pool with a device has each chunk where the device
+ * can reach it and mapped for it, so that a block's device address is
+ * its chunk's plus its offset (buddy_dma_addr()). Unless
+ * BUDDY_POOL_NO_CACHE is set, the pool gets per-CPU caches sized from
+ * @info->size (see buddy_pool_set_cache()). Every refusal is explained in
+ * the kernel log.
+ *
+ * Context: Process context; sleeps.
+ * Return: the pool; ERR_PTR(-EINVAL) for a NULL @info, a bad name, size,
+ * max_size, min_block, node or flags, or a device without a DMA mask;
+ * ERR_PTR(-EOPNOTSUPP) for the reserved flags and a non-zero phys;
+ * ERR_PTR(-EEXIST) if a pool of that name exists; ERR_PTR(-ENOMEM) if the
+ * memory cannot be had (for a device: where it can reach it, mapped
+ * without a bounce buffer). Nothing is left reserved or mapped on
+ * failure.
+ */
+struct buddy_pool *buddy_pool_create_full(const struct buddy_pool_info *info)
+{
+	return add_pool(info);
+}
+EXPORT_SYMBOL_NS_GPL(buddy_pool_create_full, BUDDY_NS);
+
+static void devm_pool_release(struct device *dev, void *res)
+{
+	buddy_pool_destroy(*(struct buddy_pool **)res);
+}
+
+/**
+ * devm_buddy_pool_create() - buddy_pool_create_full(), undone on unbind
+ * @dev: the device whose driver owns the pool
+ * @info: as for buddy_pool_create_full(); @info->dev, if set, is the
+ *	device that DMAs (usually @dev), else the pool is for the CPU only
+ *
+ * The pool is destroyed when @dev's driver unbinds (or its probe fails),
+ * as dmam_pool_create() does for a dma_pool. buddy_pool_destroy() must not
+ * be called on it.
+ *
+ * Context: Process context; sleeps.
+ * Return: as for buddy_pool_create_full().
+ */
+struct buddy_pool *devm_buddy_pool_create(struct device *dev,
+					  const struct buddy_pool_info *info)
+{
+	struct buddy_pool **res, *pool;
+
+	res = devres_alloc(devm_pool_release, sizeof(*res), GFP_KERNEL);
+	if (!res)
+		return ERR_PTR(-ENOMEM);
+	pool = buddy_pool_create_full(info);
+	if (IS_ERR(pool)) {
+		devres_free(res);
+		return pool;
+	}
+	*res = pool;
+	devres_add(dev, res);
+	return pool;
+}
+EXPORT_SYMBOL_NS_GPL(devm_buddy_pool_create, BUDDY_NS);
 
 /**
  * buddy_pool_create() - reserve memory and make a new pool of it
@@ -57,19 +121,16 @@ static struct buddy_pool *add_pool(const char *name, size_t size,
  * @min_block: bytes in the smallest block: a power of two from 16 up to
  *	the largest alloc_pages() block
  *
- * The memory is reserved with alloc_pages() in chunks of at most the
- * largest page order; no block spans two chunks. The pool gets per-CPU
- * caches sized from @size (see buddy_pool_set_cache()).
+ * buddy_pool_create_full() for memory the CPU alone uses, on any node,
+ * with per-CPU caches.
  *
  * Context: Process context; sleeps.
- * Return: the pool; ERR_PTR(-EINVAL) for a bad name, size or min_block;
- * ERR_PTR(-EEXIST) if a pool of that name exists; ERR_PTR(-ENOMEM) if the
- * memory cannot be had.
+ * Return: as for buddy_pool_create_full().
  */
 struct buddy_pool *buddy_pool_create(const char *name, size_t size,
 				     size_t min_block)
 {
-	return add_pool(name, size, size, min_block, true);
+	return buddy_pool_create_max(name, size, size, min_block);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_pool_create, BUDDY_NS);
 
@@ -89,13 +150,23 @@ EXPORT_SYMBOL_NS_GPL(buddy_pool_create, BUDDY_NS);
  * a few bits plus one byte per min block.
  *
  * Context: Process context; sleeps.
- * Return: the pool, or an error pointer as for buddy_pool_create(); also
- * ERR_PTR(-EINVAL) for a bad @max_size.
+ * Return: as for buddy_pool_create_full().
  */
 struct buddy_pool *buddy_pool_create_max(const char *name, size_t size,
 					 size_t max_size, size_t min_block)
 {
-	return add_pool(name, size, max_size, min_block, true);
+	struct buddy_pool_info info = {
+		.name = name,
+		.size = size,
+		.max_size = max_size,
+		.min_block = min_block,
+		.node = NUMA_NO_NODE,
+	};
+
+	/* 0 means a default to create_full(), but was always refused here. */
+	if (!max_size || !min_block)
+		return ERR_PTR(-EINVAL);
+	return add_pool(&info);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_pool_create_max, BUDDY_NS);
 
@@ -148,6 +219,7 @@ EXPORT_SYMBOL_IF_KUNIT(buddy_core_check);
 static int __init buddy_init(void)
 {
 	u64 size, max, min = PAGE_SIZE;
+	struct buddy_pool_info info;
 	struct buddy_pool *pool;
 	int ret;
 
@@ -180,7 +252,15 @@ static int __init buddy_init(void)
 		return ret;
 	}
 	buddy_debugfs_init();
-	pool = add_pool("default", size, max, min, cache);
+	info = (struct buddy_pool_info){
+		.name = "default",
+		.size = size,
+		.max_size = max,
+		.min_block = min,
+		.node = NUMA_NO_NODE,
+		.flags = cache ? 0 : BUDDY_POOL_NO_CACHE,
+	};
+	pool = add_pool(&info);
 	if (IS_ERR(pool)) {
 		pr_err("cannot reserve pool_size=%s for the default pool: %s (%ld)\n",
 		       pool_size, PTR_ERR(pool) == -ENOMEM ?

@@ -19,12 +19,14 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/ctype.h>
+#include <linux/device.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/nodemask.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
@@ -81,16 +83,16 @@ static struct buddy_pool *find_pool(const char *name)
 	return NULL;
 }
 
-static void free_chunk(void *addr, unsigned long len)
+/* Free the pages of chunk @slot, as the page allocator gave them. */
+static void put_pages(struct buddy_pool *pool, unsigned int slot,
+		      struct page *page)
 {
+	unsigned long len = chunk_len(pool, slot);
 	unsigned int order = get_order(len);
-	struct page *page = virt_to_page(addr);
 	unsigned long nr = DIV_ROUND_UP(len, PAGE_SIZE), j;
 
-	/* Back as the page allocator gave it, whatever clients left. */
-	buddy_unpoison(addr, len);
-	/* A tail chunk was split into single pages when it was trimmed. */
-	if (nr == 1UL << order) {
+	/* A short tail chunk was split when it was trimmed. */
+	if (nr == 1UL << order && !test_bit(slot, pool->split)) {
 		__free_pages(page, order);
 		return;
 	}
@@ -98,27 +100,49 @@ static void free_chunk(void *addr, unsigned long len)
 		__free_page(page + j);
 }
 
+/* Give back chunk @slot, at @addr: unmapped, then its pages freed. */
+static void free_chunk(struct buddy_pool *pool, unsigned int slot, void *addr)
+{
+	buddy_dma_unmap(pool, slot, chunk_len(pool, slot));
+	/* Back as the page allocator gave it, whatever clients left. */
+	buddy_unpoison(addr, chunk_len(pool, slot));
+	put_pages(pool, slot, virt_to_page(addr));
+}
+
 /*
- * Reserve @len bytes for a chunk: the smallest alloc_pages() block that
- * holds them, with the unused pages of a short tail chunk given straight
- * back; zeroed, and poisoned as free for KASAN. Return its address, or
+ * Reserve chunk @slot: the smallest block of pages that holds it, on the
+ * pool's node by preference and where its device can reach it, with the
+ * unused pages of a short tail chunk given straight back; zeroed, mapped
+ * for the device, and poisoned as free for KASAN. Return its address, or
  * NULL.
  */
-static void *alloc_chunk(unsigned long len)
+static void *alloc_chunk(struct buddy_pool *pool, unsigned int slot)
 {
+	/* Zeroed, so that every free block starts known to be zero. */
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL |
+		    __GFP_ZERO;
+	unsigned long len = chunk_len(pool, slot);
 	unsigned int order = get_order(len);
 	unsigned long nr = DIV_ROUND_UP(len, PAGE_SIZE), j;
+	bool split = false;
 	struct page *page;
 
-	/* Zeroed, so that every free block starts known to be zero. */
-	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL |
-			   __GFP_ZERO, order);
+	if (pool->dev)
+		page = buddy_dma_pages(pool, order, gfp, &split);
+	else
+		page = alloc_pages_node(pool->nid, gfp, order);
 	if (!page)
 		return NULL;
 	if (nr != 1UL << order) {
-		split_page(page, order);
+		if (!split)
+			split_page(page, order);
 		for (j = nr; j < 1UL << order; j++)
 			__free_page(page + j);
+	}
+	__assign_bit(slot, pool->split, split);
+	if (buddy_dma_map(pool, slot, page_address(page), len)) {
+		put_pages(pool, slot, page);
+		return NULL;
 	}
 	buddy_poison_free(page_address(page), len);
 	return page_address(page);
@@ -246,12 +270,15 @@ void *buddy_pool_addr(struct buddy_pool *pool, u64 offset)
 EXPORT_SYMBOL_NS_GPL(buddy_pool_addr, BUDDY_NS);
 
 /*
- * Reserve the chunks of the first @size bytes of a range of @max_size
- * bytes; the core sees the rest as absent chunk slots.
+ * Lay out a pool of @info->max_size bytes, bind it to its device, and
+ * reserve the chunks of the first @info->size bytes; the core sees the
+ * rest as absent chunk slots.
  */
-static int reserve_chunks(struct buddy_pool *pool, size_t size, size_t max_size,
-			  size_t min)
+static int reserve_chunks(struct buddy_pool *pool,
+			  const struct buddy_pool_info *info)
 {
+	size_t size = info->size, max_size = info->max_size;
+	size_t min = info->min_block;
 	size_t meta_size = buddy_core_meta_size(max_size, min);
 	unsigned int i, present = DIV_ROUND_UP(size, CHUNK_BYTES);
 	int ret = -ENOMEM;
@@ -267,14 +294,31 @@ static int reserve_chunks(struct buddy_pool *pool, size_t size, size_t max_size,
 	pool->chunks = kcalloc(pool->nr_slots, sizeof(*pool->chunks), GFP_KERNEL);
 	if (!pool->chunks)
 		return -ENOMEM;
+	pool->split = bitmap_zalloc(pool->nr_slots, GFP_KERNEL);
+	if (!pool->split)
+		goto out_free_array;
 	pool->meta = kvzalloc(meta_size, GFP_KERNEL);
 	if (!pool->meta)
-		goto out_free_array;
+		goto out_free_split;
+	if (info->dev) {
+		ret = buddy_dma_init(pool, info->dev);
+		if (ret)
+			goto out_free_meta;
+	}
+	ret = -ENOMEM;
 	for (i = 0; i < present; i++) {
 		/* Only the last chunk of a pool that cannot grow is short. */
-		pool->chunks[i] = alloc_chunk(chunk_len(pool, i));
-		if (!pool->chunks[i])
+		pool->chunks[i] = alloc_chunk(pool, i);
+		if (!pool->chunks[i]) {
+			/* Without a device, -ENOMEM says it all. */
+			if (pool->dev)
+				pr_err("pool %s: cannot reserve chunk %u of %u (%lu bytes) that %s can reach (DMA limit %#llx%s)\n",
+				       pool->name, i + 1, present,
+				       chunk_len(pool, i), dev_name(pool->dev),
+				       pool->dma_limit, pool->dma_direct ?
+				       ", no IOMMU" : ", through its IOMMU");
 			goto out_free_chunks;
+		}
 	}
 	ret = build_dir(pool);
 	if (ret)
@@ -290,11 +334,27 @@ out_free_dir:
 	free_dir(pool);
 out_free_chunks:
 	while (i--)
-		free_chunk(pool->chunks[i], chunk_len(pool, i));
+		free_chunk(pool, i, pool->chunks[i]);
+	if (pool->dev)
+		buddy_dma_exit(pool);
+out_free_meta:
 	kvfree(pool->meta);
+out_free_split:
+	bitmap_free(pool->split);
 out_free_array:
 	kfree(pool->chunks);
 	return ret;
+}
+
+/* Free what reserve_chunks() set up, once its chunks are gone. */
+static void unreserve(struct buddy_pool *pool)
+{
+	free_dir(pool);
+	if (pool->dev)
+		buddy_dma_exit(pool);
+	kvfree(pool->meta);
+	bitmap_free(pool->split);
+	kfree(pool->chunks);
 }
 
 /*
@@ -312,7 +372,7 @@ static unsigned int release_chunks(struct buddy_pool *pool)
 		if (buddy_core_remove_chunk(&pool->core, i))
 			kept++;
 		else
-			free_chunk(pool->chunks[i], chunk_len(pool, i));
+			free_chunk(pool, i, pool->chunks[i]);
 	}
 	return kept;
 }
@@ -327,21 +387,81 @@ bool buddy_max_ok(size_t size, size_t max_size, size_t min)
 	       size % CHUNK_BYTES == 0;
 }
 
+/* Why @info cannot make a pool, said in the log; 0 if it can. */
+static int info_error(const struct buddy_pool_info *info)
+{
+	const char *name = info->name;
+	size_t min = info->min_block;
+
+	if (!name_ok(name)) {
+		pr_err("bad pool name \"%.*s\": 1 to %u characters of A-Z, a-z, 0-9, _ and -\n",
+		       BUDDY_NAME_MAX + 1, name ? name : "", BUDDY_NAME_MAX);
+		return -EINVAL;
+	}
+	if (info->flags & (BUDDY_POOL_CONTIG | BUDDY_POOL_USER)) {
+		pr_err("pool %s: flags %#x: contiguous (0x1) and user-space (0x4) pools are not supported yet\n",
+		       name, info->flags);
+		return -EOPNOTSUPP;
+	}
+	if (info->flags & ~BUDDY_POOL_NO_CACHE) {
+		pr_err("pool %s: unknown flags %#x\n", name, info->flags);
+		return -EINVAL;
+	}
+	if (info->phys) {
+		pr_err("pool %s: a pool over a physical range (phys) is not supported yet\n",
+		       name);
+		return -EOPNOTSUPP;
+	}
+	if (info->node != NUMA_NO_NODE &&
+	    (info->node < 0 || info->node >= MAX_NUMNODES ||
+	     !node_online(info->node))) {
+		pr_err("pool %s: node %d is not an online NUMA node\n", name,
+		       info->node);
+		return -EINVAL;
+	}
+	if (!buddy_min_block_ok(min)) {
+		pr_err("pool %s: min_block %zu is not a power of two from %u to %lu\n",
+		       name, min, BUDDY_CORE_MIN_BLOCK, CHUNK_BYTES);
+		return -EINVAL;
+	}
+	if (!buddy_size_ok(info->size, min)) {
+		pr_err("pool %s: size %zu is not a multiple of min_block (%zu) up to half of RAM (%llu)\n",
+		       name, info->size, min, buddy_half_ram());
+		return -EINVAL;
+	}
+	if (!buddy_max_ok(info->size, info->max_size, min)) {
+		pr_err("pool %s: max_size %zu is not size or more, a multiple of min_block up to half of RAM, with size a whole number of %lu-byte chunks\n",
+		       name, info->max_size, CHUNK_BYTES);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * A new pool, on the list of pools but without its debugfs directory: see
- * buddy_pool_create_max() for the arguments and the errors.
+ * buddy_pool_create_full() for @info and the errors.
  */
-struct buddy_pool *buddy_pool_new(const char *name, size_t size,
-				  size_t max_size, size_t min_block,
-				  bool cached)
+struct buddy_pool *buddy_pool_new(const struct buddy_pool_info *info)
 {
+	struct buddy_pool_info in;
 	struct buddy_pool *pool;
 	int ret;
 
-	if (!name_ok(name) || !buddy_min_block_ok(min_block) ||
-	    !buddy_size_ok(size, min_block) ||
-	    !buddy_max_ok(size, max_size, min_block))
+	if (!info) {
+		pr_err("buddy_pool_create_full() without a struct buddy_pool_info\n");
 		return ERR_PTR(-EINVAL);
+	}
+	/* The zeros that mean a default, resolved. */
+	in = *info;
+	if (!in.min_block)
+		in.min_block = PAGE_SIZE;
+	if (!in.max_size)
+		in.max_size = in.size;
+	if (in.node == NUMA_NO_NODE && in.dev)
+		in.node = dev_to_node(in.dev);
+	ret = info_error(&in);
+	if (ret)
+		return ERR_PTR(ret);
 	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
@@ -349,17 +469,18 @@ struct buddy_pool *buddy_pool_new(const char *name, size_t size,
 	mutex_init(&pool->resize_lock);
 	mutex_init(&pool->ctl_lock);
 	INIT_LIST_HEAD(&pool->ctl);
-	strscpy(pool->name, name, sizeof(pool->name));
+	strscpy(pool->name, in.name, sizeof(pool->name));
+	pool->nid = in.node;
 
 	mutex_lock(&buddy_pools_lock);
-	if (find_pool(name)) {
+	if (find_pool(in.name)) {
 		ret = -EEXIST;
 		goto out_unlock;
 	}
-	ret = reserve_chunks(pool, size, max_size, min_block);
+	ret = reserve_chunks(pool, &in);
 	if (ret)
 		goto out_unlock;
-	ret = buddy_caches_init(pool, cached);
+	ret = buddy_caches_init(pool, !(in.flags & BUDDY_POOL_NO_CACHE));
 	if (ret)
 		goto out_release;
 	ret = cpuhp_state_add_instance_nocalls(buddy_cpuhp_state, &pool->cpuhp);
@@ -373,9 +494,7 @@ out_free_caches:
 	buddy_caches_free(pool);
 out_release:
 	release_chunks(pool);
-	free_dir(pool);
-	kvfree(pool->meta);
-	kfree(pool->chunks);
+	unreserve(pool);
 out_unlock:
 	mutex_unlock(&buddy_pools_lock);
 	mutex_destroy(&pool->ctl_lock);
@@ -407,9 +526,7 @@ void buddy_pool_free(struct buddy_pool *pool)
 		pr_warn("pool %s destroyed with %llu blocks (%llu bytes) still allocated; keeping %u of %u chunks reserved\n",
 			pool->name, live, bytes, kept, pool->nr_chunks);
 	buddy_caches_free(pool);
-	free_dir(pool);
-	kvfree(pool->meta);
-	kfree(pool->chunks);
+	unreserve(pool);
 	mutex_destroy(&pool->ctl_lock);
 	mutex_destroy(&pool->resize_lock);
 	kfree(pool);
@@ -463,7 +580,7 @@ int buddy_pool_grow(struct buddy_pool *pool, size_t bytes)
 		goto out_unlock;
 	ret = -ENOMEM;
 	for (i = 0; i < n; i++) {
-		c[i].addr = alloc_chunk(chunk_len(pool, c[i].slot));
+		c[i].addr = alloc_chunk(pool, c[i].slot);
 		if (!c[i].addr)
 			goto out_free_chunks;
 		/* Outside the table only after memory hot-add: give it up. */
@@ -501,7 +618,7 @@ int buddy_pool_grow(struct buddy_pool *pool, size_t bytes)
 
 out_free_chunks:
 	while (i--)
-		free_chunk(c[i].addr, chunk_len(pool, c[i].slot));
+		free_chunk(pool, c[i].slot, c[i].addr);
 out_unlock:
 	mutex_unlock(&pool->resize_lock);
 	kfree(c);
@@ -570,7 +687,7 @@ size_t buddy_pool_shrink(struct buddy_pool *pool, size_t bytes)
 		if (!WARN_ON_ONCE(!tab_slot))
 			WRITE_ONCE(*tab_slot, 0);
 		WRITE_ONCE(pool->chunks[slot[i]], NULL);
-		free_chunk(addr, chunk_len(pool, slot[i]));
+		free_chunk(pool, slot[i], addr);
 	}
 	mutex_unlock(&pool->resize_lock);
 	kfree(slot);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * buddy.h - public API of buddy.ko, a buddy allocator over memory the
- * module reserves for itself with alloc_pages().
+ * module reserves for itself with alloc_pages(), for the CPU or for one
+ * device's DMA.
  *
  * A client module includes this header, adds MODULE_IMPORT_NS(BUDDY_NS)
  * and builds with KBUILD_EXTRA_SYMBOLS pointing at buddy's Module.symvers
@@ -11,8 +12,9 @@
  * buddy_free(), buddy_block_size(), buddy_pool_stats(), buddy_pool_drain()
  * and buddy_pool_set_cache() take at most the pool's raw spinlock, with
  * interrupts disabled, and never sleep, so they may be called from any
- * context but NMI, hard IRQ included. buddy_pool_create() and
- * buddy_pool_destroy() sleep.
+ * context but NMI, hard IRQ included; so do buddy_alloc_dma(),
+ * buddy_dma_addr(), buddy_phys_addr() and the buddy_dma_sync_*() calls.
+ * Creating and destroying a pool sleeps.
  *
  * Per-CPU caches: each CPU keeps a few free blocks of the small orders, so
  * that most allocations and frees touch only that CPU's cache. Cached
@@ -23,7 +25,9 @@
 #ifndef _BUDDY_H
 #define _BUDDY_H
 
+#include <linux/dma-direction.h>
 #include <linux/gfp.h>
+#include <linux/numa.h>
 #include <linux/types.h>
 #include <linux/version.h>
 
@@ -50,7 +54,49 @@
 /* buddy_alloc_range() flag: the highest suitable offset, not the lowest */
 #define BUDDY_TOPDOWN 0x1
 
+/* struct buddy_pool_info flags */
+#define BUDDY_POOL_CONTIG	0x1	/* reserved: not supported yet */
+#define BUDDY_POOL_NO_CACHE	0x2	/* no per-CPU caches */
+#define BUDDY_POOL_USER		0x4	/* reserved: not supported yet */
+
 struct buddy_pool;
+struct device;
+
+/**
+ * struct buddy_pool_info - what buddy_pool_create_full() makes
+ * @name: 1 to BUDDY_NAME_MAX characters of [A-Za-z0-9_-]; also the name
+ *	of the pool's debugfs directory
+ * @size: bytes reserved now, a multiple of @min_block and at most half
+ *	of RAM; a whole number of chunks (PAGE_SIZE << MAX_PAGE_ORDER bytes,
+ *	4 MiB on x86-64) when @max_size is larger
+ * @max_size: most bytes the pool may hold after buddy_pool_grow(); 0 for
+ *	@size
+ * @min_block: bytes in the smallest block, a power of two from 16 up to
+ *	a chunk; 0 for PAGE_SIZE
+ * @dev: the device that will DMA to and from the blocks, or NULL for
+ *	memory the CPU alone uses. Every chunk is reserved where the device
+ *	can reach it (below its DMA mask and bus limit, unless an IOMMU
+ *	translates for it) and mapped for it once, with dma_map_page_attrs()
+ *	and DMA_BIDIRECTIONAL, until it leaves the pool. The device must
+ *	outlive the pool: see devm_buddy_pool_create().
+ * @node: the NUMA node to reserve on by preference, as alloc_pages_node()
+ *	does; NUMA_NO_NODE for @dev's node, or any. Zero is node 0, so set
+ *	it.
+ * @flags: BUDDY_POOL_* flags; BUDDY_POOL_CONTIG and BUDDY_POOL_USER are
+ *	reserved and refused for now
+ * @phys: 0; a physical address is reserved for a region set aside at
+ *	boot, and refused for now
+ */
+struct buddy_pool_info {
+	const char *name;
+	size_t size;
+	size_t max_size;
+	size_t min_block;
+	struct device *dev;
+	int node;
+	unsigned int flags;
+	phys_addr_t phys;
+};
 
 /**
  * struct buddy_stats - a consistent snapshot of one pool
@@ -93,6 +139,9 @@ struct buddy_stats {
 	u64 in_flight;
 };
 
+struct buddy_pool *buddy_pool_create_full(const struct buddy_pool_info *info);
+struct buddy_pool *devm_buddy_pool_create(struct device *dev,
+					  const struct buddy_pool_info *info);
 struct buddy_pool *buddy_pool_create(const char *name, size_t size,
 				     size_t min_block);
 void buddy_pool_destroy(struct buddy_pool *pool);
@@ -115,5 +164,14 @@ struct buddy_pool *buddy_pool_create_max(const char *name, size_t size,
 					 size_t max_size, size_t min_block);
 int buddy_pool_grow(struct buddy_pool *pool, size_t bytes);
 size_t buddy_pool_shrink(struct buddy_pool *pool, size_t bytes);
+
+void *buddy_alloc_dma(struct buddy_pool *pool, size_t size, dma_addr_t *dma,
+		      gfp_t gfp);
+dma_addr_t buddy_dma_addr(struct buddy_pool *pool, const void *ptr);
+phys_addr_t buddy_phys_addr(struct buddy_pool *pool, const void *ptr);
+void buddy_dma_sync_for_device(struct buddy_pool *pool, const void *ptr,
+			       size_t size, enum dma_data_direction dir);
+void buddy_dma_sync_for_cpu(struct buddy_pool *pool, const void *ptr,
+			    size_t size, enum dma_data_direction dir);
 
 #endif /* _BUDDY_H */
