@@ -4,7 +4,7 @@
  * atomic-context use, multi-chunk pools, a concurrent stress test, the
  * debugfs files, the per-CPU caches, issue 8's calls (range and exact
  * allocations, offsets, pools that grow and shrink), and issue 11's
- * zeroing and KASAN poisoning. A separate module (CONFIG_BUDDY_KUNIT_TEST),
+ * zeroing and KASAN poisoning, and pools for a device. A separate module (CONFIG_BUDDY_KUNIT_TEST),
  * so buddy.ko carries no tests. KUnit runs a module's suites as it loads:
  * before its init on 6.1, after it on 6.12.
  *
@@ -30,7 +30,7 @@
 kunit_test_suites(&buddy_core_suite, &buddy_pool_suite, &buddy_stress_suite,
 		  &buddy_debugfs_suite, &buddy_pcp_suite, &buddy_range_suite,
 		  &buddy_exact_suite, &buddy_grow_suite, &buddy_zero_suite,
-		  &buddy_kasan_suite);
+		  &buddy_kasan_suite, &buddy_dma_suite);
 
 MODULE_IMPORT_NS(BUDDY_NS);
 MODULE_IMPORT_NS(BUDDY_KUNIT_NS);
