@@ -36,6 +36,7 @@ DEPMOD_CMD = depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 
 # Files our style gates cover.
 SRCS := buddy_mod.c buddy_pool.c buddy_alloc.c buddy_check.c buddy_fault.c \
+	buddy_dma.c \
 	buddy_core.c buddy_core.h buddy_debugfs.c \
 	buddy_internal.h buddy_compat.h include/buddy.h \
 	tests/kunit/buddy_kunit.h tests/kunit/buddy_kunit_compat.h \
@@ -45,8 +46,10 @@ SRCS := buddy_mod.c buddy_pool.c buddy_alloc.c buddy_check.c buddy_fault.c \
 	tests/kunit/pcp_kunit.c tests/kunit/range_kunit.c \
 	tests/kunit/exact_kunit.c tests/kunit/grow_kunit.c \
 	tests/kunit/zero_kunit.c tests/kunit/kasan_kunit.c \
+	tests/kunit/dma_kunit.c \
 	tests/client/buddy_client.c \
-	tests/bench/buddy_bench.c tests/soak/buddy_soak.c
+	tests/bench/buddy_bench.c tests/soak/buddy_soak.c \
+	tests/dma/buddy_edu_test.c
 
 all: modules
 
@@ -59,7 +62,7 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_BUDDY=m CONFIG_BUDDY_KUNIT_TEST= modules
 
 # buddy.ko with the KUnit module, then the example client, the benchmark
-# and the soak against buddy's Module.symvers.
+# the soak and the edu test driver against buddy's Module.symvers.
 extra:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_BUDDY=m \
 		CONFIG_BUDDY_KUNIT_TEST=$(if $(HAS_KUNIT),m) modules
@@ -69,12 +72,15 @@ extra:
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/soak \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/dma \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_BUDDY_KUNIT_TEST=m clean
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/client clean
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/bench clean
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/soak clean
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/dma clean
 	-$(MAKE) -C tests/core clean
 
 # CONFIG_MODULE_SIG_ALL= stops the headers' config from trying to sign

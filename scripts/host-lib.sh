@@ -164,3 +164,29 @@ ktap_end() {
 	echo "$passed passed, $bad failed"
 	[ "$bad" -eq 0 ]
 }
+
+# QEMU's edu PCI device (a DMA engine with a 28-bit mask) for a boot, as
+# qemu-run.sh options, on q35 both: on the default pc machine, enabling
+# the device runs ACPI's _PRT, whose AML loop outlasts ACPI's 30 s loop
+# timeout under TCG with KASAN (an RCU stall on 6.1). EDU_DIRECT: its DMA
+# addresses are physical ones. EDU_IOMMU: behind intel-iommu, DMA
+# remapping only (interrupt remapping under a slow TCG can panic the
+# IO-APIC timer check). -d guest_errors has QEMU log a device's
+# complaints, which no_guest_errors looks for in the console log.
+# shellcheck disable=SC2034
+EDU_DIRECT=(--qemu "-machine q35" --qemu "-device edu" --qemu "-d guest_errors")
+# shellcheck disable=SC2034
+EDU_IOMMU=(--qemu "-machine q35" --qemu "-device intel-iommu,intremap=off"
+	--qemu "-device edu" --qemu "-d guest_errors"
+	--append "intel_iommu=on intremap=off" --env EDU_IOMMU=1)
+
+# no_guest_errors LOG - succeed if QEMU's console log LOG holds no guest
+# error: edu's "EDU: clamping DMA" or range messages (QEMU 7.2 prints them
+# on stdout), or -d guest_errors lines.
+no_guest_errors() {
+	local bad
+
+	bad=$(tr -d '\r' < "$1" | grep -aE "$GUEST_ERRORS")
+	[ -z "$bad" ] || { echo "QEMU guest errors in $1:"; echo "$bad" | head -20; return 1; }
+}
+GUEST_ERRORS='^EDU:|EDU: (clamping|DMA range)|^(Invalid (read|write) at addr|[a-z0-9_-]+: (invalid|unimplemented|guest error))'

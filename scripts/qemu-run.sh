@@ -16,8 +16,9 @@
 #
 # Options: --log FILE (console log; default a temp file), --ktap FILE
 # (default LOG.ktap), --timeout SECS (300), --mem SIZE (1G), --smp N (2),
-# --accel SPEC (tcg), --append ARGS and --env NAME=VALUE (both may be
-# repeated), --quiet (no console on stdout), --shell (run GUEST_SCRIPT,
+# --accel SPEC (tcg), --append ARGS, --env NAME=VALUE and --qemu ARGS
+# (more QEMU arguments, split at spaces, such as "-device edu"; all three
+# may be repeated), --quiet (no console on stdout), --shell (run GUEST_SCRIPT,
 # or "-" for none, then a shell on the console; Ctrl-A X quits).
 #
 # Exit status: 0 iff the document is whole (ends with subtest 2's
@@ -30,7 +31,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 # shellcheck source=scripts/host-lib.sh
 . "$HERE/host-lib.sh"
 LOG="" KTAP="" TIMEOUT=300 MEM=1G SMP=2 ACCEL=tcg QUIET=0 SHELL_MODE=0
-APPEND=() ENVS=()
+APPEND=() ENVS=() QEMU_ARGS=()
 usage() { sed -n '3,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -41,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--smp) SMP=${2:?}; shift 2 ;;
 	--accel) ACCEL=${2:?}; shift 2 ;;
 	--append) APPEND+=("${2:?}"); shift 2 ;;
+	--qemu) read -ra more <<< "${2:?}"; QEMU_ARGS+=("${more[@]}"); shift 2 ;;
 	--env) [[ ${2:-} == [A-Za-z_]*=* ]] || usage; ENVS+=("$2"); shift 2 ;;
 	--quiet) QUIET=1; shift ;;
 	--shell) SHELL_MODE=1; shift ;;
@@ -93,7 +95,8 @@ done > "$WORK/env"
 QEMU=(qemu-system-x86_64 -accel "$ACCEL" -smp "$SMP" -m "$MEM"
 	-nodefaults -display none -vga none -no-reboot
 	-kernel "$KDIR/arch/x86/boot/bzImage" -initrd "$WORK/initramfs.cpio"
-	-append "console=ttyS0 panic=-1 kmemleak=on printk.devkmsg=on log_buf_len=32M ${APPEND[*]}")
+	-append "console=ttyS0 panic=-1 kmemleak=on printk.devkmsg=on log_buf_len=32M ${APPEND[*]}"
+	${QEMU_ARGS[@]+"${QEMU_ARGS[@]}"})
 if [ $SHELL_MODE -eq 1 ]; then
 	# signal=off hands Ctrl-C to the guest; the mux gives Ctrl-A X.
 	"${QEMU[@]}" -chardev "stdio,id=con,mux=on,signal=off,logfile=$LOG" \

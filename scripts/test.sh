@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # `make test`: the core's user-space suites, fuzz and coverage; per test
-# kernel the build, the modules with W=1, a KUnit and an integration boot
-# (and on the first a 60 s soak); on the KCSAN kernel a KUnit boot and a
+# kernel the build, the modules with W=1, a KUnit boot (then QEMU's edu
+# device behind an IOMMU) and an integration boot (edu without one), and
+# on the first a 60 s soak; on the KCSAN kernel a KUnit boot and a
 # 60 s soak; per Debian stock kernel the modules and an integration boot;
 # DKMS; lint. One KTAP document, results.ktap in
 # $OUT (build/test), parsed by kunit.py; the last line is its count,
@@ -45,14 +46,25 @@ test_kernel() {
 
 for v in $KVERS; do
 	test_kernel "$v" || continue
+	# On q35 with QEMU's edu behind intel-iommu: after the suites, a pool
+	# whose device addresses are I/O virtual addresses.
 	ktap_boot "$OUT/kunit-$v" "$KDIR" tests/vm/kunit.sh --append page_poison=1 \
+		"${EDU_IOMMU[@]}" --env EDU_REQUIRED=1 \
 		${KUNIT_SEED:+--env KUNIT_SEED=$KUNIT_SEED} -- "$M/buddy.ko" \
-		"$M/tests/kunit/buddy_kunit.ko" "$M/tests/client/buddy_client.ko"
-	# Both zeroing policies on, which Debian's stock boots do not do.
+		"$M/tests/kunit/buddy_kunit.ko" "$M/tests/client/buddy_client.ko" \
+		"$M/tests/dma/buddy_edu_test.ko" tests/vm/edu.sh
+	ktap_check "kunit-$v: no QEMU guest errors" "$OUT/kunit-$v.qemu" \
+		no_guest_errors "$OUT/kunit-$v.log"
+	# Both zeroing policies on, which Debian's stock boots do not do; edu
+	# without an IOMMU, its 28-bit mask below the top of the 1 GiB of RAM.
 	ktap_boot "$OUT/integration-$v" "$KDIR" tests/vm/integration.sh \
-		--timeout 600 --env REQUIRE_DEBUG=1 \
+		--timeout 600 --env REQUIRE_DEBUG=1 "${EDU_DIRECT[@]}" \
+		--env EDU_REQUIRED=1 \
 		--append "init_on_alloc=1 init_on_free=1" -- "$M/buddy.ko" \
-		"$M/tests/kunit/buddy_kunit.ko" "$M/tests/client/buddy_client.ko"
+		"$M/tests/kunit/buddy_kunit.ko" "$M/tests/client/buddy_client.ko" \
+		"$M/tests/dma/buddy_edu_test.ko" tests/vm/edu.sh
+	ktap_check "integration-$v: no QEMU guest errors" \
+		"$OUT/integration-$v.qemu" no_guest_errors "$OUT/integration-$v.log"
 	if [ "$v" = "${KVERS%% *}" ]; then
 		ktap_boot "$OUT/soak-$v" "$KDIR" tests/vm/soak.sh --smp 3 \
 			--timeout 480 --env SOAK_SECONDS=60 --env REQUIRE_DEBUG=1 \
@@ -84,8 +96,12 @@ for flavour in ${DISTROS:-6.1 6.12 6.12-rt}; do
 	ktap_check "modules with W=1 against $(sed -n 1p <<< "$out")" "$B.out" \
 		build_modules "$B" "$(sed -n 1p <<< "$out")" W=1 || continue
 	ktap_boot "$OUT/distro-$flavour" "$(sed -n 2p <<< "$out")" \
-		tests/vm/integration.sh --timeout 600 -- "$B/buddy.ko" \
-		"$B/tests/client/buddy_client.ko"
+		tests/vm/integration.sh --timeout 600 "${EDU_DIRECT[@]}" \
+		--env EDU_REQUIRED=1 -- "$B/buddy.ko" \
+		"$B/tests/client/buddy_client.ko" \
+		"$B/tests/dma/buddy_edu_test.ko" tests/vm/edu.sh
+	ktap_check "distro-$flavour: no QEMU guest errors" \
+		"$OUT/distro-$flavour.qemu" no_guest_errors "$OUT/distro-$flavour.log"
 done
 
 for flavour in ${DKMS_DISTROS:-6.1 6.12}; do

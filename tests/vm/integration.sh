@@ -4,7 +4,8 @@
 # scripts/qemu-run.sh: module parameters good and bad, alloc_pages failure,
 # every debugfs file, the ctl fuzzer, range, exact, grow and shrink through
 # ctl, the example client, clean unload, zeroing and fault injection,
-# unload with a leak, and the trace events. kmemleak is checked at the end for all of it.
+# a device's pool through QEMU's edu (with tests/vm/edu.sh), unload with
+# a leak, and the trace events. kmemleak is checked at the end for all of it.
 # shellcheck source=tests/vm/guest-lib.sh
 . /root/guest-lib.sh
 
@@ -486,6 +487,17 @@ if have $F; then
 	expect_bad_param fail_buddy_alloc fail_buddy_alloc=junk
 	expect_bad_param fail_buddy_alloc fail_buddy_alloc=1,200,0,1
 else
+	assert_ok rmmod buddy
+fi
+
+# --- A device: QEMU's edu and its 28-bit DMA mask (issue 21) --------------
+# The boot adds the device and edu.sh (scripts/test.sh); EDU_IOMMU=1 when
+# an IOMMU translates for it.
+if [ -f /root/edu.sh ]; then
+	# shellcheck source=tests/vm/edu.sh
+	. /root/edu.sh
+	assert_ok insmod /root/buddy.ko
+	edu_suite "${EDU_IOMMU:-0}"
 	assert_ok rmmod buddy
 fi
 

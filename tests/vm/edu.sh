@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+# buddy's device pools against QEMU's edu device (-device edu), for guest
+# scripts: source it after /root/guest-lib.sh and, with buddy.ko loaded,
+# call `edu_suite EXPECT_IOMMU [PARAM=VALUE...]`. It loads
+# /root/buddy_edu_test.ko (with the PARAMs, such as arrange=0), whose
+# probe runs the DMA tests and leaves a device pool named "edu"; turns
+# the module's results into checks; looks at the pool through debugfs;
+# unbinds the driver, which must take the pool with it; unloads, and
+# checks that the memory came back. Without an edu device it only says
+# so, unless EDU_REQUIRED is set.
+
+EDU_RESULTS=/sys/kernel/debug/buddy_edu_test/results
+EDU_POOL=/sys/kernel/debug/buddy/edu
+EDU_DRIVER=/sys/bus/pci/drivers/buddy_edu_test
+# Pages the free count may drift by: per-CPU lists and KASAN's
+# quarantine. A pool left behind (16 MiB) is 4096 pages.
+EDU_SLACK=2048
+
+# edu_find - print the address of the first edu device; 1 if none.
+edu_find() {
+	local d v
+
+	for d in /sys/bus/pci/devices/*; do
+		[ -r "$d/vendor" ] || continue
+		read -r v < "$d/vendor"
+		[ "$v" = 0x1234 ] || continue
+		read -r v < "$d/device"
+		[ "$v" = 0x11e8 ] || continue
+		echo "${d##*/}"
+		return 0
+	done
+	return 1
+}
+
+# edu_free_pages - free pages, those on the per-CPU lists included: a
+# pool's chunks go back a page at a time, and many stop there.
+edu_free_pages() {
+	awk '$1 == "nr_free_pages" || $1 == "count:" { s += $2 }
+		END { print s }' /proc/zoneinfo
+}
+
+# edu_results - the module's results file as checks, each "# " line a
+# diagnostic of the failure that follows it.
+edu_results() {
+	local l diag='' n=0
+
+	while IFS= read -r l; do
+		case $l in
+		'# '*) diag="$diag${diag:+; }${l#\# }" ;;
+		'ok '*)
+			l=${l#ok }
+			t_ok "edu: ${l#* }"
+			n=$((n + 1)) diag='' ;;
+		'not ok '*)
+			l=${l#not ok }
+			t_fail "edu: ${l#* }" "${diag:-no diagnostic}"
+			n=$((n + 1)) diag='' ;;
+		esac
+	done < $EDU_RESULTS
+	[ $n -gt 0 ] || t_fail "edu: results" "none in $EDU_RESULTS"
+}
+
+# edu_ctl - allocate through the pool's ctl: the listing's fourth column
+# is the block's device address, which must be within edu's reach.
+edu_ctl() {
+	local id bytes dma rest ok=''
+
+	assert_ok sh -c "echo 'alloc 8K' > $EDU_POOL/ctl" || return 1
+	read -r id _ bytes dma rest < $EDU_POOL/ctl
+	case $dma in
+	0x*) [ $((dma + bytes - 1)) -le $((EDU_MASK)) ] && ok=1 ;;
+	esac
+	if [ -n "$ok" ] && [ -z "$rest" ]; then
+		t_ok "edu: ctl lists a device address within the mask"
+	else
+		t_fail "edu: ctl lists a device address within the mask" \
+			"ctl: $(cat $EDU_POOL/ctl)"
+	fi
+	assert_ok sh -c "echo 'free $id' > $EDU_POOL/ctl"
+	assert_eq "edu: ctl empty again" "" "$(cat $EDU_POOL/ctl)"
+}
+
+# edu_suite EXPECT_IOMMU [PARAM=VALUE...] - all of the above; EXPECT_IOMMU
+# is 1 if an IOMMU translates for the device, 0 if not, -1 to leave it
+# unchecked. The PARAMs go to buddy_edu_test.ko.
+edu_suite() {
+	local bdf before after bad bits expect=$1
+
+	if ! bdf=$(edu_find); then
+		if [ -n "${EDU_REQUIRED:-}" ]; then
+			t_fail "edu: device present" \
+				"no 1234:11e8 in /sys/bus/pci/devices"
+		else
+			echo "note: no edu device (QEMU -device edu), skipping its tests"
+		fi
+		return 0
+	fi
+	shift
+	say "edu: device $bdf, expect_iommu=$expect $*"
+	dmesg_mark
+	before=$(edu_free_pages)
+	assert_ok insmod /root/buddy_edu_test.ko "expect_iommu=$expect" "$@" ||
+		return 1
+	assert_ok test -e "$EDU_DRIVER/$bdf"
+	edu_results
+	# The mask the module set, as the pool's stats print it.
+	read -r bits < /sys/module/buddy_edu_test/parameters/dma_bits
+	EDU_MASK=$(printf '%#x' $(((1 << bits) - 1)))
+
+	if assert_ok test -d $EDU_POOL; then
+		assert_eq "edu: pool device" "$bdf" \
+			"$(sed -n 's/^device: //p' $EDU_POOL/stats)"
+		assert_eq "edu: pool dma_mask" "$EDU_MASK" \
+			"$(sed -n 's/^dma_mask: //p' $EDU_POOL/stats)"
+		assert_eq "edu: pool all free after the tests" \
+			"$(sed -n 's/^size: //p' $EDU_POOL/stats)" \
+			"$(sed -n 's/^free: //p' $EDU_POOL/stats)"
+		edu_ctl
+	fi
+
+	assert_ok sh -c "echo $bdf > $EDU_DRIVER/unbind"
+	if [ -d $EDU_POOL ]; then
+		t_fail "edu: unbind destroys the pool" "$EDU_POOL still there"
+	else
+		t_ok "edu: unbind destroys the pool"
+	fi
+	bad=$(dmesg_since_mark | grep -E 'WARNING|BUG')
+	assert_eq "edu: no WARNING or BUG in the log" "" "$bad"
+	assert_ok rmmod buddy_edu_test
+	after=$(edu_free_pages)
+	if [ $((before - after)) -le $EDU_SLACK ]; then
+		t_ok "edu: free memory is back"
+	else
+		t_fail "edu: free memory is back" \
+			"$before free pages before, $after after"
+	fi
+}
