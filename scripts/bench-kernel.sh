@@ -11,7 +11,9 @@
 # every side does the same work. The guest's "mem auto-init:" line must
 # show the setting asked for. Multi-threaded TCG with 2 vCPUs lets the
 # two-thread workload run in parallel. Under TCG only ratios within one
-# boot mean anything.
+# boot mean anything. Every boot has QEMU's edu device (-device edu), for
+# the dma_* workloads: buddy_alloc_dma() from a pool for edu against
+# dma_pool_zalloc() and dma_alloc_coherent(), all zeroing.
 #
 # Usage: bench-kernel.sh [FLAVOUR...] [-- PARAM=VALUE...]
 #   FLAVOUR: 6.1, 6.12 or 6.12-rt (default: 6.1 6.12); each PARAM goes to
@@ -21,7 +23,11 @@
 # settings to boot, in order; BENCH_CHART=PATH also draws every boot's
 # ratios in one chart at PATH; BENCH_REV=COMMIT builds the modules from
 # that commit rather than from the working tree, so that the figures name
-# their code.
+# their code; BENCH_QEMU="ARGS" adds QEMU arguments (before edu's) and
+# BENCH_APPEND="ARGS" kernel parameters, such as an IOMMU for the dma_*
+# workloads: BENCH_QEMU="-machine q35 -device intel-iommu,intremap=off"
+# BENCH_APPEND="intel_iommu=on intremap=off". make passes all of these
+# from its command line too.
 #
 # Writes build/bench-FLAVOUR/ (init_on_alloc=0; also the modules' build)
 # and build/bench-FLAVOUR-init_on_alloc/ (=1): console.log, console.log.ktap
@@ -86,7 +92,7 @@ add_deps() {
 # (pairs per second for the multi-CPU ones) and the ratio of the first
 # allocator, buddy, to each other one, lower is better for buddy; then
 # the 2-thread/1-thread scaling. DATFILE gets the ratios to alloc_pages,
-# gen_pool and drm_buddy for the chart.
+# gen_pool and drm_buddy for the chart, for the workloads that have them.
 summarize() {
 	awk -v prefix="$1" -v dat="$2" '
 	{
@@ -123,16 +129,21 @@ summarize() {
 					line = line " " b "/" al[w, j] "=" \
 						sprintf("%.2f", ns[w, b] / ns[w, al[w, j]])
 			row = w
+			nr = 0
 			for (j = 1; j <= nc; j++) {
 				r = "-"
-				if ((w, col[j]) in ns && ns[w, col[j]] > 0)
+				if ((w, col[j]) in ns && ns[w, col[j]] > 0) {
 					r = sprintf("%.2f", ns[w, b] / ns[w, col[j]])
+					nr++
+				}
 				row = row " " r
 			}
 			if (w in failed)
 				line = line " FAILED-ALLOCS:" failed[w]
 			print line
-			print row > dat
+			# The dma_* workloads have none of the chart columns.
+			if (nr)
+				print row > dat
 		}
 		line = ""
 		n = split("buddy alloc_pages gen_pool drm_buddy", mal)
@@ -169,6 +180,8 @@ zeroings() {
 boot() {
 	local flavour=$1 ia=$2 O=$B K want init load title
 	local tag="bench-kernel $1 init_on_alloc=$2:"
+	local extra="${BENCH_QEMU:+BENCH_QEMU=\"$BENCH_QEMU\" }"
+	extra+="${BENCH_APPEND:+BENCH_APPEND=\"$BENCH_APPEND\" }"
 
 	if [ "$ia" = 1 ]; then
 		O=$B-init_on_alloc
@@ -177,20 +190,23 @@ boot() {
 	# Other work on the host takes CPU time from the vCPUs, and from the
 	# two-thread workload most of all.
 	load=$(cut -d' ' -f1 /proc/loadavg)
-	echo "bench-kernel: Debian $REL, QEMU TCG thread=multi -smp 2," \
-		"init_on_alloc=$ia init_on_free=0, stock modules: ${LOAD[*]:-none};" \
-		"host: $(nproc) CPUs, load $load"
+	echo "bench-kernel: Debian $REL, QEMU TCG thread=multi -smp 2" \
+		"${BENCH_QEMU:+$BENCH_QEMU }-device edu," \
+		"init_on_alloc=$ia init_on_free=0${BENCH_APPEND:+ $BENCH_APPEND}," \
+		"stock modules: ${LOAD[*]:-none}; host: $(nproc) CPUs, load $load"
 	K=$O/console.log.ktap
 	bash "$HERE/qemu-run.sh" --quiet --log "$O/console.log" --timeout 1800 \
 		--smp 2 --accel tcg,thread=multi \
+		${BENCH_QEMU:+--qemu "$BENCH_QEMU"} --qemu "-device edu" \
 		--append "init_on_alloc=$ia init_on_free=0" \
+		${BENCH_APPEND:+--append "$BENCH_APPEND"} \
 		--env "BENCH_PRELOAD=${LOAD[*]}" --env "BENCH_ARGS=$PARAMS" \
 		"$DKDIR" tests/vm/bench.sh "$B/buddy.ko" \
 		"$B/tests/bench/buddy_bench.ko" "${FILES[@]}" > /dev/null
 	sed -n 's/.*buddy-bench: \(iters=.*\)/\1/p' "$K" > "$O/params.txt"
 	sed -n 's/.*buddy-bench: \(workload=.* allocator=.*\)/\1/p' "$K" \
 		> "$O/results.txt"
-	sed -n 's/.*buddy-bench: \(waste.*\|misaligned.*\|note:.*\)/\1/p' "$K" \
+	sed -n 's/.*buddy-bench: \(waste.*\|misaligned.*\|note:.*\|dma check:.*\)/\1/p' "$K" \
 		> "$O/notes.txt"
 	sed -n 's/.*buddy-bench: zeroings \(.*\)/\1/p' "$K" > "$O/zeroings.txt"
 	[ -s "$O/results.txt" ] ||
@@ -225,6 +241,15 @@ boot() {
 				"drm_buddy=the power-of-two block trimmed to the size;" \
 				"buddy_alloc hands out the power of two"
 		fi
+		if grep -q '^workload=dma_' "$O/results.txt"; then
+			echo "$tag dma_*: on QEMU's edu, DMA mask 28 bits;" \
+				"buddy=buddy_alloc_dma(__GFP_ZERO) from a 16 MiB" \
+				"pool for edu, mapped once per chunk," \
+				"dma_pool=dma_pool_zalloc() of 4 KiB blocks," \
+				"dma_alloc_coherent zeroes by itself; all zero the" \
+				"whole block; memset_only=the zeroing alone, no" \
+				"allocator, the floor of each pair"
+		fi
 		if [ "$ia" = 1 ]; then
 			echo "$tag zeroing: every side zeroes the bytes it hands" \
 				"out; buddy and alloc_pages by themselves" \
@@ -238,7 +263,7 @@ boot() {
 		sed "s/^/$tag /" "$O/notes.txt"
 		echo "$tag reproduce: make bench" \
 			"FLAVOURS=$flavour INIT=$ia${PARAMS:+ ARGS=\"$PARAMS\"}" \
-			"${BENCH_REV:+REV=$REV }(modules at $REV)"
+			"$extra${BENCH_REV:+REV=$REV }(modules at $REV)"
 	} | tee "$O/summary.txt"
 	title="Debian $REL, init_on_alloc=$ia, $(date +%F), $REV, host load $load on $(nproc) CPUs"
 	bash "$HERE/bench-chart.sh" "$O/bench.png" "$title" "$O/ratios.dat"

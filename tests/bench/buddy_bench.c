@@ -19,6 +19,12 @@
  * scripts/bench-kernel.sh turns these lines into ratios.
  * Loading always succeeds; the numbers are the output.
  *
+ * The dma_* workloads need QEMU's edu device (-device edu), which make
+ * bench adds; without it they are skipped with a note. They compare
+ * buddy_alloc_dma() from a pool for edu with dma_pool_zalloc() and
+ * dma_alloc_coherent(), every side handing out zeroed memory that edu
+ * can reach, with its device address.
+ *
  * Under init_on_alloc, buddy and alloc_pages() zero what they hand out by
  * themselves; gen_pool and drm_buddy do not, so their wrappers zero it
  * for them (init_zero()), and all four do the same work.
@@ -27,6 +33,8 @@
 
 #include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/dma-mapping.h>
+#include <linux/dmapool.h>
 #include <linux/genalloc.h>
 #include <linux/gfp.h>
 #include <linux/kthread.h>
@@ -34,6 +42,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/pci.h>
 #include <linux/prandom.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -481,14 +490,14 @@ static void report_zeroings(const char *workload, const char *allocator,
 		workload, allocator, sum[0], sum[1]);
 }
 
-/* One block of 2^order pages, allocated and freed again. */
+/* One block of 2^order pages, allocated and freed again, @n times. */
 static u64 run_single(const struct allocator *a, unsigned int order,
-		      unsigned int *failed)
+		      unsigned int n, unsigned int *failed)
 {
 	u64 t0 = ktime_get_ns();
 	unsigned int i;
 
-	for (i = 0; i < iters; i++) {
+	for (i = 0; i < n; i++) {
 		void *p = a->alloc(a->ctx, order);
 
 		if (!p) {
@@ -742,7 +751,8 @@ static void run_all(unsigned int nr, struct mix *m, struct mt_worker *w)
 				u64 *t = &ns[i][j][r];
 
 				if (wl->kind == SINGLE)
-					*t = run_single(a, wl->arg, &failed[j]);
+					*t = run_single(a, wl->arg, iters,
+							&failed[j]);
 				else if (wl->kind == MIX)
 					*t = run_mix(a, m, MIX_SLOTS, seed,
 						     &failed[j]);
@@ -885,6 +895,259 @@ static void run_waste(struct buddy_pool *pool, struct sized_mix *m)
 		WASTE_LIVE, WASTE_FILLS, PAGE_SIZE, EXACT_MAX, seed, failed);
 }
 
+/*
+ * The DMA workloads, on edu: a real driver of it would set its 28-bit
+ * DMA mask, so they do too, though no driver binds, and put back the PCI
+ * core's afterwards. buddy's side is a pool for edu, per-CPU caches on,
+ * each chunk mapped once when the pool is made; dma_pool_zalloc() and
+ * buddy's __GFP_ZERO zero the block, and dma_alloc_coherent() always
+ * does, so every side zeroes what it hands out.
+ */
+#define EDU_VENDOR	0x1234
+#define EDU_DEVICE	0x11e8
+#define EDU_DMA_BITS	28
+#define DMA_POOL_BYTES	SZ_16M
+#define DMA_REF_BYTES	SZ_1M	/* the largest dma_* block */
+
+struct dma_ctx {
+	struct device *dev;
+	struct buddy_pool *pool;
+	struct dma_pool *dp;
+	dma_addr_t dma;		/* of the one live block */
+	void *ref;		/* DMA_REF_BYTES that memset_only zeroes */
+};
+
+static void *bdma_a(void *ctx, unsigned int order)
+{
+	struct dma_ctx *c = ctx;
+
+	return buddy_alloc_dma(c->pool, PAGE_SIZE << order, &c->dma,
+			       GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+}
+
+static void bdma_f(void *ctx, void *p, unsigned int order)
+{
+	struct dma_ctx *c = ctx;
+
+	buddy_free(c->pool, p);
+}
+
+/* Its blocks are 4 KiB, for order 0 only. */
+static void *dpool_a(void *ctx, unsigned int order)
+{
+	struct dma_ctx *c = ctx;
+
+	return dma_pool_zalloc(c->dp, GFP_KERNEL | __GFP_NOWARN, &c->dma);
+}
+
+static void dpool_f(void *ctx, void *p, unsigned int order)
+{
+	struct dma_ctx *c = ctx;
+
+	dma_pool_free(c->dp, p, c->dma);
+}
+
+static void *coherent_a(void *ctx, unsigned int order)
+{
+	struct dma_ctx *c = ctx;
+
+	return dma_alloc_coherent(c->dev, PAGE_SIZE << order, &c->dma,
+				  GFP_KERNEL | __GFP_NOWARN);
+}
+
+static void coherent_f(void *ctx, void *p, unsigned int order)
+{
+	struct dma_ctx *c = ctx;
+
+	dma_free_coherent(c->dev, PAGE_SIZE << order, p, c->dma);
+}
+
+/*
+ * No allocator: the zeroing alone, of the same bytes each time, as the
+ * others zero the one block they get back each time. The floor of every
+ * side, to show how much of a pair is the memset.
+ */
+static void *zero_a(void *ctx, unsigned int order)
+{
+	struct dma_ctx *c = ctx;
+
+	memset(c->ref, 0, PAGE_SIZE << order);
+	return c->ref;
+}
+
+static void zero_f(void *ctx, void *p, unsigned int order)
+{
+}
+
+/* buddy's first, memset_only last; each ctx is run_dma()'s dma_ctx. */
+static struct allocator dma_allocators[] = {
+	{ .name = "buddy", .alloc = bdma_a, .free = bdma_f },
+	{ .name = "dma_pool", .alloc = dpool_a, .free = dpool_f },
+	{ .name = "dma_alloc_coherent", .alloc = coherent_a, .free = coherent_f },
+	{ .name = "memset_only", .alloc = zero_a, .free = zero_f },
+};
+
+struct dma_workload {
+	const char *name;
+	unsigned int order;
+	unsigned int rival;	/* buddy's rival in dma_allocators[] */
+	unsigned int div;	/* iters / div pairs: zeroing 1 MiB is slow */
+	/*
+	 * Under init_on_alloc the page allocator zeroes dma-direct's pages
+	 * and dma_alloc_coherent() zeroes them again: not like with like.
+	 */
+	bool init_ok;
+};
+
+/* Blocks of up to DMA_REF_BYTES. */
+static const struct dma_workload dma_workloads[] = {
+	{ "dma_4k", 0, 1, 1, true },
+	{ "dma_64k", 4, 2, 4, false },
+	{ "dma_1m", 8, 2, 32, false },
+};
+
+/*
+ * Untimed, before the rounds: @a must hand out zeroed bytes, even after
+ * a user dirtied them, at a device address under the mask, or its rounds
+ * are not like with like, and a line says so. Return the zone of the
+ * first block ("vmap" for a remapped one), or "none".
+ */
+static const char *dma_check(const char *workload, const struct allocator *a,
+			     unsigned int order)
+{
+	struct dma_ctx *c = a->ctx;
+	size_t len = PAGE_SIZE << order;
+	u64 mask = dma_get_mask(c->dev);
+	const char *zone = "none", *bad = NULL;
+	unsigned int k;
+	void *p;
+
+	for (k = 0; k < 2 && !bad; k++) {
+		p = a->alloc(c, order);
+		if (!p) {
+			bad = "allocation failed";
+			break;
+		}
+		if (!k)
+			zone = is_vmalloc_addr(p) ? "vmap" :
+			       page_zone(virt_to_page(p))->name;
+		if (memchr_inv(p, 0, len))
+			bad = "not zeroed";
+		else if (c->dma == DMA_MAPPING_ERROR || c->dma + len - 1 > mask)
+			bad = "beyond the DMA mask";
+		memset(p, 0xa5, len);
+		a->free(c, p, order);
+	}
+	if (bad)
+		pr_warn("buddy-bench: dma check: workload=%s allocator=%s: %s (dma %pad)\n",
+			workload, a->name, bad, &c->dma);
+	return zone;
+}
+
+static void run_dma_workload(const struct dma_workload *wl,
+			     struct buddy_pool *pool)
+{
+	const struct allocator *a[] = {
+		&dma_allocators[0], &dma_allocators[wl->rival],
+		&dma_allocators[ARRAY_SIZE(dma_allocators) - 1]
+	};
+	unsigned int n = max(iters / wl->div, 1U);
+	unsigned int failed[ARRAY_SIZE(a)] = {}, j, r;
+	static u64 ns[ARRAY_SIZE(a)][MAX_ROUNDS];
+	u64 mark[2], zsum[2] = {};
+	const char *zone[2];
+
+	count_zeroings(pool, mark, NULL);
+	for (j = 0; j < 2; j++)
+		zone[j] = dma_check(wl->name, a[j], wl->order);
+	for (r = 0; r < rounds; r++) {
+		for (j = 0; j < ARRAY_SIZE(a); j++) {
+			ns[j][r] = run_single(a[j], wl->order, n, &failed[j]);
+			cond_resched();
+		}
+	}
+	for (j = 0; j < ARRAY_SIZE(a); j++)
+		report(wl->name, a[j]->name, ns[j], n, failed[j]);
+	count_zeroings(pool, mark, zsum);
+	report_zeroings(wl->name, a[0]->name, zsum);
+	pr_info("buddy-bench: note: workload=%s pairs=%u zone: %s=%s %s=%s\n",
+		wl->name, n, a[0]->name, zone[0], a[1]->name, zone[1]);
+}
+
+static void run_dma(void)
+{
+	struct buddy_pool_info info = {
+		.name = "bench_dma",
+		.size = DMA_POOL_BYTES,
+		.node = NUMA_NO_NODE,
+	};
+	struct dma_ctx c = {};
+	struct page *ref;
+	struct pci_dev *pdev;
+	u64 mask, coherent;
+	unsigned int i;
+	int err;
+
+	pdev = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
+	if (!pdev) {
+		pr_info("buddy-bench: note: dma_* skipped: no edu device (QEMU -device edu)\n");
+		return;
+	}
+	c.dev = &pdev->dev;
+	mask = dma_get_mask(c.dev);
+	coherent = c.dev->coherent_dma_mask;
+	err = dma_set_mask_and_coherent(c.dev, DMA_BIT_MASK(EDU_DMA_BITS));
+	if (err) {
+		pr_info("buddy-bench: note: dma_* skipped: edu %s refused a %u-bit DMA mask (%d)\n",
+			pci_name(pdev), EDU_DMA_BITS, err);
+		goto out_put;
+	}
+	info.dev = c.dev;
+	c.pool = buddy_pool_create_full(&info);
+	if (IS_ERR(c.pool)) {
+		pr_info("buddy-bench: note: dma_* skipped: no pool for edu (%ld)\n",
+			PTR_ERR(c.pool));
+		goto out_restore_mask;
+	}
+	c.dp = dma_pool_create("bench", c.dev, SZ_4K, SZ_4K, 0);
+	if (!c.dp) {
+		pr_info("buddy-bench: note: dma_* skipped: no dma_pool for edu\n");
+		goto out_destroy_pool;
+	}
+	ref = alloc_pages(GFP_KERNEL, get_order(DMA_REF_BYTES));
+	if (!ref) {
+		pr_info("buddy-bench: note: dma_* skipped: no memory for memset_only\n");
+		goto out_destroy_dma_pool;
+	}
+	c.ref = page_address(ref);
+	for (i = 0; i < ARRAY_SIZE(dma_allocators); i++)
+		dma_allocators[i].ctx = &c;
+	pr_info("buddy-bench: note: dma_* on edu %s, DMA mask %u bits (the PCI core's %d), %s, buddy pool %u MiB\n",
+		pci_name(pdev), EDU_DMA_BITS, fls64(mask),
+		device_iommu_mapped(c.dev) ? "behind an IOMMU" : "no IOMMU",
+		DMA_POOL_BYTES >> 20);
+	for (i = 0; i < ARRAY_SIZE(dma_workloads); i++) {
+		const struct dma_workload *wl = &dma_workloads[i];
+
+		if (!wl->init_ok && want_init_on_alloc(GFP_KERNEL)) {
+			pr_info("buddy-bench: note: workload=%s skipped: under init_on_alloc dma_alloc_coherent() zeroes twice, buddy once\n",
+				wl->name);
+			continue;
+		}
+		run_dma_workload(wl, c.pool);
+	}
+	__free_pages(ref, get_order(DMA_REF_BYTES));
+out_destroy_dma_pool:
+	dma_pool_destroy(c.dp);
+out_destroy_pool:
+	buddy_pool_destroy(c.pool);
+out_restore_mask:
+	dma_set_mask(c.dev, mask);
+	dma_set_coherent_mask(c.dev, coherent);
+out_put:
+	pci_dev_put(pdev);
+}
+
 static int __init bench_init(void)
 {
 	struct page *chunks[NR_CHUNKS] = {};
@@ -948,6 +1211,7 @@ static int __init bench_init(void)
 	run_all(nr, m, w);
 	run_sized_all(sm);
 	run_waste(pool, sm);
+	run_dma();
 	if (!db_err)
 		db_teardown(db);
 out:
@@ -975,4 +1239,4 @@ module_exit(bench_exit);
 
 MODULE_IMPORT_NS(BUDDY_NS);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Benchmark of buddy.ko against alloc_pages, gen_pool and drm_buddy");
+MODULE_DESCRIPTION("Benchmark of buddy.ko against alloc_pages, gen_pool, drm_buddy, dma_pool and dma_alloc_coherent");
