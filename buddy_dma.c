@@ -301,14 +301,19 @@ phys_addr_t buddy_phys_addr(struct buddy_pool *pool, const void *ptr)
 EXPORT_SYMBOL_NS_GPL(buddy_phys_addr, BUDDY_NS);
 
 /*
- * The device address of @size bytes at @ptr, which must lie in one chunk;
- * DMA_MAPPING_ERROR, reported, if they do not.
+ * Sync @size bytes at @ptr, which must lie in one chunk, for the device
+ * or for the CPU; a bad range is reported and synced not at all.
  */
-static dma_addr_t sync_addr(struct buddy_pool *pool, const void *ptr,
-			    size_t size, unsigned long caller)
+static void sync_block(struct buddy_pool *pool, const void *ptr, size_t size,
+		       enum dma_data_direction dir, bool for_device,
+		       unsigned long caller)
 {
-	u64 off = pool_offset(pool, ptr);
+	u64 off;
+	dma_addr_t dma;
 
+	if (IS_ERR_OR_NULL(pool) || !READ_ONCE(pool->dma_sync))
+		return;
+	off = pool_offset(pool, ptr);
 	if (unlikely(off == U64_MAX || !size ||
 		     (off & (CHUNK_BYTES - 1)) + size >
 		     chunk_len(pool, off >> CHUNK_SHIFT))) {
@@ -316,10 +321,14 @@ static dma_addr_t sync_addr(struct buddy_pool *pool, const void *ptr,
 				   pool->name, size,
 				   off == U64_MAX ? "outside" : "inside",
 				   (void *)caller);
-		return DMA_MAPPING_ERROR;
+		return;
 	}
-	return READ_ONCE(pool->chunk_dma[off >> CHUNK_SHIFT]) +
-	       (off & (CHUNK_BYTES - 1));
+	dma = READ_ONCE(pool->chunk_dma[off >> CHUNK_SHIFT]) +
+	      (off & (CHUNK_BYTES - 1));
+	if (for_device)
+		dma_sync_single_for_device(pool->dev, dma, size, dir);
+	else
+		dma_sync_single_for_cpu(pool->dev, dma, size, dir);
 }
 
 /**
@@ -338,13 +347,7 @@ static dma_addr_t sync_addr(struct buddy_pool *pool, const void *ptr,
 void buddy_dma_sync_for_device(struct buddy_pool *pool, const void *ptr,
 			       size_t size, enum dma_data_direction dir)
 {
-	dma_addr_t dma;
-
-	if (IS_ERR_OR_NULL(pool) || !READ_ONCE(pool->dma_sync))
-		return;
-	dma = sync_addr(pool, ptr, size, _RET_IP_);
-	if (dma != DMA_MAPPING_ERROR)
-		dma_sync_single_for_device(pool->dev, dma, size, dir);
+	sync_block(pool, ptr, size, dir, true, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_dma_sync_for_device, BUDDY_NS);
 
@@ -363,12 +366,6 @@ EXPORT_SYMBOL_NS_GPL(buddy_dma_sync_for_device, BUDDY_NS);
 void buddy_dma_sync_for_cpu(struct buddy_pool *pool, const void *ptr,
 			    size_t size, enum dma_data_direction dir)
 {
-	dma_addr_t dma;
-
-	if (IS_ERR_OR_NULL(pool) || !READ_ONCE(pool->dma_sync))
-		return;
-	dma = sync_addr(pool, ptr, size, _RET_IP_);
-	if (dma != DMA_MAPPING_ERROR)
-		dma_sync_single_for_cpu(pool->dev, dma, size, dir);
+	sync_block(pool, ptr, size, dir, false, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_dma_sync_for_cpu, BUDDY_NS);
