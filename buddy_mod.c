@@ -59,7 +59,10 @@ static struct buddy_pool *add_pool(const struct buddy_pool_info *info)
  * its chunk's plus its offset (buddy_dma_addr()). Unless
  * BUDDY_POOL_NO_CACHE is set, the pool gets per-CPU caches sized from
  * @info->size (see buddy_pool_set_cache()). Every refusal is explained in
- * the kernel log.
+ * the kernel log. Behind an IOMMU in lazy mode, a creation right after one
+ * that ran out of I/O addresses below the mask may fail as well, until the
+ * IOMMU's deferred frees run (tens of ms): the IOVA allocator refuses a
+ * size that failed until an address below 4 GiB is freed.
  *
  * Context: Process context; sleeps.
  * Return: the pool; ERR_PTR(-EINVAL) for a NULL @info, a bad name, size,
