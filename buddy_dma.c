@@ -45,6 +45,13 @@ int buddy_dma_init(struct buddy_pool *pool, struct device *dev)
 		       pool->name, dev_name(dev));
 		return -EINVAL;
 	}
+	/* Two blocks in one cache line: a sync of one would undo the other. */
+	if (BIT(pool->min_shift) < dma_get_cache_alignment()) {
+		pr_err("pool %s: min_block %lu is below %s's DMA cache alignment (%d bytes)\n",
+		       pool->name, BIT(pool->min_shift), dev_name(dev),
+		       dma_get_cache_alignment());
+		return -EINVAL;
+	}
 	pool->dma_limit = min_not_zero(*dev->dma_mask, dev->bus_dma_limit);
 	pool->dma_direct = !translated(dev);
 	pool->chunk_dma = kcalloc(pool->nr_slots, sizeof(*pool->chunk_dma),
@@ -74,15 +81,23 @@ static bool reachable(struct buddy_pool *pool, phys_addr_t phys, size_t len)
 }
 
 #if IS_ENABLED(CONFIG_CONTIG_ALLOC)
-/* May alloc_contig_range() be asked for these pages: online, in @zone? */
-static bool run_ok(struct zone *zone, unsigned long pfn, unsigned long nr)
+/*
+ * May alloc_contig_range() be asked for these pages for @pool: within its
+ * device's reach, online, in @zone, none reserved or hugetlb (as the
+ * kernel's own alloc_contig_pages() asks)?
+ */
+static bool run_ok(struct buddy_pool *pool, struct zone *zone,
+		   unsigned long pfn, unsigned long nr)
 {
 	unsigned long i;
 
+	if (!reachable(pool, PFN_PHYS(pfn), nr << PAGE_SHIFT))
+		return false;
 	for (i = 0; i < nr; i++) {
 		struct page *page = pfn_to_online_page(pfn + i);
 
-		if (!page || page_zone(page) != zone || PageReserved(page))
+		if (!page || page_zone(page) != zone || PageReserved(page) ||
+		    PageHuge(page))
 			return false;
 	}
 	return true;
@@ -92,15 +107,17 @@ static bool run_ok(struct zone *zone, unsigned long pfn, unsigned long nr)
  * The highest naturally aligned run of 2^@order pages of node @nid below
  * @top_pfn that alloc_contig_range() can take, or NULL: each candidate
  * costs a migration attempt, and there are at most (limit / run) of them.
+ * Only the zones GFP_KERNEL may use: pages kept for good in ZONE_MOVABLE
+ * would stop its memory from going offline.
  */
-static struct page *contig_below(int nid, unsigned int order,
-				 unsigned long top_pfn)
+static struct page *contig_below(struct buddy_pool *pool, int nid,
+				 unsigned int order, unsigned long top_pfn)
 {
 	unsigned long nr = 1UL << order, pfn, lo, end;
 	pg_data_t *pgdat = NODE_DATA(nid);
-	int z;
+	int z, ret;
 
-	for (z = MAX_NR_ZONES - 1; z >= 0; z--) {
+	for (z = ZONE_NORMAL; z >= 0; z--) {
 		struct zone *zone = &pgdat->node_zones[z];
 
 		if (!populated_zone(zone))
@@ -110,12 +127,18 @@ static struct page *contig_below(int nid, unsigned int order,
 		if (end < lo + nr)
 			continue;
 		for (pfn = ALIGN_DOWN(end - nr, nr); ; pfn -= nr) {
-			if (run_ok(zone, pfn, nr) &&
-			    !alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE,
-						GFP_KERNEL | __GFP_NOWARN))
-				return pfn_to_page(pfn);
-			if (pfn < lo + nr)
-				break;
+			if (run_ok(pool, zone, pfn, nr)) {
+				ret = alloc_contig_range(pfn, pfn + nr,
+							 MIGRATE_MOVABLE,
+							 GFP_KERNEL |
+							 __GFP_NOWARN);
+				if (!ret)
+					return pfn_to_page(pfn);
+				if (ret == -EINTR)
+					return NULL;
+			}
+			if (pfn < lo + nr || fatal_signal_pending(current))
+				return NULL;
 			cond_resched();
 		}
 	}
@@ -126,17 +149,19 @@ static struct page *contig_below(int nid, unsigned int order,
 static struct page *contig_reachable(struct buddy_pool *pool,
 				     unsigned int order)
 {
+	/* -1 when the limit lies outside every DMA window: run_ok() checks. */
 	phys_addr_t top = dma_to_phys(pool->dev, pool->dma_limit);
-	unsigned long top_pfn = PHYS_PFN(top) + 1;
+	unsigned long top_pfn = top == (phys_addr_t)-1 ? ULONG_MAX :
+				PHYS_PFN(top) + 1;
 	struct page *page = NULL;
 	int nid;
 
 	if (pool->nid != NUMA_NO_NODE)
-		page = contig_below(pool->nid, order, top_pfn);
+		page = contig_below(pool, pool->nid, order, top_pfn);
 	for_each_online_node(nid) {
 		if (page || nid == pool->nid)
 			continue;
-		page = contig_below(nid, order, top_pfn);
+		page = contig_below(pool, nid, order, top_pfn);
 	}
 	return page;
 }
@@ -163,10 +188,10 @@ struct page *buddy_dma_pages(struct buddy_pool *pool, unsigned int order,
 	    pool->dma_limit <= DMA_BIT_MASK(32))
 		gfp |= __GFP_DMA32;
 	page = alloc_pages_node(pool->nid, gfp, order);
-	if (page && reachable(pool, page_to_phys(page), PAGE_SIZE << order))
+	/* Out of memory, or behind an IOMMU: no search would help. */
+	if (!page || reachable(pool, page_to_phys(page), PAGE_SIZE << order))
 		return page;
-	if (page)
-		__free_pages(page, order);
+	__free_pages(page, order);
 	page = contig_reachable(pool, order);
 	if (!page)
 		return NULL;
@@ -177,7 +202,8 @@ struct page *buddy_dma_pages(struct buddy_pool *pool, unsigned int order,
 
 /*
  * Map chunk @slot, @len bytes at @addr, for the pool's device, for good:
- * a block's device address is then its chunk's plus its offset.
+ * a block's device address is then its chunk's plus its offset. Whole
+ * pages, which the chunk owns, so that no IOMMU bounces a partial one.
  */
 int buddy_dma_map(struct buddy_pool *pool, unsigned int slot, void *addr,
 		  unsigned long len)
@@ -187,6 +213,7 @@ int buddy_dma_map(struct buddy_pool *pool, unsigned int slot, void *addr,
 
 	if (!dev)
 		return 0;
+	len = PAGE_ALIGN(len);
 	dma = dma_map_page_attrs(dev, virt_to_page(addr), 0, len,
 				 DMA_BIDIRECTIONAL, DMA_ATTR_NO_WARN);
 	if (dma_mapping_error(dev, dma)) {
@@ -214,7 +241,8 @@ void buddy_dma_unmap(struct buddy_pool *pool, unsigned int slot,
 		     unsigned long len)
 {
 	if (pool->dev)
-		dma_unmap_page_attrs(pool->dev, pool->chunk_dma[slot], len,
+		dma_unmap_page_attrs(pool->dev, pool->chunk_dma[slot],
+				     PAGE_ALIGN(len),
 				     DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
 }
 
@@ -315,8 +343,8 @@ static void sync_block(struct buddy_pool *pool, const void *ptr, size_t size,
 		return;
 	off = pool_offset(pool, ptr);
 	if (unlikely(off == U64_MAX || !size ||
-		     (off & (CHUNK_BYTES - 1)) + size >
-		     chunk_len(pool, off >> CHUNK_SHIFT))) {
+		     size > chunk_len(pool, off >> CHUNK_SHIFT) -
+		     (off & (CHUNK_BYTES - 1)))) {
 		pr_err_ratelimited("%s: bad buddy_dma_sync call: %zu bytes at an address %s the pool (caller %pS)\n",
 				   pool->name, size,
 				   off == U64_MAX ? "outside" : "inside",
@@ -339,8 +367,9 @@ static void sync_block(struct buddy_pool *pool, const void *ptr, size_t size,
  * @dir: DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL
  *
  * dma_sync_single_for_device() on the block's part of its chunk's
- * mapping. Where no chunk of the pool needs a sync (a cache-coherent
- * device, no IOMMU bounce), this is a load and a branch.
+ * mapping. Where dma_need_sync() said of no chunk that it needs one (a
+ * cache-coherent device with no bounce buffer, on dma-direct; 6.1's
+ * IOMMU DMA ops always say yes), this is a load and a branch.
  *
  * Context: Any context; takes no lock of buddy's.
  */

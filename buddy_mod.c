@@ -66,7 +66,8 @@ static struct buddy_pool *add_pool(const struct buddy_pool_info *info)
  *
  * Context: Process context; sleeps.
  * Return: the pool; ERR_PTR(-EINVAL) for a NULL @info, a bad name, size,
- * max_size, min_block, node or flags, or a device without a DMA mask;
+ * max_size, min_block, node or flags, a device without a DMA mask, or a
+ * min_block below the device's DMA cache alignment;
  * ERR_PTR(-EOPNOTSUPP) for the reserved flags and a non-zero phys;
  * ERR_PTR(-EEXIST) if a pool of that name exists; ERR_PTR(-ENOMEM) if the
  * memory cannot be had (for a device: where it can reach it, mapped
@@ -95,13 +96,16 @@ static void devm_pool_release(struct device *dev, void *res)
  * be called on it.
  *
  * Context: Process context; sleeps.
- * Return: as for buddy_pool_create_full().
+ * Return: as for buddy_pool_create_full(); ERR_PTR(-EINVAL), with a
+ * warning, for a NULL @dev.
  */
 struct buddy_pool *devm_buddy_pool_create(struct device *dev,
 					  const struct buddy_pool_info *info)
 {
 	struct buddy_pool **res, *pool;
 
+	if (WARN_ON_ONCE(!dev))
+		return ERR_PTR(-EINVAL);
 	res = devres_alloc(devm_pool_release, sizeof(*res), GFP_KERNEL);
 	if (!res)
 		return ERR_PTR(-ENOMEM);
@@ -167,8 +171,11 @@ struct buddy_pool *buddy_pool_create_max(const char *name, size_t size,
 	};
 
 	/* 0 means a default to create_full(), but was always refused here. */
-	if (!max_size || !min_block)
+	if (!max_size || !min_block) {
+		pr_err("pool %.*s: max_size and min_block must not be 0\n",
+		       BUDDY_NAME_MAX + 1, name ? name : "");
 		return ERR_PTR(-EINVAL);
+	}
 	return add_pool(&info);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_pool_create_max, BUDDY_NS);

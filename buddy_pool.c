@@ -457,7 +457,10 @@ struct buddy_pool *buddy_pool_new(const struct buddy_pool_info *info)
 		in.min_block = PAGE_SIZE;
 	if (!in.max_size)
 		in.max_size = in.size;
-	if (in.node == NUMA_NO_NODE && in.dev)
+	/* The device's node, if it is one we can reserve on. */
+	if (in.node == NUMA_NO_NODE && in.dev &&
+	    dev_to_node(in.dev) != NUMA_NO_NODE &&
+	    node_online(dev_to_node(in.dev)))
 		in.node = dev_to_node(in.dev);
 	ret = info_error(&in);
 	if (ret)

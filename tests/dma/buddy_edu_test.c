@@ -70,6 +70,7 @@
 #define MAX_BIG		64	/* 4 MiB blocks checked */
 #define MAX_BIG_DMA	8	/* of which moved through the device */
 #define GUARD		16	/* bytes checked on each side of a copy */
+#define GROW		(2 * CHUNK)	/* what test_grow() adds and takes back */
 /* Free pages a failed pool creation may cost: slab and per-CPU noise. */
 #define FREE_SLACK	512
 
@@ -488,6 +489,8 @@ static bool test_create(struct edu *e)
 	struct buddy_pool_info info = {
 		.name = "edu",
 		.size = pool_size,
+		/* Room for test_grow()'s chunks. */
+		.max_size = pool_size + GROW,
 		.dev = dev,
 		.node = NUMA_NO_NODE,
 	};
@@ -635,6 +638,51 @@ out_free:
 		     e->st.in_flight);
 }
 
+/*
+ * Chunks that join the pool later are mapped as they come, and unmapped
+ * as they go: data moves through a block in each new chunk, and at
+ * unbind DMA_API_DEBUG reports any mapping shrink left behind.
+ */
+static void test_grow(struct edu *e)
+{
+	struct blk s = { .size = CHUNK, .name = "4M-new" };
+	struct blk d = { .size = CHUNK, .name = "4M-other" };
+	unsigned int n = 0, i, moved = 0;
+	size_t released;
+	void *p;
+	int ret;
+
+	ret = buddy_pool_grow(e->pool, GROW);
+	if (!report(!ret, "g: buddy_pool_grow adds %lu MiB", GROW >> 20)) {
+		diag("buddy_pool_grow: %d", ret);
+		return;
+	}
+	while (n < MAX_BIG &&
+	       (p = buddy_alloc(e->pool, CHUNK, GFP_KERNEL | __GFP_NOWARN)))
+		e->big[n++] = p;
+	report(n == (pool_size + GROW) / CHUNK,
+	       "g: the grown pool holds %lu blocks of 4 MiB",
+	       (pool_size + GROW) / CHUNK);
+	for (i = 0; i < n && n > 1; i++) {
+		if (buddy_pool_offset(e->pool, e->big[i]) < pool_size)
+			continue;
+		s.p = e->big[i];
+		d.p = e->big[(i + 1) % n];
+		check_block(e, "g", &s);
+		copy(e, "g", &s, CHUNK - SZ_2K, &d, SZ_4K, EDU_BUF_USE);
+		moved++;
+	}
+	report(moved == GROW / CHUNK, "g: data moved through each new chunk");
+	if (e->dead)
+		return;
+	for (i = 0; i < n; i++)
+		buddy_free(e->pool, e->big[i]);
+	released = buddy_pool_shrink(e->pool, GROW);
+	if (!report(released == GROW, "g: buddy_pool_shrink gives the %lu MiB back",
+		    GROW >> 20))
+		diag("released %zu", released);
+}
+
 /* Does this look like edu, and does it answer? */
 static bool test_edu(struct edu *e)
 {
@@ -694,8 +742,11 @@ static int probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	/* Nothing between arranging and creating, so that it holds. */
 	if (arrange)
 		test_arrange(e);
-	if (test_create(e) && test_chunks(e))
+	if (test_create(e) && test_chunks(e)) {
 		test_dma(e);
+		if (!e->dead)
+			test_grow(e);
+	}
 out_free:
 	kfree(e);
 	return ret;
