@@ -384,12 +384,8 @@ static int ctl_show(struct seq_file *m, void *v)
 	list_for_each_entry(a, &pool->ctl, node) {
 		seq_printf(m, "%llu %llu %llu", a->id, a->off, a->bytes);
 		/* The device's address: it differs under an IOMMU. */
-		if (pool->dev) {
-			dma_addr_t dma = buddy_dma_addr(pool,
-							off_addr(pool, a->off));
-
-			seq_printf(m, " %#llx", (u64)dma);
-		}
+		if (pool->dev)
+			seq_printf(m, " %#llx", (u64)off_dma(pool, a->off));
 		seq_putc(m, '\n');
 	}
 	mutex_unlock(&pool->ctl_lock);

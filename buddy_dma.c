@@ -267,8 +267,7 @@ dma_addr_t buddy_dma_addr(struct buddy_pool *pool, const void *ptr)
 	off = pool_offset(pool, ptr);
 	if (off == U64_MAX)
 		return DMA_MAPPING_ERROR;
-	return READ_ONCE(pool->chunk_dma[off >> CHUNK_SHIFT]) +
-	       (off & (CHUNK_BYTES - 1));
+	return off_dma(pool, off);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_dma_addr, BUDDY_NS);
 
@@ -337,7 +336,6 @@ static void sync_block(struct buddy_pool *pool, const void *ptr, size_t size,
 		       unsigned long caller)
 {
 	u64 off;
-	dma_addr_t dma;
 
 	if (IS_ERR_OR_NULL(pool) || !READ_ONCE(pool->dma_sync))
 		return;
@@ -351,12 +349,12 @@ static void sync_block(struct buddy_pool *pool, const void *ptr, size_t size,
 				   (void *)caller);
 		return;
 	}
-	dma = READ_ONCE(pool->chunk_dma[off >> CHUNK_SHIFT]) +
-	      (off & (CHUNK_BYTES - 1));
 	if (for_device)
-		dma_sync_single_for_device(pool->dev, dma, size, dir);
+		dma_sync_single_for_device(pool->dev, off_dma(pool, off), size,
+					   dir);
 	else
-		dma_sync_single_for_cpu(pool->dev, dma, size, dir);
+		dma_sync_single_for_cpu(pool->dev, off_dma(pool, off), size,
+					dir);
 }
 
 /**

@@ -252,6 +252,16 @@ static inline void *idx_addr(const struct buddy_pool *pool, u32 idx)
 		pool->min_shift);
 }
 
+/*
+ * The device address of pool offset @off in a device pool; @off must lie
+ * in a chunk present in the pool.
+ */
+static inline dma_addr_t off_dma(const struct buddy_pool *pool, u64 off)
+{
+	return READ_ONCE(pool->chunk_dma[off >> CHUNK_SHIFT]) +
+	       (off & (CHUNK_BYTES - 1));
+}
+
 /* The kernel address of pool offset @off, which must be present. */
 static inline void *off_addr(const struct buddy_pool *pool, u64 off)
 {

@@ -38,15 +38,6 @@ MODULE_PARM_DESC(cache,
 
 static struct buddy_pool *default_pool;
 
-static struct buddy_pool *add_pool(const struct buddy_pool_info *info)
-{
-	struct buddy_pool *pool = buddy_pool_new(info);
-
-	if (!IS_ERR(pool))
-		buddy_debugfs_add(pool);
-	return pool;
-}
-
 /**
  * buddy_pool_create_full() - reserve memory and make a pool, as described
  * @info: what to make; see struct buddy_pool_info. Only read during the
@@ -76,7 +67,11 @@ static struct buddy_pool *add_pool(const struct buddy_pool_info *info)
  */
 struct buddy_pool *buddy_pool_create_full(const struct buddy_pool_info *info)
 {
-	return add_pool(info);
+	struct buddy_pool *pool = buddy_pool_new(info);
+
+	if (!IS_ERR(pool))
+		buddy_debugfs_add(pool);
+	return pool;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_pool_create_full, BUDDY_NS);
 
@@ -176,7 +171,7 @@ struct buddy_pool *buddy_pool_create_max(const char *name, size_t size,
 		       BUDDY_NAME_MAX + 1, name ? name : "");
 		return ERR_PTR(-EINVAL);
 	}
-	return add_pool(&info);
+	return buddy_pool_create_full(&info);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_pool_create_max, BUDDY_NS);
 
@@ -270,7 +265,7 @@ static int __init buddy_init(void)
 		.node = NUMA_NO_NODE,
 		.flags = cache ? 0 : BUDDY_POOL_NO_CACHE,
 	};
-	pool = add_pool(&info);
+	pool = buddy_pool_create_full(&info);
 	if (IS_ERR(pool)) {
 		pr_err("cannot reserve pool_size=%s for the default pool: %s (%ld)\n",
 		       pool_size, PTR_ERR(pool) == -ENOMEM ?

@@ -445,7 +445,7 @@ struct buddy_pool *buddy_pool_new(const struct buddy_pool_info *info)
 {
 	struct buddy_pool_info in;
 	struct buddy_pool *pool;
-	int ret;
+	int ret, dev_node;
 
 	if (!info) {
 		pr_err("buddy_pool_create_full() without a struct buddy_pool_info\n");
@@ -458,10 +458,10 @@ struct buddy_pool *buddy_pool_new(const struct buddy_pool_info *info)
 	if (!in.max_size)
 		in.max_size = in.size;
 	/* The device's node, if it is one we can reserve on. */
-	if (in.node == NUMA_NO_NODE && in.dev &&
-	    dev_to_node(in.dev) != NUMA_NO_NODE &&
-	    node_online(dev_to_node(in.dev)))
-		in.node = dev_to_node(in.dev);
+	dev_node = in.dev ? dev_to_node(in.dev) : NUMA_NO_NODE;
+	if (in.node == NUMA_NO_NODE && dev_node != NUMA_NO_NODE &&
+	    node_online(dev_node))
+		in.node = dev_node;
 	ret = info_error(&in);
 	if (ret)
 		return ERR_PTR(ret);
