@@ -67,23 +67,34 @@ shadow_last_granule(const void *addr, size_t size)
 	*shadow = size & (GRANULE - 1);
 }
 
-/* @len bytes at @addr are free: any access reports a use after free. */
-void buddy_poison_free(const void *addr, size_t len)
+/*
+ * @len bytes at @addr in @pool are free: any access reports a use after
+ * free. Memory outside the direct map (a boot-time region) has no shadow
+ * of its own to write: there, as for the other two, nothing is done.
+ */
+void buddy_poison_free(const struct buddy_pool *pool, const void *addr,
+		       size_t len)
 {
-	kasan_poison(addr, len, SHADOW_FREE, false);
+	if (pool->poison)
+		kasan_poison(addr, len, SHADOW_FREE, false);
 }
 
 /* Every byte of @len at @addr is accessible again. */
-void buddy_unpoison(const void *addr, size_t len)
+void buddy_unpoison(const struct buddy_pool *pool, const void *addr,
+		    size_t len)
 {
-	kasan_poison(addr, len, 0, false);
+	if (pool->poison)
+		kasan_poison(addr, len, 0, false);
 }
 
 /* Of @len bytes at @addr, the first @size are accessible, the rest not. */
-static void unpoison_size(const void *addr, size_t size, size_t len)
+static void unpoison_size(const struct buddy_pool *pool, const void *addr,
+			  size_t size, size_t len)
 {
 	size_t used = round_up(size, GRANULE);
 
+	if (!pool->poison)
+		return;
 	kasan_poison(addr, used, 0, false);
 	if (size & (GRANULE - 1))
 		shadow_last_granule(addr, size);
@@ -91,7 +102,8 @@ static void unpoison_size(const void *addr, size_t size, size_t len)
 		kasan_poison(addr + used, len - used, SHADOW_SLACK, false);
 }
 #else
-static inline void unpoison_size(const void *addr, size_t size, size_t len) { }
+static inline void unpoison_size(const struct buddy_pool *pool,
+				 const void *addr, size_t size, size_t len) { }
 #endif
 
 /*
@@ -266,9 +278,9 @@ static noinline bool pcp_refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
 }
 
 /* Zero @len bytes at @addr, which KASAN may have closed. */
-static void wipe_block(void *addr, size_t len)
+static void wipe_block(struct buddy_pool *pool, void *addr, size_t len)
 {
-	buddy_unpoison(addr, len);
+	buddy_unpoison(pool, addr, len);
 	memset(addr, 0, len);
 }
 
@@ -282,10 +294,10 @@ static void *hand_out(struct buddy_pool *pool, void *addr, size_t size,
 		      size_t len, gfp_t gfp, bool dirty)
 {
 	if (want_init_on_alloc(gfp) && dirty) {
-		wipe_block(addr, len);
+		wipe_block(pool, addr, len);
 		this_cpu_inc(pool->pcp->nr_zeroings);
 	}
-	unpoison_size(addr, size, len);
+	unpoison_size(pool, addr, size, len);
 	return addr;
 }
 
@@ -295,13 +307,13 @@ static void *hand_out(struct buddy_pool *pool, void *addr, size_t size,
  * now known to hold only zeros. The caller owns the memory until it
  * passes it on.
  */
-static bool take_back(void *addr, size_t len)
+static bool take_back(struct buddy_pool *pool, void *addr, size_t len)
 {
 	bool zero = want_init_on_free();
 
 	if (zero)
-		wipe_block(addr, len);
-	buddy_poison_free(addr, len);
+		wipe_block(pool, addr, len);
+	buddy_poison_free(pool, addr, len);
 	return zero;
 }
 
@@ -423,7 +435,7 @@ static bool free_owned(struct buddy_pool *pool, const void *ptr, u32 idx,
 	}
 	trace_buddy_free(pool, (u64)idx << pool->min_shift, order, caller);
 	/* Ours alone until it is cached or back in the core. */
-	if (take_back((void *)ptr, BIT(pool->min_shift + order)))
+	if (take_back(pool, (void *)ptr, BIT(pool->min_shift + order)))
 		e |= PCP_ZERO;
 	/* Pairs with WRITE_ONCE() in set_cache; a stale value is rechecked. */
 	high = order < BUDDY_PCP_ORDERS ? READ_ONCE(pool->high[order]) : 0;
@@ -459,7 +471,7 @@ static int classify_free(struct buddy_pool *pool, u64 off)
 
 	lockdep_assert_held(&pool->lock);
 	if (off >= pool->max_size ||
-	    !buddy_core_chunk_present(&pool->core, off >> CHUNK_SHIFT))
+	    !buddy_core_chunk_present(&pool->core, off >> pool->chunk_shift))
 		return -ERANGE;
 	if (off & (BIT_ULL(pool->min_shift) - 1))
 		return -EINVAL;
@@ -845,7 +857,7 @@ size_t buddy_block_size(struct buddy_pool *pool, const void *ptr)
 	bytes <<= pool->min_shift;
 	/* As ksize() did: whoever asks may use all of it. */
 	if (bytes)
-		buddy_unpoison(ptr, bytes);
+		buddy_unpoison(pool, ptr, bytes);
 	return bytes;
 }
 EXPORT_SYMBOL_NS_GPL(buddy_block_size, BUDDY_NS);
@@ -875,8 +887,9 @@ static const char *range_error(struct buddy_pool *pool, size_t align,
 {
 	if (flags & ~BUDDY_TOPDOWN)
 		return "unknown flags";
-	if (align && (!is_power_of_2(align) || align > CHUNK_BYTES))
-		return "align is not 0 or a power of two up to one chunk";
+	if (align && (!is_power_of_2(align) ||
+		      align > BIT_ULL(pool->chunk_shift)))
+		return "align is not 0 or a power of two up to one chunk (a contiguous pool's size)";
 	if (start >= end)
 		return "empty range: start >= end";
 	if (start >= pool->max_size)
@@ -1100,7 +1113,7 @@ void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
 		WRITE_ONCE(pool->owner[idx + i], 0);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	trace_buddy_free(pool, off, order_base_2(n), _RET_IP_);
-	zero = take_back((void *)ptr, n << pool->min_shift);
+	zero = take_back(pool, (void *)ptr, n << pool->min_shift);
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	if (zero)
 		ret = buddy_core_free_exact_zeroed(&pool->core, off,

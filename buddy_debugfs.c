@@ -16,6 +16,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
@@ -124,6 +125,17 @@ static int stats_show(struct seq_file *m, void *v)
 		seq_puts(m, "node: any\n");
 	else
 		seq_printf(m, "node: %d\n", pool->nid);
+	seq_printf(m, "contiguous: %s\n",
+		   pool->region == BUDDY_REGION_CHUNKS ? "no" : "yes");
+	/* Where the kernel's memory lies is for root, as in /proc/iomem. */
+	if (pool->region == BUDDY_REGION_CHUNKS)
+		seq_puts(m, "phys: none\n");
+	else if (file_ns_capable(m->file, &init_user_ns, CAP_SYS_ADMIN))
+		seq_printf(m, "phys: %#llx\n", (u64)pool->phys);
+	else
+		seq_puts(m, "phys: hidden\n");
+	seq_printf(m, "largest_block: %llu\n",
+		   (u64)st->min_block << st->max_order);
 	kfree(st);
 	return 0;
 }

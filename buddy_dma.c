@@ -19,10 +19,8 @@
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
-#include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
-#include <linux/nodemask.h>
 
 #include "buddy_internal.h"
 
@@ -73,105 +71,31 @@ void buddy_dma_exit(struct buddy_pool *pool)
 	kfree(pool->chunk_dma);
 }
 
-/* Can @pool's device reach @len bytes at @phys? */
-static bool reachable(struct buddy_pool *pool, phys_addr_t phys, size_t len)
+/*
+ * Can @pool's device reach @len bytes at @phys? Any memory will do for a
+ * pool without one, or with an IOMMU that translates for it.
+ */
+bool buddy_dma_reachable(struct buddy_pool *pool, phys_addr_t phys,
+			 size_t len)
 {
-	return !pool->dma_direct ||
+	return !pool->dev || !pool->dma_direct ||
 	       dma_capable(pool->dev, phys_to_dma(pool->dev, phys), len, true);
 }
 
-#if IS_ENABLED(CONFIG_CONTIG_ALLOC)
 /*
- * May alloc_contig_range() be asked for these pages for @pool: within its
- * device's reach, online, in @zone, none reserved or hugetlb (as the
- * kernel's own alloc_contig_pages() asks)?
+ * One past the highest pfn @pool's device reaches, or ULONG_MAX: the top
+ * of a search for memory it can reach.
  */
-static bool run_ok(struct buddy_pool *pool, struct zone *zone,
-		   unsigned long pfn, unsigned long nr)
+unsigned long buddy_dma_top_pfn(struct buddy_pool *pool)
 {
-	unsigned long i;
+	phys_addr_t top;
 
-	if (!reachable(pool, PFN_PHYS(pfn), nr << PAGE_SHIFT))
-		return false;
-	for (i = 0; i < nr; i++) {
-		struct page *page = pfn_to_online_page(pfn + i);
-
-		if (!page || page_zone(page) != zone || PageReserved(page) ||
-		    PageHuge(page))
-			return false;
-	}
-	return true;
+	if (!pool->dev || !pool->dma_direct)
+		return ULONG_MAX;
+	/* -1 when the limit lies outside every DMA window: the runs' checks. */
+	top = dma_to_phys(pool->dev, pool->dma_limit);
+	return top == (phys_addr_t)-1 ? ULONG_MAX : PHYS_PFN(top) + 1;
 }
-
-/*
- * The highest naturally aligned run of 2^@order pages of node @nid below
- * @top_pfn that alloc_contig_range() can take, or NULL: each candidate
- * costs a migration attempt, and there are at most (limit / run) of them.
- * Only the zones GFP_KERNEL may use: pages kept for good in ZONE_MOVABLE
- * would stop its memory from going offline.
- */
-static struct page *contig_below(struct buddy_pool *pool, int nid,
-				 unsigned int order, unsigned long top_pfn)
-{
-	unsigned long nr = 1UL << order, pfn, lo, end;
-	pg_data_t *pgdat = NODE_DATA(nid);
-	int z, ret;
-
-	for (z = ZONE_NORMAL; z >= 0; z--) {
-		struct zone *zone = &pgdat->node_zones[z];
-
-		if (!populated_zone(zone))
-			continue;
-		lo = ALIGN(zone->zone_start_pfn, nr);
-		end = min(zone_end_pfn(zone), top_pfn);
-		if (end < lo + nr)
-			continue;
-		for (pfn = ALIGN_DOWN(end - nr, nr); ; pfn -= nr) {
-			if (run_ok(pool, zone, pfn, nr)) {
-				ret = alloc_contig_range(pfn, pfn + nr,
-							 MIGRATE_MOVABLE,
-							 GFP_KERNEL |
-							 __GFP_NOWARN);
-				if (!ret)
-					return pfn_to_page(pfn);
-				if (ret == -EINTR)
-					return NULL;
-			}
-			if (pfn < lo + nr || fatal_signal_pending(current))
-				return NULL;
-			cond_resched();
-		}
-	}
-	return NULL;
-}
-
-/* Like contig_below(), on the pool's node first if it has one, then on any. */
-static struct page *contig_reachable(struct buddy_pool *pool,
-				     unsigned int order)
-{
-	/* -1 when the limit lies outside every DMA window: run_ok() checks. */
-	phys_addr_t top = dma_to_phys(pool->dev, pool->dma_limit);
-	unsigned long top_pfn = top == (phys_addr_t)-1 ? ULONG_MAX :
-				PHYS_PFN(top) + 1;
-	struct page *page = NULL;
-	int nid;
-
-	if (pool->nid != NUMA_NO_NODE)
-		page = contig_below(pool, pool->nid, order, top_pfn);
-	for_each_online_node(nid) {
-		if (page || nid == pool->nid)
-			continue;
-		page = contig_below(pool, nid, order, top_pfn);
-	}
-	return page;
-}
-#else
-static struct page *contig_reachable(struct buddy_pool *pool,
-				     unsigned int order)
-{
-	return NULL;
-}
-#endif
 
 /*
  * 2^@order zeroed pages that @pool's device can reach, or NULL. *@split is
@@ -181,6 +105,7 @@ static struct page *contig_reachable(struct buddy_pool *pool,
 struct page *buddy_dma_pages(struct buddy_pool *pool, unsigned int order,
 			     gfp_t gfp, bool *split)
 {
+	unsigned int tried;
 	struct page *page;
 
 	*split = false;
@@ -189,10 +114,12 @@ struct page *buddy_dma_pages(struct buddy_pool *pool, unsigned int order,
 		gfp |= __GFP_DMA32;
 	page = alloc_pages_node(pool->nid, gfp, order);
 	/* Out of memory, or behind an IOMMU: no search would help. */
-	if (!page || reachable(pool, page_to_phys(page), PAGE_SIZE << order))
+	if (!page ||
+	    buddy_dma_reachable(pool, page_to_phys(page), PAGE_SIZE << order))
 		return page;
 	__free_pages(page, order);
-	page = contig_reachable(pool, order);
+	page = buddy_contig_pages(pool, 1UL << order, 1UL << order,
+				  buddy_dma_top_pfn(pool), &tried);
 	if (!page)
 		return NULL;
 	*split = true;
@@ -251,8 +178,9 @@ void buddy_dma_unmap(struct buddy_pool *pool, unsigned int slot,
  * @pool: a pool made with a device
  * @ptr: any byte of an allocated block
  *
- * The chunk that holds @ptr was mapped once when it joined the pool, so
- * this is two table lookups and an add, whatever the block.
+ * The chunk that holds @ptr was mapped once when it joined the pool (a
+ * contiguous pool's region, all at once), so this is two table lookups
+ * and an add, whatever the block.
  *
  * Context: Any context; takes no lock.
  * Return: the address @pool's device uses for @ptr; DMA_MAPPING_ERROR for
@@ -321,14 +249,23 @@ EXPORT_SYMBOL_NS_GPL(buddy_alloc_dma, BUDDY_NS);
  */
 phys_addr_t buddy_phys_addr(struct buddy_pool *pool, const void *ptr)
 {
-	if (IS_ERR_OR_NULL(pool) || pool_offset(pool, ptr) == U64_MAX)
+	u64 off;
+
+	if (IS_ERR_OR_NULL(pool))
 		return 0;
+	off = pool_offset(pool, ptr);
+	if (off == U64_MAX)
+		return 0;
+	/* A boot-time region may lie outside the direct map. */
+	if (pool->region != BUDDY_REGION_CHUNKS)
+		return pool->phys + off;
 	return virt_to_phys((void *)ptr);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_phys_addr, BUDDY_NS);
 
 /*
- * Sync @size bytes at @ptr, which must lie in one chunk, for the device
+ * Sync @size bytes at @ptr, which must lie in one mapping (a chunk's, or
+ * a contiguous pool's), for the device
  * or for the CPU; a bad range is reported and synced not at all.
  */
 static void sync_block(struct buddy_pool *pool, const void *ptr, size_t size,
@@ -340,9 +277,7 @@ static void sync_block(struct buddy_pool *pool, const void *ptr, size_t size,
 	if (IS_ERR_OR_NULL(pool) || !READ_ONCE(pool->dma_sync))
 		return;
 	off = pool_offset(pool, ptr);
-	if (unlikely(off == U64_MAX || !size ||
-		     size > chunk_len(pool, off >> CHUNK_SHIFT) -
-		     (off & (CHUNK_BYTES - 1)))) {
+	if (unlikely(off == U64_MAX || !size || size > mapped_len(pool, off))) {
 		pr_err_ratelimited("%s: bad buddy_dma_sync call: %zu bytes at an address %s the pool (caller %pS)\n",
 				   pool->name, size,
 				   off == U64_MAX ? "outside" : "inside",

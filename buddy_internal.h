@@ -136,7 +136,8 @@ struct buddy_pcp {
  * @max_size: bytes the pool may grow to; the core's range of offsets
  * @nr_chunks: chunks present now; written under @resize_lock and @lock
  * @nr_slots: chunk slots in the range, present or not
- * @chunk_shift: log2 of the bytes in a full chunk (one core chunk)
+ * @chunk_shift: log2 of the bytes in a full core chunk: CHUNK_SHIFT, or
+ *	for a contiguous pool a power of two that spans all of it
  * @chunks: address of each chunk, indexed by chunk; NULL while absent
  * @chunk_dir: the address-to-chunk table, @dir_len entries from @dir_base
  * @dir_base: lowest address @chunk_dir covers
@@ -151,6 +152,13 @@ struct buddy_pcp {
  * @dma_limit: the highest device address @dev reaches (mask, bus limit)
  * @dma_direct: @dev sees physical addresses: no IOMMU translates for it
  * @dma_sync: some chunk's mapping needs dma_sync_*() calls
+ * @region: where the memory is from: BUDDY_REGION_CHUNKS (alloc_pages()
+ *	chunks) or, for a contiguous pool, one region (buddy_region.c); the
+ *	core then sees one chunk, and the chunk slots are the CHUNK_BYTES
+ *	pieces of the region, for the lookups
+ * @poison: KASAN keeps a shadow for the memory (the direct map's), which
+ *	buddy.ko writes; not for a boot-time region outside the direct map
+ * @phys: a contiguous pool's physical start
  * @cpuhp: instance of the CPU hotplug state that drains a dead CPU's cache
  * @node: entry on the list of pools, under buddy_pools_lock
  * @dir: debugfs directory, or NULL
@@ -196,6 +204,9 @@ struct buddy_pool {
 	u64 dma_limit;
 	bool dma_direct;
 	bool dma_sync;
+	u8 region;
+	bool poison;
+	phys_addr_t phys;
 	struct hlist_node cpuhp;
 	struct list_head node;
 
@@ -206,6 +217,13 @@ struct buddy_pool {
 	u64 ctl_next_id;
 	unsigned int check_holds;
 	u64 check_longest_ns;
+};
+
+/* Where a pool's memory comes from: see @region above. */
+enum {
+	BUDDY_REGION_CHUNKS,
+	BUDDY_REGION_RUNTIME,	/* alloc_contig_range() */
+	BUDDY_REGION_BOOT,	/* memremap() of memmap= or reserve_mem= */
 };
 
 /* Bytes in chunk @i: all but the last chunk slot of the range are full. */
@@ -260,6 +278,17 @@ static inline dma_addr_t off_dma(const struct buddy_pool *pool, u64 off)
 {
 	return READ_ONCE(pool->chunk_dma[off >> CHUNK_SHIFT]) +
 	       (off & (CHUNK_BYTES - 1));
+}
+
+/*
+ * Bytes from pool offset @off to the end of the mapping that holds it:
+ * its chunk's, or a contiguous pool's one.
+ */
+static inline u64 mapped_len(const struct buddy_pool *pool, u64 off)
+{
+	if (pool->region != BUDDY_REGION_CHUNKS)
+		return pool->max_size - off;
+	return chunk_len(pool, off >> CHUNK_SHIFT) - (off & (CHUNK_BYTES - 1));
 }
 
 /* The kernel address of pool offset @off, which must be present. */
@@ -367,6 +396,8 @@ u64 buddy_half_ram(void);
 bool buddy_min_block_ok(size_t min);
 bool buddy_size_ok(size_t size, size_t min);
 bool buddy_max_ok(size_t size, size_t max_size, size_t min);
+bool buddy_region_overlaps(struct buddy_pool *pool, phys_addr_t phys,
+			   u64 len);
 struct buddy_pool *buddy_pool_new(const struct buddy_pool_info *info);
 void buddy_pool_free(struct buddy_pool *pool);
 struct buddy_pool *buddy_pools_first(void);
@@ -386,11 +417,15 @@ u32 buddy_pool_cpu_cached(struct buddy_pool *pool, unsigned int cpu,
  * so that any access reports, or all accessible again.
  */
 #ifdef CONFIG_KASAN_GENERIC
-void buddy_poison_free(const void *addr, size_t len);
-void buddy_unpoison(const void *addr, size_t len);
+void buddy_poison_free(const struct buddy_pool *pool, const void *addr,
+		       size_t len);
+void buddy_unpoison(const struct buddy_pool *pool, const void *addr,
+		    size_t len);
 #else
-static inline void buddy_poison_free(const void *addr, size_t len) { }
-static inline void buddy_unpoison(const void *addr, size_t len) { }
+static inline void buddy_poison_free(const struct buddy_pool *pool,
+				     const void *addr, size_t len) { }
+static inline void buddy_unpoison(const struct buddy_pool *pool,
+				  const void *addr, size_t len) { }
 #endif
 
 /* buddy_dma.c: pools for a device. */
@@ -402,6 +437,20 @@ int buddy_dma_map(struct buddy_pool *pool, unsigned int slot, void *addr,
 		  unsigned long len);
 void buddy_dma_unmap(struct buddy_pool *pool, unsigned int slot,
 		     unsigned long len);
+bool buddy_dma_reachable(struct buddy_pool *pool, phys_addr_t phys,
+			 size_t len);
+unsigned long buddy_dma_top_pfn(struct buddy_pool *pool);
+
+/* buddy_region.c: contiguous pools' regions, and the search for them. */
+struct page *buddy_contig_pages(struct buddy_pool *pool, unsigned long nr,
+				unsigned long align, unsigned long top_pfn,
+				unsigned int *tried);
+void *buddy_region_get(struct buddy_pool *pool,
+		       const struct buddy_pool_info *info, phys_addr_t *phys,
+		       u64 *len);
+void buddy_region_zero(void *addr, u64 len);
+void buddy_region_put(struct buddy_pool *pool, void *addr, phys_addr_t phys,
+		      u64 len);
 
 /* buddy_fault.c: fail_buddy_alloc, asked by every allocation call. */
 #ifdef CONFIG_FAULT_INJECTION

@@ -12,14 +12,15 @@
 #include <linux/err.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/sizes.h>
 #include <kunit/visibility.h>
 
 #include "buddy_internal.h"
 
-static char *pool_size = "4M";
+static char *pool_size;
 module_param(pool_size, charp, 0444);
 MODULE_PARM_DESC(pool_size,
-		 "Bytes in the default pool, with K/M/G suffix (default 4M)");
+		 "Bytes in the default pool, with K/M/G suffix (default 4M; for reserve_mem=, the region's size)");
 
 static char *min_block;
 module_param(min_block, charp, 0444);
@@ -36,6 +37,22 @@ module_param(cache, bool, 0444);
 MODULE_PARM_DESC(cache,
 		 "Give the default pool per-CPU caches of its small orders (default Y)");
 
+static bool contig;
+module_param(contig, bool, 0444);
+MODULE_PARM_DESC(contig,
+		 "Make the default pool one physically contiguous region, found with alloc_contig_range() (default N)");
+
+/* Root only: a physical address says where the kernel's memory is. */
+static unsigned long long phys;
+module_param(phys, ullong, 0400);
+MODULE_PARM_DESC(phys,
+		 "Make the default pool the pool_size bytes at this physical address, set aside at boot with memmap=SIZE$ADDR (default 0: none)");
+
+static char *reserve_mem;
+module_param(reserve_mem, charp, 0444);
+MODULE_PARM_DESC(reserve_mem,
+		 "Make the default pool the region of this name set aside at boot with reserve_mem=SIZE:ALIGN:NAME (Linux 6.11 on)");
+
 static struct buddy_pool *default_pool;
 
 /**
@@ -45,25 +62,36 @@ static struct buddy_pool *default_pool;
  *
  * The memory is reserved with alloc_pages() in chunks of at most the
  * largest page order (4 MiB on x86-64), each naturally aligned; no block
- * spans two chunks. A pool with a device has each chunk where the device
- * can reach it and mapped for it, so that a block's device address is
- * its chunk's plus its offset (buddy_dma_addr()). Unless
- * BUDDY_POOL_NO_CACHE is set, the pool gets per-CPU caches sized from
- * @info->size (see buddy_pool_set_cache()). Every refusal is explained in
- * the kernel log. Behind an IOMMU in lazy mode, a creation right after one
- * that ran out of I/O addresses below the mask may fail as well, until the
- * IOMMU's deferred frees run (tens of ms): the IOVA allocator refuses a
- * size that failed until an address below 4 GiB is freed.
+ * spans two chunks. A contiguous pool (BUDDY_POOL_CONTIG, @info->phys or
+ * @info->reserve_mem) is one region instead, found at run time by a
+ * bounded search for a range alloc_contig_range() can take, aligned to
+ * 4 MiB (or to its own size, if smaller), or set aside at boot; its
+ * blocks go up to the largest power of two in its size, and a size that
+ * is not a power of two is carved into the largest naturally aligned
+ * blocks, in offset order. A pool with a device has each chunk (or its
+ * region) where the device can reach it and mapped for it once, so that a
+ * block's device address is its chunk's plus its offset
+ * (buddy_dma_addr()). Unless BUDDY_POOL_NO_CACHE is set, the pool gets
+ * per-CPU caches sized from @info->size (see buddy_pool_set_cache()).
+ * Every refusal is explained in the kernel log. Behind an IOMMU in lazy
+ * mode, a creation right after one that ran out of I/O addresses below
+ * the mask may fail as well, until the IOMMU's deferred frees run (tens
+ * of ms): the IOVA allocator refuses a size that failed until an address
+ * below 4 GiB is freed.
  *
  * Context: Process context; sleeps.
  * Return: the pool; ERR_PTR(-EINVAL) for a NULL @info, a bad name, size,
- * max_size, min_block, node or flags, a device without a DMA mask, or a
- * min_block below the device's DMA cache alignment;
- * ERR_PTR(-EOPNOTSUPP) for the reserved flags and a non-zero phys;
- * ERR_PTR(-EEXIST) if a pool of that name exists; ERR_PTR(-ENOMEM) if the
- * memory cannot be had (for a device: where it can reach it, mapped
- * without a bounce buffer). Nothing is left reserved or mapped on
- * failure.
+ * max_size, min_block, node or flags, a device without a DMA mask, a
+ * min_block below the device's DMA cache alignment, or a boot-time range
+ * that is not wholly reserved memory outside System RAM;
+ * ERR_PTR(-EOPNOTSUPP) for BUDDY_POOL_USER, a contiguous pool that could
+ * grow, a device with a boot-time region, or reserve_mem before 6.11;
+ * ERR_PTR(-ENOENT) for an unknown reserve_mem name; ERR_PTR(-EEXIST) if a
+ * pool of that name exists; ERR_PTR(-EBUSY) if no contiguous range was
+ * found in the time allowed, or the boot-time range overlaps another
+ * pool's; ERR_PTR(-ENOMEM) if the memory cannot be had (for a device:
+ * where it can reach it, mapped without a bounce buffer). Nothing is left
+ * reserved or mapped on failure.
  */
 struct buddy_pool *buddy_pool_create_full(const struct buddy_pool_info *info)
 {
@@ -221,12 +249,14 @@ EXPORT_SYMBOL_IF_KUNIT(buddy_core_block_order);
 EXPORT_SYMBOL_IF_KUNIT(buddy_core_free);
 EXPORT_SYMBOL_IF_KUNIT(buddy_core_check);
 
-static int __init buddy_init(void)
+/*
+ * Check the default pool's parameters and describe it in @info; an error
+ * names the parameter, as every refusal of a bad one does.
+ */
+static int __init default_info(struct buddy_pool_info *info)
 {
-	u64 size, max, min = PAGE_SIZE;
-	struct buddy_pool_info info;
-	struct buddy_pool *pool;
-	int ret;
+	bool boot = phys || reserve_mem;
+	u64 size = SZ_4M, max, min = PAGE_SIZE;
 
 	if (min_block && (!buddy_parse_size(min_block, &min) ||
 			  !buddy_min_block_ok(min))) {
@@ -234,9 +264,24 @@ static int __init buddy_init(void)
 		       min_block, BUDDY_CORE_MIN_BLOCK, CHUNK_BYTES);
 		return -EINVAL;
 	}
-	if (!buddy_parse_size(pool_size, &size) || !buddy_size_ok(size, min)) {
+	if (phys && reserve_mem) {
+		pr_err("invalid reserve_mem=%s: must be left out with phys=\n",
+		       reserve_mem);
+		return -EINVAL;
+	}
+	if (phys && !pool_size) {
+		pr_err("invalid phys=%#llx: must come with pool_size=, the size of the region\n",
+		       phys);
+		return -EINVAL;
+	}
+	if (reserve_mem && !pool_size)
+		size = 0;
+	/* A boot-time region is not RAM, so half of RAM does not bound it. */
+	if (pool_size && (!buddy_parse_size(pool_size, &size) ||
+			  !(boot ? size && size % min == 0 :
+			    buddy_size_ok(size, min)))) {
 		pr_err("invalid pool_size=%s: must be a multiple of min_block (%llu) from %llu bytes up to half of RAM (%llu), with an optional K/M/G suffix\n",
-		       pool_size ? pool_size : "", min, min, buddy_half_ram());
+		       pool_size, min, min, buddy_half_ram());
 		return -EINVAL;
 	}
 	max = size;
@@ -246,6 +291,34 @@ static int __init buddy_init(void)
 		       pool_max, size, buddy_half_ram(), CHUNK_BYTES);
 		return -EINVAL;
 	}
+	if ((contig || boot) && max != size) {
+		pr_err("invalid pool_max=%s: must be pool_size, as a contiguous pool (contig=1, phys=, reserve_mem=) cannot grow\n",
+		       pool_max);
+		return -EINVAL;
+	}
+	*info = (struct buddy_pool_info){
+		.name = "default",
+		.size = size,
+		.max_size = max,
+		.min_block = min,
+		.node = NUMA_NO_NODE,
+		.flags = (cache ? 0 : BUDDY_POOL_NO_CACHE) |
+			 (contig ? BUDDY_POOL_CONTIG : 0),
+		.phys = phys,
+		.reserve_mem = reserve_mem,
+	};
+	return 0;
+}
+
+static int __init buddy_init(void)
+{
+	struct buddy_pool_info info;
+	struct buddy_pool *pool;
+	int ret;
+
+	ret = default_info(&info);
+	if (ret)
+		return ret;
 	ret = buddy_fault_init();
 	if (ret)
 		return ret;
@@ -257,28 +330,20 @@ static int __init buddy_init(void)
 		return ret;
 	}
 	buddy_debugfs_init();
-	info = (struct buddy_pool_info){
-		.name = "default",
-		.size = size,
-		.max_size = max,
-		.min_block = min,
-		.node = NUMA_NO_NODE,
-		.flags = cache ? 0 : BUDDY_POOL_NO_CACHE,
-	};
 	pool = buddy_pool_create_full(&info);
 	if (IS_ERR(pool)) {
-		pr_err("cannot reserve pool_size=%s for the default pool: %s (%ld)\n",
-		       pool_size, PTR_ERR(pool) == -ENOMEM ?
-		       "alloc_pages() failed, out of memory" : "error",
-		       PTR_ERR(pool));
+		pr_err("cannot make the default pool of %s bytes: %s (%ld)\n",
+		       pool_size ? pool_size : "4M", PTR_ERR(pool) == -ENOMEM ?
+		       "out of memory" : "see above", PTR_ERR(pool));
 		buddy_debugfs_exit();
 		buddy_pools_exit();
 		buddy_fault_exit();
 		return PTR_ERR(pool);
 	}
 	default_pool = pool;
-	pr_info("default pool: %llu bytes in %u chunks, min_block %llu, max %llu bytes\n",
-		size, pool->nr_chunks, min, max);
+	pr_info("default pool: %zu bytes in %s, min_block %zu, max %zu bytes\n",
+		pool->size, pool->region == BUDDY_REGION_CHUNKS ? "chunks" :
+		"one contiguous region", info.min_block, pool->max_size);
 	return 0;
 }
 

@@ -36,6 +36,19 @@
 
 static DEFINE_MUTEX(buddy_pools_lock);
 static LIST_HEAD(buddy_pools);
+
+/*
+ * Boot-time regions of destroyed pools that clients still held blocks
+ * of: kept, and never to be handed out again by a new pool. Under
+ * buddy_pools_lock; freed at module exit.
+ */
+struct kept_region {
+	struct list_head node;
+	phys_addr_t phys;
+	u64 len;
+};
+
+static LIST_HEAD(kept_regions);
 static enum cpuhp_state buddy_cpuhp_state;
 
 static bool name_ok(const char *name)
@@ -83,6 +96,30 @@ static struct buddy_pool *find_pool(const char *name)
 	return NULL;
 }
 
+/*
+ * Does @len bytes at @phys overlap the region of a contiguous pool other
+ * than @pool? The caller holds buddy_pools_lock.
+ */
+bool buddy_region_overlaps(struct buddy_pool *pool, phys_addr_t phys,
+			   u64 len)
+{
+	struct kept_region *k;
+	struct buddy_pool *p;
+
+	lockdep_assert_held(&buddy_pools_lock);
+	list_for_each_entry(p, &buddy_pools, node) {
+		if (p != pool && p->region != BUDDY_REGION_CHUNKS &&
+		    phys < p->phys + PAGE_ALIGN(p->max_size) &&
+		    p->phys < phys + len)
+			return true;
+	}
+	list_for_each_entry(k, &kept_regions, node) {
+		if (phys < k->phys + k->len && k->phys < phys + len)
+			return true;
+	}
+	return false;
+}
+
 /* Free the pages of chunk @slot, as the page allocator gave them. */
 static void put_pages(struct buddy_pool *pool, unsigned int slot,
 		      struct page *page)
@@ -105,7 +142,7 @@ static void free_chunk(struct buddy_pool *pool, unsigned int slot, void *addr)
 {
 	buddy_dma_unmap(pool, slot, chunk_len(pool, slot));
 	/* Back as the page allocator gave it, whatever clients left. */
-	buddy_unpoison(addr, chunk_len(pool, slot));
+	buddy_unpoison(pool, addr, chunk_len(pool, slot));
 	put_pages(pool, slot, virt_to_page(addr));
 }
 
@@ -144,7 +181,7 @@ static void *alloc_chunk(struct buddy_pool *pool, unsigned int slot)
 		put_pages(pool, slot, page);
 		return NULL;
 	}
-	buddy_poison_free(page_address(page), len);
+	buddy_poison_free(pool, page_address(page), len);
 	return page_address(page);
 }
 
@@ -187,6 +224,9 @@ static u32 *dir_slot(struct buddy_pool *pool, void *addr)
  * in one chunk-sized slot of the direct map and no other chunk shares
  * that slot. A pool that can grow cannot know where its next chunks will
  * be, so its table spans the whole direct map: a pointer per GiB of it.
+ * A contiguous pool's table starts at its region, whose kernel address
+ * (memremap()'s, for a boot-time region) need not be aligned: its chunk
+ * slots then fall one per table slot all the same.
  */
 static int build_dir(struct buddy_pool *pool)
 {
@@ -203,7 +243,8 @@ static int build_dir(struct buddy_pool *pool)
 		lo = min_t(unsigned long, lo, (unsigned long)pool->chunks[i]);
 		hi = max_t(unsigned long, hi, (unsigned long)pool->chunks[i]);
 	}
-	pool->dir_base = round_down(lo, BIT(DIR_SHIFT));
+	pool->dir_base = pool->region == BUDDY_REGION_CHUNKS ?
+			 round_down(lo, BIT(DIR_SHIFT)) : lo;
 	pool->dir_len = ((hi - pool->dir_base) >> DIR_SHIFT) + 1;
 	pool->chunk_dir = kvcalloc(pool->dir_len, sizeof(*pool->chunk_dir),
 				   GFP_KERNEL);
@@ -269,31 +310,96 @@ void *buddy_pool_addr(struct buddy_pool *pool, u64 offset)
 }
 EXPORT_SYMBOL_NS_GPL(buddy_pool_addr, BUDDY_NS);
 
+/* Give back a contiguous pool's region, unmapped and unpoisoned. */
+static void free_region(struct buddy_pool *pool)
+{
+	u64 len = PAGE_ALIGN(pool->max_size);
+
+	buddy_dma_unmap(pool, 0, len);
+	buddy_unpoison(pool, pool->chunks[0], len);
+	buddy_region_put(pool, pool->chunks[0], pool->phys, len);
+}
+
+/*
+ * Make a contiguous pool's region its memory: its chunk slots are the
+ * region's CHUNK_BYTES pieces, it is zeroed, mapped once for the device
+ * (so that any block has one range of device addresses), and poisoned as
+ * free. On error the region is given back.
+ */
+static int use_region(struct buddy_pool *pool, void *addr, phys_addr_t phys,
+		      u64 len)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < pool->nr_slots; i++)
+		pool->chunks[i] = addr + ((size_t)i << CHUNK_SHIFT);
+	pool->phys = phys;
+	pool->poison = virt_addr_valid(addr);
+	/* Under init_on_alloc, alloc_contig_range() zeroed its pages. */
+	if (pool->region == BUDDY_REGION_BOOT || !want_init_on_alloc(GFP_KERNEL))
+		buddy_region_zero(addr, len);
+	ret = buddy_dma_map(pool, 0, addr, len);
+	if (ret) {
+		buddy_region_put(pool, addr, phys, len);
+		return ret;
+	}
+	for (i = 1; pool->dev && i < pool->nr_slots; i++)
+		pool->chunk_dma[i] = pool->chunk_dma[0] +
+				     ((dma_addr_t)i << CHUNK_SHIFT);
+	buddy_poison_free(pool, addr, len);
+	return 0;
+}
+
 /*
  * Lay out a pool of @info->max_size bytes, bind it to its device, and
  * reserve the chunks of the first @info->size bytes; the core sees the
- * rest as absent chunk slots.
+ * rest as absent chunk slots. A contiguous pool's region is one core
+ * chunk; a boot-time one sets @info's sizes.
  */
 static int reserve_chunks(struct buddy_pool *pool,
-			  const struct buddy_pool_info *info)
+			  struct buddy_pool_info *info)
 {
-	size_t size = info->size, max_size = info->max_size;
-	size_t min = info->min_block;
-	size_t meta_size = buddy_core_meta_size(max_size, min);
-	unsigned int i, present = DIV_ROUND_UP(size, CHUNK_BYTES);
-	int ret = -ENOMEM;
+	bool contig = info->flags & BUDDY_POOL_CONTIG;
+	bool boot = info->phys || info->reserve_mem;
+	size_t size, max_size, min = info->min_block, meta_size;
+	unsigned int i = 0, present;
+	void *region = NULL;
+	phys_addr_t phys;
+	u64 len;
+	int ret;
 
+	pool->poison = true;
+	if (boot) {
+		/* Its size is known once it is found. */
+		region = buddy_region_get(pool, info, &phys, &len);
+		if (IS_ERR(region))
+			return PTR_ERR(region);
+		info->size = len;
+		info->max_size = len;
+		if (len % min || !buddy_core_meta_size(len, min)) {
+			pr_err("pool %s: a region of %llu bytes is not a multiple of min_block (%zu) or has 2^31 of them or more\n",
+			       pool->name, len, min);
+			ret = -EINVAL;
+			goto out_put_region;
+		}
+	}
+	size = info->size;
+	max_size = info->max_size;
+	meta_size = buddy_core_meta_size(max_size, min);
+	present = DIV_ROUND_UP(size, CHUNK_BYTES);
 	pool->size = size;
 	pool->floor = size;
 	pool->max_size = max_size;
-	pool->chunk_shift = CHUNK_SHIFT;
+	pool->chunk_shift = contig ? order_base_2(max_size) : CHUNK_SHIFT;
 	pool->min_shift = ilog2(min);
 	pool->chunk_bits = CHUNK_SHIFT - pool->min_shift;
 	pool->nr_chunks = present;
 	pool->nr_slots = DIV_ROUND_UP(max_size, CHUNK_BYTES);
+	ret = -ENOMEM;
 	pool->chunks = kcalloc(pool->nr_slots, sizeof(*pool->chunks), GFP_KERNEL);
 	if (!pool->chunks)
-		return -ENOMEM;
+		goto out_put_region;
 	pool->split = bitmap_zalloc(pool->nr_slots, GFP_KERNEL);
 	if (!pool->split)
 		goto out_free_array;
@@ -305,8 +411,21 @@ static int reserve_chunks(struct buddy_pool *pool,
 		if (ret)
 			goto out_free_meta;
 	}
-	ret = -ENOMEM;
-	for (i = 0; i < present; i++) {
+	if (contig) {
+		/* At run time, searched where the device can reach. */
+		if (!boot) {
+			region = buddy_region_get(pool, info, &phys, &len);
+			if (IS_ERR(region)) {
+				ret = PTR_ERR(region);
+				goto out_dma_exit;
+			}
+		}
+		ret = use_region(pool, region, phys, len);
+		if (ret)
+			goto out_dma_exit;
+		i = present;
+	}
+	for (; i < present; i++) {
 		/* Only the last chunk of a pool that cannot grow is short. */
 		pool->chunks[i] = alloc_chunk(pool, i);
 		if (!pool->chunks[i]) {
@@ -323,7 +442,8 @@ static int reserve_chunks(struct buddy_pool *pool,
 	ret = build_dir(pool);
 	if (ret)
 		goto out_free_chunks;
-	ret = buddy_core_init(&pool->core, max_size, min, pool->chunk_shift,
+	ret = buddy_core_init(&pool->core, max_size, min,
+			      contig ? BUDDY_CORE_ONE_CHUNK : CHUNK_SHIFT,
 			      pool->chunks, pool->meta, meta_size);
 	if (WARN_ON_ONCE(ret))
 		goto out_free_dir;
@@ -333,16 +453,25 @@ static int reserve_chunks(struct buddy_pool *pool,
 out_free_dir:
 	free_dir(pool);
 out_free_chunks:
-	while (i--)
+	if (contig)
+		free_region(pool);
+	while (!contig && i--)
 		free_chunk(pool, i, pool->chunks[i]);
+out_dma_exit:
 	if (pool->dev)
 		buddy_dma_exit(pool);
+	/* A boot-time region was given back by use_region() if it failed. */
+	if (contig)
+		region = NULL;
 out_free_meta:
 	kvfree(pool->meta);
 out_free_split:
 	bitmap_free(pool->split);
 out_free_array:
 	kfree(pool->chunks);
+out_put_region:
+	if (!IS_ERR_OR_NULL(region))
+		buddy_region_put(pool, region, phys, len);
 	return ret;
 }
 
@@ -365,6 +494,13 @@ static unsigned int release_chunks(struct buddy_pool *pool)
 {
 	unsigned int i, kept = 0;
 
+	/* A region goes whole, or stays whole. */
+	if (pool->region != BUDDY_REGION_CHUNKS) {
+		if (buddy_core_remove_chunk(&pool->core, 0))
+			return pool->nr_chunks;
+		free_region(pool);
+		return 0;
+	}
 	for (i = 0; i < pool->nr_slots; i++) {
 		if (!pool->chunks[i])
 			continue;
@@ -398,17 +534,27 @@ static int info_error(const struct buddy_pool_info *info)
 		       BUDDY_NAME_MAX + 1, name ? name : "", BUDDY_NAME_MAX);
 		return -EINVAL;
 	}
-	if (info->flags & (BUDDY_POOL_CONTIG | BUDDY_POOL_USER)) {
-		pr_err("pool %s: flags %#x: contiguous (0x1) and user-space (0x4) pools are not supported yet\n",
+	if (info->flags & BUDDY_POOL_USER) {
+		pr_err("pool %s: flags %#x: user-space (0x4) pools are not supported yet\n",
 		       name, info->flags);
 		return -EOPNOTSUPP;
 	}
-	if (info->flags & ~BUDDY_POOL_NO_CACHE) {
+	if (info->flags & ~(BUDDY_POOL_NO_CACHE | BUDDY_POOL_CONTIG)) {
 		pr_err("pool %s: unknown flags %#x\n", name, info->flags);
 		return -EINVAL;
 	}
-	if (info->phys) {
-		pr_err("pool %s: a pool over a physical range (phys) is not supported yet\n",
+	if ((info->flags & BUDDY_POOL_CONTIG) &&
+	    info->max_size != info->size) {
+		pr_err("pool %s: a contiguous pool cannot grow: max_size %zu must be size (%zu) or 0\n",
+		       name, info->max_size, info->size);
+		return -EOPNOTSUPP;
+	}
+	if (info->phys && info->reserve_mem) {
+		pr_err("pool %s: give phys or reserve_mem, not both\n", name);
+		return -EINVAL;
+	}
+	if ((info->phys || info->reserve_mem) && info->dev) {
+		pr_err("pool %s: a pool over a boot-time region cannot have a device\n",
 		       name);
 		return -EOPNOTSUPP;
 	}
@@ -424,6 +570,9 @@ static int info_error(const struct buddy_pool_info *info)
 		       name, min, BUDDY_CORE_MIN_BLOCK, CHUNK_BYTES);
 		return -EINVAL;
 	}
+	/* A boot-time region's size is checked when it is found. */
+	if (info->phys || info->reserve_mem)
+		return 0;
 	if (!buddy_size_ok(info->size, min)) {
 		pr_err("pool %s: size %zu is not a multiple of min_block (%zu) up to half of RAM (%llu)\n",
 		       name, info->size, min, buddy_half_ram());
@@ -457,6 +606,9 @@ struct buddy_pool *buddy_pool_new(const struct buddy_pool_info *info)
 		in.min_block = PAGE_SIZE;
 	if (!in.max_size)
 		in.max_size = in.size;
+	/* A region set aside at boot is contiguous. */
+	if (in.phys || in.reserve_mem)
+		in.flags |= BUDDY_POOL_CONTIG;
 	/* The device's node, if it is one we can reserve on. */
 	dev_node = in.dev ? dev_to_node(in.dev) : NUMA_NO_NODE;
 	if (in.node == NUMA_NO_NODE && dev_node != NUMA_NO_NODE &&
@@ -512,12 +664,13 @@ out_unlock:
  */
 void buddy_pool_free(struct buddy_pool *pool)
 {
+	struct kept_region *k;
 	unsigned int kept;
 	u64 live, bytes;
 
+	/* Held throughout, so no new pool takes a region that stays kept. */
 	mutex_lock(&buddy_pools_lock);
 	list_del(&pool->node);
-	mutex_unlock(&buddy_pools_lock);
 	cpuhp_state_remove_instance_nocalls(buddy_cpuhp_state, &pool->cpuhp);
 
 	/* With the caches empty, what the core holds is what clients hold. */
@@ -528,6 +681,13 @@ void buddy_pool_free(struct buddy_pool *pool)
 	if (live)
 		pr_warn("pool %s destroyed with %llu blocks (%llu bytes) still allocated; keeping %u of %u chunks reserved\n",
 			pool->name, live, bytes, kept, pool->nr_chunks);
+	if (kept && pool->region == BUDDY_REGION_BOOT) {
+		k = kzalloc(sizeof(*k), GFP_KERNEL | __GFP_NOFAIL);
+		k->phys = pool->phys;
+		k->len = pool->max_size;
+		list_add(&k->node, &kept_regions);
+	}
+	mutex_unlock(&buddy_pools_lock);
 	buddy_caches_free(pool);
 	unreserve(pool);
 	mutex_destroy(&pool->ctl_lock);
@@ -549,7 +709,8 @@ void buddy_pool_free(struct buddy_pool *pool)
  * O(chunks added) time.
  * Return: 0; -EINVAL for @bytes of 0; -ENOSPC (nothing changes) if the
  * pool would pass its maximum size; -ENOMEM (nothing changes) if the
- * pages cannot be had.
+ * pages cannot be had; -EOPNOTSUPP for a contiguous pool, which never
+ * grows.
  */
 int buddy_pool_grow(struct buddy_pool *pool, size_t bytes)
 {
@@ -567,6 +728,8 @@ int buddy_pool_grow(struct buddy_pool *pool, size_t bytes)
 	might_sleep();
 	if (IS_ERR_OR_NULL(pool) || !bytes)
 		return -EINVAL;
+	if (pool->region != BUDDY_REGION_CHUNKS)
+		return -EOPNOTSUPP;
 	c = kcalloc(pool->nr_slots, sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
@@ -642,7 +805,8 @@ EXPORT_SYMBOL_NS_GPL(buddy_pool_grow, BUDDY_NS);
  *
  * Context: Process context; sleeps. Takes the pool spinlock for
  * O(CPUs + chunks) time.
- * Return: the bytes released, 0 if none.
+ * Return: the bytes released, 0 if none; always 0 for a contiguous pool,
+ * which is one region and never shrinks.
  */
 size_t buddy_pool_shrink(struct buddy_pool *pool, size_t bytes)
 {
@@ -651,7 +815,9 @@ size_t buddy_pool_shrink(struct buddy_pool *pool, size_t bytes)
 	size_t released = 0;
 
 	might_sleep();
-	if (IS_ERR_OR_NULL(pool) || !bytes)
+	/* A contiguous pool is one region: it cannot give back a part. */
+	if (IS_ERR_OR_NULL(pool) || !bytes ||
+	    pool->region != BUDDY_REGION_CHUNKS)
 		return 0;
 	slot = kcalloc(pool->nr_slots, sizeof(*slot), GFP_KERNEL);
 	if (!slot)
@@ -767,5 +933,9 @@ int buddy_pools_init(void)
 /* After the last pool. */
 void buddy_pools_exit(void)
 {
+	struct kept_region *k, *tmp;
+
+	list_for_each_entry_safe(k, tmp, &kept_regions, node)
+		kfree(k);
 	cpuhp_remove_multi_state(buddy_cpuhp_state);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * buddy.h - public API of buddy.ko, a buddy allocator over memory the
- * module reserves for itself with alloc_pages(), for the CPU or for one
+ * module reserves for itself (with alloc_pages(), as one contiguous
+ * region, or from a range set aside at boot), for the CPU or for one
  * device's DMA.
  *
  * A client module includes this header, adds MODULE_IMPORT_NS(BUDDY_NS)
@@ -55,7 +56,7 @@
 #define BUDDY_TOPDOWN 0x1
 
 /* struct buddy_pool_info flags */
-#define BUDDY_POOL_CONTIG	0x1	/* reserved: not supported yet */
+#define BUDDY_POOL_CONTIG	0x1	/* one physically contiguous region */
 #define BUDDY_POOL_NO_CACHE	0x2	/* no per-CPU caches */
 #define BUDDY_POOL_USER		0x4	/* reserved: not supported yet */
 
@@ -68,7 +69,9 @@ struct device;
  *	of the pool's debugfs directory
  * @size: bytes reserved now, a multiple of @min_block and at most half
  *	of RAM; a whole number of chunks (PAGE_SIZE << MAX_PAGE_ORDER bytes,
- *	4 MiB on x86-64) when @max_size is larger
+ *	4 MiB on x86-64) when @max_size is larger. For a region set aside
+ *	at boot (@phys or @reserve_mem) it is the region's size instead, in
+ *	whole pages and not bound by RAM (0 for all of a reserve_mem region).
  * @max_size: most bytes the pool may hold after buddy_pool_grow(); 0 for
  *	@size
  * @min_block: bytes in the smallest block, a power of two from 16 up to
@@ -82,10 +85,20 @@ struct device;
  * @node: the NUMA node to reserve on by preference, as alloc_pages_node()
  *	does; NUMA_NO_NODE for @dev's node, or any. Zero is node 0, so set
  *	it.
- * @flags: BUDDY_POOL_* flags; BUDDY_POOL_CONTIG and BUDDY_POOL_USER are
- *	reserved and refused for now
- * @phys: 0; a physical address is reserved for a region set aside at
- *	boot, and refused for now
+ * @flags: BUDDY_POOL_* flags. BUDDY_POOL_CONTIG makes the pool one
+ *	physically contiguous region, found at creation by a search of the
+ *	zones that alloc_contig_range() takes (bounded in time; it fails
+ *	with -EBUSY or -ENOMEM under fragmentation), so that a block may be
+ *	as large as the largest power of two in @size. Such a pool cannot
+ *	grow (@max_size must be @size or 0). BUDDY_POOL_USER is reserved and
+ *	refused for now.
+ * @phys: 0, or the physical start of a range set aside at boot with
+ *	memmap=SIZE$ADDR, of @size bytes, page-aligned, wholly reserved
+ *	memory that is not System RAM. The pool is then that range, mapped
+ *	with memremap(MEMREMAP_WB), and contiguous. No @dev with it.
+ * @reserve_mem: NULL, or the name of a reserve_mem=SIZE:ALIGN:NAME region
+ *	(Linux 6.11 on): the pool is then exactly that region, as for @phys
+ *	(leave @phys 0).
  */
 struct buddy_pool_info {
 	const char *name;
@@ -96,6 +109,7 @@ struct buddy_pool_info {
 	int node;
 	unsigned int flags;
 	phys_addr_t phys;
+	const char *reserve_mem;
 };
 
 /**

@@ -93,7 +93,7 @@ if have $FI; then
 	errs=$(dmesg_since_mark err)
 	assert_eq "one error on -ENOMEM" 1 "$(echo "$errs" | grep -c .)"
 	case "$errs" in
-	*"cannot reserve pool_size=16M"*"out of memory (-12)"*) t_ok "ENOMEM message" ;;
+	*"cannot make the default pool of 16M bytes: out of memory (-12)"*) t_ok "ENOMEM message" ;;
 	*) t_fail "ENOMEM message" "got: $errs" ;;
 	esac
 	assert_fails test -d /sys/module/buddy
