@@ -205,6 +205,17 @@ void t_free_all(struct sim *s)
 	ASSERT(model_is_pristine(&s->m));
 }
 
+/*
+ * Free every live block, newest first, none zeroed: a zeroed free writes
+ * the whole block, and a block of a large range can be hundreds of MiB.
+ */
+void t_free_each(struct sim *s)
+{
+	while (s->nr_live)
+		t_free(s, s->live[s->nr_live - 1]);
+	ASSERT(model_is_pristine(&s->m));
+}
+
 /* End of a scenario: model, counters and checker all agree. */
 void t_done(struct sim *s)
 {
@@ -262,6 +273,7 @@ static const struct {
 	T(largest_order_range),
 	T(chunks_hold_whole_blocks),
 	T(min_block_16_64_4096),
+	T(non_power_of_two_ranges_carve_aligned_roots),
 	T(alloc_splits_down_to_exact_order),
 	T(alloc_takes_smallest_fit),
 	T(alloc_reuses_last_freed_first),
@@ -272,6 +284,7 @@ static const struct {
 	T(counters_track_every_call),
 	T(iterator_walks_blocks_in_address_order),
 	T(snapshot_keeps_the_state_it_copied),
+	T(block_of_512m_splits_to_4k_and_merges_back),
 	T(checker_reports_smashed_links),
 	T(stray_write_repaired_when_block_is_allocated),
 	T(stray_write_repaired_when_block_merges),
@@ -291,6 +304,7 @@ static const struct {
 	T(chunks_come_and_go),
 	T(range_search_cost_is_bounded),
 	T(stray_write_caught_by_range_and_exact),
+	T(range_and_exact_above_4m_on_non_power_of_two_ranges),
 	T(stray_nil_next_link_caught_on_merge),
 	T(stray_nil_or_self_links_caught_on_first_touch),
 	T(init_leaves_nothing_known_zero),

@@ -47,6 +47,7 @@ void t_free(struct sim *s, u64 off);
 void t_bad_free(struct sim *s, u64 off, int err);
 void t_drain(struct sim *s);
 void t_free_all(struct sim *s);
+void t_free_each(struct sim *s);
 void t_done(struct sim *s);
 
 /* The blocks the iterator reports, as (offset, order, free) triples. */
@@ -111,6 +112,7 @@ void tiny_ranges_of_every_block_count(void);
 void largest_order_range(void);
 void chunks_hold_whole_blocks(void);
 void min_block_16_64_4096(void);
+void non_power_of_two_ranges_carve_aligned_roots(void);
 
 /* core_test_alloc.c */
 void alloc_splits_down_to_exact_order(void);
@@ -123,6 +125,7 @@ void bad_free_reports_each_error_and_changes_nothing(void);
 void counters_track_every_call(void);
 void iterator_walks_blocks_in_address_order(void);
 void snapshot_keeps_the_state_it_copied(void);
+void block_of_512m_splits_to_4k_and_merges_back(void);
 
 /* core_test_stray.c */
 void checker_reports_smashed_links(void);
@@ -149,6 +152,7 @@ void free_exact_refuses_wrong_calls_changing_nothing(void);
 void chunks_come_and_go(void);
 void range_search_cost_is_bounded(void);
 void stray_write_caught_by_range_and_exact(void);
+void range_and_exact_above_4m_on_non_power_of_two_ranges(void);
 void checker_reports_broken_free_bitmaps_and_chunks(void);
 
 /* core_test_zero.c */

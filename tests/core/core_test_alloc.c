@@ -329,3 +329,81 @@ void snapshot_keeps_the_state_it_copied(void)
 	ASSERT_EQ(i, n);
 	t_done(s);
 }
+
+/*
+ * One contiguous 512 MiB range of 4 KiB blocks, as a contiguous pool
+ * manages it: a block of order 17, far above the old 4 MiB chunk (order
+ * 10), that halves, splits down to one min block and merges back whole.
+ * Frees are plain, as a zeroed free writes the whole block.
+ */
+void block_of_512m_splits_to_4k_and_merges_back(void)
+{
+	static const struct blk_want whole[] = { { 0, 17, true } };
+	static const struct blk_want halves[] = {
+		{ 0, 16, false }, { 256 * MB, 16, false },
+	};
+	struct sim *s = fix(512 * MB, 4 * KB);
+	unsigned int o;
+	u64 a, b;
+
+	ASSERT_EQ(buddy_core_max_order(&s->bc), 17);
+	t_blocks(&s->bc, whole, 1);
+	ASSERT_EQ(buddy_core_order_for(&s->bc, 512 * MB), 17);
+	ASSERT_EQ(buddy_core_order_for(&s->bc, 256 * MB + 1), 17);
+	ASSERT_EQ(buddy_core_order_for(&s->bc, 256 * MB), 16);
+	ASSERT_EQ(buddy_core_order_for(&s->bc, 4 * MB + 1), 11);
+	t_alloc_fails(s, 512 * MB + 1, -E2BIG);
+
+	/* the whole range as one block */
+	ASSERT_EQ(t_alloc(s, 512 * MB), 0);
+	ASSERT_EQ(buddy_core_block_order(&s->bc, 0), 17);
+	ASSERT_EQ(buddy_core_free_bytes(&s->bc), 0);
+	t_alloc_fails(s, 4 * KB, -ENOMEM);
+	t_bad_free(s, 256 * MB, -ENOENT);
+	ASSERT_CHECK(&s->bc);
+	t_free(s, 0);
+	t_blocks(&s->bc, whole, 1);
+	ASSERT_CHECK(&s->bc);
+
+	/* two 256 MiB halves, which merge only once both are free */
+	a = t_alloc(s, 256 * MB);
+	b = t_alloc(s, 256 * MB);
+	ASSERT_EQ(a + b, 256 * MB);
+	t_blocks(&s->bc, halves, 2);
+	t_alloc_fails(s, 4 * KB, -ENOMEM);
+	ASSERT_CHECK(&s->bc);
+	t_free(s, a);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 16), 1);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 17), 0);
+	t_free(s, b);
+	t_blocks(&s->bc, whole, 1);
+	ASSERT_CHECK(&s->bc);
+
+	/* down to 4 KiB: one free block of every order below 17 */
+	a = t_alloc(s, 4 * KB);
+	ASSERT_EQ(buddy_core_block_order(&s->bc, a), 0);
+	for (o = 0; o <= 16; o++)
+		ASSERT_EQ(buddy_core_nr_free(&s->bc, o), 1);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 17), 0);
+	ASSERT_EQ(buddy_core_largest_free_order(&s->bc), 16);
+	ASSERT_EQ(buddy_core_free_bytes(&s->bc), 512 * MB - 4 * KB);
+	ASSERT_CHECK(&s->bc);
+	/* each of those taken at its own size fills the range exactly */
+	for (o = 0; o <= 16; o++)
+		t_alloc(s, 4 * KB << o);
+	ASSERT_EQ(s->nr_live, 18);
+	ASSERT_EQ(buddy_core_free_bytes(&s->bc), 0);
+	t_alloc_fails(s, 4 * KB, -ENOMEM);
+	ASSERT_CHECK(&s->bc);
+	/* newest first: nothing merges until the first 4 KiB goes */
+	while (s->nr_live > 1) {
+		t_free(s, s->live[s->nr_live - 1]);
+		ASSERT_EQ(buddy_core_nr_free(&s->bc, 17), 0);
+	}
+	ASSERT_EQ(s->live[0], a);
+	t_free(s, a);
+	t_blocks(&s->bc, whole, 1);
+	ASSERT(model_is_pristine(&s->m));
+	ASSERT_EQ(buddy_core_free_bytes(&s->bc), 512 * MB);
+	t_done(s);
+}

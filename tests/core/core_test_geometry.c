@@ -365,3 +365,78 @@ void min_block_16_64_4096(void)
 		t_done(s);
 	}
 }
+
+/*
+ * A fresh range is the forest @w of free roots: the largest naturally
+ * aligned blocks, in offset order. The first root is the largest block
+ * there is, the largest power of two that fits; a request of each root's
+ * size takes that root whole rather than split a larger one; and freeing
+ * it all gives the same forest back. Frees are plain, as a zeroed free
+ * writes the whole block.
+ */
+static void t_forest(struct sim *s, const struct blk_want *w, unsigned int n)
+{
+	const struct buddy_core *bc = &s->bc;
+	u64 mb = buddy_core_min_block(bc), size = buddy_core_range(bc);
+	u64 big = mb << w[0].order;
+	unsigned int i;
+
+	t_blocks(bc, w, n);
+	ASSERT_EQ(buddy_core_max_order(bc), w[0].order);
+	ASSERT_EQ(buddy_core_largest_free_order(bc), w[0].order);
+	ASSERT(big <= size && 2 * big > size);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(buddy_core_nr_free(bc, w[i].order), 1);
+	ASSERT_EQ(buddy_core_free_bytes(bc), size);
+	ASSERT_EQ(buddy_core_order_for(bc, big), w[0].order);
+	ASSERT_EQ(buddy_core_order_for(bc, big / 2 + 1), w[0].order);
+	ASSERT_EQ(buddy_core_order_for(bc, big + 1), -E2BIG);
+	t_alloc_fails(s, big + 1, -E2BIG);
+	t_alloc_fails(s, size, -E2BIG);
+	ASSERT_CHECK(bc);
+	/* one min block comes from the smallest root, not a larger one */
+	ASSERT_EQ(t_alloc(s, mb), w[n - 1].off);
+	t_free_each(s);
+	/* smallest first, each request is served by the root of its size */
+	for (i = n; i--; )
+		ASSERT_EQ(t_alloc(s, mb << w[i].order), w[i].off);
+	ASSERT_EQ(buddy_core_free_bytes(bc), 0);
+	ASSERT_EQ(buddy_core_used_bytes(bc), size);
+	t_alloc_fails(s, mb, -ENOMEM);
+	ASSERT_CHECK(bc);
+	t_free_each(s);
+	ASSERT_EQ(buddy_core_free_bytes(bc), size);
+	t_blocks(bc, w, n);
+	t_done(s);
+}
+
+/*
+ * One contiguous range of 4 KiB blocks whose size is not a power of two,
+ * as a contiguous pool manages it: roots far above the old 4 MiB chunk
+ * (order 10), of as many orders as the size has set bits.
+ */
+void non_power_of_two_ranges_carve_aligned_roots(void)
+{
+	static const struct blk_want mib384[] = {
+		{ 0, 16, true }, { 256 * MB, 15, true },
+	};
+	/* 64 + 32 + 4 MiB, 8 + 4 KiB */
+	static const struct blk_want mib100[] = {
+		{ 0, 14, true }, { 64 * MB, 13, true }, { 96 * MB, 10, true },
+		{ 100 * MB, 1, true }, { 100 * MB + 8 * KB, 0, true },
+	};
+	struct blk_want every[16];
+	unsigned int o;
+	u64 off = 0;
+
+	t_forest(fix(384 * MB, 4 * KB), mib384, ARRAY_SIZE(mib384));
+	t_forest(fix(100 * MB + 12 * KB, 4 * KB), mib100, ARRAY_SIZE(mib100));
+
+	/* 256 MiB less 4 KiB: a root of every order from 15 down to 0 */
+	for (o = 0; o < ARRAY_SIZE(every); o++) {
+		every[o] = (struct blk_want){ off, 15 - o, true };
+		off += 4 * KB << (15 - o);
+	}
+	ASSERT_EQ(off, 256 * MB - 4 * KB);
+	t_forest(fix(256 * MB - 4 * KB, 4 * KB), every, ARRAY_SIZE(every));
+}

@@ -323,6 +323,102 @@ void stray_write_caught_by_range_and_exact(void)
 	}
 }
 
+/* An exact allocation through the driver; the offset of its first part. */
+static u64 t_exact(struct sim *s, u64 size)
+{
+	u64 nr = s->nr_exact;
+
+	ASSERT_SIM(s, sim_alloc_exact(s, size));
+	ASSERT_SIM(s, sim_verify(s));
+	ASSERT_EQ(s->nr_exact, nr + 1);
+	return s->ex_off[nr];
+}
+
+/*
+ * Range and exact allocations above 4 MiB, the old chunk, on contiguous
+ * ranges of 4 KiB blocks whose size is not a power of two. An exact
+ * allocation takes one block, so it is bounded by the largest root, not
+ * by the size of the range. Frees are plain, as a zeroed free writes the
+ * whole block.
+ */
+void range_and_exact_above_4m_on_non_power_of_two_ranges(void)
+{
+	static const struct blk_want mib384[] = {
+		{ 0, 16, true }, { 256 * MB, 15, true },
+	};
+	/* 128 + 64 + 8 MiB kept of the 256 MiB root, 8 + 16 + 32 given back */
+	static const struct blk_want exact200[] = {
+		{ 0, 15, false }, { 128 * MB, 14, false },
+		{ 192 * MB, 11, false }, { 200 * MB, 11, true },
+		{ 208 * MB, 12, true }, { 224 * MB, 13, true },
+		{ 256 * MB, 15, true },
+	};
+	static const struct blk_want mib640[] = {
+		{ 0, 17, true }, { 512 * MB, 15, true },
+	};
+	/* 256 + 32 + 8 + 4 MiB kept of the 512 MiB root */
+	static const struct blk_want exact300[] = {
+		{ 0, 16, false }, { 256 * MB, 13, false },
+		{ 288 * MB, 11, false }, { 296 * MB, 10, false },
+		{ 300 * MB, 10, true }, { 304 * MB, 12, true },
+		{ 320 * MB, 14, true }, { 384 * MB, 15, true },
+		{ 512 * MB, 15, true },
+	};
+	struct sim *s = fix(384 * MB, 4 * KB);
+	u64 off;
+
+	t_blocks(&s->bc, mib384, ARRAY_SIZE(mib384));
+	/* above the largest block, 256 MiB: refused, nothing changes */
+	ASSERT_SIM(s, sim_alloc_exact(s, 300 * MB));
+	ASSERT_EQ(s->nr_exact, 0);
+	ASSERT_EQ(s->bc.nr_failed, 1);
+	ASSERT_EQ(buddy_core_alloc_exact(&s->bc, 256 * MB + 1, &off), -E2BIG);
+	s->m.nr_failed++;
+	t_range_fails(s, 256 * MB + 1, 0, 0, 0, 0, -E2BIG);
+	t_blocks(&s->bc, mib384, ARRAY_SIZE(mib384));
+
+	ASSERT_EQ(t_exact(s, 200 * MB), 0);
+	t_blocks(&s->bc, exact200, ARRAY_SIZE(exact200));
+	ASSERT_EQ(buddy_core_used_bytes(&s->bc), 200 * MB);
+	ASSERT_CHECK(&s->bc);
+	/* 64 MiB at a 64 MiB boundary: only the 128 MiB root has one */
+	ASSERT_EQ(t_range(s, 64 * MB, 64 * MB, 0, 0, 0), 256 * MB);
+	ASSERT_EQ(t_range(s, 64 * MB, 64 * MB, 0, 0, BUDDY_CORE_TOPDOWN),
+		  320 * MB);
+	t_range_fails(s, 32 * MB, 64 * MB, 0, 0, 0, -ENOMEM);
+	ASSERT_EQ(t_range(s, 16 * MB, 32 * MB, 0, 0, BUDDY_CORE_TOPDOWN),
+		  224 * MB);
+	ASSERT_EQ(t_range(s, 16 * MB, 0, 200 * MB, 232 * MB, 0), 208 * MB);
+	ASSERT_EQ(t_range(s, 8 * MB, 0, 0, 0, 0), 200 * MB);
+	t_range_fails(s, 16 * MB, 0, 0, 240 * MB, 0, -ENOMEM);
+	ASSERT_EQ(buddy_core_free_bytes(&s->bc), 16 * MB);
+	ASSERT_CHECK(&s->bc);
+	ASSERT_SIM(s, sim_free_exact(s, 0, 200 * MB));
+	ASSERT_SIM(s, sim_verify(s));
+	t_free_each(s);
+	ASSERT_EQ(buddy_core_free_bytes(&s->bc), 384 * MB);
+	t_blocks(&s->bc, mib384, ARRAY_SIZE(mib384));
+	t_done(s);
+
+	/* 512 + 128 MiB: 300 MiB exactly, from the 512 MiB root */
+	s = fix(640 * MB, 4 * KB);
+	t_blocks(&s->bc, mib640, ARRAY_SIZE(mib640));
+	ASSERT_EQ(t_exact(s, 300 * MB), 0);
+	t_blocks(&s->bc, exact300, ARRAY_SIZE(exact300));
+	ASSERT_EQ(buddy_core_used_bytes(&s->bc), 300 * MB);
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 15), 2);
+	/* a 256 MiB boundary from the top: the 128 MiB root at 512 MiB */
+	ASSERT_EQ(t_range(s, 64 * MB, 256 * MB, 0, 0, BUDDY_CORE_TOPDOWN),
+		  512 * MB);
+	ASSERT_CHECK(&s->bc);
+	ASSERT_SIM(s, sim_free_exact(s, 0, 300 * MB));
+	ASSERT_SIM(s, sim_verify(s));
+	t_free_each(s);
+	ASSERT_EQ(buddy_core_free_bytes(&s->bc), 640 * MB);
+	t_blocks(&s->bc, mib640, ARRAY_SIZE(mib640));
+	t_done(s);
+}
+
 /* The free bitmaps, their summaries and absent chunks, white box. */
 void checker_reports_broken_free_bitmaps_and_chunks(void)
 {

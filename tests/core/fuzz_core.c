@@ -40,12 +40,31 @@ int FUZZ_ENTRY(const u8 *data, size_t len)
 	if (len < 4)
 		return -1;
 	src.pos = 4;
-	shift = 4 + data[0] % 9;
+	/*
+	 * The geometry. Small: 1-64 or 1-512 min blocks of 16 B to 4 KiB, in
+	 * one chunk or, with bit 0 of data[3], in chunks. Large, with bit 5
+	 * of data[2]: 2049-8224 min blocks of 16-256 B in one chunk
+	 * (BUDDY_CORE_ONE_CHUNK), as a contiguous pool is, never a power of
+	 * two: 2^11, 2^12 or 2^13 plus 1-32, or 2049 + 29 k. So blocks reach
+	 * orders 11-13, more than the 1024 min blocks of the old 4 MiB chunk
+	 * at 4 KiB, in forests of roots of several orders. The small min
+	 * blocks keep a large range under 2.1 MiB.
+	 */
+	if (data[2] & 0x20) {
+		shift = 4 + data[0] % 5;
+		if (data[1] & 1)
+			nblocks = (2048ULL << (data[1] >> 1) % 3) + 1 +
+				  (data[1] >> 3);
+		else
+			nblocks = 2049 + (data[1] >> 1) * 29ULL;
+	} else {
+		shift = 4 + data[0] % 9;
+		nblocks = 1 + data[1] % (data[2] & 1 ? 512 : 64);
+	}
 	min_block = 1ULL << shift;
-	nblocks = 1 + data[1] % (data[2] & 1 ? 512 : 64);
 	size = nblocks << shift;
 	log = 63 - (unsigned int)__builtin_clzll(nblocks);
-	if (data[3] & 1)
+	if ((data[3] & 1) && nblocks <= 512)
 		chunk_shift = shift + (data[3] >> 1) % (log + 2);
 	/* a few inputs ask for what init must refuse */
 	if (data[0] == 0xff)
@@ -67,6 +86,8 @@ int FUZZ_ENTRY(const u8 *data, size_t len)
 		sim_destroy(&s);
 		return 0;
 	}
+	/* allocating each min block of a large range, a verify each, is slow */
+	s.no_drain = nblocks > 512;
 	if (!sim_verify(&s))
 		fail(&s, "after init");
 	while (src.pos < src.len && s.nr_ops < 4096)

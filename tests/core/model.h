@@ -102,6 +102,12 @@ struct sim {
 	unsigned int trace;
 	/* leave stray writes out of sim_step() */
 	unsigned int no_stray;
+	/*
+	 * leave out the drains, in sim_step() and sim_finish(), that allocate
+	 * every min block with a verify each: O(n^2) in min blocks, too slow
+	 * for a fuzzer on large ranges
+	 */
+	unsigned int no_drain;
 	struct msrc *src;
 	char err[1024];
 	char chk[256];
