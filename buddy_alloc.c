@@ -889,7 +889,7 @@ static const char *range_error(struct buddy_pool *pool, size_t align,
 		return "unknown flags";
 	if (align && (!is_power_of_2(align) ||
 		      align > BIT_ULL(pool->chunk_shift)))
-		return "align is not 0 or a power of two up to one chunk (a contiguous pool's size)";
+		return "align is not 0 or a power of two up to a chunk or the pool's size";
 	if (start >= end)
 		return "empty range: start >= end";
 	if (start >= pool->max_size)
@@ -901,7 +901,8 @@ static const char *range_error(struct buddy_pool *pool, size_t align,
  * buddy_alloc_range() - allocate a block at a chosen place in the pool
  * @pool: the pool
  * @size: bytes needed; the block is the one buddy_alloc() would give
- * @align: 0, or a power of two up to one chunk: the block's pool offset
+ * @align: 0, or a power of two up to one chunk (in a contiguous pool, up
+ *	to its size rounded up to a power of two): the block's pool offset
  *	is a multiple of it. An alignment larger than the block does not
  *	make the block larger.
  * @start: lowest pool offset the block may occupy

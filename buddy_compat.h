@@ -33,6 +33,14 @@
 #define BUDDY_KUNIT_NS	EXPORTED_FOR_KUNIT_TESTING
 #endif
 
+/* reserve_mem=SIZE:ALIGN:NAME and reserve_mem_find_by_name(), from 6.11. */
+#if LINUX_VERSION_MAJOR > 6 || \
+	(LINUX_VERSION_MAJOR == 6 && LINUX_VERSION_PATCHLEVEL >= 11)
+#define BUDDY_HAVE_RESERVE_MEM	1
+#else
+#define BUDDY_HAVE_RESERVE_MEM	0
+#endif
+
 /*
  * A debugfs file read with NAME_show() and written with NAME_write(), as
  * newer seq_file.h defines it; 6.1's has no such macro.

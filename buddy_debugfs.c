@@ -127,10 +127,14 @@ static int stats_show(struct seq_file *m, void *v)
 		seq_printf(m, "node: %d\n", pool->nid);
 	seq_printf(m, "contiguous: %s\n",
 		   pool->region == BUDDY_REGION_CHUNKS ? "no" : "yes");
-	/* Where the kernel's memory lies is for root, as in /proc/iomem. */
+	/*
+	 * Where the kernel's memory lies is for root, as in /proc/iomem; a
+	 * rendering for the kernel itself (no file) shows it.
+	 */
 	if (pool->region == BUDDY_REGION_CHUNKS)
 		seq_puts(m, "phys: none\n");
-	else if (file_ns_capable(m->file, &init_user_ns, CAP_SYS_ADMIN))
+	else if (!m->file ||
+		 file_ns_capable(m->file, &init_user_ns, CAP_SYS_ADMIN))
 		seq_printf(m, "phys: %#llx\n", (u64)pool->phys);
 	else
 		seq_puts(m, "phys: hidden\n");

@@ -71,6 +71,7 @@ u64 buddy_half_ram(void)
 {
 	return ((u64)totalram_pages() << PAGE_SHIFT) / 2;
 }
+EXPORT_SYMBOL_IF_KUNIT(buddy_half_ram);
 
 bool buddy_min_block_ok(size_t min)
 {
@@ -425,6 +426,7 @@ static int reserve_chunks(struct buddy_pool *pool,
 			goto out_dma_exit;
 		i = present;
 	}
+	ret = -ENOMEM;
 	for (; i < present; i++) {
 		/* Only the last chunk of a pool that cannot grow is short. */
 		pool->chunks[i] = alloc_chunk(pool, i);

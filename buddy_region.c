@@ -27,7 +27,6 @@
 #include <linux/mmzone.h>
 #include <linux/nodemask.h>
 #include <linux/sched/signal.h>
-#include <linux/version.h>
 
 #include "buddy_internal.h"
 
@@ -232,7 +231,7 @@ static int boot_range(struct buddy_pool *pool,
 		*len = info->size;
 		return boot_range_error(pool, *phys, *len);
 	}
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#if BUDDY_HAVE_RESERVE_MEM
 	if (!reserve_mem_find_by_name(info->reserve_mem, phys, len)) {
 		pr_err("pool %s: no reserve_mem= region is named \"%s\" (boot with reserve_mem=SIZE:ALIGN:%s)\n",
 		       pool->name, info->reserve_mem, info->reserve_mem);

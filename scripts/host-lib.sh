@@ -173,12 +173,21 @@ ktap_end() {
 # remapping only (interrupt remapping under a slow TCG can panic the
 # IO-APIC timer check). -d guest_errors has QEMU log a device's
 # complaints, which no_guest_errors looks for in the console log.
+# A second edu, with its DMA mask wide open, is for contiguous pools
+# (edu_contig_suite in tests/vm/edu.sh).
 # shellcheck disable=SC2034
-EDU_DIRECT=(--qemu "-machine q35" --qemu "-device edu" --qemu "-d guest_errors")
+EDU_DIRECT=(--qemu "-machine q35" --qemu "-device edu"
+	--qemu "-device edu,dma_mask=0xffffffffffffffff" --qemu "-d guest_errors")
 # shellcheck disable=SC2034
 EDU_IOMMU=(--qemu "-machine q35" --qemu "-device intel-iommu,intremap=off"
-	--qemu "-device edu" --qemu "-d guest_errors"
+	--qemu "-device edu" --qemu "-device edu,dma_mask=0xffffffffffffffff"
+	--qemu "-d guest_errors"
 	--append "intel_iommu=on intremap=off" --env EDU_IOMMU=1)
+# Boot-time regions for contiguous pools: 64 MiB at 768 MiB held back
+# from RAM (memmap=), and on 6.11 on 32 MiB named "buddy" (reserve_mem=);
+# with 2 GiB of RAM, so that a 512 MiB contiguous pool fits in half of it.
+# shellcheck disable=SC2034,SC2016
+REGIONS=(--mem 2G --append 'memmap=64M$0x30000000 reserve_mem=32M:4M:buddy')
 
 # no_guest_errors LOG - succeed if QEMU's console log LOG holds no guest
 # error: edu's "EDU: clamping DMA" or range messages (QEMU 7.2 prints them

@@ -49,7 +49,7 @@ for v in $KVERS; do
 	# On q35 with QEMU's edu behind intel-iommu: after the suites, a pool
 	# whose device addresses are I/O virtual addresses.
 	ktap_boot "$OUT/kunit-$v" "$KDIR" tests/vm/kunit.sh --append page_poison=1 \
-		"${EDU_IOMMU[@]}" --env EDU_REQUIRED=1 \
+		"${EDU_IOMMU[@]}" "${REGIONS[@]}" --env EDU_REQUIRED=1 \
 		${KUNIT_SEED:+--env KUNIT_SEED=$KUNIT_SEED} -- "$M/buddy.ko" \
 		"$M/tests/kunit/buddy_kunit.ko" "$M/tests/client/buddy_client.ko" \
 		"$M/tests/dma/buddy_edu_test.ko" tests/vm/edu.sh
@@ -58,7 +58,7 @@ for v in $KVERS; do
 	# Both zeroing policies on, which Debian's stock boots do not do; edu
 	# without an IOMMU, its 28-bit mask below the top of the 1 GiB of RAM.
 	ktap_boot "$OUT/integration-$v" "$KDIR" tests/vm/integration.sh \
-		--timeout 600 --env REQUIRE_DEBUG=1 "${EDU_DIRECT[@]}" \
+		--timeout 900 --env REQUIRE_DEBUG=1 "${EDU_DIRECT[@]}" "${REGIONS[@]}" \
 		--env EDU_REQUIRED=1 \
 		--append "init_on_alloc=1 init_on_free=1" -- "$M/buddy.ko" \
 		"$M/tests/kunit/buddy_kunit.ko" "$M/tests/client/buddy_client.ko" \
@@ -79,7 +79,7 @@ done
 for v in ${KCSAN_KVERS-6.12-kcsan}; do
 	test_kernel "$v" || continue
 	ktap_boot "$OUT/kunit-$v" "$KDIR" tests/vm/kunit.sh --smp 2 \
-		--timeout 900 --append page_poison=1 \
+		--timeout 900 --append page_poison=1 "${REGIONS[@]}" \
 		${KUNIT_SEED:+--env KUNIT_SEED=$KUNIT_SEED} -- "$M/buddy.ko" \
 		"$M/tests/kunit/buddy_kunit.ko" "$M/tests/client/buddy_client.ko"
 	ktap_boot "$OUT/soak-$v" "$KDIR" tests/vm/soak.sh --smp 3 \
@@ -96,7 +96,7 @@ for flavour in ${DISTROS:-6.1 6.12 6.12-rt}; do
 	ktap_check "modules with W=1 against $(sed -n 1p <<< "$out")" "$B.out" \
 		build_modules "$B" "$(sed -n 1p <<< "$out")" W=1 || continue
 	ktap_boot "$OUT/distro-$flavour" "$(sed -n 2p <<< "$out")" \
-		tests/vm/integration.sh --timeout 600 "${EDU_DIRECT[@]}" \
+		tests/vm/integration.sh --timeout 900 "${EDU_DIRECT[@]}" "${REGIONS[@]}" \
 		--env EDU_REQUIRED=1 -- "$B/buddy.ko" \
 		"$B/tests/client/buddy_client.ko" \
 		"$B/tests/dma/buddy_edu_test.ko" tests/vm/edu.sh

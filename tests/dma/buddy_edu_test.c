@@ -11,6 +11,11 @@
  * out of reach, or a wrong device address, moves the wrong bytes, and the
  * byte-for-byte comparison after each round trip fails.
  *
+ * With contig_size= it runs instead the tests of a contiguous pool for
+ * the device (see test_contig()), best with edu's own mask wide open
+ * (-device edu,dma_mask=0xffffffffffffffff) and dma_bits=64; only= picks
+ * one of several edu devices.
+ *
  * Results: /sys/kernel/debug/buddy_edu_test/results, one "ok N WHAT" or
  * "not ok N WHAT" line per check, "# ..." diagnostics before a failure;
  * also in the kernel log. The module loads even when checks fail.
@@ -91,6 +96,21 @@ static bool arrange = true;
 module_param(arrange, bool, 0444);
 MODULE_PARM_DESC(arrange,
 		 "First make the page allocator's next large blocks its highest (default Y)");
+
+static char *only;
+module_param(only, charp, 0444);
+MODULE_PARM_DESC(only,
+		 "Bind only the edu device of this PCI name, such as 0000:00:04.0 (default: every one)");
+
+static unsigned long contig_size;
+module_param(contig_size, ulong, 0444);
+MODULE_PARM_DESC(contig_size,
+		 "Instead of the other tests, make a contiguous pool of this many bytes for the device and move data through the ends of its one block (default 0: no)");
+
+static unsigned long default_block;
+module_param(default_block, ulong, 0444);
+MODULE_PARM_DESC(default_block,
+		 "With contig_size: also check that a block of this many bytes from buddy's default pool is physically contiguous (default 0: no)");
 
 static DEFINE_MUTEX(results_lock);
 static char *results;
@@ -374,10 +394,13 @@ static void test_bad_input(struct edu *e)
 		unsigned int flags;
 		phys_addr_t phys;
 		int err;
+		size_t max_size;
 	} cases[] = {
-		{ BUDDY_POOL_CONTIG, 0, -EOPNOTSUPP },
+		/* A contiguous pool cannot grow. */
+		{ BUDDY_POOL_CONTIG, 0, -EOPNOTSUPP, 2 * CHUNK },
 		{ BUDDY_POOL_USER, 0, -EOPNOTSUPP },
 		{ 0x8, 0, -EINVAL },
+		/* A region set aside at boot is for the CPU only. */
 		{ 0, 0x1000, -EOPNOTSUPP },
 	};
 	struct device *dev = &e->pdev->dev;
@@ -397,10 +420,12 @@ static void test_bad_input(struct edu *e)
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		info.flags = cases[i].flags;
 		info.phys = cases[i].phys;
+		info.max_size = cases[i].max_size;
 		report(refused(buddy_pool_create_full(&info), cases[i].err),
-		       "a: flags %#x, phys %pa is refused with %d",
-		       info.flags, &info.phys, cases[i].err);
+		       "a: flags %#x, phys %pa, max_size %zu is refused with %d",
+		       info.flags, &info.phys, info.max_size, cases[i].err);
 	}
+	info.max_size = 0;
 
 	/* 16 MiB lie below 24 bits, of which the kernel holds some. */
 	before = free_pages_now();
@@ -725,11 +750,109 @@ static int setup(struct edu *e, struct pci_dev *pdev)
 	return ret;
 }
 
+/*
+ * The pages from @p on, @len bytes of them, are one run of pfns: count
+ * those that are not where the first one says.
+ */
+static unsigned long pfn_gaps(const u8 *p, size_t len)
+{
+	unsigned long first = page_to_pfn(virt_to_page(p)), i, gaps = 0;
+
+	for (i = 1; i < len >> PAGE_SHIFT; i++) {
+		if (page_to_pfn(virt_to_page(p + (i << PAGE_SHIFT))) !=
+		    first + i)
+			gaps++;
+		if (!(i & 4095))
+			cond_resched();
+	}
+	return gaps;
+}
+
+/*
+ * A block of @default_block bytes from buddy's default pool (insmod
+ * buddy.ko contig=1): one run of pages, every byte of which holds what was
+ * written, at the physical address buddy_phys_addr() gives.
+ */
+static void test_default_block(void)
+{
+	struct buddy_pool *pool = buddy_default_pool();
+	u64 *p, i, n = default_block / sizeof(u64), bad = n;
+	unsigned long gaps;
+
+	p = buddy_alloc(pool, default_block, GFP_KERNEL | __GFP_NOWARN);
+	if (!report(p, "p: a %lu MiB block from the default pool",
+		    default_block >> 20))
+		return;
+	gaps = pfn_gaps((u8 *)p, default_block);
+	if (gaps)
+		diag("%lu of %lu pages do not follow the first", gaps,
+		     default_block >> PAGE_SHIFT);
+	report(!gaps, "p: each of its %lu pages has the next pfn",
+	       default_block >> PAGE_SHIFT);
+	report(buddy_phys_addr(pool, p) == page_to_phys(virt_to_page(p)),
+	       "p: buddy_phys_addr() is its first page's");
+	for (i = 0; i < n; i++)
+		p[i] = i * 0x9e3779b97f4a7c15ULL;
+	for (i = 0; i < n && bad == n; i++)
+		if (p[i] != i * 0x9e3779b97f4a7c15ULL)
+			bad = i;
+	if (bad < n)
+		diag("word %llu of %llu does not hold what was written", bad, n);
+	report(bad == n, "p: a pattern over all of it reads back");
+	buddy_free(pool, p);
+}
+
+/*
+ * A contiguous pool of @contig_size bytes for the device: its one block
+ * is one run of pages, with one range of device addresses, and data moves
+ * to and from its last 4 KiB through the device.
+ */
+static void test_contig(struct edu *e)
+{
+	struct device *dev = &e->pdev->dev;
+	struct buddy_pool_info info = {
+		.name = "edu",
+		.size = contig_size,
+		.dev = dev,
+		.node = NUMA_NO_NODE,
+		.flags = BUDDY_POOL_CONTIG,
+	};
+	struct blk b = { .size = contig_size, .name = "block" };
+	size_t end = contig_size;
+	unsigned long gaps;
+
+	e->pool = devm_buddy_pool_create(dev, &info);
+	if (!report(!IS_ERR(e->pool), "c: a contiguous pool of %lu MiB for the device",
+		    contig_size >> 20)) {
+		diag("devm_buddy_pool_create: %pe", e->pool);
+		return;
+	}
+	b.p = buddy_alloc(e->pool, contig_size, GFP_KERNEL | __GFP_NOWARN);
+	if (!report(b.p, "c: one block of all of it"))
+		return;
+	gaps = pfn_gaps(b.p, contig_size);
+	if (gaps)
+		diag("%lu pages do not follow the first", gaps);
+	report(!gaps, "c: each of its pages has the next pfn");
+	check_block(e, "c", &b);
+	/* To the start, to the very end, and back into the last 4 KiB. */
+	copy(e, "c", &b, end - SZ_4K, &b, 0, EDU_BUF_USE);
+	copy(e, "c", &b, 0, &b, end - EDU_BUF_USE, EDU_BUF_USE);
+	copy(e, "c", &b, end / 2 + 5, &b, end - SZ_4K, EDU_BUF_USE);
+	/* A hung device may still write: keep what it could write to. */
+	if (!e->dead)
+		buddy_free(e->pool, b.p);
+}
+
 static int probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	struct edu *e = kzalloc(sizeof(*e), GFP_KERNEL);
+	struct edu *e;
 	int ret;
 
+	/* Another edu, for another run of the tests. */
+	if (only && strcmp(pci_name(pdev), only))
+		return -ENODEV;
+	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
 	ret = setup(e, pdev);
@@ -738,6 +861,12 @@ static int probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto out_free;
 	if (!test_edu(e))
 		goto out_free;
+	if (contig_size) {
+		test_contig(e);
+		if (default_block)
+			test_default_block();
+		goto out_free;
+	}
 	test_bad_input(e);
 	/* Nothing between arranging and creating, so that it holds. */
 	if (arrange)

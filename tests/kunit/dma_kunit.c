@@ -282,18 +282,25 @@ static void dma_create_full_refuses_bad_info(struct kunit *test)
 	struct buddy_pool *pool;
 
 	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_full(NULL)), -EINVAL);
+	/* A contiguous pool that could grow. */
 	info.flags = BUDDY_POOL_CONTIG;
+	info.max_size = 8 * MB;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_full(&info)),
 			-EOPNOTSUPP);
+	info.max_size = 0;
 	info.flags = BUDDY_POOL_USER;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_full(&info)),
 			-EOPNOTSUPP);
 	info.flags = 0x8;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_full(&info)), -EINVAL);
 	info.flags = 0;
+	/* A boot-time region with a device; without, RAM is refused. */
 	info.phys = SZ_1G;
+	info.dev = dev;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_full(&info)),
 			-EOPNOTSUPP);
+	info.dev = NULL;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_full(&info)), -EINVAL);
 	info.phys = 0;
 	info.node = MAX_NUMNODES;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_full(&info)), -EINVAL);
@@ -322,6 +329,39 @@ static void dma_create_full_refuses_bad_info(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 1UL << pool->min_shift, PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, (unsigned int)pool->high[0], 0U);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_full(&info)), -EEXIST);
+	check_pool(test, pool);
+}
+
+/*
+ * A contiguous pool for a device without an IOMMU: the whole region is
+ * searched below the device's 30-bit mask (1 GiB, half of the KUnit
+ * boot's RAM), and mapped once, so its one block's device addresses run
+ * on from its first, and are its physical ones.
+ */
+static void dma_contig_pool_lies_below_the_mask(struct kunit *test)
+{
+	struct device *dev = make_dev(test, "buddy_kunit_dma", 30);
+	struct buddy_pool_info info = info_for("kunit_dma", 64 * MB, dev);
+	struct buddy_pool *pool;
+	unsigned long i, first, gaps = 0;
+	void *p;
+
+	info.flags = BUDDY_POOL_CONTIG;
+	pool = keep_pool(test, buddy_pool_create_full(&info));
+	p = buddy_alloc(pool, 64 * MB, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	first = page_to_pfn(virt_to_page(p));
+	for (i = 1; i < (64 * MB) >> PAGE_SHIFT; i++)
+		gaps += page_to_pfn(virt_to_page(p + (i << PAGE_SHIFT))) !=
+			first + i;
+	KUNIT_EXPECT_EQ(test, gaps, 0UL);
+	KUNIT_EXPECT_EQ(test, (u64)buddy_dma_addr(pool, p),
+			(u64)virt_to_phys(p));
+	KUNIT_EXPECT_EQ(test, (u64)buddy_dma_addr(pool, p + 64 * MB - 1),
+			(u64)virt_to_phys(p) + 64 * MB - 1);
+	KUNIT_EXPECT_LT(test, (u64)virt_to_phys(p) + 64 * MB - 1,
+			DMA_BIT_MASK(30) + 1);
+	buddy_free(pool, p);
 	check_pool(test, pool);
 }
 
@@ -389,6 +429,7 @@ static struct kunit_case buddy_dma_cases[] = {
 	KUNIT_CASE(dma_grow_and_shrink_map_and_unmap),
 	KUNIT_CASE(dma_ctl_lists_device_addresses),
 	KUNIT_CASE(dma_create_full_refuses_bad_info),
+	KUNIT_CASE(dma_contig_pool_lies_below_the_mask),
 	KUNIT_CASE(dma_devm_pool_goes_with_its_device),
 	KUNIT_CASE(dma_destroy_keeps_mapped_what_a_client_holds),
 	{}

@@ -17,9 +17,11 @@ EDU_DRIVER=/sys/bus/pci/drivers/buddy_edu_test
 # quarantine. A pool left behind (16 MiB) is 4096 pages.
 EDU_SLACK=2048
 
-# edu_find - print the address of the first edu device; 1 if none.
+# edu_find [N] - print the address of the Nth edu device (default the
+# first), in PCI order, which is the order of QEMU's -device options; 1
+# if there is none.
 edu_find() {
-	local d v
+	local d v n=${1:-1}
 
 	for d in /sys/bus/pci/devices/*; do
 		[ -r "$d/vendor" ] || continue
@@ -27,6 +29,8 @@ edu_find() {
 		[ "$v" = 0x1234 ] || continue
 		read -r v < "$d/device"
 		[ "$v" = 0x11e8 ] || continue
+		n=$((n - 1))
+		[ $n -eq 0 ] || continue
 		echo "${d##*/}"
 		return 0
 	done
@@ -100,8 +104,8 @@ edu_suite() {
 	say "edu: device $bdf, expect_iommu=$expect $*"
 	dmesg_mark
 	before=$(edu_free_pages)
-	assert_ok insmod /root/buddy_edu_test.ko "expect_iommu=$expect" "$@" ||
-		return 1
+	assert_ok insmod /root/buddy_edu_test.ko "only=$bdf" \
+		"expect_iommu=$expect" "$@" || return 1
 	assert_ok test -e "$EDU_DRIVER/$bdf"
 	edu_results
 	# The mask the module set, as the pool's stats print it.
@@ -133,6 +137,48 @@ edu_suite() {
 		t_ok "edu: free memory is back"
 	else
 		t_fail "edu: free memory is back" \
+			"$before free pages before, $after after"
+	fi
+}
+
+# edu_contig_suite EXPECT_IOMMU SIZE [PARAM=VALUE...] - a contiguous pool
+# of SIZE bytes for the second edu device, which must have edu's DMA mask
+# wide open (-device edu,dma_mask=0xffffffffffffffff): its one block is
+# one run of pages, and data moves to and from its last 4 KiB through the
+# device; then the pool goes with the driver, and its memory comes back.
+edu_contig_suite() {
+	local bdf before after expect=$1 size=$2
+
+	shift 2
+	if ! bdf=$(edu_find 2); then
+		t_fail "edu-contig: second edu device present" \
+			"QEMU needs -device edu,dma_mask=0xffffffffffffffff"
+		return 0
+	fi
+	say "edu-contig: device $bdf, $size bytes, expect_iommu=$expect $*"
+	dmesg_mark
+	before=$(edu_free_pages)
+	assert_ok insmod /root/buddy_edu_test.ko "only=$bdf" dma_bits=64 \
+		"contig_size=$size" "expect_iommu=$expect" "$@" || return 1
+	edu_results
+	if assert_ok test -d $EDU_POOL; then
+		assert_eq "edu-contig: pool is contiguous" yes \
+			"$(sed -n 's/^contiguous: //p' $EDU_POOL/stats)"
+		assert_eq "edu-contig: largest_block is all of it" "$size" \
+			"$(sed -n 's/^largest_block: //p' $EDU_POOL/stats)"
+		assert_eq "edu-contig: all free after the tests" "$size" \
+			"$(sed -n 's/^free: //p' $EDU_POOL/stats)"
+	fi
+	assert_ok sh -c "echo $bdf > $EDU_DRIVER/unbind"
+	assert_fails test -d $EDU_POOL
+	assert_eq "edu-contig: no WARNING or BUG in the log" "" \
+		"$(dmesg_since_mark | grep -E 'WARNING|BUG')"
+	assert_ok rmmod buddy_edu_test
+	after=$(edu_free_pages)
+	if [ $((before - after)) -le $EDU_SLACK ]; then
+		t_ok "edu-contig: free memory is back"
+	else
+		t_fail "edu-contig: free memory is back" \
 			"$before free pages before, $after after"
 	fi
 }

@@ -2,7 +2,7 @@
 # shellcheck shell=dash
 # Run the KUnit suites: load buddy.ko, then the test module, whose suites
 # run as it loads and whose debugfs results join this boot's KTAP; unload
-# both and check kmemleak. With tests/vm/edu.sh, the edu device's tests
+# both and check kmemleak. With tests/vm/edu.sh, the edu devices' tests
 # too. KUNIT_SEED replays the randomised tests' seed
 # (its parameter seed, logged by each).
 # shellcheck source=tests/vm/guest-lib.sh
@@ -17,6 +17,8 @@ if [ -f /root/edu.sh ]; then
 	# shellcheck source=tests/vm/edu.sh
 	. /root/edu.sh
 	edu_suite "${EDU_IOMMU:-0}"
+	# The second edu, with a wide DMA mask: a 256 MiB contiguous pool.
+	edu_contig_suite "${EDU_IOMMU:-0}" 268435456
 fi
 assert_ok rmmod buddy
 assert_fails test -e /sys/kernel/debug/buddy
