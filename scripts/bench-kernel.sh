@@ -13,7 +13,12 @@
 # two-thread workload run in parallel. Under TCG only ratios within one
 # boot mean anything. Every boot has QEMU's edu device (-device edu), for
 # the dma_* workloads: buddy_alloc_dma() from a pool for edu against
-# dma_pool_zalloc() and dma_alloc_coherent(), all zeroing.
+# dma_pool_zalloc() and dma_alloc_coherent(), all zeroing. The last two,
+# create_256m and destroy_256m, make and destroy a 256 MiB pool, one
+# physically contiguous range (BUDDY_POOL_CONTIG, allocator=contig)
+# against 64 chunks of 4 MiB (allocator=chunked), both zeroed; the ratio
+# is contig's time to chunked's. Every boot has 2 GiB of RAM for them: a
+# pool may hold at most half of it, and the range must be found.
 #
 # Usage: bench-kernel.sh [FLAVOUR...] [-- PARAM=VALUE...]
 #   FLAVOUR: 6.1, 6.12 or 6.12-rt (default: 6.1 6.12); each PARAM goes to
@@ -89,8 +94,9 @@ add_deps() {
 }
 
 # summarize PREFIX DATFILE < results - one line per workload: ns per pair
-# (pairs per second for the multi-CPU ones) and the ratio of the first
-# allocator, buddy, to each other one, lower is better for buddy; then
+# (pairs per second for the multi-CPU ones, ns per pool for create_ and
+# destroy_) and the ratio of the first allocator, buddy, to each other
+# one, lower is better for buddy, but none with a side that timed 0; then
 # the 2-thread/1-thread scaling. DATFILE gets the ratios to alloc_pages,
 # gen_pool and drm_buddy for the chart, for the workloads that have them.
 summarize() {
@@ -118,14 +124,16 @@ summarize() {
 		for (k = 1; k <= nw; k++) {
 			w = order[k]
 			mt = w ~ /^mt_/
-			line = prefix " workload=" w (mt ? " pairs_per_s:" : " ns_per_pair:")
+			unit = mt ? " pairs_per_s:" : w ~ /^(create|destroy)_/ ? \
+				" ns_per_pool:" : " ns_per_pair:"
+			line = prefix " workload=" w unit
 			for (j = 1; j <= nal[w]; j++)
 				line = line " " al[w, j] "=" (mt ? \
 					sprintf("%.0f", 1e9 / ns[w, al[w, j]]) : ns[w, al[w, j]])
 			line = line " ratio:"
 			b = al[w, 1]
 			for (j = 2; j <= nal[w]; j++)
-				if (ns[w, al[w, j]] > 0)
+				if (ns[w, b] > 0 && ns[w, al[w, j]] > 0)
 					line = line " " b "/" al[w, j] "=" \
 						sprintf("%.2f", ns[w, b] / ns[w, al[w, j]])
 			row = w
@@ -141,7 +149,7 @@ summarize() {
 			if (w in failed)
 				line = line " FAILED-ALLOCS:" failed[w]
 			print line
-			# The dma_* workloads have none of the chart columns.
+			# dma_*, create_ and destroy_ have none of the chart columns.
 			if (nr)
 				print row > dat
 		}
@@ -190,13 +198,13 @@ boot() {
 	# Other work on the host takes CPU time from the vCPUs, and from the
 	# two-thread workload most of all.
 	load=$(cut -d' ' -f1 /proc/loadavg)
-	echo "bench-kernel: Debian $REL, QEMU TCG thread=multi -smp 2" \
+	echo "bench-kernel: Debian $REL, QEMU TCG thread=multi -smp 2 -m 2G" \
 		"${BENCH_QEMU:+$BENCH_QEMU }-device edu," \
 		"init_on_alloc=$ia init_on_free=0${BENCH_APPEND:+ $BENCH_APPEND}," \
 		"stock modules: ${LOAD[*]:-none}; host: $(nproc) CPUs, load $load"
 	K=$O/console.log.ktap
 	bash "$HERE/qemu-run.sh" --quiet --log "$O/console.log" --timeout 1800 \
-		--smp 2 --accel tcg,thread=multi \
+		--mem 2G --smp 2 --accel tcg,thread=multi \
 		${BENCH_QEMU:+--qemu "$BENCH_QEMU"} --qemu "-device edu" \
 		--append "init_on_alloc=$ia init_on_free=0" \
 		${BENCH_APPEND:+--append "$BENCH_APPEND"} \
@@ -249,6 +257,14 @@ boot() {
 				"dma_alloc_coherent zeroes by itself; all zero the" \
 				"whole block; memset_only=the zeroing alone, no" \
 				"allocator, the floor of each pair"
+		fi
+		if grep -q '^workload=create_' "$O/results.txt"; then
+			echo "$tag create_256m, destroy_256m:" \
+				"buddy_pool_create_full(), buddy_pool_destroy() of a" \
+				"256 MiB pool, no per-CPU caches, in a 2 GiB guest;" \
+				"contig=BUDDY_POOL_CONTIG, one range from" \
+				"alloc_contig_range(), chunked=64 alloc_pages() chunks" \
+				"of 4 MiB; both zero the pool when it is made"
 		fi
 		if [ "$ia" = 1 ]; then
 			echo "$tag zeroing: every side zeroes the bytes it hands" \

@@ -25,6 +25,15 @@
  * dma_alloc_coherent(), every side handing out zeroed memory that edu
  * can reach, with its device address.
  *
+ * create_256m and destroy_256m time buddy_pool_create_full() and
+ * buddy_pool_destroy() of a 256 MiB pool without per-CPU caches, one pool
+ * per round and side, X being ns per pool: allocator=contig is one
+ * physically contiguous range (BUDDY_POOL_CONTIG), allocator=chunked 64
+ * chunks of 4 MiB; both zero the pool when it is made. make bench boots
+ * with 2 GiB for them, as a pool may hold at most half of RAM and the
+ * range must be free or made free. A side that cannot be made is not
+ * tried again: its lines give 0 with failed=1, and a note says why.
+ *
  * Under init_on_alloc, buddy and alloc_pages() zero what they hand out by
  * themselves; gen_pool and drm_buddy do not, so their wrappers zero it
  * for them (init_zero()), and all four do the same work.
@@ -1148,6 +1157,74 @@ out_put:
 	pci_dev_put(pdev);
 }
 
+/*
+ * A 256 MiB pool made and destroyed, with no per-CPU caches: one
+ * physically contiguous range that buddy takes with alloc_contig_range()
+ * (BUDDY_POOL_CONTIG) against 64 chunks of 4 MiB from alloc_pages().
+ * Both zero the whole pool when it is made. A side that fails is not
+ * tried again: what stopped it (a refused flag, memory no search can
+ * make contiguous) still holds a round later, and a failed search costs
+ * as much as a good one.
+ */
+#define BIG_POOL_BYTES	SZ_256M
+
+static const struct big_pool {
+	const char *name;	/* the allocator in the lines */
+	const char *pool;
+	unsigned int flags;
+} big_pools[] = {
+	{ "contig", "bench_contig", BUDDY_POOL_CONTIG | BUDDY_POOL_NO_CACHE },
+	{ "chunked", "bench_chunked", BUDDY_POOL_NO_CACHE },
+};
+
+static void run_big_pools(void)
+{
+	static const char * const names[] = { "create_256m", "destroy_256m" };
+	static u64 ns[ARRAY_SIZE(names)][ARRAY_SIZE(big_pools)][MAX_ROUNDS];
+	unsigned int failed[ARRAY_SIZE(big_pools)] = {}, j, k, r;
+	struct buddy_pool_info info = {
+		.size = BIG_POOL_BYTES,
+		.node = NUMA_NO_NODE,
+	};
+	struct buddy_pool *pool;
+	u64 t0, t1;
+
+	pr_info("buddy-bench: note: workload=%s pool=%u MiB pools_per_round=1 ram=%lu MiB\n",
+		names[0], BIG_POOL_BYTES >> 20,
+		totalram_pages() >> (20 - PAGE_SHIFT));
+	for (r = 0; r < rounds; r++) {
+		for (j = 0; j < ARRAY_SIZE(big_pools); j++) {
+			if (failed[j])
+				continue;
+			info.name = big_pools[j].pool;
+			info.flags = big_pools[j].flags;
+			t0 = ktime_get_ns();
+			pool = buddy_pool_create_full(&info);
+			t1 = ktime_get_ns();
+			if (IS_ERR(pool)) {
+				failed[j] = 1;
+				pr_info("buddy-bench: note: workload=%s allocator=%s failed in round %u: buddy_pool_create_full() returned %ld after %llu ns; not tried again\n",
+					names[0], big_pools[j].name, r + 1,
+					PTR_ERR(pool), t1 - t0);
+				continue;
+			}
+			buddy_pool_destroy(pool);
+			ns[0][j][r] = t1 - t0;
+			ns[1][j][r] = ktime_get_ns() - t1;
+			cond_resched();
+		}
+	}
+	/* A failed side's time is 0, and its line says failed=1. */
+	for (k = 0; k < ARRAY_SIZE(names); k++) {
+		for (j = 0; j < ARRAY_SIZE(big_pools); j++) {
+			if (failed[j])
+				memset(ns[k][j], 0, sizeof(ns[k][j]));
+			report(names[k], big_pools[j].name, ns[k][j], 1,
+			       failed[j]);
+		}
+	}
+}
+
 static int __init bench_init(void)
 {
 	struct page *chunks[NR_CHUNKS] = {};
@@ -1212,6 +1289,7 @@ static int __init bench_init(void)
 	run_sized_all(sm);
 	run_waste(pool, sm);
 	run_dma();
+	run_big_pools();
 	if (!db_err)
 		db_teardown(db);
 out:
@@ -1239,4 +1317,4 @@ module_exit(bench_exit);
 
 MODULE_IMPORT_NS(BUDDY_NS);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Benchmark of buddy.ko against alloc_pages, gen_pool, drm_buddy, dma_pool and dma_alloc_coherent");
+MODULE_DESCRIPTION("Benchmark of buddy.ko against alloc_pages, gen_pool, drm_buddy, dma_pool and dma_alloc_coherent, and of contiguous pools against chunked ones");
