@@ -270,7 +270,7 @@ static int __init default_info(struct buddy_pool_info *info)
 		return -EINVAL;
 	}
 	if (phys && !pool_size) {
-		pr_err("invalid phys=%#llx: must come with pool_size=, the size of the region\n",
+		pr_err("invalid phys=%#llx: must be given with pool_size=, the size of the region\n",
 		       phys);
 		return -EINVAL;
 	}

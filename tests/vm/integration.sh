@@ -562,7 +562,7 @@ fi
 expect_bad_param pool_size contig=1 pool_size=1536M
 
 # Boot time: memmap=64M$0x30000000 holds 64 MiB back from the kernel.
-if grep -q '^  30000000-33ffffff : Reserved' /proc/iomem; then
+if grep -q '^ *30000000-33ffffff : Reserved' /proc/iomem; then
 	assert_ok insmod /root/buddy.ko phys=0x30000000 pool_size=64M
 	P=$D/default
 	assert_eq "memmap: phys" 0x30000000 "$(field $P/stats phys)"
