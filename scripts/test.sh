@@ -79,7 +79,7 @@ done
 for v in ${KCSAN_KVERS-6.12-kcsan}; do
 	test_kernel "$v" || continue
 	ktap_boot "$OUT/kunit-$v" "$KDIR" tests/vm/kunit.sh --smp 2 \
-		--timeout 900 --append page_poison=1 "${REGIONS[@]}" \
+		--timeout 1200 --append page_poison=1 "${REGIONS[@]}" \
 		${KUNIT_SEED:+--env KUNIT_SEED=$KUNIT_SEED} -- "$M/buddy.ko" \
 		"$M/tests/kunit/buddy_kunit.ko" "$M/tests/client/buddy_client.ko"
 	ktap_boot "$OUT/soak-$v" "$KDIR" tests/vm/soak.sh --smp 3 \
