@@ -36,7 +36,7 @@ DEPMOD_CMD = depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 
 # Files our style gates cover.
 SRCS := buddy_mod.c buddy_pool.c buddy_alloc.c buddy_check.c buddy_fault.c \
-	buddy_dma.c \
+	buddy_dma.c buddy_region.c \
 	buddy_core.c buddy_core.h buddy_debugfs.c \
 	buddy_internal.h buddy_compat.h include/buddy.h \
 	tests/kunit/buddy_kunit.h tests/kunit/buddy_kunit_compat.h \
@@ -46,8 +46,8 @@ SRCS := buddy_mod.c buddy_pool.c buddy_alloc.c buddy_check.c buddy_fault.c \
 	tests/kunit/pcp_kunit.c tests/kunit/range_kunit.c \
 	tests/kunit/exact_kunit.c tests/kunit/grow_kunit.c \
 	tests/kunit/zero_kunit.c tests/kunit/kasan_kunit.c \
-	tests/kunit/dma_kunit.c \
-	tests/client/buddy_client.c \
+	tests/kunit/dma_kunit.c tests/kunit/contig_kunit.c \
+	tests/buddy_test_mm.h tests/client/buddy_client.c \
 	tests/bench/buddy_bench.c tests/soak/buddy_soak.c \
 	tests/dma/buddy_edu_test.c
 

@@ -28,7 +28,7 @@ C_SRCS=(buddy_mod.c buddy_pool.c buddy_alloc.c buddy_check.c buddy_fault.c
 	tests/kunit/pcp_kunit.c tests/kunit/range_kunit.c
 	tests/kunit/exact_kunit.c tests/kunit/grow_kunit.c
 	tests/kunit/zero_kunit.c tests/kunit/kasan_kunit.c tests/kunit/dma_kunit.c
-	tests/kunit/contig_kunit.c
+	tests/kunit/contig_kunit.c tests/buddy_test_mm.h
 	tests/dma/buddy_edu_test.c
 	tests/client/buddy_client.c tests/bench/buddy_bench.c tests/soak/buddy_soak.c
 	tests/core/core_test.c tests/core/core_test.h

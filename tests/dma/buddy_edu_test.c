@@ -43,6 +43,8 @@
 
 #include <buddy.h>
 
+#include "../buddy_test_mm.h"
+
 /* The largest page order, and so a pool's chunk (see buddy_compat.h). */
 #ifdef MAX_PAGE_ORDER
 #define TOP_ORDER	MAX_PAGE_ORDER
@@ -233,34 +235,6 @@ static size_t differs(const u8 *p, size_t len, u32 seed, u8 *want)
 	return len;
 }
 
-/*
- * Free pages, those on the per-CPU lists included: a pool's chunks go
- * back a page at a time, and many of them stop there.
- */
-static long free_pages_now(void)
-{
-	long sum = 0;
-	int nid, z, cpu;
-
-	for_each_online_node(nid) {
-		for (z = 0; z < MAX_NR_ZONES; z++) {
-			struct zone *zone = &NODE_DATA(nid)->node_zones[z];
-
-			if (!populated_zone(zone))
-				continue;
-			sum += zone_page_state_snapshot(zone, NR_FREE_PAGES);
-			for_each_online_cpu(cpu) {
-				struct per_cpu_pages *pcp;
-
-				pcp = per_cpu_ptr(zone->per_cpu_pageset, cpu);
-				/* Unlocked: an estimate is all we need. */
-				sum += data_race(pcp->count);
-			}
-		}
-	}
-	return sum;
-}
-
 /* Run one transfer and wait until edu has done it. */
 static int xfer(struct edu *e, u64 src, u64 dst, u32 len, u64 cmd)
 {
@@ -428,7 +402,7 @@ static void test_bad_input(struct edu *e)
 	info.max_size = 0;
 
 	/* 16 MiB lie below 24 bits, of which the kernel holds some. */
-	before = free_pages_now();
+	before = buddy_test_free_pages();
 	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(24));
 	if (!report(!ret, "a: a 24-bit DMA mask is accepted"))
 		return;
@@ -448,7 +422,7 @@ static void test_bad_input(struct edu *e)
 	report(refused(pool, -ENOMEM),
 	       "a: a 64 MiB pool below a 24-bit mask fails with -ENOMEM");
 	report(!ret, "a: the %d-bit mask is back", dma_bits);
-	after = free_pages_now();
+	after = buddy_test_free_pages();
 	if (before - after > FREE_SLACK)
 		diag("%ld free pages before, %ld after", before, after);
 	report(before - after <= FREE_SLACK,
@@ -751,24 +725,6 @@ static int setup(struct edu *e, struct pci_dev *pdev)
 }
 
 /*
- * The pages from @p on, @len bytes of them, are one run of pfns: count
- * those that are not where the first one says.
- */
-static unsigned long pfn_gaps(const u8 *p, size_t len)
-{
-	unsigned long first = page_to_pfn(virt_to_page(p)), i, gaps = 0;
-
-	for (i = 1; i < len >> PAGE_SHIFT; i++) {
-		if (page_to_pfn(virt_to_page(p + (i << PAGE_SHIFT))) !=
-		    first + i)
-			gaps++;
-		if (!(i & 4095))
-			cond_resched();
-	}
-	return gaps;
-}
-
-/*
  * A block of @default_block bytes from buddy's default pool (insmod
  * buddy.ko contig=1): one run of pages, every byte of which holds what was
  * written, at the physical address buddy_phys_addr() gives.
@@ -783,7 +739,7 @@ static void test_default_block(void)
 	if (!report(p, "p: a %lu MiB block from the default pool",
 		    default_block >> 20))
 		return;
-	gaps = pfn_gaps((u8 *)p, default_block);
+	gaps = buddy_test_pfn_gaps(p, default_block);
 	if (gaps)
 		diag("%lu of %lu pages do not follow the first", gaps,
 		     default_block >> PAGE_SHIFT);
@@ -830,7 +786,7 @@ static void test_contig(struct edu *e)
 	b.p = buddy_alloc(e->pool, contig_size, GFP_KERNEL | __GFP_NOWARN);
 	if (!report(b.p, "c: one block of all of it"))
 		return;
-	gaps = pfn_gaps(b.p, contig_size);
+	gaps = buddy_test_pfn_gaps(b.p, contig_size);
 	if (gaps)
 		diag("%lu pages do not follow the first", gaps);
 	report(!gaps, "c: each of its pages has the next pfn");

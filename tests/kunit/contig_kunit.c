@@ -16,6 +16,7 @@
 #include <linux/sizes.h>
 
 #include "buddy_kunit.h"
+#include "../buddy_test_mm.h"
 
 /* The boot-time ranges of REGIONS in scripts/host-lib.sh. */
 #define MEMMAP_PHYS	0x30000000ULL
@@ -32,51 +33,11 @@ static struct buddy_pool_info contig_info(const char *name, size_t size)
 	};
 }
 
-/* Pages the page allocator holds free, its per-CPU lists included. */
-static long free_pages_now(void)
-{
-	long sum = 0;
-	int nid, z, cpu;
-
-	for_each_online_node(nid) {
-		for (z = 0; z < MAX_NR_ZONES; z++) {
-			struct zone *zone = &NODE_DATA(nid)->node_zones[z];
-
-			if (!populated_zone(zone))
-				continue;
-			sum += zone_page_state_snapshot(zone, NR_FREE_PAGES);
-			for_each_online_cpu(cpu) {
-				struct per_cpu_pages *pcp;
-
-				pcp = per_cpu_ptr(zone->per_cpu_pageset, cpu);
-				/* Unlocked: an estimate is all we need. */
-				sum += data_race(pcp->count);
-			}
-		}
-	}
-	return sum;
-}
-
 static void skip_unless_room(struct kunit *test, u64 size)
 {
 	if (buddy_half_ram() < size)
 		kunit_skip(test, "half of RAM (%llu bytes) is under %llu: boot with 2 GiB",
 			   buddy_half_ram(), size);
-}
-
-/* Pages from @p on, @len bytes of them, that do not follow the first. */
-static unsigned long pfn_gaps(const void *p, size_t len)
-{
-	unsigned long first = page_to_pfn(virt_to_page(p)), i, gaps = 0;
-
-	for (i = 1; i < len >> PAGE_SHIFT; i++) {
-		if (page_to_pfn(virt_to_page(p + (i << PAGE_SHIFT))) !=
-		    first + i)
-			gaps++;
-		if (!(i & 4095))
-			cond_resched();
-	}
-	return gaps;
 }
 
 /* Write a pattern over @len bytes at @p and read it back: bad words. */
@@ -121,8 +82,8 @@ static void contig_blocks_are_one_run_of_pages(struct kunit *test)
 	b = buddy_alloc(pool, 256 * MB, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
-	KUNIT_EXPECT_EQ(test, pfn_gaps(a, 256 * MB), 0UL);
-	KUNIT_EXPECT_EQ(test, pfn_gaps(b, 256 * MB), 0UL);
+	KUNIT_EXPECT_EQ(test, buddy_test_pfn_gaps(a, 256 * MB), 0UL);
+	KUNIT_EXPECT_EQ(test, buddy_test_pfn_gaps(b, 256 * MB), 0UL);
 	/* The two halves of one region, each where its offset says. */
 	KUNIT_EXPECT_EQ(test, buddy_phys_addr(pool, b) - buddy_phys_addr(pool, a),
 			(phys_addr_t)(off_of(pool, b) - off_of(pool, a)));
@@ -147,7 +108,7 @@ static void contig_blocks_are_one_run_of_pages(struct kunit *test)
 	buddy_free(pool, b);
 	all = buddy_alloc(pool, 512 * MB, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, all);
-	KUNIT_EXPECT_EQ(test, pfn_gaps(all, 512 * MB), 0UL);
+	KUNIT_EXPECT_EQ(test, buddy_test_pfn_gaps(all, 512 * MB), 0UL);
 	buddy_free(pool, all);
 	check_pool(test, pool);
 }
@@ -168,12 +129,12 @@ static void contig_create_destroy_gives_memory_back(struct kunit *test)
 	int i;
 
 	for (i = 0; i < 10; i++) {
-		before = free_pages_now();
+		before = buddy_test_free_pages();
 		pool = buddy_pool_create_full(&info);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL_MSG(test, pool, "round %d", i);
-		during = free_pages_now();
+		during = buddy_test_free_pages();
 		buddy_pool_destroy(pool);
-		after = free_pages_now();
+		after = buddy_test_free_pages();
 		KUNIT_EXPECT_GE_MSG(test, before - during, want - slack,
 				    "round %d: the pool took %ld pages", i,
 				    before - during);
@@ -240,7 +201,7 @@ static void contig_odd_size_is_carved_into_aligned_blocks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, off_of(pool, big), 0ULL);
 	KUNIT_EXPECT_EQ(test, off_of(pool, mid), 8ULL * MB);
 	KUNIT_EXPECT_EQ(test, off_of(pool, tail), 12ULL * MB);
-	KUNIT_EXPECT_EQ(test, pfn_gaps(big, 12 * MB + 8 * KB), 0UL);
+	KUNIT_EXPECT_EQ(test, buddy_test_pfn_gaps(big, 12 * MB + 8 * KB), 0UL);
 	KUNIT_EXPECT_EQ(test, pattern_errors(big, 8 * MB, 3), 0ULL);
 	buddy_free(pool, big);
 	buddy_free(pool, mid);
@@ -275,12 +236,12 @@ static unsigned long pin_memory(struct list_head *big, struct list_head *small)
 	unsigned long nr = 0;
 	struct page *page;
 
-	while (free_pages_now() > floor + BIT(CHUNK_ORDER) &&
+	while (buddy_test_free_pages() > floor + BIT(CHUNK_ORDER) &&
 	       (page = alloc_pages(gfp, CHUNK_ORDER))) {
 		list_add(&page->lru, big);
 		nr += BIT(CHUNK_ORDER);
 	}
-	while (free_pages_now() > floor && (page = alloc_page(gfp))) {
+	while (buddy_test_free_pages() > floor && (page = alloc_page(gfp))) {
 		list_add(&page->lru, small);
 		if (!(++nr & 4095))
 			cond_resched();
@@ -307,12 +268,12 @@ static void contig_fails_promptly_when_memory_is_full(struct kunit *test)
 
 	skip_unless_room(test, 256 * MB);
 	nr = pin_memory(&big, &small);
-	kunit_info(test, "took %lu pages, %ld left free", nr, free_pages_now());
-	before = free_pages_now();
+	kunit_info(test, "took %lu pages, %ld left free", nr, buddy_test_free_pages());
+	before = buddy_test_free_pages();
 	t0 = ktime_get();
 	pool = buddy_pool_create_full(&info);
 	ms = ktime_ms_delta(ktime_get(), t0);
-	after = free_pages_now();
+	after = buddy_test_free_pages();
 	unpin(&big, &small);
 	KUNIT_EXPECT_TRUE_MSG(test, PTR_ERR(pool) == -EBUSY ||
 			      PTR_ERR(pool) == -ENOMEM, "got %pe", pool);
