@@ -540,13 +540,18 @@ if [ "$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)" -gt 1100000 ]; then
 	# Made and unmade ten times on a stock kernel (twice on a test kernel,
 	# whose KASAN and poisoning under TCG make a round take 14 s; its
 	# KUnit suite does ten rounds of 128 MiB): the memory comes back.
+	# 256 MiB, not 512: once in two runs on stock 6.12, the second of
+	# back-to-back 512 MiB rounds found no window (136 tried, 1.7 GiB
+	# free). Most likely the insmod took its module image and page tables
+	# from the pages the rmmod had just freed, which cannot move, and a
+	# 2 GiB guest has no other 512 MiB window.
 	rounds=10
 	[ -z "${REQUIRE_DEBUG:-}" ] || rounds=2
 	before=$(awk '$1 == "nr_free_pages" || $1 == "count:" { s += $2 }
 		END { print s }' /proc/zoneinfo)
 	i=0 bad=''
 	while [ $i -lt $rounds ]; do
-		insmod /root/buddy.ko contig=1 pool_size=512M cache=0 || bad="$bad load$i"
+		insmod /root/buddy.ko contig=1 pool_size=256M cache=0 || bad="$bad load$i"
 		rmmod buddy || bad="$bad unload$i"
 		after=$(awk '$1 == "nr_free_pages" || $1 == "count:" { s += $2 }
 			END { print s }' /proc/zoneinfo)
