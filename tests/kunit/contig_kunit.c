@@ -117,7 +117,8 @@ static void contig_blocks_are_one_run_of_pages(struct kunit *test)
  * Ten times: a 128 MiB pool takes its memory from the page allocator, and
  * destroying it gives all of it back. (128 MiB: with page_poison=1 and
  * KASAN under TCG, each 512 MiB round takes 14 s; tests/vm/integration.sh
- * makes and unmakes 512 MiB pools ten times on the stock kernels.)
+ * loads and unloads buddy.ko with a 256 MiB pool ten times on the stock
+ * kernels.)
  */
 static void contig_create_destroy_gives_memory_back(struct kunit *test)
 {
