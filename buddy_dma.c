@@ -9,7 +9,7 @@
  * allocator's zones only approximate that: with a 28-bit mask the best
  * zone is ZONE_DMA32, all of a small machine's RAM. So a chunk beyond
  * reach goes back, and one below the limit is taken with
- * alloc_contig_range(), searched from the limit down. Nothing relies on
+ * alloc_contig_range(), searched from the limit down (buddy_region.c). Nothing relies on
  * swiotlb: a mapping that bounced is refused. Behind an IOMMU any page
  * will do, and the IOMMU places the I/O address below the mask.
  */
