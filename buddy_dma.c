@@ -9,9 +9,10 @@
  * allocator's zones only approximate that: with a 28-bit mask the best
  * zone is ZONE_DMA32, all of a small machine's RAM. So a chunk beyond
  * reach goes back, and one below the limit is taken with
- * alloc_contig_range(), searched from the limit down (buddy_region.c). Nothing relies on
- * swiotlb: a mapping that bounced is refused. Behind an IOMMU any page
- * will do, and the IOMMU places the I/O address below the mask.
+ * alloc_contig_range(), searched from the limit down (buddy_region.c).
+ * Nothing relies on swiotlb: a mapping that bounced is refused. Behind an
+ * IOMMU any page will do, and the IOMMU places the I/O address below the
+ * mask.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -265,8 +266,8 @@ EXPORT_SYMBOL_NS_GPL(buddy_phys_addr, BUDDY_NS);
 
 /*
  * Sync @size bytes at @ptr, which must lie in one mapping (a chunk's, or
- * a contiguous pool's), for the device
- * or for the CPU; a bad range is reported and synced not at all.
+ * a contiguous pool's), for the device or for the CPU; a bad range is
+ * reported and synced not at all.
  */
 static void sync_block(struct buddy_pool *pool, const void *ptr, size_t size,
 		       enum dma_data_direction dir, bool for_device,

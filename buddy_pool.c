@@ -311,21 +311,28 @@ void *buddy_pool_addr(struct buddy_pool *pool, u64 offset)
 }
 EXPORT_SYMBOL_NS_GPL(buddy_pool_addr, BUDDY_NS);
 
-/* Give back a contiguous pool's region, unmapped and unpoisoned. */
-static void free_region(struct buddy_pool *pool)
+/* Undo use_region(): unmap a contiguous pool's region, and unpoison it. */
+static void unuse_region(struct buddy_pool *pool)
 {
 	u64 len = PAGE_ALIGN(pool->max_size);
 
 	buddy_dma_unmap(pool, 0, len);
 	buddy_unpoison(pool, pool->chunks[0], len);
-	buddy_region_put(pool, pool->chunks[0], pool->phys, len);
+}
+
+/* Give back a contiguous pool's region, unmapped and unpoisoned. */
+static void free_region(struct buddy_pool *pool)
+{
+	unuse_region(pool);
+	buddy_region_put(pool, pool->chunks[0], pool->phys,
+			 PAGE_ALIGN(pool->max_size));
 }
 
 /*
  * Make a contiguous pool's region its memory: its chunk slots are the
  * region's CHUNK_BYTES pieces, it is zeroed, mapped once for the device
  * (so that any block has one range of device addresses), and poisoned as
- * free. On error the region is given back.
+ * free. On error the caller still owns the region.
  */
 static int use_region(struct buddy_pool *pool, void *addr, phys_addr_t phys,
 		      u64 len)
@@ -341,10 +348,8 @@ static int use_region(struct buddy_pool *pool, void *addr, phys_addr_t phys,
 	if (pool->region == BUDDY_REGION_BOOT || !want_init_on_alloc(GFP_KERNEL))
 		buddy_region_zero(addr, len);
 	ret = buddy_dma_map(pool, 0, addr, len);
-	if (ret) {
-		buddy_region_put(pool, addr, phys, len);
+	if (ret)
 		return ret;
-	}
 	for (i = 1; pool->dev && i < pool->nr_slots; i++)
 		pool->chunk_dma[i] = pool->chunk_dma[0] +
 				     ((dma_addr_t)i << CHUNK_SHIFT);
@@ -456,15 +461,13 @@ out_free_dir:
 	free_dir(pool);
 out_free_chunks:
 	if (contig)
-		free_region(pool);
-	while (!contig && i--)
-		free_chunk(pool, i, pool->chunks[i]);
+		unuse_region(pool);
+	else
+		while (i--)
+			free_chunk(pool, i, pool->chunks[i]);
 out_dma_exit:
 	if (pool->dev)
 		buddy_dma_exit(pool);
-	/* A boot-time region was given back by use_region() if it failed. */
-	if (contig)
-		region = NULL;
 out_free_meta:
 	kvfree(pool->meta);
 out_free_split:

@@ -85,11 +85,35 @@ edu_ctl() {
 	assert_eq "edu: ctl empty again" "" "$(cat $EDU_POOL/ctl)"
 }
 
+# edu_unload LABEL BDF BEFORE - unbind the driver from BDF, which must
+# take its pool with it, with nothing warned since dmesg_mark; unload the
+# module, and check that the free pages are back to BEFORE.
+edu_unload() {
+	local label=$1 bdf=$2 before=$3 after
+
+	assert_ok sh -c "echo $bdf > $EDU_DRIVER/unbind"
+	if [ -d $EDU_POOL ]; then
+		t_fail "$label: unbind destroys the pool" "$EDU_POOL still there"
+	else
+		t_ok "$label: unbind destroys the pool"
+	fi
+	assert_eq "$label: no WARNING or BUG in the log" "" \
+		"$(dmesg_since_mark | grep -E 'WARNING|BUG')"
+	assert_ok rmmod buddy_edu_test
+	after=$(edu_free_pages)
+	if [ $((before - after)) -le $EDU_SLACK ]; then
+		t_ok "$label: free memory is back"
+	else
+		t_fail "$label: free memory is back" \
+			"$before free pages before, $after after"
+	fi
+}
+
 # edu_suite EXPECT_IOMMU [PARAM=VALUE...] - all of the above; EXPECT_IOMMU
 # is 1 if an IOMMU translates for the device, 0 if not, -1 to leave it
 # unchecked. The PARAMs go to buddy_edu_test.ko.
 edu_suite() {
-	local bdf before after bad bits expect=$1
+	local bdf before bits expect=$1
 
 	if ! bdf=$(edu_find); then
 		if [ -n "${EDU_REQUIRED:-}" ]; then
@@ -123,22 +147,7 @@ edu_suite() {
 		edu_ctl
 	fi
 
-	assert_ok sh -c "echo $bdf > $EDU_DRIVER/unbind"
-	if [ -d $EDU_POOL ]; then
-		t_fail "edu: unbind destroys the pool" "$EDU_POOL still there"
-	else
-		t_ok "edu: unbind destroys the pool"
-	fi
-	bad=$(dmesg_since_mark | grep -E 'WARNING|BUG')
-	assert_eq "edu: no WARNING or BUG in the log" "" "$bad"
-	assert_ok rmmod buddy_edu_test
-	after=$(edu_free_pages)
-	if [ $((before - after)) -le $EDU_SLACK ]; then
-		t_ok "edu: free memory is back"
-	else
-		t_fail "edu: free memory is back" \
-			"$before free pages before, $after after"
-	fi
+	edu_unload edu "$bdf" "$before"
 }
 
 # edu_contig_suite EXPECT_IOMMU SIZE [PARAM=VALUE...] - a contiguous pool
@@ -147,7 +156,7 @@ edu_suite() {
 # one run of pages, and data moves to and from its last 4 KiB through the
 # device; then the pool goes with the driver, and its memory comes back.
 edu_contig_suite() {
-	local bdf before after expect=$1 size=$2
+	local bdf before expect=$1 size=$2
 
 	shift 2
 	if ! bdf=$(edu_find 2); then
@@ -169,16 +178,5 @@ edu_contig_suite() {
 		assert_eq "edu-contig: all free after the tests" "$size" \
 			"$(sed -n 's/^free: //p' $EDU_POOL/stats)"
 	fi
-	assert_ok sh -c "echo $bdf > $EDU_DRIVER/unbind"
-	assert_fails test -d $EDU_POOL
-	assert_eq "edu-contig: no WARNING or BUG in the log" "" \
-		"$(dmesg_since_mark | grep -E 'WARNING|BUG')"
-	assert_ok rmmod buddy_edu_test
-	after=$(edu_free_pages)
-	if [ $((before - after)) -le $EDU_SLACK ]; then
-		t_ok "edu-contig: free memory is back"
-	else
-		t_fail "edu-contig: free memory is back" \
-			"$before free pages before, $after after"
-	fi
+	edu_unload edu-contig "$bdf" "$before"
 }
