@@ -33,6 +33,32 @@
 #define BUDDY_KUNIT_NS	EXPORTED_FOR_KUNIT_TESTING
 #endif
 
+/*
+ * The dma-buf exports' namespace, for MODULE_IMPORT_NS(BUDDY_DMA_BUF_NS):
+ * a string literal from 6.13, as BUDDY_NS in buddy.h.
+ */
+#if LINUX_VERSION_MAJOR > 6 || \
+	(LINUX_VERSION_MAJOR == 6 && LINUX_VERSION_PATCHLEVEL >= 13)
+#define BUDDY_DMA_BUF_NS	"DMA_BUF"
+#else
+#define BUDDY_DMA_BUF_NS	DMA_BUF
+#endif
+
+/*
+ * An importer's vmap of a dma-buf without the reservation lock held: 6.2
+ * made dma_buf_vmap() want the lock and added dma_buf_vmap_unlocked();
+ * Debian's 6.1 took dma_buf_map_attachment_unlocked() from that change but
+ * not the vmap half, and its dma_buf_vmap() takes no lock.
+ */
+#if LINUX_VERSION_MAJOR > 6 || \
+	(LINUX_VERSION_MAJOR == 6 && LINUX_VERSION_PATCHLEVEL >= 2)
+#define buddy_dma_buf_vmap_unlocked	dma_buf_vmap_unlocked
+#define buddy_dma_buf_vunmap_unlocked	dma_buf_vunmap_unlocked
+#else
+#define buddy_dma_buf_vmap_unlocked	dma_buf_vmap
+#define buddy_dma_buf_vunmap_unlocked	dma_buf_vunmap
+#endif
+
 /* reserve_mem=SIZE:ALIGN:NAME and reserve_mem_find_by_name(), from 6.11. */
 #if LINUX_VERSION_MAJOR > 6 || \
 	(LINUX_VERSION_MAJOR == 6 && LINUX_VERSION_PATCHLEVEL >= 11)
