@@ -59,6 +59,11 @@
 #define buddy_dma_buf_vunmap_unlocked	dma_buf_vunmap
 #endif
 
+/* vm_flags_set(), from 6.3: before it, vm_flags was written directly. */
+#if LINUX_VERSION_MAJOR == 6 && LINUX_VERSION_PATCHLEVEL < 3
+#define vm_flags_set(vma, flags)	((vma)->vm_flags |= (flags))
+#endif
+
 /* reserve_mem=SIZE:ALIGN:NAME and reserve_mem_find_by_name(), from 6.11. */
 #if LINUX_VERSION_MAJOR > 6 || \
 	(LINUX_VERSION_MAJOR == 6 && LINUX_VERSION_PATCHLEVEL >= 11)

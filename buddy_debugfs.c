@@ -140,6 +140,9 @@ static int stats_show(struct seq_file *m, void *v)
 		seq_puts(m, "phys: hidden\n");
 	seq_printf(m, "largest_block: %llu\n",
 		   (u64)st->min_block << st->max_order);
+	seq_printf(m, "user: %s\n", pool->user ? "yes" : "no");
+	seq_printf(m, "user_bytes: %lld\n",
+		   (long long)atomic64_read(&pool->user_bytes));
 	kfree(st);
 	return 0;
 }

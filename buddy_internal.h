@@ -14,6 +14,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/refcount.h>
 #include <linux/spinlock.h>
 
 #include "buddy_compat.h"
@@ -169,6 +170,15 @@ struct buddy_pcp {
  * @ctl_next_id: ID of the next ctl allocation
  * @check_holds: pool lock holds the last check took, all tries together
  * @check_longest_ns: the longest of them, in ns (both for the KUnit suites)
+ * @user: /dev/buddy may hand out its blocks (BUDDY_POOL_USER); every
+ *	chunk's pages then have reference counts of their own, to be mapped
+ * @refs: one for the list of pools, one for each live user buffer (and
+ *	for a /dev/buddy call while it looks at the pool); the pool is torn
+ *	down when the last goes, so a destroy that user buffers outlive only
+ *	takes the pool off the list and away from its device
+ * @user_bytes: bytes the pool's live user buffers hold
+ * @dev_lock: held by user-buffer calls that sync for @dev, and by a
+ *	destroy that takes @dev away while user buffers live
  */
 struct buddy_pool {
 	raw_spinlock_t lock;
@@ -217,6 +227,11 @@ struct buddy_pool {
 	u64 ctl_next_id;
 	unsigned int check_holds;
 	u64 check_longest_ns;
+
+	bool user;
+	refcount_t refs;
+	atomic64_t user_bytes;
+	struct mutex dev_lock;		/* see kernel-doc above */
 };
 
 /* Where a pool's memory comes from: see @region above. */
@@ -401,6 +416,8 @@ bool buddy_region_overlaps(struct buddy_pool *pool, phys_addr_t phys,
 struct buddy_pool *buddy_pool_new(const struct buddy_pool_info *info);
 void buddy_pool_free(struct buddy_pool *pool);
 struct buddy_pool *buddy_pools_first(void);
+struct buddy_pool *buddy_pool_get_user(const char *name);
+void buddy_pool_put(struct buddy_pool *pool);
 int buddy_pools_init(void);
 void buddy_pools_exit(void);
 
@@ -451,6 +468,23 @@ void *buddy_region_get(struct buddy_pool *pool,
 void buddy_region_zero(void *addr, u64 len);
 void buddy_region_put(struct buddy_pool *pool, void *addr, phys_addr_t phys,
 		      u64 len);
+
+/*
+ * buddy_user.c: /dev/buddy and its dma-bufs, on kernels with dma-buf
+ * (CONFIG_DMA_SHARED_BUFFER); without, user pools are refused.
+ */
+struct buddy_ioc_alloc;
+struct dma_buf;
+struct dma_buf *buddy_user_export(struct buddy_pool *pool,
+				  struct buddy_ioc_alloc *req, bool charge,
+				  bool show_addrs);
+#ifdef CONFIG_DMA_SHARED_BUFFER
+int buddy_user_init(void);
+void buddy_user_exit(void);
+#else
+static inline int buddy_user_init(void) { return 0; }
+static inline void buddy_user_exit(void) { }
+#endif
 
 /* buddy_fault.c: fail_buddy_alloc, asked by every allocation call. */
 #ifdef CONFIG_FAULT_INJECTION

@@ -53,6 +53,11 @@ module_param(reserve_mem, charp, 0444);
 MODULE_PARM_DESC(reserve_mem,
 		 "Make the default pool the region of this name set aside at boot with reserve_mem=SIZE:ALIGN:NAME (Linux 6.11 on)");
 
+static bool user;
+module_param(user, bool, 0444);
+MODULE_PARM_DESC(user,
+		 "Let user space allocate from the default pool through /dev/buddy (default N)");
+
 static struct buddy_pool *default_pool;
 
 /**
@@ -303,7 +308,8 @@ static int __init default_info(struct buddy_pool_info *info)
 		.min_block = min,
 		.node = NUMA_NO_NODE,
 		.flags = (cache ? 0 : BUDDY_POOL_NO_CACHE) |
-			 (contig ? BUDDY_POOL_CONTIG : 0),
+			 (contig ? BUDDY_POOL_CONTIG : 0) |
+			 (user ? BUDDY_POOL_USER : 0),
 		.phys = phys,
 		.reserve_mem = reserve_mem,
 	};
@@ -340,6 +346,15 @@ static int __init buddy_init(void)
 		buddy_fault_exit();
 		return PTR_ERR(pool);
 	}
+	ret = buddy_user_init();
+	if (ret) {
+		pr_err("cannot register /dev/buddy (%d)\n", ret);
+		buddy_pool_destroy(pool);
+		buddy_debugfs_exit();
+		buddy_pools_exit();
+		buddy_fault_exit();
+		return ret;
+	}
 	default_pool = pool;
 	pr_info("default pool: %zu bytes in %s, min_block %zu, max %zu bytes\n",
 		pool->size, pool->region == BUDDY_REGION_CHUNKS ? "chunks" :
@@ -351,6 +366,8 @@ static void __exit buddy_exit(void)
 {
 	struct buddy_pool *pool;
 
+	/* No user buffer lives: each holds the module. */
+	buddy_user_exit();
 	/*
 	 * Client modules hold a reference on buddy.ko while loaded, so only
 	 * pools a client forgot to destroy can remain besides the default.

@@ -13,6 +13,8 @@
  *       free chunks under it)
  *         pool->lock (raw spinlock, irqsave: the core state; nothing
  *         under it sleeps, prints or allocates)
+ *   pool->dev_lock (mutex: a pool's device, against a destroy that user
+ *   buffers outlive; see buddy_user.c) is taken alone here.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -129,7 +131,7 @@ static void put_pages(struct buddy_pool *pool, unsigned int slot,
 	unsigned int order = get_order(len);
 	unsigned long nr = DIV_ROUND_UP(len, PAGE_SIZE), j;
 
-	/* A short tail chunk was split when it was trimmed. */
+	/* A short tail chunk, or a user pool's, was split when reserved. */
 	if (nr == 1UL << order && !test_bit(slot, pool->split)) {
 		__free_pages(page, order);
 		return;
@@ -171,12 +173,13 @@ static void *alloc_chunk(struct buddy_pool *pool, unsigned int slot)
 		page = alloc_pages_node(pool->nid, gfp, order);
 	if (!page)
 		return NULL;
-	if (nr != 1UL << order) {
-		if (!split)
-			split_page(page, order);
-		for (j = nr; j < 1UL << order; j++)
-			__free_page(page + j);
+	/* A user pool's pages are mapped one by one, each counted. */
+	if (!split && (nr != 1UL << order || pool->user)) {
+		split_page(page, order);
+		split = true;
 	}
+	for (j = nr; j < 1UL << order; j++)
+		__free_page(page + j);
 	__assign_bit(slot, pool->split, split);
 	if (buddy_dma_map(pool, slot, page_address(page), len)) {
 		put_pages(pool, slot, page);
@@ -484,8 +487,8 @@ out_put_region:
 static void unreserve(struct buddy_pool *pool)
 {
 	free_dir(pool);
-	if (pool->dev)
-		buddy_dma_exit(pool);
+	/* A destroy that user buffers outlived took the device already. */
+	buddy_dma_exit(pool);
 	kvfree(pool->meta);
 	bitmap_free(pool->split);
 	kfree(pool->chunks);
@@ -539,12 +542,8 @@ static int info_error(const struct buddy_pool_info *info)
 		       BUDDY_NAME_MAX + 1, name ? name : "", BUDDY_NAME_MAX);
 		return -EINVAL;
 	}
-	if (info->flags & BUDDY_POOL_USER) {
-		pr_err("pool %s: flags %#x: user-space (0x4) pools are not supported yet\n",
-		       name, info->flags);
-		return -EOPNOTSUPP;
-	}
-	if (info->flags & ~(BUDDY_POOL_NO_CACHE | BUDDY_POOL_CONTIG)) {
+	if (info->flags & ~(BUDDY_POOL_NO_CACHE | BUDDY_POOL_CONTIG |
+			    BUDDY_POOL_USER)) {
 		pr_err("pool %s: unknown flags %#x\n", name, info->flags);
 		return -EINVAL;
 	}
@@ -560,6 +559,18 @@ static int info_error(const struct buddy_pool_info *info)
 	}
 	if ((info->phys || info->reserve_mem) && info->dev) {
 		pr_err("pool %s: a pool over a boot-time region cannot have a device\n",
+		       name);
+		return -EOPNOTSUPP;
+	}
+	if ((info->flags & BUDDY_POOL_USER) &&
+	    !IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)) {
+		pr_err("pool %s: a user pool (BUDDY_POOL_USER) needs a kernel with dma-buf (CONFIG_DMA_SHARED_BUFFER)\n",
+		       name);
+		return -EOPNOTSUPP;
+	}
+	if ((info->phys || info->reserve_mem) &&
+	    (info->flags & BUDDY_POOL_USER)) {
+		pr_err("pool %s: a pool over a boot-time region cannot be a user pool (BUDDY_POOL_USER): its pages are not the kernel's to count\n",
 		       name);
 		return -EOPNOTSUPP;
 	}
@@ -628,9 +639,12 @@ struct buddy_pool *buddy_pool_new(const struct buddy_pool_info *info)
 	raw_spin_lock_init(&pool->lock);
 	mutex_init(&pool->resize_lock);
 	mutex_init(&pool->ctl_lock);
+	mutex_init(&pool->dev_lock);
 	INIT_LIST_HEAD(&pool->ctl);
 	strscpy(pool->name, in.name, sizeof(pool->name));
 	pool->nid = in.node;
+	pool->user = in.flags & BUDDY_POOL_USER;
+	refcount_set(&pool->refs, 1);
 
 	mutex_lock(&buddy_pools_lock);
 	if (find_pool(in.name)) {
@@ -657,6 +671,7 @@ out_release:
 	unreserve(pool);
 out_unlock:
 	mutex_unlock(&buddy_pools_lock);
+	mutex_destroy(&pool->dev_lock);
 	mutex_destroy(&pool->ctl_lock);
 	mutex_destroy(&pool->resize_lock);
 	kfree(pool);
@@ -664,18 +679,19 @@ out_unlock:
 }
 
 /*
- * Take @pool off the list of pools and free it, keeping only the chunks
- * that clients still own memory in; its debugfs directory is gone.
+ * Free @pool, off the list and without references, keeping only the
+ * chunks that clients still own memory in. Called with buddy_pools_lock
+ * held, which it drops.
  */
-void buddy_pool_free(struct buddy_pool *pool)
+static void teardown(struct buddy_pool *pool)
+	__releases(&buddy_pools_lock)
 {
 	struct kept_region *k;
 	unsigned int kept;
 	u64 live, bytes;
 
 	/* Held throughout, so no new pool takes a region that stays kept. */
-	mutex_lock(&buddy_pools_lock);
-	list_del(&pool->node);
+	lockdep_assert_held(&buddy_pools_lock);
 	cpuhp_state_remove_instance_nocalls(buddy_cpuhp_state, &pool->cpuhp);
 
 	/* With the caches empty, what the core holds is what clients hold. */
@@ -695,9 +711,79 @@ void buddy_pool_free(struct buddy_pool *pool)
 	mutex_unlock(&buddy_pools_lock);
 	buddy_caches_free(pool);
 	unreserve(pool);
+	mutex_destroy(&pool->dev_lock);
 	mutex_destroy(&pool->ctl_lock);
 	mutex_destroy(&pool->resize_lock);
 	kfree(pool);
+}
+
+/*
+ * Unmap every chunk of @pool from its device and forget the device, for a
+ * destroy that user buffers outlive: the device may go once its driver
+ * has destroyed the pool, the buffers' memory stays.
+ */
+static void detach_dev(struct buddy_pool *pool)
+{
+	unsigned int i;
+
+	mutex_lock(&pool->dev_lock);
+	if (pool->region != BUDDY_REGION_CHUNKS)
+		buddy_dma_unmap(pool, 0, PAGE_ALIGN(pool->max_size));
+	for (i = 0; pool->region == BUDDY_REGION_CHUNKS &&
+	     i < pool->nr_slots; i++)
+		if (pool->chunks[i])
+			buddy_dma_unmap(pool, i, chunk_len(pool, i));
+	pool->dev = NULL;
+	mutex_unlock(&pool->dev_lock);
+}
+
+/*
+ * Take @pool off the list of pools and free it, keeping only the chunks
+ * that clients still own memory in; its debugfs directory is gone. While
+ * user buffers live, only the first happens now (and the device is let
+ * go): the last buffer's buddy_pool_put() frees the pool.
+ */
+void buddy_pool_free(struct buddy_pool *pool)
+{
+	mutex_lock(&buddy_pools_lock);
+	list_del(&pool->node);
+	if (refcount_dec_and_test(&pool->refs)) {
+		teardown(pool);
+		return;
+	}
+	mutex_unlock(&buddy_pools_lock);
+	pr_info("pool %s: destroyed while user buffers hold %lld bytes; it goes when they do\n",
+		pool->name, (long long)atomic64_read(&pool->user_bytes));
+	if (pool->dev)
+		detach_dev(pool);
+}
+
+/*
+ * The pool named @name, with a reference for the caller, if /dev/buddy
+ * may use it: ERR_PTR(-ENOENT) if there is none, ERR_PTR(-EACCES) if it
+ * did not opt in.
+ */
+struct buddy_pool *buddy_pool_get_user(const char *name)
+{
+	struct buddy_pool *pool;
+
+	mutex_lock(&buddy_pools_lock);
+	pool = find_pool(name);
+	if (!pool)
+		pool = ERR_PTR(-ENOENT);
+	else if (!pool->user)
+		pool = ERR_PTR(-EACCES);
+	else
+		refcount_inc(&pool->refs);
+	mutex_unlock(&buddy_pools_lock);
+	return pool;
+}
+
+/* Drop a reference buddy_pool_get_user() took; the last frees the pool. */
+void buddy_pool_put(struct buddy_pool *pool)
+{
+	if (refcount_dec_and_mutex_lock(&pool->refs, &buddy_pools_lock))
+		teardown(pool);
 }
 
 /**

@@ -58,7 +58,7 @@
 /* struct buddy_pool_info flags */
 #define BUDDY_POOL_CONTIG	0x1	/* one physically contiguous region */
 #define BUDDY_POOL_NO_CACHE	0x2	/* no per-CPU caches */
-#define BUDDY_POOL_USER		0x4	/* reserved: not supported yet */
+#define BUDDY_POOL_USER		0x4	/* reachable through /dev/buddy */
 
 struct buddy_pool;
 struct device;
@@ -90,8 +90,13 @@ struct device;
  *	zones that alloc_contig_range() takes (bounded in time; it fails
  *	with -EBUSY or -ENOMEM under fragmentation), so that a block may be
  *	as large as the largest power of two in @size. Such a pool cannot
- *	grow (@max_size must be @size or 0). BUDDY_POOL_USER is reserved and
- *	refused for now.
+ *	grow (@max_size must be @size or 0). BUDDY_POOL_USER lets user
+ *	space allocate from the pool through /dev/buddy, as dma-buf fds
+ *	(include/uapi/buddy.h): each chunk's pages get reference counts of
+ *	their own so that they can be mapped one by one, and a destroy while
+ *	such buffers live ends only when the last goes (the pool leaves the
+ *	list and its device at once). Not with @phys or @reserve_mem, nor on
+ *	a kernel without CONFIG_DMA_SHARED_BUFFER (-EOPNOTSUPP).
  * @phys: 0, or the physical start of a range set aside at boot with
  *	memmap=SIZE$ADDR, of @size bytes, page-aligned, wholly reserved
  *	memory that is not System RAM. The pool is then that range, mapped

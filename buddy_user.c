@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/buddy: blocks of the pools that opted in (BUDDY_POOL_USER) handed
+ * to user space as dma-buf file descriptors (include/uapi/buddy.h).
+ *
+ * A buffer owns one block. Its pages are mapped one by one with
+ * vm_insert_pages(), each with its own reference count (the pool splits
+ * its chunks), so that get_user_pages() works on the mapping: another
+ * process's process_vm_readv(), vmsplice(), O_DIRECT. An importer gets a
+ * one-entry sg table mapped for its device, a kernel vmap is the block's
+ * direct-map address. The block goes back to its pool when the dma-buf is
+ * released and no page is referenced from elsewhere any more (a pipe that
+ * a vmsplice() filled, an O_DIRECT read in flight): until then the buffer
+ * is parked, and a worker looks again.
+ *
+ * Each buffer holds a reference on its pool (buddy_pool_put()) and, while
+ * parked, on the module; the dma-buf holds one on the module while it
+ * lives. Its bytes count against the allocating user's RLIMIT_MEMLOCK, in
+ * the user's locked_vm as io_uring and RDMA count theirs, unless the
+ * opener of /dev/buddy had CAP_IPC_LOCK.
+ *
+ * Lock order:
+ *   the dma-buf's reservation lock (held by the dma-buf core around some
+ *   calls on 6.2 and later)
+ *     ubuf->lock (mutex: the attachments)
+ *       pool->dev_lock (mutex: the pool's device)
+ *   parked_lock (mutex: the parked buffers) is taken alone.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/iosys-map.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+#include <kunit/visibility.h>
+
+#include "buddy_internal.h"
+#include "include/uapi/buddy.h"
+
+MODULE_IMPORT_NS(BUDDY_DMA_BUF_NS);
+
+/* How often a parked buffer's pages are looked at again. */
+#define PARK_RETRY	msecs_to_jiffies(100)
+/* The most an sg entry holds (its length is an unsigned int). */
+#define SG_BYTES	SZ_2G
+/* Pages vm_insert_pages() is handed at a time. */
+#define INSERT_BATCH	64
+
+/**
+ * struct ubuf - one user buffer: a block and the dma-buf that owns it
+ * @pool: the block's pool, of which the buffer holds a reference
+ * @addr: the block's kernel address
+ * @off: its pool offset
+ * @size: the dma-buf's size: the block's, or an exact allocation's
+ *	size rounded up to a page
+ * @exact: the block is an exact allocation of @size bytes
+ * @page: the first of its pages, each with a reference count of its own
+ * @user: the user whose locked_vm it is charged to, or NULL
+ * @lock: protects @attachments
+ * @attachments: the importers' struct uattach
+ * @parked: entry on the list of released buffers whose pages are still
+ *	referenced from elsewhere
+ */
+struct ubuf {
+	struct buddy_pool *pool;
+	void *addr;
+	u64 off;
+	size_t size;
+	bool exact;
+	struct page *page;
+	struct user_struct *user;
+	struct mutex lock;	/* see kernel-doc above */
+	struct list_head attachments;
+	struct list_head parked;
+};
+
+/* One importer's view: a one-entry sg table, mapped for its device. */
+struct uattach {
+	struct device *dev;
+	struct sg_table sgt;
+	struct list_head node;
+	bool mapped;
+};
+
+static DEFINE_MUTEX(parked_lock);
+static LIST_HEAD(parked);
+static void retry_parked(struct work_struct *work);
+static DECLARE_DELAYED_WORK(park_work, retry_parked);
+
+/* Charge @pages to @user's locked_vm, within RLIMIT_MEMLOCK. */
+static int charge(struct user_struct *user, unsigned long pages)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	unsigned long cur = atomic_long_read(&user->locked_vm), new;
+
+	do {
+		new = cur + pages;
+		if (new < cur || new > limit)
+			return -ENOMEM;
+	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, new));
+	return 0;
+}
+
+static unsigned long ubuf_pages(const struct ubuf *b)
+{
+	return b->size >> PAGE_SHIFT;
+}
+
+/* Is every page of @b referenced by the buffer alone? */
+static bool pages_idle(const struct ubuf *b)
+{
+	unsigned long i;
+
+	for (i = 0; i < ubuf_pages(b); i++)
+		if (page_ref_count(nth_page(b->page, i)) != 1)
+			return false;
+	return true;
+}
+
+/* Give @b's block back, uncharge its user, and drop its pool. */
+static void ubuf_free(struct ubuf *b)
+{
+	struct buddy_pool *pool = b->pool;
+
+	if (b->exact)
+		buddy_free_exact(pool, b->addr, b->size);
+	else
+		buddy_free(pool, b->addr);
+	atomic64_sub(b->size, &pool->user_bytes);
+	if (b->user) {
+		atomic_long_sub(ubuf_pages(b), &b->user->locked_vm);
+		free_uid(b->user);
+	}
+	mutex_destroy(&b->lock);
+	kfree(b);
+	buddy_pool_put(pool);
+}
+
+static void retry_parked(struct work_struct *work)
+{
+	struct ubuf *b, *tmp;
+	bool more;
+
+	mutex_lock(&parked_lock);
+	list_for_each_entry_safe(b, tmp, &parked, parked) {
+		if (!pages_idle(b))
+			continue;
+		list_del(&b->parked);
+		ubuf_free(b);
+		module_put(THIS_MODULE);
+	}
+	more = !list_empty(&parked);
+	mutex_unlock(&parked_lock);
+	if (more)
+		schedule_delayed_work(&park_work, PARK_RETRY);
+}
+
+static void ubuf_release(struct dma_buf *dmabuf)
+{
+	struct ubuf *b = dmabuf->priv;
+
+	if (pages_idle(b)) {
+		ubuf_free(b);
+		return;
+	}
+	/*
+	 * A page is referenced from elsewhere (a pipe, an I/O in flight):
+	 * the block cannot be handed out again yet. The dma-buf's hold on
+	 * the module ends now, so the parked buffer takes one of its own.
+	 */
+	__module_get(THIS_MODULE);
+	mutex_lock(&parked_lock);
+	list_add_tail(&b->parked, &parked);
+	mutex_unlock(&parked_lock);
+	schedule_delayed_work(&park_work, PARK_RETRY);
+}
+
+static int ubuf_attach(struct dma_buf *dmabuf,
+		       struct dma_buf_attachment *attach)
+{
+	struct ubuf *b = dmabuf->priv;
+	struct scatterlist *sg;
+	struct uattach *a;
+	unsigned int i;
+	int ret;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+	/* One entry, the block being contiguous, unless 2 GiB or more. */
+	ret = sg_alloc_table(&a->sgt, DIV_ROUND_UP(b->size, SG_BYTES),
+			     GFP_KERNEL);
+	if (ret) {
+		kfree(a);
+		return ret;
+	}
+	for_each_sgtable_sg(&a->sgt, sg, i)
+		sg_set_page(sg, nth_page(b->page, i * (SG_BYTES >> PAGE_SHIFT)),
+			    min_t(size_t, b->size - i * SG_BYTES, SG_BYTES), 0);
+	a->dev = attach->dev;
+	attach->priv = a;
+	mutex_lock(&b->lock);
+	list_add(&a->node, &b->attachments);
+	mutex_unlock(&b->lock);
+	return 0;
+}
+
+static void ubuf_detach(struct dma_buf *dmabuf,
+			struct dma_buf_attachment *attach)
+{
+	struct ubuf *b = dmabuf->priv;
+	struct uattach *a = attach->priv;
+
+	mutex_lock(&b->lock);
+	list_del(&a->node);
+	mutex_unlock(&b->lock);
+	sg_free_table(&a->sgt);
+	kfree(a);
+}
+
+static struct sg_table *ubuf_map(struct dma_buf_attachment *attach,
+				 enum dma_data_direction dir)
+{
+	struct ubuf *b = attach->dmabuf->priv;
+	struct uattach *a = attach->priv;
+	int ret;
+
+	ret = dma_map_sgtable(a->dev, &a->sgt, dir, 0);
+	if (ret)
+		return ERR_PTR(ret);
+	mutex_lock(&b->lock);
+	a->mapped = true;
+	mutex_unlock(&b->lock);
+	return &a->sgt;
+}
+
+static void ubuf_unmap(struct dma_buf_attachment *attach,
+		       struct sg_table *sgt, enum dma_data_direction dir)
+{
+	struct ubuf *b = attach->dmabuf->priv;
+	struct uattach *a = attach->priv;
+
+	mutex_lock(&b->lock);
+	a->mapped = false;
+	mutex_unlock(&b->lock);
+	dma_unmap_sgtable(a->dev, sgt, dir, 0);
+}
+
+/* Sync @b for the CPU (@cpu) or for its devices: importers' and pool's. */
+static void ubuf_sync(struct ubuf *b, enum dma_data_direction dir, bool cpu)
+{
+	struct buddy_pool *pool = b->pool;
+	struct uattach *a;
+
+	mutex_lock(&b->lock);
+	list_for_each_entry(a, &b->attachments, node) {
+		if (!a->mapped)
+			continue;
+		if (cpu)
+			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, dir);
+		else
+			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
+	}
+	mutex_lock(&pool->dev_lock);
+	if (pool->dev && cpu)
+		buddy_dma_sync_for_cpu(pool, b->addr, b->size, dir);
+	else if (pool->dev)
+		buddy_dma_sync_for_device(pool, b->addr, b->size, dir);
+	mutex_unlock(&pool->dev_lock);
+	mutex_unlock(&b->lock);
+}
+
+static int ubuf_begin_cpu(struct dma_buf *dmabuf, enum dma_data_direction dir)
+{
+	ubuf_sync(dmabuf->priv, dir, true);
+	return 0;
+}
+
+static int ubuf_end_cpu(struct dma_buf *dmabuf, enum dma_data_direction dir)
+{
+	ubuf_sync(dmabuf->priv, dir, false);
+	return 0;
+}
+
+/* A page zapped since mmap() (madvise(MADV_DONTNEED)) comes back. */
+static vm_fault_t ubuf_fault(struct vm_fault *vmf)
+{
+	struct ubuf *b = vmf->vma->vm_private_data;
+
+	if (vmf->pgoff >= ubuf_pages(b))
+		return VM_FAULT_SIGBUS;
+	vmf->page = nth_page(b->page, vmf->pgoff);
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct ubuf_vm_ops = {
+	.fault = ubuf_fault,
+};
+
+static int ubuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	struct ubuf *b = dmabuf->priv;
+	unsigned long nr = vma_pages(vma), done = 0;
+	struct page *pages[INSERT_BATCH];
+	int ret;
+
+	/* A private copy of a device's memory is not what anyone wants. */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_pgoff > ubuf_pages(b) || nr > ubuf_pages(b) - vma->vm_pgoff)
+		return -EINVAL;
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &ubuf_vm_ops;
+	vma->vm_private_data = b;
+	while (done < nr) {
+		unsigned long n = min_t(unsigned long, nr - done, INSERT_BATCH);
+		unsigned long i, left = n;
+
+		for (i = 0; i < n; i++)
+			pages[i] = nth_page(b->page, vma->vm_pgoff + done + i);
+		ret = vm_insert_pages(vma, vma->vm_start + (done << PAGE_SHIFT),
+				      pages, &left);
+		if (ret)
+			return ret;
+		done += n - left;
+	}
+	return 0;
+}
+
+static int ubuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct ubuf *b = dmabuf->priv;
+
+	/* The block lies in the direct map already. */
+	iosys_map_set_vaddr(map, b->addr);
+	return 0;
+}
+
+static void ubuf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+}
+
+static const struct dma_buf_ops ubuf_ops = {
+	.attach = ubuf_attach,
+	.detach = ubuf_detach,
+	.map_dma_buf = ubuf_map,
+	.unmap_dma_buf = ubuf_unmap,
+	.release = ubuf_release,
+	.begin_cpu_access = ubuf_begin_cpu,
+	.end_cpu_access = ubuf_end_cpu,
+	.mmap = ubuf_mmap,
+	.vmap = ubuf_vmap,
+	.vunmap = ubuf_vunmap,
+};
+
+/* -EINVAL for a request no pool can meet; checked before any pool call. */
+static int req_error(const struct buddy_ioc_alloc *req)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(req->reserved); i++)
+		if (req->reserved[i])
+			return -EINVAL;
+	if (!req->size || req->flags & ~(BUDDY_TOPDOWN | BUDDY_ALLOC_EXACT |
+					 BUDDY_ALLOC_ZERO))
+		return -EINVAL;
+	if (req->align && !is_power_of_2(req->align))
+		return -EINVAL;
+	if ((req->start || req->end) &&
+	    (req->start >= req->end || !PAGE_ALIGNED(req->start) ||
+	     !PAGE_ALIGNED(req->end)))
+		return -EINVAL;
+	if ((req->flags & BUDDY_ALLOC_EXACT) &&
+	    (req->align || req->end || req->flags & BUDDY_TOPDOWN))
+		return -EINVAL;
+	return 0;
+}
+
+/* The bytes a request takes from @pool: its block, or its exact pages. */
+static u64 req_bytes(const struct buddy_pool *pool,
+		     const struct buddy_ioc_alloc *req)
+{
+	u64 size = round_up(req->size, PAGE_SIZE);
+
+	if (req->flags & BUDDY_ALLOC_EXACT)
+		return size;
+	return max_t(u64, roundup_pow_of_two(size), BIT_ULL(pool->min_shift));
+}
+
+/**
+ * buddy_user_export() - a block of @pool as a dma-buf, as /dev/buddy makes
+ * @pool: a user pool, of which the caller holds a reference; the buffer
+ *	takes it over on success
+ * @req: the request, checked by req_error(); @req->offset, @req->dma_addr
+ *	and @req->phys_addr are filled in
+ * @charge_user: count the buffer against the caller's RLIMIT_MEMLOCK
+ * @show_addrs: fill in the addresses (else 0)
+ *
+ * Context: Process context; sleeps.
+ * Return: the dma-buf, with one reference; ERR_PTR(-EINVAL) for an
+ * alignment or range @pool cannot have, ERR_PTR(-ENOMEM) if the block
+ * cannot be had or the limit is reached.
+ */
+struct dma_buf *buddy_user_export(struct buddy_pool *pool,
+				  struct buddy_ioc_alloc *req,
+				  bool charge_user, bool show_addrs)
+{
+	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
+	DEFINE_DMA_BUF_EXPORT_INFO(info);
+	struct dma_buf *dmabuf;
+	struct ubuf *b;
+	u64 bytes;
+	int ret;
+
+	if (req->align > BIT_ULL(pool->chunk_shift) ||
+	    req->end > pool->max_size)
+		return ERR_PTR(-EINVAL);
+	if (req->size > pool->max_size)
+		return ERR_PTR(-ENOMEM);
+	bytes = req_bytes(pool, req);
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&b->lock);
+	INIT_LIST_HEAD(&b->attachments);
+	INIT_LIST_HEAD(&b->parked);
+	b->pool = pool;
+	b->exact = req->flags & BUDDY_ALLOC_EXACT;
+	if (charge_user) {
+		b->user = get_uid(current_user());
+		ret = charge(b->user, bytes >> PAGE_SHIFT);
+		if (ret)
+			goto out_free_uid;
+	}
+	ret = -ENOMEM;
+	if (b->exact)
+		b->addr = buddy_alloc_exact(pool, bytes, gfp);
+	else if (req->align || req->end || req->flags & BUDDY_TOPDOWN)
+		b->addr = buddy_alloc_range(pool, bytes, req->align, req->start,
+					    req->end, req->flags & BUDDY_TOPDOWN,
+					    gfp);
+	else
+		b->addr = buddy_alloc(pool, bytes, gfp);
+	if (!b->addr)
+		goto out_uncharge;
+	b->size = bytes;
+	b->off = buddy_pool_offset(pool, b->addr);
+	b->page = virt_to_page(b->addr);
+
+	info.ops = &ubuf_ops;
+	info.size = b->size;
+	info.flags = O_RDWR | O_CLOEXEC;
+	info.priv = b;
+	dmabuf = dma_buf_export(&info);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto out_free_block;
+	}
+	atomic64_add(b->size, &pool->user_bytes);
+	req->offset = b->off;
+	req->phys_addr = show_addrs ? buddy_phys_addr(pool, b->addr) : 0;
+	req->dma_addr = 0;
+	mutex_lock(&pool->dev_lock);
+	if (show_addrs && pool->dev)
+		req->dma_addr = buddy_dma_addr(pool, b->addr);
+	mutex_unlock(&pool->dev_lock);
+	return dmabuf;
+
+out_free_block:
+	if (b->exact)
+		buddy_free_exact(pool, b->addr, bytes);
+	else
+		buddy_free(pool, b->addr);
+out_uncharge:
+	if (b->user)
+		atomic_long_sub(bytes >> PAGE_SHIFT, &b->user->locked_vm);
+out_free_uid:
+	if (b->user)
+		free_uid(b->user);
+	mutex_destroy(&b->lock);
+	kfree(b);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_IF_KUNIT(buddy_user_export);
+
+/* The pool a request names: a NUL within the field, not empty. */
+static struct buddy_pool *req_pool(const char *name)
+{
+	if (!memchr(name, '\0', BUDDY_IOC_NAME_LEN) || !name[0])
+		return ERR_PTR(-EINVAL);
+	return buddy_pool_get_user(name);
+}
+
+static long ioc_alloc(struct file *file, void __user *arg)
+{
+	struct buddy_ioc_alloc req;
+	struct buddy_pool *pool;
+	struct dma_buf *dmabuf;
+	int fd, ret;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	ret = req_error(&req);
+	if (ret)
+		return ret;
+	pool = req_pool(req.pool);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		buddy_pool_put(pool);
+		return fd;
+	}
+	dmabuf = buddy_user_export(pool, &req,
+				   !file_ns_capable(file, &init_user_ns,
+						    CAP_IPC_LOCK),
+				   file_ns_capable(file, &init_user_ns,
+						   CAP_SYS_ADMIN));
+	if (IS_ERR(dmabuf)) {
+		put_unused_fd(fd);
+		buddy_pool_put(pool);
+		return PTR_ERR(dmabuf);
+	}
+	req.fd = fd;
+	if (copy_to_user(arg, &req, sizeof(req))) {
+		/* Never installed: the buffer goes with its one reference. */
+		put_unused_fd(fd);
+		dma_buf_put(dmabuf);
+		return -EFAULT;
+	}
+	fd_install(fd, dmabuf->file);
+	return 0;
+}
+
+static long ioc_pool_info(void __user *arg)
+{
+	struct buddy_ioc_pool_info in;
+	struct buddy_stats *st;
+	struct buddy_pool *pool;
+	unsigned int i;
+	int order;
+
+	if (copy_from_user(&in, arg, sizeof(in)))
+		return -EFAULT;
+	for (i = 0; i < ARRAY_SIZE(in.reserved); i++)
+		if (in.reserved[i])
+			return -EINVAL;
+	pool = req_pool(in.pool);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	if (!st) {
+		buddy_pool_put(pool);
+		return -ENOMEM;
+	}
+	buddy_pool_stats(pool, st);
+	in.size = st->size;
+	in.free = st->free;
+	in.min_block = st->min_block;
+	in.largest_free = 0;
+	for (order = st->max_order; order >= 0; order--) {
+		if (st->free_blocks[order] + st->cached_blocks[order]) {
+			in.largest_free = (u64)st->min_block << order;
+			break;
+		}
+	}
+	in.user_bytes = atomic64_read(&pool->user_bytes);
+	in.flags = (pool->dev ? BUDDY_INFO_DEVICE : 0) |
+		   (pool->region != BUDDY_REGION_CHUNKS ? BUDDY_INFO_CONTIG : 0);
+	in.pad = 0;
+	kfree(st);
+	buddy_pool_put(pool);
+	return copy_to_user(arg, &in, sizeof(in)) ? -EFAULT : 0;
+}
+
+static long buddy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	switch (cmd) {
+	case BUDDY_IOC_ALLOC:
+		return ioc_alloc(file, (void __user *)arg);
+	case BUDDY_IOC_POOL_INFO:
+		return ioc_pool_info((void __user *)arg);
+	}
+	return -ENOTTY;
+}
+
+static const struct file_operations buddy_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = buddy_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice buddy_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "buddy",
+	.fops = &buddy_fops,
+	/* Root's by default; README gives a udev rule for a group. */
+	.mode = 0600,
+};
+
+/* /dev/buddy, whether or not any pool opted in. */
+int buddy_user_init(void)
+{
+	return misc_register(&buddy_misc);
+}
+
+/* Every buffer is gone: each held the module. */
+void buddy_user_exit(void)
+{
+	misc_deregister(&buddy_misc);
+	cancel_delayed_work_sync(&park_work);
+}
