@@ -778,6 +778,7 @@ struct buddy_pool *buddy_pool_get_user(const char *name)
 	mutex_unlock(&buddy_pools_lock);
 	return pool;
 }
+EXPORT_SYMBOL_IF_KUNIT(buddy_pool_get_user);
 
 /* Drop a reference buddy_pool_get_user() took; the last frees the pool. */
 void buddy_pool_put(struct buddy_pool *pool)
@@ -785,6 +786,7 @@ void buddy_pool_put(struct buddy_pool *pool)
 	if (refcount_dec_and_mutex_lock(&pool->refs, &buddy_pools_lock))
 		teardown(pool);
 }
+EXPORT_SYMBOL_IF_KUNIT(buddy_pool_put);
 
 /**
  * buddy_pool_grow() - reserve more memory for a pool

@@ -20,7 +20,7 @@ mkdir -p "$OUT" && rm -f "$OUT"/*.log
 ktap_start "$OUT/lint.ktap"
 
 C_SRCS=(buddy_mod.c buddy_pool.c buddy_alloc.c buddy_check.c buddy_fault.c
-	buddy_dma.c buddy_region.c buddy_core.c buddy_core.h buddy_debugfs.c buddy_internal.h buddy_compat.h include/buddy.h
+	buddy_dma.c buddy_region.c buddy_user.c buddy_core.c buddy_core.h buddy_debugfs.c buddy_internal.h buddy_compat.h include/buddy.h include/uapi/buddy.h
 	tests/kunit/buddy_kunit.h tests/kunit/buddy_kunit_compat.h
 	tests/kunit/buddy_kunit_main.c tests/kunit/buddy_kunit_helpers.c
 	tests/kunit/core_kunit.c tests/kunit/pool_kunit.c
@@ -28,7 +28,7 @@ C_SRCS=(buddy_mod.c buddy_pool.c buddy_alloc.c buddy_check.c buddy_fault.c
 	tests/kunit/pcp_kunit.c tests/kunit/range_kunit.c
 	tests/kunit/exact_kunit.c tests/kunit/grow_kunit.c
 	tests/kunit/zero_kunit.c tests/kunit/kasan_kunit.c tests/kunit/dma_kunit.c
-	tests/kunit/contig_kunit.c tests/buddy_test_mm.h
+	tests/kunit/contig_kunit.c tests/kunit/user_kunit.c tests/buddy_test_mm.h
 	tests/dma/buddy_edu_test.c
 	tests/client/buddy_client.c tests/bench/buddy_bench.c tests/soak/buddy_soak.c
 	tests/core/core_test.c tests/core/core_test.h

@@ -39,6 +39,7 @@ extern struct kunit_suite buddy_zero_suite;
 extern struct kunit_suite buddy_kasan_suite;
 extern struct kunit_suite buddy_dma_suite;
 extern struct kunit_suite buddy_contig_suite;
+extern struct kunit_suite buddy_user_suite;
 
 u32 run_seed(struct kunit *test);
 void check_pool(struct kunit *test, struct buddy_pool *pool);

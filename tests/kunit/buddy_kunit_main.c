@@ -30,7 +30,8 @@
 kunit_test_suites(&buddy_core_suite, &buddy_pool_suite, &buddy_stress_suite,
 		  &buddy_debugfs_suite, &buddy_pcp_suite, &buddy_range_suite,
 		  &buddy_exact_suite, &buddy_grow_suite, &buddy_zero_suite,
-		  &buddy_kasan_suite, &buddy_dma_suite, &buddy_contig_suite);
+		  &buddy_kasan_suite, &buddy_dma_suite, &buddy_contig_suite,
+		  &buddy_user_suite);
 
 MODULE_IMPORT_NS(BUDDY_NS);
 MODULE_IMPORT_NS(BUDDY_KUNIT_NS);

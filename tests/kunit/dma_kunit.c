@@ -288,9 +288,6 @@ static void dma_create_full_refuses_bad_info(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_full(&info)),
 			-EOPNOTSUPP);
 	info.max_size = 0;
-	info.flags = BUDDY_POOL_USER;
-	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_full(&info)),
-			-EOPNOTSUPP);
 	info.flags = 0x8;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(buddy_pool_create_full(&info)), -EINVAL);
 	info.flags = 0;
