@@ -52,6 +52,9 @@ struct buddy_pool *make_uncached(struct kunit *test, const char *name,
 void no_caches(struct kunit *test, struct buddy_pool *pool);
 char *read_file(struct kunit *test, struct buddy_pool *pool,
 		const char *name);
+struct device *new_dev(const char *name);
+struct device *make_dev(struct kunit *test, const char *name,
+			unsigned int bits);
 void expect_range(struct kunit *test, struct buddy_pool *pool,
 		  size_t size, size_t align, u64 start, u64 end,
 		  unsigned int flags, u64 want);

@@ -15,52 +15,6 @@
 
 #include "buddy_kunit.h"
 
-static void release_dev(struct device *dev)
-{
-	kfree(dev);
-}
-
-/* A device on no bus, as a driverless platform device is. */
-static struct device *new_dev(const char *name)
-{
-	struct device *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
-
-	if (!dev)
-		return ERR_PTR(-ENOMEM);
-	device_initialize(dev);
-	dev->release = release_dev;
-	if (dev_set_name(dev, "%s", name) || device_add(dev)) {
-		put_device(dev);
-		return ERR_PTR(-EINVAL);
-	}
-	return dev;
-}
-
-static void unregister_action(void *dev)
-{
-	device_unregister(dev);
-}
-
-/*
- * A device with a DMA mask of @bits (0: none), unregistered when the test
- * ends. Its mask lives in its coherent mask, as a platform device's does.
- */
-static struct device *make_dev(struct kunit *test, const char *name,
-			       unsigned int bits)
-{
-	struct device *dev = new_dev(name);
-
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-							unregister_action,
-							dev), 0);
-	if (bits) {
-		dev->coherent_dma_mask = DMA_BIT_MASK(bits);
-		dev->dma_mask = &dev->coherent_dma_mask;
-	}
-	return dev;
-}
-
 static struct buddy_pool_info info_for(const char *name, size_t size,
 				       struct device *dev)
 {

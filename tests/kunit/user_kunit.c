@@ -77,25 +77,6 @@ static u64 free_bytes(struct buddy_pool *pool)
 	return st.free;
 }
 
-static void unregister_dev(void *dev)
-{
-	root_device_unregister(dev);
-}
-
-/* A device of the test's own that DMAs directly, with a 64-bit mask. */
-static struct device *test_dev(struct kunit *test)
-{
-	struct device *dev = root_device_register("buddy_kunit_user");
-
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, unregister_dev,
-							dev), 0);
-	dev->dma_mask = &dev->coherent_dma_mask;
-	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)),
-			0);
-	return dev;
-}
-
 /*
  * Export, attach, map, vmap; then the exporter's reference goes first and
  * the importer's keeps the block until it unmaps, detaches and puts.
@@ -105,7 +86,7 @@ static void user_import_keeps_block_until_last_put(struct kunit *test)
 	struct buddy_pool *pool = user_pool(test, "kunit_user", 8 * MB);
 	struct buddy_ioc_alloc req = req_of(MB);
 	struct dma_buf_attachment *attach;
-	struct device *dev = test_dev(test);
+	struct device *dev = make_dev(test, "buddy_kunit_user", 64);
 	struct iosys_map map;
 	struct sg_table *sgt;
 	struct dma_buf *dmabuf;
@@ -153,6 +134,38 @@ static void user_import_keeps_block_until_last_put(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, user_bytes(pool), 0ULL);
 	KUNIT_EXPECT_EQ(test, free_bytes(pool), 8ULL * MB);
 	check_pool(test, pool);
+}
+
+/* A contiguous user pool's buffer is larger than a chunk, in one entry. */
+static void user_contig_buffer_is_one_entry(struct kunit *test)
+{
+	struct buddy_pool_info info = {
+		.name = "kunit_user_contig",
+		.size = 32 * MB,
+		.node = NUMA_NO_NODE,
+		.flags = BUDDY_POOL_USER | BUDDY_POOL_CONTIG,
+	};
+	struct buddy_pool *pool = keep_pool(test, buddy_pool_create_full(&info));
+	struct buddy_ioc_alloc req = req_of(16 * MB);
+	struct dma_buf_attachment *attach;
+	struct device *dev = make_dev(test, "buddy_kunit_user", 64);
+	struct sg_table *sgt;
+	struct dma_buf *dmabuf;
+
+	dmabuf = export(test, pool, &req, false);
+	KUNIT_EXPECT_EQ(test, dmabuf->size, 16 * MB);
+	attach = dma_buf_attach(dmabuf, dev);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sgt);
+	KUNIT_EXPECT_EQ(test, sgt->nents, 1U);
+	KUNIT_EXPECT_EQ(test, sg_dma_len(sgt->sgl), (unsigned int)(16 * MB));
+	KUNIT_EXPECT_EQ(test, (u64)sg_dma_address(sgt->sgl),
+			(u64)phys_to_dma(dev, req.phys_addr));
+	dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
+	dma_buf_detach(dmabuf, attach);
+	put_now(dmabuf);
+	KUNIT_EXPECT_EQ(test, free_bytes(pool), 32ULL * MB);
 }
 
 /* A page referenced from elsewhere keeps its block out of the pool. */
@@ -220,6 +233,49 @@ static void user_destroy_ends_with_last_buffer(struct kunit *test)
 	buddy_dma_buf_vunmap_unlocked(b, &map);
 	/* The pool goes with this one; KASAN and kmemleak watch. */
 	put_now(b);
+}
+
+/*
+ * In a device pool a buffer comes with its device address, CPU access
+ * syncs for the device, and a destroy that the buffer outlives unmaps the
+ * pool from the device at once while the memory stays.
+ */
+static void user_device_pool_lets_device_go(struct kunit *test)
+{
+	struct device *dev = make_dev(test, "buddy_kunit_user", 64);
+	struct buddy_pool_info info = {
+		.name = "kunit_user_dev",
+		.size = 8 * MB,
+		.dev = dev,
+		.node = NUMA_NO_NODE,
+		.flags = BUDDY_POOL_USER,
+	};
+	struct buddy_ioc_alloc req = req_of(64 * KB);
+	struct buddy_pool *pool;
+	struct dma_buf *dmabuf;
+	void *addr;
+
+	pool = buddy_pool_create_full(&info);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pool);
+	dmabuf = export(test, pool, &req, false);
+	addr = buddy_pool_addr(pool, req.offset);
+	KUNIT_EXPECT_NE(test, req.dma_addr, 0ULL);
+	KUNIT_EXPECT_EQ(test, req.dma_addr, (u64)buddy_dma_addr(pool, addr));
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_cpu_access(dmabuf, DMA_FROM_DEVICE),
+			0);
+	memset(addr, 0x5a, 64 * KB);
+	KUNIT_EXPECT_EQ(test, dma_buf_end_cpu_access(dmabuf, DMA_TO_DEVICE),
+			0);
+
+	buddy_pool_destroy(pool);
+	KUNIT_EXPECT_NULL(test, pool->dev);
+	KUNIT_EXPECT_EQ(test, user_bytes(pool), 64ULL * KB);
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_cpu_access(dmabuf, DMA_FROM_DEVICE),
+			0);
+	KUNIT_EXPECT_EQ(test, ((u8 *)addr)[64 * KB - 1], 0x5a);
+	KUNIT_EXPECT_EQ(test, dma_buf_end_cpu_access(dmabuf, DMA_TO_DEVICE),
+			0);
+	put_now(dmabuf);
 }
 
 /*
@@ -320,8 +376,10 @@ static void user_sizes_and_refusals(struct kunit *test)
 
 static struct kunit_case buddy_user_cases[] = {
 	KUNIT_CASE(user_import_keeps_block_until_last_put),
+	KUNIT_CASE(user_contig_buffer_is_one_entry),
 	KUNIT_CASE(user_referenced_page_parks_buffer),
 	KUNIT_CASE(user_destroy_ends_with_last_buffer),
+	KUNIT_CASE(user_device_pool_lets_device_go),
 	KUNIT_CASE(user_charges_memlock),
 	KUNIT_CASE(user_sizes_and_refusals),
 	{}
