@@ -19,15 +19,25 @@
  * Results: /sys/kernel/debug/buddy_edu_test/results, one "ok N WHAT" or
  * "not ok N WHAT" line per check, "# ..." diagnostics before a failure;
  * also in the kernel log. The module loads even when checks fail.
+ *
+ * It is also a dma-buf importer, for /dev/buddy's tests: the first device
+ * bound with dma_bits=64 (tests=N binds it without running the tests)
+ * gets /sys/kernel/debug/buddy_edu_test/import. Writing "FD SEED" there
+ * attaches the caller's dma-buf FD to the device, checks that it is one
+ * range of device addresses, moves data through its middle and both ends
+ * with edu's DMA engine and reads the ends back through a kernel vmap
+ * (see import_one()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/iosys-map.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -39,18 +49,16 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/uaccess.h>
 #include <linux/vmstat.h>
 
 #include <buddy.h>
 
+#include "../../buddy_compat.h"
 #include "../buddy_test_mm.h"
 
-/* The largest page order, and so a pool's chunk (see buddy_compat.h). */
-#ifdef MAX_PAGE_ORDER
-#define TOP_ORDER	MAX_PAGE_ORDER
-#else
-#define TOP_ORDER	(MAX_ORDER - 1)
-#endif
+/* The largest page order, and so a pool's chunk. */
+#define TOP_ORDER	BUDDY_MAX_PAGE_ORDER
 #define CHUNK		(PAGE_SIZE << TOP_ORDER)
 
 /* edu's registers */
@@ -114,13 +122,25 @@ module_param(default_block, ulong, 0444);
 MODULE_PARM_DESC(default_block,
 		 "With contig_size: also check that a block of this many bytes from buddy's default pool is physically contiguous (default 0: no)");
 
+static bool tests = true;
+module_param(tests, bool, 0444);
+MODULE_PARM_DESC(tests,
+		 "Run the tests when a device binds (default Y); N only binds it, as the importer behind debugfs import with dma_bits=64");
+
 static DEFINE_MUTEX(results_lock);
 static char *results;
 static size_t results_len;
 static unsigned int results_nr, results_lost;
 static struct dentry *results_dir;
 
-/* One probe's state. */
+/*
+ * The import file and the device behind it; import_lock also keeps one
+ * import at a time in edu's buffer.
+ */
+static DEFINE_MUTEX(import_lock);
+static struct dentry *import_file;
+
+/* A bound device's state, devm's: it stays for the importer. */
 struct edu {
 	struct pci_dev *pdev;
 	void __iomem *regs;
@@ -128,6 +148,7 @@ struct edu {
 	u64 mask;
 	u32 seed;
 	bool dead;			/* a transfer hung: no more DMA */
+	unsigned int max_seg;		/* the device's own, back at unbind */
 	unsigned int nr_blocks, nr_translated;
 	void *big[MAX_BIG];
 	struct buddy_stats st;
@@ -800,28 +821,296 @@ static void test_contig(struct edu *e)
 		buddy_free(e->pool, b.p);
 }
 
-static int probe(struct pci_dev *pdev, const struct pci_device_id *id)
+/* Bytes the importer moves and checks at each place: a page. */
+#define IMPORT_LEN	SZ_4K
+
+/*
+ * The word at byte offset @o of an imported buffer: seed + o where the
+ * importer writes, ~(seed + o) where user space did.
+ */
+static u32 import_word(u32 seed, size_t o, bool inverted)
 {
-	struct edu *e;
+	u32 v = seed + (u32)o;
+
+	return inverted ? ~v : v;
+}
+
+/*
+ * The index of the first word of @p, a copy of IMPORT_LEN bytes from
+ * buffer offset @off, that does not hold import_word(); IMPORT_LEN / 4 if
+ * all do.
+ */
+static size_t import_bad(const u32 *p, size_t off, u32 seed, bool inverted)
+{
+	size_t i;
+
+	for (i = 0; i < IMPORT_LEN / 4; i++)
+		if (p[i] != import_word(seed, off + 4 * i, inverted))
+			break;
+	return i;
+}
+
+static bool import_check(const u32 *p, size_t off, u32 seed, bool inverted,
+			 const char *how)
+{
+	size_t i = import_bad(p, off, seed, inverted);
+
+	if (i == IMPORT_LEN / 4)
+		return true;
+	pr_err("import: %s: the word at offset %zu is %#x, expected %#x\n",
+	       how, off + 4 * i, p[i], import_word(seed, off + 4 * i, inverted));
+	return false;
+}
+
+/*
+ * Move @len bytes from device address @src to @dst through edu's buffer,
+ * at most EDU_BUF_USE bytes at a time.
+ */
+static int import_move(struct edu *e, u64 src, u64 dst, u32 len)
+{
+	u32 o, n;
 	int ret;
 
-	/* Another edu, for another run of the tests. */
-	if (only && strcmp(pci_name(pdev), only))
-		return -ENODEV;
-	e = kzalloc(sizeof(*e), GFP_KERNEL);
-	if (!e)
-		return -ENOMEM;
-	ret = setup(e, pdev);
-	if (!report(!ret, "%s: enabled, BAR0 mapped, %d-bit DMA mask",
-		    pci_name(pdev), dma_bits))
-		goto out_free;
-	if (!test_edu(e))
-		goto out_free;
+	for (o = 0; o < len; o += n) {
+		n = min_t(u32, len - o, EDU_BUF_USE);
+		ret = xfer(e, src + o, EDU_BUF, n, 0);
+		if (ret)
+			return ret;
+		ret = xfer(e, EDU_BUF, dst + o, n, EDU_CMD_TO_RAM);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * With edu's DMA engine: the middle page of the @size bytes at device
+ * address @dma into @bounce (at @bdma), where user space's words must be;
+ * then seed + o from @bounce over the first and the last page.
+ */
+static int import_dma(struct edu *e, dma_addr_t dma, size_t size, u32 seed,
+		      u32 *bounce, dma_addr_t bdma)
+{
+	size_t ends[] = { 0, size - IMPORT_LEN }, mid = size / 2, o;
+	unsigned int i;
+	int ret;
+
+	ret = import_move(e, dma + mid, bdma, IMPORT_LEN);
+	if (ret) {
+		pr_err("import: edu DMA from the middle of the buffer: %d\n",
+		       ret);
+		return ret;
+	}
+	if (!import_check(bounce, mid, seed, true, "through edu"))
+		return -EIO;
+	for (i = 0; i < ARRAY_SIZE(ends); i++) {
+		for (o = 0; o < IMPORT_LEN; o += 4)
+			bounce[o / 4] = import_word(seed, ends[i] + o, false);
+		ret = import_move(e, bdma, dma + ends[i], IMPORT_LEN);
+		if (ret) {
+			pr_err("import: edu DMA to offset %zu of the buffer: %d\n",
+			       ends[i], ret);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Through a kernel vmap of @dmabuf, between begin and end of CPU access:
+ * its first and last pages hold what import_dma() wrote. @copy takes a
+ * page of it at a time.
+ */
+static int import_vmap(struct dma_buf *dmabuf, u32 seed, u32 *copy)
+{
+	size_t ends[] = { 0, dmabuf->size - IMPORT_LEN };
+	struct iosys_map map;
+	unsigned int i;
+	int ret, end;
+
+	ret = buddy_dma_buf_vmap_unlocked(dmabuf, &map);
+	if (ret) {
+		pr_err("import: dma_buf_vmap: %d\n", ret);
+		return ret;
+	}
+	ret = dma_buf_begin_cpu_access(dmabuf, DMA_FROM_DEVICE);
+	if (ret) {
+		pr_err("import: dma_buf_begin_cpu_access: %d\n", ret);
+		goto out_vunmap;
+	}
+	for (i = 0; i < ARRAY_SIZE(ends) && !ret; i++) {
+		iosys_map_memcpy_from(copy, &map, ends[i], IMPORT_LEN);
+		if (!import_check(copy, ends[i], seed, false, "through the vmap"))
+			ret = -EIO;
+	}
+	end = dma_buf_end_cpu_access(dmabuf, DMA_FROM_DEVICE);
+	if (end) {
+		pr_err("import: dma_buf_end_cpu_access: %d\n", end);
+		ret = ret ?: end;
+	}
+out_vunmap:
+	buddy_dma_buf_vunmap_unlocked(dmabuf, &map);
+	return ret;
+}
+
+/*
+ * Import the caller's dma-buf @fd for edu: it must be one range of device
+ * addresses covering the buffer; edu reads user space's words from its
+ * middle page and writes the importer's over its first and last, which a
+ * kernel vmap must then show. Everything is undone before it returns.
+ */
+static int import_one(struct edu *e, int fd, u32 seed)
+{
+	struct device *dev = &e->pdev->dev;
+	struct dma_buf_attachment *attach;
+	struct scatterlist *sg;
+	struct dma_buf *dmabuf;
+	struct sg_table *sgt;
+	dma_addr_t dma = 0, bdma;
+	unsigned int len = 0;
+	u64 total = 0;
+	u32 *bounce;
+	int i, ret;
+
+	dmabuf = dma_buf_get(fd);
+	if (IS_ERR(dmabuf)) {
+		pr_err("import: dma_buf_get(%d): %pe\n", fd, dmabuf);
+		return PTR_ERR(dmabuf);
+	}
+	if (dmabuf->size < 2 * IMPORT_LEN || !PAGE_ALIGNED(dmabuf->size)) {
+		pr_err("import: the buffer has %zu bytes: expected whole pages, at least %u\n",
+		       dmabuf->size, 2 * IMPORT_LEN);
+		ret = -EINVAL;
+		goto out_put;
+	}
+	attach = dma_buf_attach(dmabuf, dev);
+	if (IS_ERR(attach)) {
+		pr_err("import: dma_buf_attach: %pe\n", attach);
+		ret = PTR_ERR(attach);
+		goto out_put;
+	}
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	if (IS_ERR(sgt)) {
+		pr_err("import: dma_buf_map_attachment: %pe\n", sgt);
+		ret = PTR_ERR(sgt);
+		goto out_detach;
+	}
+	/* Not sg_page(): CONFIG_DMABUF_DEBUG scrambles it for importers. */
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		if (!i) {
+			dma = sg_dma_address(sg);
+			len = sg_dma_len(sg);
+		}
+		total += sg_dma_len(sg);
+	}
+	if (sgt->nents != 1 || len < dmabuf->size) {
+		pr_err("import: %u DMA entries, %llu bytes in all, the first %u bytes at %pad, for a buffer of %zu bytes: expected one entry covering it\n",
+		       sgt->nents, total, len, &dma, dmabuf->size);
+		ret = -EINVAL;
+		goto out_unmap;
+	}
+	bounce = dma_alloc_coherent(dev, IMPORT_LEN, &bdma,
+				    GFP_KERNEL | __GFP_NOWARN);
+	if (!bounce) {
+		pr_err("import: dma_alloc_coherent of a page for edu: -ENOMEM\n");
+		ret = -ENOMEM;
+		goto out_unmap;
+	}
+	ret = import_dma(e, dma, dmabuf->size, seed, bounce, bdma);
+	if (!ret)
+		ret = import_vmap(dmabuf, seed, bounce);
+	if (!ret)
+		pr_info("import: fd %d, %zu bytes at %pad, seed %u: ok\n", fd,
+			dmabuf->size, &dma, seed);
+	dma_free_coherent(dev, IMPORT_LEN, bounce, bdma);
+out_unmap:
+	dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
+out_detach:
+	dma_buf_detach(dmabuf, attach);
+out_put:
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
+/* "FD SEED\n", decimal, from the process whose FD it is. */
+static ssize_t import_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	struct edu *e = file->private_data;
+	char buf[32], extra;
+	u32 seed;
+	int fd, ret;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%d %u %c", &fd, &seed, &extra) != 2) {
+		pr_err("import: expected \"FD SEED\", got \"%s\"\n", strim(buf));
+		return -EINVAL;
+	}
+	mutex_lock(&import_lock);
+	ret = import_one(e, fd, seed);
+	mutex_unlock(&import_lock);
+	return ret ? ret : count;
+}
+
+static const struct file_operations import_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = import_write,
+	.llseek = noop_llseek,
+};
+
+/* Before devm unmaps the registers the import file uses. */
+static void import_remove(void *data)
+{
+	struct edu *e = data;
+	struct dentry *file;
+
+	mutex_lock(&import_lock);
+	file = import_file;
+	import_file = NULL;
+	mutex_unlock(&import_lock);
+	/* Outside the lock: it waits for a write in progress, which holds it. */
+	debugfs_remove(file);
+	dma_set_max_seg_size(&e->pdev->dev, e->max_seg);
+}
+
+/*
+ * Make the import file for @e, unless another device has it. The
+ * exporter's one-entry sg table is mapped for the device, which must
+ * then take a segment of any length.
+ */
+static int add_importer(struct edu *e)
+{
+	struct device *dev = &e->pdev->dev;
+
+	mutex_lock(&import_lock);
+	if (import_file) {
+		mutex_unlock(&import_lock);
+		pr_info("%s: not the importer, another device is\n",
+			pci_name(e->pdev));
+		return 0;
+	}
+	e->max_seg = dma_get_max_seg_size(dev);
+	dma_set_max_seg_size(dev, UINT_MAX);
+	import_file = debugfs_create_file("import", 0200, results_dir, e,
+					  &import_fops);
+	mutex_unlock(&import_lock);
+	pr_info("%s: the importer: write \"FD SEED\" to import\n",
+		pci_name(e->pdev));
+	return devm_add_action_or_reset(dev, import_remove, e);
+}
+
+static void run_tests(struct edu *e)
+{
 	if (contig_size) {
 		test_contig(e);
 		if (default_block)
 			test_default_block();
-		goto out_free;
+		return;
 	}
 	test_bad_input(e);
 	/* Nothing between arranging and creating, so that it holds. */
@@ -832,9 +1121,29 @@ static int probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		if (!e->dead)
 			test_grow(e);
 	}
-out_free:
-	kfree(e);
-	return ret;
+}
+
+static int probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct edu *e;
+	int ret;
+
+	/* Another edu, for another run of the tests. */
+	if (only && strcmp(pci_name(pdev), only))
+		return -ENODEV;
+	e = devm_kzalloc(&pdev->dev, sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	ret = setup(e, pdev);
+	if (!report(!ret, "%s: enabled, BAR0 mapped, %d-bit DMA mask",
+		    pci_name(pdev), dma_bits))
+		return ret;
+	if (!test_edu(e))
+		return 0;
+	if (tests)
+		run_tests(e);
+	/* Only a 64-bit mask reaches any buffer an exporter hands out. */
+	return dma_bits == 64 ? add_importer(e) : 0;
 }
 
 static const struct pci_device_id edu_ids[] = {
@@ -843,7 +1152,10 @@ static const struct pci_device_id edu_ids[] = {
 };
 MODULE_DEVICE_TABLE(pci, edu_ids);
 
-/* No remove(): the pool and the device's resources are devm's to free. */
+/*
+ * No remove(): the pool, the import file and the device's resources are
+ * devm's to free.
+ */
 static struct pci_driver edu_driver = {
 	.name = KBUILD_MODNAME,
 	.id_table = edu_ids,
@@ -880,3 +1192,4 @@ module_exit(edu_test_exit);
 MODULE_DESCRIPTION("buddy.ko device pools tested with QEMU's edu device");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(BUDDY_NS);
+MODULE_IMPORT_NS(BUDDY_DMA_BUF_NS);

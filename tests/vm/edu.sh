@@ -9,10 +9,21 @@
 # unbinds the driver, which must take the pool with it; unloads, and
 # checks that the memory came back. Without an edu device it only says
 # so, unless EDU_REQUIRED is set.
+#
+# The module is also a dma-buf importer for /dev/buddy's tests: with
+# buddy.ko loaded, `edu_importer_load` binds it, running no tests, to the
+# second edu (-device edu,dma_mask=0xffffffffffffffff) with a 64-bit DMA
+# mask, and returns 0 once $EDU_IMPORT exists. A program that writes
+# "FD SEED" (decimal) there with its own dma-buf FD has edu check and
+# write it (see import_one() in tests/dma/buddy_edu_test.c); the write
+# returns its length, or fails with the errno of the step that failed.
+# `edu_importer_unload` unbinds the device, which must remove the file,
+# and unloads the module.
 
 EDU_RESULTS=/sys/kernel/debug/buddy_edu_test/results
 EDU_POOL=/sys/kernel/debug/buddy/edu
 EDU_DRIVER=/sys/bus/pci/drivers/buddy_edu_test
+EDU_IMPORT=/sys/kernel/debug/buddy_edu_test/import
 # Pages the free count may drift by: per-CPU lists and KASAN's
 # quarantine. A pool left behind (16 MiB) is 4096 pages.
 EDU_SLACK=2048
@@ -179,4 +190,41 @@ edu_contig_suite() {
 			"$(sed -n 's/^free: //p' $EDU_POOL/stats)"
 	fi
 	edu_unload edu-contig "$bdf" "$before"
+}
+
+# edu_importer_load [PARAM=VALUE...] - with buddy.ko loaded, load
+# /root/buddy_edu_test.ko with tests=0 (plus the PARAMs), bound only to
+# the second edu device with dma_bits=64, as the dma-buf importer behind
+# $EDU_IMPORT; its results (bound, edu answers) become checks. Returns 0
+# once $EDU_IMPORT exists, 1 otherwise: failed checks, or (without
+# EDU_REQUIRED) no such device, which it only notes. The device is
+# EDU_IMPORTER, for edu_importer_unload.
+edu_importer_load() {
+	if ! EDU_IMPORTER=$(edu_find 2); then
+		if [ -n "${EDU_REQUIRED:-}" ]; then
+			t_fail "edu-import: second edu device present" \
+				"QEMU needs -device edu,dma_mask=0xffffffffffffffff"
+		else
+			echo "note: no wide-mask edu device, no importer"
+		fi
+		return 1
+	fi
+	say "edu-import: device $EDU_IMPORTER $*"
+	assert_ok insmod /root/buddy_edu_test.ko "only=$EDU_IMPORTER" \
+		dma_bits=64 tests=0 "$@" || return 1
+	edu_results
+	assert_ok test -f $EDU_IMPORT
+}
+
+# edu_importer_unload - unbind the importer's device, which must remove
+# $EDU_IMPORT, and unload the module.
+edu_importer_unload() {
+	assert_ok sh -c "echo $EDU_IMPORTER > $EDU_DRIVER/unbind"
+	if [ -e $EDU_IMPORT ]; then
+		t_fail "edu-import: unbind removes the import file" \
+			"$EDU_IMPORT still there"
+	else
+		t_ok "edu-import: unbind removes the import file"
+	fi
+	assert_ok rmmod buddy_edu_test
 }
