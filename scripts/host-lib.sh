@@ -5,8 +5,9 @@
 # build_modules DEST KDIR [MAKE ARGS...] - copy what git would (tracked
 # and not ignored files; with REV set, `git archive REV`) to DEST, so no
 # build product of the source tree passes for a fresh one, and `make
-# extra` there against KDIR into DEST.log. 0 iff make succeeded, buddy.ko
-# exists and no line of the log says "warning:".
+# extra` there against KDIR into DEST.log, then tests/user's static
+# buddy_user_test (any kernel's guest runs it). 0 iff both makes
+# succeeded, buddy.ko exists and no line of the log says "warning:".
 build_modules() {
 	local dest=$1 kdir=$2
 
@@ -24,6 +25,7 @@ build_modules() {
 			include tests "$dest/") || return 1
 	fi
 	if ! make -s -C "$dest" extra KDIR="$kdir" "$@" > "$dest.log" 2>&1 ||
+			! make -s -C "$dest/tests/user" >> "$dest.log" 2>&1 ||
 			[ ! -f "$dest/buddy.ko" ] || grep -q 'warning:' "$dest.log"; then
 		grep -A3 'warning:' "$dest.log"
 		tail -n 10 "$dest.log"

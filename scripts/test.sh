@@ -62,7 +62,8 @@ for v in $KVERS; do
 		--env EDU_REQUIRED=1 \
 		--append "init_on_alloc=1 init_on_free=1" -- "$M/buddy.ko" \
 		"$M/tests/kunit/buddy_kunit.ko" "$M/tests/client/buddy_client.ko" \
-		"$M/tests/dma/buddy_edu_test.ko" tests/vm/edu.sh
+		"$M/tests/dma/buddy_edu_test.ko" tests/vm/edu.sh \
+		"$M/tests/user/buddy_user_test"
 	ktap_check "integration-$v: no QEMU guest errors" \
 		"$OUT/integration-$v.qemu" no_guest_errors "$OUT/integration-$v.log"
 	if [ "$v" = "${KVERS%% *}" ]; then
@@ -99,7 +100,8 @@ for flavour in ${DISTROS:-6.1 6.12 6.12-rt}; do
 		tests/vm/integration.sh --timeout 900 "${EDU_DIRECT[@]}" "${REGIONS[@]}" \
 		--env EDU_REQUIRED=1 -- "$B/buddy.ko" \
 		"$B/tests/client/buddy_client.ko" \
-		"$B/tests/dma/buddy_edu_test.ko" tests/vm/edu.sh
+		"$B/tests/dma/buddy_edu_test.ko" tests/vm/edu.sh \
+		"$B/tests/user/buddy_user_test"
 	ktap_check "distro-$flavour: no QEMU guest errors" \
 		"$OUT/distro-$flavour.qemu" no_guest_errors "$OUT/distro-$flavour.log"
 done

@@ -4,8 +4,9 @@
 # scripts/qemu-run.sh: module parameters good and bad, alloc_pages failure,
 # every debugfs file, the ctl fuzzer, range, exact, grow and shrink through
 # ctl, the example client, clean unload, zeroing and fault injection,
-# a device's pool through QEMU's edu (with tests/vm/edu.sh), unload with
-# a leak, and the trace events. kmemleak is checked at the end for all of it.
+# a device's pool through QEMU's edu (with tests/vm/edu.sh), /dev/buddy
+# from user space (tests/user/buddy_user_test), unload with a leak, and
+# the trace events. kmemleak is checked at the end for all of it.
 # shellcheck source=tests/vm/guest-lib.sh
 . /root/guest-lib.sh
 
@@ -609,6 +610,125 @@ case $(uname -r) in
 	assert_ok dmesg_contains 'no reserve_mem= region is named "nosuch"'
 	;;
 esac
+
+# --- /dev/buddy: blocks as dma-bufs for user space (issue 23) --------------
+# tests/user/buddy_user_test, static, built with the modules: each run
+# prints a KTAP document, nested here as one test by user_test.
+U=/root/buddy_user_test
+
+# user_test NAME ARG... - run buddy_user_test ARG... and nest its document
+# as test NAME, which passes if the program exited 0 with its plan's
+# worth of results, none "not ok".
+user_test() {
+	local name=$1 rc l plan=0 n=0 bad=0
+
+	shift
+	$U "$@" > /tmp/user.ktap 2> /tmp/user.err
+	rc=$?
+	cat /tmp/user.ktap /tmp/user.err
+	ktap "    KTAP version 1"
+	ktap "    # Subtest: $name"
+	while IFS= read -r l; do
+		case $l in
+		'KTAP version'*) continue ;;
+		1..*) plan=${l#1..} ;;
+		'ok '*) n=$((n + 1)) ;;
+		'not ok '*) n=$((n + 1)) bad=$((bad + 1)) ;;
+		esac
+		ktap "    $l"
+	done < /tmp/user.ktap
+	ktap_next
+	if [ $rc -eq 0 ] && [ $bad -eq 0 ] && [ $n -eq "$plan" ] && [ $n -gt 0 ]; then
+		BUDDY_PASSED=$((BUDDY_PASSED + 1))
+		ktap "ok $KTAP_NUM $name"
+	else
+		BUDDY_FAILED=$((BUDDY_FAILED + 1))
+		ktap "# $name: exit status $rc, $n of $plan results, $bad not ok"
+		ktap "not ok $KTAP_NUM $name"
+	fi
+}
+
+# user_bytes_settle N - wait up to 3 s (a free held up by pinned pages
+# is retried every 100 ms) for the default pool's user_bytes to be N.
+user_bytes_settle() {
+	local i=0
+
+	while [ $i -lt 30 ] && [ "$(field $D/default/stats user_bytes)" != "$1" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+if [ -f $U ]; then
+	chmod 755 $U
+	# Without user=1 the device is there, but the default pool is not.
+	assert_ok insmod /root/buddy.ko pool_size=4M
+	assert_eq "user: parameter off by default" N \
+		"$(cat /sys/module/buddy/parameters/user)"
+	assert_eq "user: /dev/buddy root's alone" "600 0 0" \
+		"$(stat -c '%a %u %g' /dev/buddy)"
+	assert_eq "user: not a user pool" no "$(field $D/default/stats user)"
+	user_test user-not-opted-in case denied
+	assert_ok rmmod buddy
+	assert_fails test -e /dev/buddy
+	# A boot-time region's pages are not the kernel's to count.
+	if grep -q '^ *30000000-33ffffff : Reserved' /proc/iomem; then
+		dmesg_mark
+		assert_fails insmod /root/buddy.ko user=1 phys=0x30000000 pool_size=64M
+		assert_ok dmesg_contains "cannot be a user pool"
+		assert_fails test -e /dev/buddy
+	fi
+
+	assert_ok insmod /root/buddy.ko user=1 pool_size=64M
+	assert_eq "user: parameter" Y "$(cat /sys/module/buddy/parameters/user)"
+	assert_eq "user: a user pool" yes "$(field $D/default/stats user)"
+	assert_eq "user: user_bytes idle" 0 "$(field $D/default/stats user_bytes)"
+	# QEMU's wide-mask edu as a dma-buf importer (tests/vm/edu.sh); the
+	# importer case skips without it.
+	imp=''
+	# shellcheck disable=SC2119 # no parameters to pass
+	if [ -f /root/edu.sh ] && command -v edu_importer_load > /dev/null &&
+			edu_importer_load; then
+		imp=1
+	fi
+	user_test user all
+	[ -z "$imp" ] || edu_importer_unload
+	# Another pool, which did not ask for BUDDY_POOL_USER.
+	assert_ok insmod /root/buddy_client.ko pool_name=client_pool
+	user_test user-client-pool -p client_pool case denied
+	assert_ok rmmod buddy_client
+
+	# A buffer pins the module: rmmod fails until its holder is gone.
+	$U hold 120 > /tmp/hold.out 2>&1 &
+	hold=$!
+	i=0 l=''
+	while [ $i -lt 300 ]; do
+		read -r l < /tmp/hold.out
+		case $l in READY*) break ;; esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+	assert_eq "user: holder ready" "READY" "${l%% *}"
+	assert_eq "user: user_bytes while held" 1048576 \
+		"$(field $D/default/stats user_bytes)"
+	assert_fails rmmod buddy
+	assert_ok test -c /dev/buddy
+	kill -9 $hold
+	wait $hold
+	user_bytes_settle 0
+	assert_eq "user: user_bytes after kill -9" 0 \
+		"$(field $D/default/stats user_bytes)"
+	assert_eq "user: all free" "$(field $D/default/stats size)" \
+		"$(field $D/default/stats free)"
+	assert_ok rmmod buddy
+	assert_fails test -e /dev/buddy
+
+	# A contiguous user pool: its blocks' pages counted one by one too.
+	assert_ok insmod /root/buddy.ko user=1 contig=1 pool_size=16M
+	user_test user-contig case pool_info alloc_1m sizes placement zeroed \
+		mapping kill9 process_vm vmsplice exhaust
+	assert_ok rmmod buddy
+fi
 
 # --- Unload with a leak: warn once, report, keep the memory ---------------
 assert_ok insmod /root/buddy.ko pool_size=8M
