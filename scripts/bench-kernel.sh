@@ -18,7 +18,12 @@
 # physically contiguous range (BUDDY_POOL_CONTIG, allocator=contig)
 # against 64 chunks of 4 MiB (allocator=chunked), both zeroed; the ratio
 # is contig's time to chunked's. Every boot has 2 GiB of RAM for them: a
-# pool may hold at most half of it, and the range must be found.
+# pool may hold at most half of it, and the range must be found. In the
+# same boot, after the benchmark, tests/user/buddy_user_bench (static,
+# built here with gcc) times allocate+close of a 64 KiB and a 1 MiB
+# dma-buf from user space: /dev/buddy (buddy.ko loaded with user=1)
+# against /dev/dma_heap/system, both zeroing, interleaved; the kernels
+# without a system heap (6.1) time buddy alone.
 #
 # Usage: bench-kernel.sh [FLAVOUR...] [-- PARAM=VALUE...]
 #   FLAVOUR: 6.1, 6.12 or 6.12-rt (default: 6.1 6.12); each PARAM goes to
@@ -38,7 +43,8 @@
 # and build/bench-FLAVOUR-init_on_alloc/ (=1): console.log, console.log.ktap
 # (the boot's KTAP, where the module's lines travel), results.txt
 # (the module's lines), notes.txt (its waste and misalignment lines),
-# zeroings.txt (buddy's allocations and zeroings per workload),
+# zeroings.txt (buddy's allocations and zeroings per workload), user.txt
+# (buddy_user_bench's lines),
 # summary.txt (what is printed), ratios.dat and bench.png.
 set -euo pipefail
 
@@ -211,6 +217,7 @@ boot() {
 		--env "BENCH_PRELOAD=${LOAD[*]}" --env "BENCH_ARGS=$PARAMS" \
 		"$DKDIR" tests/vm/bench.sh "$B/buddy.ko" \
 		"$B/tests/bench/buddy_bench.ko" "${FILES[@]}" > /dev/null
+	sed -n 's/^ *# \(user_[a-z_]* .*\)/\1/p' "$K" > "$O/user.txt"
 	sed -n 's/.*buddy-bench: \(iters=.*\)/\1/p' "$K" > "$O/params.txt"
 	sed -n 's/.*buddy-bench: \(workload=.* allocator=.*\)/\1/p' "$K" \
 		> "$O/results.txt"
@@ -277,6 +284,7 @@ boot() {
 		fi
 		zeroings "$tag" < "$O/zeroings.txt"
 		sed "s/^/$tag /" "$O/notes.txt"
+		sed "s/^/$tag /" "$O/user.txt"
 		echo "$tag reproduce: make bench" \
 			"FLAVOURS=$flavour INIT=$ia${PARAMS:+ ARGS=\"$PARAMS\"}" \
 			"$extra${BENCH_REV:+REV=$REV }(modules at $REV)"
@@ -299,6 +307,13 @@ for flavour in "${FLAVOURS[@]}"; do
 	LOAD=()
 	add_deps "$DKDIR/modules" "$B/tests/bench/buddy_bench.ko"
 	FILES=()
+	# Built from the same copy as the modules, where it has the file.
+	if [ -f "$B/tests/user/buddy_user_bench.c" ]; then
+		gcc -static -O2 -Wall -Wextra -Werror -I "$B/include/uapi" \
+			-o "$B/tests/user/buddy_user_bench" \
+			"$B/tests/user/buddy_user_bench.c"
+		FILES+=("$B/tests/user/buddy_user_bench")
+	fi
 	for m in "${LOAD[@]}"; do
 		FILES+=("$DKDIR/modules/$m.ko")
 	done
