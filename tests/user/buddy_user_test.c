@@ -701,7 +701,10 @@ static void case_placement(void)
 		 0, 0, 0, s - PAGE);
 }
 
-/* mmap: MAP_PRIVATE refused, no page beyond the end, offsets work. */
+/*
+ * mmap: MAP_PRIVATE refused, no page beyond the end, offsets work, pages
+ * zapped by MADV_DONTNEED come back.
+ */
 static void case_mmap(void)
 {
 	u64 len = 64 * KIB;
@@ -735,6 +738,10 @@ static void case_mmap(void)
 		       16 * KIB, 7);
 		fill(p, len, 8);
 		verify("a second mapping", q, len, 8);
+		/* Zapped pages fault back in: the buffer's, not new ones. */
+		check(!madvise(p, len, MADV_DONTNEED), "MADV_DONTNEED: %s",
+		      ename(errno));
+		verify("after MADV_DONTNEED", p, len, 8);
 		buf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
 	}
 	if (r && p)
