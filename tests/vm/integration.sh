@@ -699,6 +699,7 @@ if [ -f $U ]; then
 	assert_ok rmmod buddy_client
 
 	# A buffer pins the module: rmmod fails until its holder is gone.
+	: > /tmp/hold.out
 	$U hold 120 > /tmp/hold.out 2>&1 &
 	hold=$!
 	i=0 l=''
