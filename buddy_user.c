@@ -188,10 +188,36 @@ static void ubuf_release(struct dma_buf *dmabuf)
 	schedule_delayed_work(&park_work, PARK_RETRY);
 }
 
+/*
+ * The longest sg entry @dev takes for @b: its max segment size and, for a
+ * device with a segment boundary, no entry across one; a power of two,
+ * at least a page.
+ */
+static size_t seg_bytes(struct device *dev, const struct ubuf *b)
+{
+	u64 seg = min_t(u64, dma_get_max_seg_size(dev), SG_BYTES);
+	unsigned long boundary = dma_get_seg_boundary(dev);
+	phys_addr_t phys = page_to_phys(b->page);
+
+	/*
+	 * ULONG_MAX, the default, is no boundary at all; entries no longer
+	 * than a boundary's span and than the block's alignment cross none.
+	 */
+	if (boundary < ULONG_MAX) {
+		seg = min_t(u64, seg, (u64)boundary + 1);
+		if (phys)
+			seg = min_t(u64, seg, BIT_ULL(__ffs64(phys)));
+	}
+	if (seg < PAGE_SIZE)
+		return PAGE_SIZE;
+	return rounddown_pow_of_two(seg);
+}
+
 static int ubuf_attach(struct dma_buf *dmabuf,
 		       struct dma_buf_attachment *attach)
 {
 	struct ubuf *b = dmabuf->priv;
+	size_t seg = seg_bytes(attach->dev, b);
 	struct scatterlist *sg;
 	struct uattach *a;
 	unsigned int i;
@@ -200,16 +226,19 @@ static int ubuf_attach(struct dma_buf *dmabuf,
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
-	/* One entry, the block being contiguous, unless 2 GiB or more. */
-	ret = sg_alloc_table(&a->sgt, DIV_ROUND_UP(b->size, SG_BYTES),
-			     GFP_KERNEL);
+	/*
+	 * One entry, the block being contiguous, for a device that takes
+	 * segments that long (dma_set_max_seg_size()); else as few as the
+	 * device's limits allow, as the DMA API requires.
+	 */
+	ret = sg_alloc_table(&a->sgt, DIV_ROUND_UP(b->size, seg), GFP_KERNEL);
 	if (ret) {
 		kfree(a);
 		return ret;
 	}
 	for_each_sgtable_sg(&a->sgt, sg, i)
-		sg_set_page(sg, nth_page(b->page, i * (SG_BYTES >> PAGE_SHIFT)),
-			    min_t(size_t, b->size - i * SG_BYTES, SG_BYTES), 0);
+		sg_set_page(sg, nth_page(b->page, i * (seg >> PAGE_SHIFT)),
+			    min_t(size_t, b->size - i * seg, seg), 0);
 	a->dev = attach->dev;
 	attach->priv = a;
 	mutex_lock(&b->lock);
@@ -263,16 +292,29 @@ static void ubuf_unmap(struct dma_buf_attachment *attach,
 static void ubuf_sync(struct ubuf *b, enum dma_data_direction dir, bool cpu)
 {
 	struct buddy_pool *pool = b->pool;
+	struct scatterlist *sg;
 	struct uattach *a;
+	int i;
 
 	mutex_lock(&b->lock);
+	/*
+	 * By DMA address: while mapped, the dma-buf core may have scrambled
+	 * the table's page links (CONFIG_DMABUF_DEBUG), as importers must not
+	 * read them.
+	 */
 	list_for_each_entry(a, &b->attachments, node) {
 		if (!a->mapped)
 			continue;
-		if (cpu)
-			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, dir);
-		else
-			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
+		for_each_sgtable_dma_sg(&a->sgt, sg, i) {
+			if (cpu)
+				dma_sync_single_for_cpu(a->dev,
+							sg_dma_address(sg),
+							sg_dma_len(sg), dir);
+			else
+				dma_sync_single_for_device(a->dev,
+							   sg_dma_address(sg),
+							   sg_dma_len(sg), dir);
+		}
 	}
 	mutex_lock(&pool->dev_lock);
 	if (pool->dev && cpu)

@@ -29,7 +29,7 @@ C_SRCS=(buddy_mod.c buddy_pool.c buddy_alloc.c buddy_check.c buddy_fault.c
 	tests/kunit/exact_kunit.c tests/kunit/grow_kunit.c
 	tests/kunit/zero_kunit.c tests/kunit/kasan_kunit.c tests/kunit/dma_kunit.c
 	tests/kunit/contig_kunit.c tests/kunit/user_kunit.c tests/buddy_test_mm.h
-	tests/dma/buddy_edu_test.c
+	tests/dma/buddy_edu_test.c tests/user/buddy_user_test.c tests/user/buddy_user_bench.c
 	tests/client/buddy_client.c tests/bench/buddy_bench.c tests/soak/buddy_soak.c
 	tests/core/core_test.c tests/core/core_test.h
 	tests/core/core_test_geometry.c tests/core/core_test_alloc.c
@@ -70,7 +70,7 @@ kerneldoc() {
 	out=$("$1/scripts/kernel-doc" -v -none buddy_mod.c buddy_pool.c \
 		buddy_alloc.c buddy_check.c buddy_fault.c buddy_dma.c \
 		buddy_region.c buddy_core.c buddy_core.h buddy_debugfs.c \
-		buddy_internal.h include/buddy.h \
+		buddy_internal.h include/buddy.h buddy_user.c include/uapi/buddy.h \
 		2>&1 | grep -v ': info: ')
 	echo "$out"
 	[ -z "$out" ]

@@ -194,7 +194,7 @@ static void unregister_action(void *dev)
  * ends. Its mask lives in its coherent mask, as a platform device's does.
  */
 struct device *make_dev(struct kunit *test, const char *name,
-			       unsigned int bits)
+			unsigned int bits)
 {
 	struct device *dev = new_dev(name);
 

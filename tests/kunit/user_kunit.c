@@ -37,6 +37,23 @@ static struct buddy_pool *user_pool(struct kunit *test, const char *name,
 	return keep_pool(test, buddy_pool_create_full(&info));
 }
 
+/*
+ * A driverless device with a 64-bit mask that takes DMA segments of any
+ * length, as an importer of contiguous buffers declares; @max_seg: 0 for
+ * that, else its max segment size.
+ */
+static struct device *user_dev(struct kunit *test, unsigned int max_seg)
+{
+	struct device *dev = make_dev(test, "buddy_kunit_user", 64);
+
+	dev->dma_parms = kunit_kzalloc(test, sizeof(*dev->dma_parms),
+				       GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dev->dma_parms);
+	/* As dma_set_max_seg_size() does; it returns int only before 6.12. */
+	dev->dma_parms->max_segment_size = max_seg ?: UINT_MAX;
+	return dev;
+}
+
 static struct buddy_ioc_alloc req_of(u64 size)
 {
 	return (struct buddy_ioc_alloc){ .size = size };
@@ -86,7 +103,7 @@ static void user_import_keeps_block_until_last_put(struct kunit *test)
 	struct buddy_pool *pool = user_pool(test, "kunit_user", 8 * MB);
 	struct buddy_ioc_alloc req = req_of(MB);
 	struct dma_buf_attachment *attach;
-	struct device *dev = make_dev(test, "buddy_kunit_user", 64);
+	struct device *dev = user_dev(test, 0);
 	struct iosys_map map;
 	struct sg_table *sgt;
 	struct dma_buf *dmabuf;
@@ -116,11 +133,16 @@ static void user_import_keeps_block_until_last_put(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, buddy_dma_buf_vmap_unlocked(dmabuf, &map), 0);
 	KUNIT_EXPECT_PTR_EQ(test, map.vaddr, buddy_pool_addr(pool, req.offset));
+	/* Synced for the importer, whose table the dma-buf core scrambles. */
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_cpu_access(dmabuf, DMA_BIDIRECTIONAL),
+			0);
 	w = map.vaddr;
 	for (i = 0; i < MB / 4; i++)
 		KUNIT_ASSERT_EQ_MSG(test, w[i], 0U, "word %zu not zeroed", i);
 	for (i = 0; i < MB / 4; i++)
 		w[i] = i * 2654435761U;
+	KUNIT_EXPECT_EQ(test, dma_buf_end_cpu_access(dmabuf, DMA_BIDIRECTIONAL),
+			0);
 	buddy_dma_buf_vunmap_unlocked(dmabuf, &map);
 
 	put_now(dmabuf);
@@ -148,7 +170,7 @@ static void user_contig_buffer_is_one_entry(struct kunit *test)
 	struct buddy_pool *pool = keep_pool(test, buddy_pool_create_full(&info));
 	struct buddy_ioc_alloc req = req_of(16 * MB);
 	struct dma_buf_attachment *attach;
-	struct device *dev = make_dev(test, "buddy_kunit_user", 64);
+	struct device *dev = user_dev(test, 0);
 	struct sg_table *sgt;
 	struct dma_buf *dmabuf;
 
@@ -166,6 +188,40 @@ static void user_contig_buffer_is_one_entry(struct kunit *test)
 	dma_buf_detach(dmabuf, attach);
 	put_now(dmabuf);
 	KUNIT_EXPECT_EQ(test, free_bytes(pool), 32ULL * MB);
+}
+
+/*
+ * A device that takes 64 KiB segments gets the block in 64 KiB entries,
+ * one after the other: the DMA API's limit holds, the memory is one run.
+ */
+static void user_segments_follow_device_limit(struct kunit *test)
+{
+	struct buddy_pool *pool = user_pool(test, "kunit_user", 4 * MB);
+	struct buddy_ioc_alloc req = req_of(MB);
+	struct device *dev = user_dev(test, 64 * KB);
+	struct dma_buf_attachment *attach;
+	struct scatterlist *sg;
+	struct sg_table *sgt;
+	struct dma_buf *dmabuf;
+	u64 next;
+	int i;
+
+	dmabuf = export(test, pool, &req, false);
+	attach = dma_buf_attach(dmabuf, dev);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sgt);
+	KUNIT_EXPECT_EQ(test, sgt->nents, 16U);
+	next = phys_to_dma(dev, req.phys_addr);
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		KUNIT_EXPECT_EQ(test, sg_dma_len(sg), (unsigned int)(64 * KB));
+		KUNIT_EXPECT_EQ(test, (u64)sg_dma_address(sg), next);
+		next += 64 * KB;
+	}
+	dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
+	dma_buf_detach(dmabuf, attach);
+	put_now(dmabuf);
+	KUNIT_EXPECT_EQ(test, free_bytes(pool), 4ULL * MB);
 }
 
 /* A page referenced from elsewhere keeps its block out of the pool. */
@@ -242,7 +298,7 @@ static void user_destroy_ends_with_last_buffer(struct kunit *test)
  */
 static void user_device_pool_lets_device_go(struct kunit *test)
 {
-	struct device *dev = make_dev(test, "buddy_kunit_user", 64);
+	struct device *dev = user_dev(test, 0);
 	struct buddy_pool_info info = {
 		.name = "kunit_user_dev",
 		.size = 8 * MB,
@@ -377,6 +433,7 @@ static void user_sizes_and_refusals(struct kunit *test)
 static struct kunit_case buddy_user_cases[] = {
 	KUNIT_CASE(user_import_keeps_block_until_last_put),
 	KUNIT_CASE(user_contig_buffer_is_one_entry),
+	KUNIT_CASE(user_segments_follow_device_limit),
 	KUNIT_CASE(user_referenced_page_parks_buffer),
 	KUNIT_CASE(user_destroy_ends_with_last_buffer),
 	KUNIT_CASE(user_device_pool_lets_device_go),

