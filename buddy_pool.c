@@ -733,7 +733,8 @@ static void detach_dev(struct buddy_pool *pool)
 	     i < pool->nr_slots; i++)
 		if (pool->chunks[i])
 			buddy_dma_unmap(pool, i, chunk_len(pool, i));
-	pool->dev = NULL;
+	/* Pairs with the READ_ONCE() of BUDDY_IOC_POOL_INFO. */
+	WRITE_ONCE(pool->dev, NULL);
 	mutex_unlock(&pool->dev_lock);
 }
 

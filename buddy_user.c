@@ -621,7 +621,8 @@ static long ioc_pool_info(void __user *arg)
 		}
 	}
 	in.user_bytes = atomic64_read(&pool->user_bytes);
-	in.flags = (pool->dev ? BUDDY_INFO_DEVICE : 0) |
+	/* A destroy that buffers outlive may be letting the device go. */
+	in.flags = (READ_ONCE(pool->dev) ? BUDDY_INFO_DEVICE : 0) |
 		   (pool->region != BUDDY_REGION_CHUNKS ? BUDDY_INFO_CONTIG : 0);
 	in.pad = 0;
 	kfree(st);

@@ -393,7 +393,6 @@ static void test_bad_input(struct edu *e)
 	} cases[] = {
 		/* A contiguous pool cannot grow. */
 		{ BUDDY_POOL_CONTIG, 0, -EOPNOTSUPP, 2 * CHUNK },
-		{ BUDDY_POOL_USER, 0, -EOPNOTSUPP },
 		{ 0x8, 0, -EINVAL },
 		/* A region set aside at boot is for the CPU only. */
 		{ 0, 0x1000, -EOPNOTSUPP },
