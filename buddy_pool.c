@@ -679,18 +679,17 @@ out_unlock:
 }
 
 /*
- * Free @pool, off the list and without references, keeping only the
- * chunks that clients still own memory in. Called with buddy_pools_lock
- * held, which it drops.
+ * Give back the chunks of @pool, off the list and without references,
+ * keeping only those that clients still own memory in. The caller holds
+ * buddy_pools_lock throughout, so that no new pool takes a region that
+ * stays kept; free_pool() follows, without it.
  */
-static void teardown(struct buddy_pool *pool)
-	__releases(&buddy_pools_lock)
+static void release_pool(struct buddy_pool *pool)
 {
 	struct kept_region *k;
 	unsigned int kept;
 	u64 live, bytes;
 
-	/* Held throughout, so no new pool takes a region that stays kept. */
 	lockdep_assert_held(&buddy_pools_lock);
 	cpuhp_state_remove_instance_nocalls(buddy_cpuhp_state, &pool->cpuhp);
 
@@ -708,7 +707,11 @@ static void teardown(struct buddy_pool *pool)
 		k->len = pool->max_size;
 		list_add(&k->node, &kept_regions);
 	}
-	mutex_unlock(&buddy_pools_lock);
+}
+
+/* Free what is left of @pool after release_pool(). */
+static void free_pool(struct buddy_pool *pool)
+{
 	buddy_caches_free(pool);
 	unreserve(pool);
 	mutex_destroy(&pool->dev_lock);
@@ -748,15 +751,24 @@ void buddy_pool_free(struct buddy_pool *pool)
 {
 	mutex_lock(&buddy_pools_lock);
 	list_del(&pool->node);
-	if (refcount_dec_and_test(&pool->refs)) {
-		teardown(pool);
+	/* No buffer: held throughout, so no new pool takes a kept region. */
+	if (refcount_dec_if_one(&pool->refs)) {
+		release_pool(pool);
+		mutex_unlock(&buddy_pools_lock);
+		free_pool(pool);
 		return;
 	}
 	mutex_unlock(&buddy_pools_lock);
+	/*
+	 * Off the list, nothing takes a new reference; the list's, still
+	 * ours, keeps the pool while its device goes. (Never a boot-time
+	 * region: those have no user buffers.)
+	 */
 	pr_info("pool %s: destroyed while user buffers hold %lld bytes; it goes when they do\n",
 		pool->name, (long long)atomic64_read(&pool->user_bytes));
 	if (pool->dev)
 		detach_dev(pool);
+	buddy_pool_put(pool);
 }
 
 /*
@@ -781,11 +793,18 @@ struct buddy_pool *buddy_pool_get_user(const char *name)
 }
 EXPORT_SYMBOL_IF_KUNIT(buddy_pool_get_user);
 
-/* Drop a reference buddy_pool_get_user() took; the last frees the pool. */
+/*
+ * Drop a reference buddy_pool_get_user() took; the last frees the pool.
+ * Only a pool off the list can lose its last, so no lookup races it.
+ */
 void buddy_pool_put(struct buddy_pool *pool)
 {
-	if (refcount_dec_and_mutex_lock(&pool->refs, &buddy_pools_lock))
-		teardown(pool);
+	if (!refcount_dec_and_test(&pool->refs))
+		return;
+	mutex_lock(&buddy_pools_lock);
+	release_pool(pool);
+	mutex_unlock(&buddy_pools_lock);
+	free_pool(pool);
 }
 EXPORT_SYMBOL_IF_KUNIT(buddy_pool_put);
 
