@@ -81,18 +81,11 @@ DEFINE_SHOW_ATTRIBUTE(free_lists);
 static int stats_show(struct seq_file *m, void *v)
 {
 	struct buddy_pool *pool = m->private;
-	u64 meta, corruptions, largest = 0;
+	u64 meta, corruptions;
 	struct buddy_stats *st = snapshot(pool, &corruptions);
-	int order;
 
 	if (!st)
 		return -ENOMEM;
-	for (order = st->max_order; order >= 0; order--) {
-		if (st->free_blocks[order] + st->cached_blocks[order]) {
-			largest = (u64)st->min_block << order;
-			break;
-		}
-	}
 	meta = buddy_core_meta_size(st->max_size, st->min_block) +
 	       st->max_size / st->min_block +
 	       pool->nr_slots * sizeof(*pool->chunks) +
@@ -106,7 +99,7 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "allocated: %llu\n", st->size - st->free);
 	seq_printf(m, "cached: %llu\n", st->cached);
 	seq_printf(m, "zeroed: %llu\n", st->zeroed);
-	seq_printf(m, "largest_free_block: %llu\n", largest);
+	seq_printf(m, "largest_free_block: %llu\n", stats_largest_free(st));
 	seq_printf(m, "allocs: %llu\n", st->nr_allocs);
 	seq_printf(m, "frees: %llu\n", st->nr_frees);
 	seq_printf(m, "failures: %llu\n", st->nr_failed);

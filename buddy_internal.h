@@ -306,6 +306,17 @@ static inline u64 mapped_len(const struct buddy_pool *pool, u64 off)
 	return chunk_len(pool, off >> CHUNK_SHIFT) - (off & (CHUNK_BYTES - 1));
 }
 
+/* The largest free block of a snapshot, cached ones counted; 0 if none. */
+static inline u64 stats_largest_free(const struct buddy_stats *st)
+{
+	int order;
+
+	for (order = st->max_order; order >= 0; order--)
+		if (st->free_blocks[order] + st->cached_blocks[order])
+			return (u64)st->min_block << order;
+	return 0;
+}
+
 /* The kernel address of pool offset @off, which must be present. */
 static inline void *off_addr(const struct buddy_pool *pool, u64 off)
 {

@@ -732,10 +732,10 @@ static void detach_dev(struct buddy_pool *pool)
 	mutex_lock(&pool->dev_lock);
 	if (pool->region != BUDDY_REGION_CHUNKS)
 		buddy_dma_unmap(pool, 0, PAGE_ALIGN(pool->max_size));
-	for (i = 0; pool->region == BUDDY_REGION_CHUNKS &&
-	     i < pool->nr_slots; i++)
-		if (pool->chunks[i])
-			buddy_dma_unmap(pool, i, chunk_len(pool, i));
+	else
+		for (i = 0; i < pool->nr_slots; i++)
+			if (pool->chunks[i])
+				buddy_dma_unmap(pool, i, chunk_len(pool, i));
 	/* Pairs with the READ_ONCE() of BUDDY_IOC_POOL_INFO. */
 	WRITE_ONCE(pool->dev, NULL);
 	mutex_unlock(&pool->dev_lock);

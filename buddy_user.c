@@ -130,20 +130,31 @@ static bool pages_idle(const struct ubuf *b)
 	return true;
 }
 
+/* Give @b's block back to its pool, as it was allocated. */
+static void put_block(struct ubuf *b)
+{
+	if (b->exact)
+		buddy_free_exact(b->pool, b->addr, b->size);
+	else
+		buddy_free(b->pool, b->addr);
+}
+
+/* Undo charge() for @b, and drop its user. */
+static void uncharge(struct ubuf *b)
+{
+	atomic_long_sub(ubuf_pages(b), &b->user->locked_vm);
+	free_uid(b->user);
+}
+
 /* Give @b's block back, uncharge its user, and drop its pool. */
 static void ubuf_free(struct ubuf *b)
 {
 	struct buddy_pool *pool = b->pool;
 
-	if (b->exact)
-		buddy_free_exact(pool, b->addr, b->size);
-	else
-		buddy_free(pool, b->addr);
+	put_block(b);
 	atomic64_sub(b->size, &pool->user_bytes);
-	if (b->user) {
-		atomic_long_sub(ubuf_pages(b), &b->user->locked_vm);
-		free_uid(b->user);
-	}
+	if (b->user)
+		uncharge(b);
 	mutex_destroy(&b->lock);
 	kfree(b);
 	buddy_pool_put(pool);
@@ -465,7 +476,6 @@ struct dma_buf *buddy_user_export(struct buddy_pool *pool,
 	DEFINE_DMA_BUF_EXPORT_INFO(info);
 	struct dma_buf *dmabuf;
 	struct ubuf *b;
-	u64 bytes;
 	int ret;
 
 	if (req->align > BIT_ULL(pool->chunk_shift) ||
@@ -473,7 +483,6 @@ struct dma_buf *buddy_user_export(struct buddy_pool *pool,
 		return ERR_PTR(-EINVAL);
 	if (req->size > pool->max_size)
 		return ERR_PTR(-ENOMEM);
-	bytes = req_bytes(pool, req);
 	b = kzalloc(sizeof(*b), GFP_KERNEL);
 	if (!b)
 		return ERR_PTR(-ENOMEM);
@@ -482,24 +491,24 @@ struct dma_buf *buddy_user_export(struct buddy_pool *pool,
 	INIT_LIST_HEAD(&b->parked);
 	b->pool = pool;
 	b->exact = req->flags & BUDDY_ALLOC_EXACT;
+	b->size = req_bytes(pool, req);
 	if (charge_user) {
-		b->user = get_uid(current_user());
-		ret = charge(b->user, bytes >> PAGE_SHIFT);
+		ret = charge(current_user(), ubuf_pages(b));
 		if (ret)
-			goto out_free_uid;
+			goto out_free;
+		b->user = get_uid(current_user());
 	}
 	ret = -ENOMEM;
 	if (b->exact)
-		b->addr = buddy_alloc_exact(pool, bytes, gfp);
+		b->addr = buddy_alloc_exact(pool, b->size, gfp);
 	else if (req->align || req->end || req->flags & BUDDY_TOPDOWN)
-		b->addr = buddy_alloc_range(pool, bytes, req->align, req->start,
-					    req->end, req->flags & BUDDY_TOPDOWN,
-					    gfp);
+		b->addr = buddy_alloc_range(pool, b->size, req->align,
+					    req->start, req->end,
+					    req->flags & BUDDY_TOPDOWN, gfp);
 	else
-		b->addr = buddy_alloc(pool, bytes, gfp);
+		b->addr = buddy_alloc(pool, b->size, gfp);
 	if (!b->addr)
 		goto out_uncharge;
-	b->size = bytes;
 	b->off = buddy_pool_offset(pool, b->addr);
 	b->page = virt_to_page(b->addr);
 
@@ -523,16 +532,11 @@ struct dma_buf *buddy_user_export(struct buddy_pool *pool,
 	return dmabuf;
 
 out_free_block:
-	if (b->exact)
-		buddy_free_exact(pool, b->addr, bytes);
-	else
-		buddy_free(pool, b->addr);
+	put_block(b);
 out_uncharge:
 	if (b->user)
-		atomic_long_sub(bytes >> PAGE_SHIFT, &b->user->locked_vm);
-out_free_uid:
-	if (b->user)
-		free_uid(b->user);
+		uncharge(b);
+out_free:
 	mutex_destroy(&b->lock);
 	kfree(b);
 	return ERR_PTR(ret);
@@ -594,7 +598,6 @@ static long ioc_pool_info(void __user *arg)
 	struct buddy_stats *st;
 	struct buddy_pool *pool;
 	unsigned int i;
-	int order;
 
 	if (copy_from_user(&in, arg, sizeof(in)))
 		return -EFAULT;
@@ -613,13 +616,7 @@ static long ioc_pool_info(void __user *arg)
 	in.size = st->size;
 	in.free = st->free;
 	in.min_block = st->min_block;
-	in.largest_free = 0;
-	for (order = st->max_order; order >= 0; order--) {
-		if (st->free_blocks[order] + st->cached_blocks[order]) {
-			in.largest_free = (u64)st->min_block << order;
-			break;
-		}
-	}
+	in.largest_free = stats_largest_free(st);
 	in.user_bytes = atomic64_read(&pool->user_bytes);
 	/* A destroy that buffers outlive may be letting the device go. */
 	in.flags = (READ_ONCE(pool->dev) ? BUDDY_INFO_DEVICE : 0) |
