@@ -302,19 +302,20 @@ static void *hand_out(struct buddy_pool *pool, void *addr, size_t size,
 }
 
 /*
- * A client gave back @len bytes at @addr: wipe them if the system's
- * init_on_free wants it and close them to KASAN. Return whether they are
- * now known to hold only zeros. The caller owns the memory until it
- * passes it on.
+ * A client gave back @len bytes at @addr, which it says it @zeroed: wipe
+ * them if it did not and the system's init_on_free wants it, and close
+ * them to KASAN. Return whether they are now known to hold only zeros.
+ * The caller owns the memory until it passes it on.
  */
-static bool take_back(struct buddy_pool *pool, void *addr, size_t len)
+static bool take_back(struct buddy_pool *pool, void *addr, size_t len,
+		      bool zeroed)
 {
-	bool zero = want_init_on_free();
+	bool wipe = !zeroed && want_init_on_free();
 
-	if (zero)
+	if (wipe)
 		wipe_block(pool, addr, len);
 	buddy_poison_free(pool, addr, len);
-	return zero;
+	return zeroed || wipe;
 }
 
 /*
@@ -408,12 +409,12 @@ static noinline void drain_stray(struct buddy_pool *pool,
 }
 
 /*
- * Free the block at @ptr, which starts at min block @idx. Return false,
- * changing nothing, if no client owns a block starting there. @caller is
- * for the trace event only.
+ * Free the block at @ptr, which starts at min block @idx and holds only
+ * zeros if @zeroed. Return false, changing nothing, if no client owns a
+ * block starting there. @caller is for the trace event only.
  */
 static bool free_owned(struct buddy_pool *pool, const void *ptr, u32 idx,
-		       unsigned long caller)
+		       bool zeroed, unsigned long caller)
 {
 	/* Pairs with the WRITE_ONCE() of the allocation that set it. */
 	u8 tag = READ_ONCE(pool->owner[idx]);
@@ -435,7 +436,7 @@ static bool free_owned(struct buddy_pool *pool, const void *ptr, u32 idx,
 	}
 	trace_buddy_free(pool, (u64)idx << pool->min_shift, order, caller);
 	/* Ours alone until it is cached or back in the core. */
-	if (take_back(pool, (void *)ptr, BIT(pool->min_shift + order)))
+	if (take_back(pool, (void *)ptr, BIT(pool->min_shift + order), zeroed))
 		e |= PCP_ZERO;
 	/* Pairs with WRITE_ONCE() in set_cache; a stale value is rechecked. */
 	high = order < BUDDY_PCP_ORDERS ? READ_ONCE(pool->high[order]) : 0;
@@ -768,6 +769,26 @@ static noinline void bad_free(struct buddy_pool *pool, const void *ptr,
 	__report_free(pool, ptr, ret, flags, caller);
 }
 
+/* buddy_free(), of a block that holds only zeros if @zeroed. */
+static __always_inline void free_block(struct buddy_pool *pool,
+				       const void *ptr, bool zeroed,
+				       unsigned long caller)
+{
+	u64 off;
+
+	if (!ptr)
+		return;
+	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
+		return;
+	off = pool_offset(pool, ptr);
+	/* U64_MAX, for a pointer outside the pool, is misaligned too. */
+	if (likely(!(off & (BIT_ULL(pool->min_shift) - 1))) &&
+	    likely(free_owned(pool, ptr, (u32)(off >> pool->min_shift),
+			      zeroed, caller)))
+		return;
+	bad_free(pool, ptr, off, caller);
+}
+
 /**
  * buddy_free() - give a block back to its pool
  * @pool: the pool the block came from
@@ -787,21 +808,19 @@ static noinline void bad_free(struct buddy_pool *pool, const void *ptr,
  */
 void buddy_free(struct buddy_pool *pool, const void *ptr)
 {
-	u64 off;
-
-	if (!ptr)
-		return;
-	if (WARN_ON_ONCE(IS_ERR_OR_NULL(pool)))
-		return;
-	off = pool_offset(pool, ptr);
-	/* U64_MAX, for a pointer outside the pool, is misaligned too. */
-	if (likely(!(off & (BIT_ULL(pool->min_shift) - 1))) &&
-	    likely(free_owned(pool, ptr, (u32)(off >> pool->min_shift),
-			      _RET_IP_)))
-		return;
-	bad_free(pool, ptr, off, _RET_IP_);
+	free_block(pool, ptr, false, _RET_IP_);
 }
 EXPORT_SYMBOL_NS_GPL(buddy_free, BUDDY_NS);
+
+/*
+ * buddy_free_zeroed() - buddy_free() of a block whose owner wrote zeros
+ * over all of it: it goes back known to be zero, so the next allocation
+ * that must be zeroed skips it. /dev/buddy's scrubber uses it.
+ */
+void buddy_free_zeroed(struct buddy_pool *pool, const void *ptr)
+{
+	free_block(pool, ptr, true, _RET_IP_);
+}
 
 /*
  * Min blocks in the exact allocation that starts at min block @idx: its
@@ -1061,22 +1080,9 @@ void *buddy_alloc_exact(struct buddy_pool *pool, size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_NS_GPL(buddy_alloc_exact, BUDDY_NS);
 
-/**
- * buddy_free_exact() - free what buddy_alloc_exact() allocated
- * @pool: the pool
- * @ptr: the address buddy_alloc_exact() returned, or NULL
- * @size: the size passed to buddy_alloc_exact(), or any size that rounds
- *	up to the same number of min blocks
- *
- * Every part goes back to the pool and merges as far as it can. A @ptr
- * that is not the start of a live exact allocation of @pool (a block from
- * buddy_alloc() included), or a @size that does not match, is refused
- * as buddy_free() refuses a bad pointer: nothing changes but nr_bad_frees,
- * and the free is reported.
- *
- * Context: Any context but NMI, hard IRQ included; takes the pool spinlock.
- */
-void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
+/* buddy_free_exact(), of a run that holds only zeros if @zeroed. */
+static void free_exact(struct buddy_pool *pool, const void *ptr, size_t size,
+		       bool zeroed, unsigned long caller)
 {
 	unsigned long flags;
 	bool zero;
@@ -1096,11 +1102,11 @@ void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
 	if (ret != -EXDEV) {
 		/* Anything buddy_free() would take is no exact allocation. */
 		__report_free(pool, ptr, ret ? ret : -EBADSLT, flags,
-			      _RET_IP_);
+			      caller);
 		return;
 	}
 	if (!size || exact_blocks(pool, idx) != n) {
-		__report_free(pool, ptr, -EMSGSIZE, flags, _RET_IP_);
+		__report_free(pool, ptr, -EMSGSIZE, flags, caller);
 		return;
 	}
 	/*
@@ -1113,8 +1119,8 @@ void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
 		/* Pairs with the READ_ONCE() of a racing bad buddy_free(). */
 		WRITE_ONCE(pool->owner[idx + i], 0);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
-	trace_buddy_free(pool, off, order_base_2(n), _RET_IP_);
-	zero = take_back(pool, (void *)ptr, n << pool->min_shift);
+	trace_buddy_free(pool, off, order_base_2(n), caller);
+	zero = take_back(pool, (void *)ptr, n << pool->min_shift, zeroed);
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	if (zero)
 		ret = buddy_core_free_exact_zeroed(&pool->core, off,
@@ -1127,7 +1133,34 @@ void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
 	pool->nr_frees++;
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
+
+/**
+ * buddy_free_exact() - free what buddy_alloc_exact() allocated
+ * @pool: the pool
+ * @ptr: the address buddy_alloc_exact() returned, or NULL
+ * @size: the size passed to buddy_alloc_exact(), or any size that rounds
+ *	up to the same number of min blocks
+ *
+ * Every part goes back to the pool and merges as far as it can. A @ptr
+ * that is not the start of a live exact allocation of @pool (a block from
+ * buddy_alloc() included), or a @size that does not match, is refused
+ * as buddy_free() refuses a bad pointer: nothing changes but nr_bad_frees,
+ * and the free is reported.
+ *
+ * Context: Any context but NMI, hard IRQ included; takes the pool spinlock.
+ */
+void buddy_free_exact(struct buddy_pool *pool, const void *ptr, size_t size)
+{
+	free_exact(pool, ptr, size, false, _RET_IP_);
+}
 EXPORT_SYMBOL_NS_GPL(buddy_free_exact, BUDDY_NS);
+
+/* buddy_free_exact() of a run whose owner wrote zeros over all of it. */
+void buddy_free_exact_zeroed(struct buddy_pool *pool, const void *ptr,
+			     size_t size)
+{
+	free_exact(pool, ptr, size, true, _RET_IP_);
+}
 
 /**
  * buddy_pool_drain() - give every CPU's cached blocks back to the pool

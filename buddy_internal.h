@@ -436,6 +436,9 @@ void buddy_pools_exit(void);
 int buddy_caches_init(struct buddy_pool *pool, bool cached);
 void buddy_caches_free(struct buddy_pool *pool);
 void __buddy_drain_all(struct buddy_pool *pool);
+void buddy_free_zeroed(struct buddy_pool *pool, const void *ptr);
+void buddy_free_exact_zeroed(struct buddy_pool *pool, const void *ptr,
+			     size_t size);
 int buddy_cpu_dead(unsigned int cpu, struct hlist_node *node);
 u32 buddy_pool_cpu_cached(struct buddy_pool *pool, unsigned int cpu,
 			  unsigned int order);
@@ -489,6 +492,7 @@ struct dma_buf;
 struct dma_buf *buddy_user_export(struct buddy_pool *pool,
 				  struct buddy_ioc_alloc *req, bool charge,
 				  bool show_addrs);
+void buddy_user_flush(void);
 #ifdef CONFIG_DMA_SHARED_BUFFER
 int buddy_user_init(void);
 void buddy_user_exit(void);
