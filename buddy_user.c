@@ -13,6 +13,17 @@
  * a vmsplice() filled, an O_DIRECT read in flight): until then the buffer
  * is parked, and a worker looks again.
  *
+ * Every buffer is handed out zeroed. The zeroing is done when a block
+ * comes back, not when it goes out, and the block is freed known to be
+ * zero, so the allocation that takes it skips the memset. A small block
+ * is zeroed by the release; one of SCRUB_ASYNC or more by the scrubber, a
+ * worker on the unbound workqueue, so mostly on another CPU than the
+ * task that closed the buffer or the one that allocates next. An
+ * allocation that finds no block zeroes blocks of its pool still on the
+ * scrubber's list itself, then waits for the scrubber, before it gives
+ * up; BUDDY_IOC_POOL_INFO waits for the scrubber too, so that user space
+ * sees a closed buffer's bytes free once close() has returned.
+ *
  * Each buffer holds a reference on its pool (buddy_pool_put()) and, while
  * parked, on the module; the dma-buf holds one on the module while it
  * lives. Its bytes count against the allocating user's RLIMIT_MEMLOCK, in
@@ -24,7 +35,8 @@
  *   calls on 6.2 and later)
  *     ubuf->lock (mutex: the attachments)
  *       pool->dev_lock (mutex: the pool's device)
- *   parked_lock (mutex: the parked buffers) is taken alone.
+ *   parked_lock (mutex: the parked buffers) is taken alone, and so is
+ *   scrub_lock (spinlock: the scrubber's list).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -56,6 +68,13 @@ MODULE_IMPORT_NS(BUDDY_DMA_BUF_NS);
 #define PARK_RETRY	msecs_to_jiffies(100)
 /* The most an sg entry holds (its length is an unsigned int). */
 #define SG_BYTES	SZ_2G
+/* Bytes the scrubber zeroes between two chances to reschedule. */
+#define SCRUB_SLICE	SZ_1M
+/*
+ * Blocks from this size on are zeroed by the scrubber; smaller ones by
+ * the release, whose memset then costs less than waking a worker.
+ */
+#define SCRUB_ASYNC	SZ_256K
 /* Pages vm_insert_pages() is handed at a time. */
 #define INSERT_BATCH	64
 
@@ -73,6 +92,8 @@ MODULE_IMPORT_NS(BUDDY_DMA_BUF_NS);
  * @attachments: the importers' struct uattach
  * @parked: entry on the list of released buffers whose pages are still
  *	referenced from elsewhere
+ * @scrub: entry on the scrubber's list of released, idle buffers of
+ *	SCRUB_ASYNC bytes or more
  */
 struct ubuf {
 	struct buddy_pool *pool;
@@ -85,6 +106,7 @@ struct ubuf {
 	struct mutex lock;	/* see kernel-doc above */
 	struct list_head attachments;
 	struct list_head parked;
+	struct list_head scrub;
 };
 
 /* One importer's view: a one-entry sg table, mapped for its device. */
@@ -99,6 +121,15 @@ static DEFINE_MUTEX(parked_lock);
 static LIST_HEAD(parked);
 static void retry_parked(struct work_struct *work);
 static DECLARE_DELAYED_WORK(park_work, retry_parked);
+/*
+ * Released buffers whose blocks are yet to be zeroed (under scrub_lock),
+ * and those not yet back in their pools.
+ */
+static DEFINE_SPINLOCK(scrub_lock);
+static LIST_HEAD(scrub_list);
+static atomic_t scrubbing = ATOMIC_INIT(0);
+static void scrub_blocks(struct work_struct *work);
+static DECLARE_WORK(scrub_work, scrub_blocks);
 
 /* Charge @pages to @user's locked_vm, within RLIMIT_MEMLOCK. */
 static int charge(struct user_struct *user, unsigned long pages)
@@ -130,13 +161,17 @@ static bool pages_idle(const struct ubuf *b)
 	return true;
 }
 
-/* Give @b's block back to its pool, as it was allocated. */
+/*
+ * Give @b's block back to its pool, as it was allocated, known to hold
+ * only zeros: the caller zeroed it, or nothing wrote to it since it was
+ * handed out.
+ */
 static void put_block(struct ubuf *b)
 {
 	if (b->exact)
-		buddy_free_exact(b->pool, b->addr, b->size);
+		buddy_free_exact_zeroed(b->pool, b->addr, b->size);
 	else
-		buddy_free(b->pool, b->addr);
+		buddy_free_zeroed(b->pool, b->addr);
 }
 
 /* Undo charge() for @b, and drop its user. */
@@ -146,19 +181,92 @@ static void uncharge(struct ubuf *b)
 	free_uid(b->user);
 }
 
-/* Give @b's block back, uncharge its user, and drop its pool. */
-static void ubuf_free(struct ubuf *b)
+/* Zero @b's block, a slice at a time, and give it back; drop its pool. */
+static void scrub_one(struct ubuf *b)
 {
 	struct buddy_pool *pool = b->pool;
+	size_t done, len;
 
+	for (done = 0; done < b->size; done += len) {
+		len = min_t(size_t, b->size - done, SCRUB_SLICE);
+		memset(b->addr + done, 0, len);
+		cond_resched();
+	}
 	put_block(b);
 	atomic64_sub(b->size, &pool->user_bytes);
-	if (b->user)
-		uncharge(b);
 	mutex_destroy(&b->lock);
 	kfree(b);
 	buddy_pool_put(pool);
 }
+
+/*
+ * The oldest buffer on the scrubber's list, of @pool (any pool if NULL),
+ * taken off it; NULL if there is none.
+ */
+static struct ubuf *scrub_pop(struct buddy_pool *pool)
+{
+	struct ubuf *b;
+
+	spin_lock(&scrub_lock);
+	list_for_each_entry(b, &scrub_list, scrub) {
+		if (!pool || b->pool == pool) {
+			list_del(&b->scrub);
+			spin_unlock(&scrub_lock);
+			return b;
+		}
+	}
+	spin_unlock(&scrub_lock);
+	return NULL;
+}
+
+/* scrub_one() of a buffer taken off the list, and the count that says so. */
+static void scrub_popped(struct ubuf *b)
+{
+	scrub_one(b);
+	/* After the block is back: see buddy_user_export(). */
+	atomic_dec(&scrubbing);
+}
+
+static void scrub_blocks(struct work_struct *work)
+{
+	struct ubuf *b;
+
+	while ((b = scrub_pop(NULL)))
+		scrub_popped(b);
+}
+
+/*
+ * @b was released and no page of it is referenced any more: uncharge its
+ * user, who holds it no longer, and zero and free it; a large block in
+ * the scrubber, where no one waits for it.
+ */
+static void ubuf_free(struct ubuf *b)
+{
+	if (b->user)
+		uncharge(b);
+	b->user = NULL;
+	if (b->size < SCRUB_ASYNC) {
+		scrub_one(b);
+		return;
+	}
+	atomic_inc(&scrubbing);
+	spin_lock(&scrub_lock);
+	list_add_tail(&b->scrub, &scrub_list);
+	spin_unlock(&scrub_lock);
+	queue_work(system_unbound_wq, &scrub_work);
+}
+
+/*
+ * buddy_user_flush() - wait for the blocks of released buffers to be back:
+ * every buffer released and not parked before the call has its block
+ * zeroed and back in its pool when this returns, or being zeroed by an
+ * allocation that took it off the scrubber's list. Sleeps.
+ */
+void buddy_user_flush(void)
+{
+	flush_work(&scrub_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(buddy_user_flush);
 
 static void retry_parked(struct work_struct *work)
 {
@@ -171,6 +279,7 @@ static void retry_parked(struct work_struct *work)
 			continue;
 		list_del(&b->parked);
 		ubuf_free(b);
+		/* buddy_user_exit() flushes the scrubber after this work. */
 		module_put(THIS_MODULE);
 	}
 	more = !list_empty(&parked);
@@ -454,6 +563,22 @@ static u64 req_bytes(const struct buddy_pool *pool,
 	return max_t(u64, roundup_pow_of_two(size), BIT_ULL(pool->min_shift));
 }
 
+/* @b's block, as @req asks, zeroed; NULL if @pool has none to give. */
+static void *alloc_block(struct buddy_pool *pool, struct ubuf *b,
+			 const struct buddy_ioc_alloc *req)
+{
+	/* Mostly a block the scrubber zeroed, which is not zeroed again. */
+	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
+
+	if (b->exact)
+		return buddy_alloc_exact(pool, b->size, gfp);
+	if (req->align || req->end || req->flags & BUDDY_TOPDOWN)
+		return buddy_alloc_range(pool, b->size, req->align,
+					 req->start, req->end,
+					 req->flags & BUDDY_TOPDOWN, gfp);
+	return buddy_alloc(pool, b->size, gfp);
+}
+
 /**
  * buddy_user_export() - a block of @pool as a dma-buf, as /dev/buddy makes
  * @pool: a user pool, of which the caller holds a reference; the buffer
@@ -472,11 +597,10 @@ struct dma_buf *buddy_user_export(struct buddy_pool *pool,
 				  struct buddy_ioc_alloc *req,
 				  bool charge_user, bool show_addrs)
 {
-	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
 	DEFINE_DMA_BUF_EXPORT_INFO(info);
+	struct ubuf *b, *old;
 	struct dma_buf *dmabuf;
-	struct ubuf *b;
-	int ret;
+	int ret, scrubs;
 
 	if (req->align > BIT_ULL(pool->chunk_shift) ||
 	    req->end > pool->max_size)
@@ -499,14 +623,19 @@ struct dma_buf *buddy_user_export(struct buddy_pool *pool,
 		b->user = get_uid(current_user());
 	}
 	ret = -ENOMEM;
-	if (b->exact)
-		b->addr = buddy_alloc_exact(pool, b->size, gfp);
-	else if (req->align || req->end || req->flags & BUDDY_TOPDOWN)
-		b->addr = buddy_alloc_range(pool, b->size, req->align,
-					    req->start, req->end,
-					    req->flags & BUDDY_TOPDOWN, gfp);
-	else
-		b->addr = buddy_alloc(pool, b->size, gfp);
+	/* Read first: a block released before this call counts in it. */
+	scrubs = atomic_read(&scrubbing);
+	b->addr = alloc_block(pool, b, req);
+	/* Blocks of this pool yet to be zeroed: zero them here, not wait. */
+	while (!b->addr && (old = scrub_pop(pool))) {
+		scrub_popped(old);
+		b->addr = alloc_block(pool, b, req);
+	}
+	if (!b->addr && scrubs) {
+		/* One may still be being zeroed by the scrubber. */
+		buddy_user_flush();
+		b->addr = alloc_block(pool, b, req);
+	}
 	if (!b->addr)
 		goto out_uncharge;
 	b->off = buddy_pool_offset(pool, b->addr);
@@ -612,6 +741,8 @@ static long ioc_pool_info(void __user *arg)
 		buddy_pool_put(pool);
 		return -ENOMEM;
 	}
+	/* The bytes of buffers already closed, back and free. */
+	buddy_user_flush();
 	buddy_pool_stats(pool, st);
 	in.size = st->size;
 	in.free = st->free;
@@ -659,9 +790,13 @@ int buddy_user_init(void)
 	return misc_register(&buddy_misc);
 }
 
-/* Every buffer is gone: each held the module. */
+/*
+ * Every buffer is released: each held the module while it lived or was
+ * parked. The last blocks may still be being zeroed.
+ */
 void buddy_user_exit(void)
 {
 	misc_deregister(&buddy_misc);
 	cancel_delayed_work_sync(&park_work);
+	flush_work(&scrub_work);
 }

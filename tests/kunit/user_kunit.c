@@ -3,9 +3,9 @@
  * buddy_user: the kernel side of /dev/buddy. A user pool's block goes out
  * as a dma-buf that an importing device maps as one sg entry and the
  * kernel vmaps at the block itself; the block comes back only when the
- * last reference goes (an importer's, a page's), a destroyed pool lives
- * until then, user bytes are counted and charged, and a request the pool
- * cannot meet changes nothing.
+ * last reference goes (an importer's, a page's), zeroed off the allocation
+ * path, a destroyed pool lives until then, user bytes are counted and
+ * charged, and a request the pool cannot meet changes nothing.
  */
 #include <linux/delay.h>
 #include <linux/device.h>
@@ -74,11 +74,15 @@ static struct dma_buf *export(struct kunit *test, struct buddy_pool *pool,
 	return dmabuf;
 }
 
-/* Drop a reference and let a kthread's deferred fput() run now. */
+/*
+ * Drop a reference, let a kthread's deferred fput() run now, and wait for
+ * the scrubber to have zeroed and freed what that released.
+ */
 static void put_now(struct dma_buf *dmabuf)
 {
 	dma_buf_put(dmabuf);
 	flush_delayed_fput();
+	buddy_user_flush();
 }
 
 static u64 user_bytes(struct buddy_pool *pool)
@@ -222,6 +226,65 @@ static void user_segments_follow_device_limit(struct kunit *test)
 	dma_buf_detach(dmabuf, attach);
 	put_now(dmabuf);
 	KUNIT_EXPECT_EQ(test, free_bytes(pool), 4ULL * MB);
+}
+
+/*
+ * A released buffer's block is zeroed on its way back, not by the next
+ * allocation: it comes back known to be zero, and the next buffer there
+ * is handed out without a memset. A small block is zeroed by the release
+ * itself; a large one by the scrubber, or by a request that finds the
+ * pool empty meanwhile.
+ */
+static void user_block_comes_back_zeroed(struct kunit *test)
+{
+	struct buddy_pool *pool = user_pool(test, "kunit_user", 2 * MB);
+	struct buddy_ioc_alloc req = req_of(2 * MB);
+	struct dma_buf *dmabuf;
+	struct buddy_stats st;
+	struct iosys_map map;
+	u64 zeroings;
+	u32 *w;
+	size_t i;
+
+	dmabuf = export(test, pool, &req, false);
+	KUNIT_ASSERT_EQ(test, buddy_dma_buf_vmap_unlocked(dmabuf, &map), 0);
+	memset(map.vaddr, 0xa5, 2 * MB);
+	buddy_dma_buf_vunmap_unlocked(dmabuf, &map);
+	buddy_pool_stats(pool, &st);
+	zeroings = st.nr_zeroings;
+	/* Released, but likely not yet zeroed when the next request comes. */
+	dma_buf_put(dmabuf);
+	flush_delayed_fput();
+
+	dmabuf = export(test, pool, &req, false);
+	KUNIT_EXPECT_EQ(test, req.offset, 0ULL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ_MSG(test, st.nr_zeroings, zeroings,
+			    "the allocation zeroed the block itself");
+	KUNIT_ASSERT_EQ(test, buddy_dma_buf_vmap_unlocked(dmabuf, &map), 0);
+	w = map.vaddr;
+	for (i = 0; i < 2 * MB / 4; i++)
+		KUNIT_ASSERT_EQ_MSG(test, w[i], 0U, "word %zu not zeroed", i);
+	buddy_dma_buf_vunmap_unlocked(dmabuf, &map);
+	put_now(dmabuf);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 2ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.zeroed, 2ULL * MB);
+	KUNIT_EXPECT_EQ(test, user_bytes(pool), 0ULL);
+
+	/* 64 KiB: back and known zero once the release returns. */
+	req = req_of(64 * KB);
+	dmabuf = export(test, pool, &req, false);
+	KUNIT_ASSERT_EQ(test, buddy_dma_buf_vmap_unlocked(dmabuf, &map), 0);
+	memset(map.vaddr, 0x5a, 64 * KB);
+	buddy_dma_buf_vunmap_unlocked(dmabuf, &map);
+	dma_buf_put(dmabuf);
+	flush_delayed_fput();
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, 2ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.zeroed, 2ULL * MB);
+	KUNIT_EXPECT_EQ(test, st.nr_zeroings, zeroings);
+	check_pool(test, pool);
 }
 
 /* A page referenced from elsewhere keeps its block out of the pool. */
@@ -434,6 +497,7 @@ static struct kunit_case buddy_user_cases[] = {
 	KUNIT_CASE(user_import_keeps_block_until_last_put),
 	KUNIT_CASE(user_contig_buffer_is_one_entry),
 	KUNIT_CASE(user_segments_follow_device_limit),
+	KUNIT_CASE(user_block_comes_back_zeroed),
 	KUNIT_CASE(user_referenced_page_parks_buffer),
 	KUNIT_CASE(user_destroy_ends_with_last_buffer),
 	KUNIT_CASE(user_device_pool_lets_device_go),
