@@ -205,13 +205,14 @@ boot() {
 	# two-thread workload most of all.
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	echo "bench-kernel: Debian $REL, QEMU TCG thread=multi -smp 2 -m 2G" \
-		"${BENCH_QEMU:+$BENCH_QEMU }-device edu," \
+		"${BENCH_QEMU:+$BENCH_QEMU }-device edu -device edu,dma_mask=(64 bits)," \
 		"init_on_alloc=$ia init_on_free=0${BENCH_APPEND:+ $BENCH_APPEND}," \
 		"stock modules: ${LOAD[*]:-none}; host: $(nproc) CPUs, load $load"
 	K=$O/console.log.ktap
 	bash "$HERE/qemu-run.sh" --quiet --log "$O/console.log" --timeout 1800 \
 		--mem 2G --smp 2 --accel tcg,thread=multi \
 		${BENCH_QEMU:+--qemu "$BENCH_QEMU"} --qemu "-device edu" \
+		--qemu "-device edu,dma_mask=0xffffffffffffffff" \
 		--append "init_on_alloc=$ia init_on_free=0" \
 		${BENCH_APPEND:+--append "$BENCH_APPEND"} \
 		--env "BENCH_PRELOAD=${LOAD[*]}" --env "BENCH_ARGS=$PARAMS" \
@@ -313,6 +314,9 @@ for flavour in "${FLAVOURS[@]}"; do
 			-o "$B/tests/user/buddy_user_bench" \
 			"$B/tests/user/buddy_user_bench.c"
 		FILES+=("$B/tests/user/buddy_user_bench")
+		# The importer that counts both sides' sg entries.
+		[ -f "$B/tests/dma/buddy_edu_test.ko" ] &&
+			FILES+=("$B/tests/dma/buddy_edu_test.ko" "$B/tests/vm/edu.sh")
 	fi
 	for m in "${LOAD[@]}"; do
 		FILES+=("$DKDIR/modules/$m.ko")

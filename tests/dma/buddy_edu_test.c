@@ -26,7 +26,10 @@
  * attaches the caller's dma-buf FD to the device, checks that it is one
  * range of device addresses, moves data through its middle and both ends
  * with edu's DMA engine and reads the ends back through a kernel vmap
- * (see import_one()).
+ * (see import_one()). Writing "FD" alone only attaches and maps it, to
+ * count its sg entries, of any exporter. Reading the file gives the last
+ * import's "fd=FD size=BYTES entries=N pieces=N result=ERRNO" line:
+ * entries as mapped for edu, pieces as the exporter built the table.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -139,6 +142,8 @@ static struct dentry *results_dir;
  */
 static DEFINE_MUTEX(import_lock);
 static struct dentry *import_file;
+/* The last import's line, under import_lock. */
+static char import_last[128];
 
 /* A bound device's state, devm's: it stays for the importer. */
 struct edu {
@@ -958,7 +963,7 @@ out_vunmap:
  * middle page and writes the importer's over its first and last, which a
  * kernel vmap must then show. Everything is undone before it returns.
  */
-static int import_one(struct edu *e, int fd, u32 seed)
+static int import_one(struct edu *e, int fd, u32 seed, bool count_only)
 {
 	struct device *dev = &e->pdev->dev;
 	struct dma_buf_attachment *attach;
@@ -1002,6 +1007,13 @@ static int import_one(struct edu *e, int fd, u32 seed)
 		}
 		total += sg_dma_len(sg);
 	}
+	scnprintf(import_last, sizeof(import_last),
+		  "fd=%d size=%zu entries=%u pieces=%u", fd, dmabuf->size,
+		  sgt->nents, sgt->orig_nents);
+	if (count_only) {
+		ret = 0;
+		goto out_unmap;
+	}
 	if (sgt->nents != 1 || len < dmabuf->size) {
 		pr_err("import: %u DMA entries, %llu bytes in all, the first %u bytes at %pad, for a buffer of %zu bytes: expected one entry covering it\n",
 		       sgt->nents, total, len, &dma, dmabuf->size);
@@ -1031,34 +1043,57 @@ out_put:
 	return ret;
 }
 
-/* "FD SEED\n", decimal, from the process whose FD it is. */
+/*
+ * "FD SEED\n" (the full import) or "FD\n" (attach and map only), decimal,
+ * from the process whose FD it is.
+ */
 static ssize_t import_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
 	struct edu *e = file->private_data;
 	char buf[32], extra;
-	u32 seed;
-	int fd, ret;
+	u32 seed = 0;
+	int fd, ret, n;
 
 	if (count >= sizeof(buf))
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
-	if (sscanf(buf, "%d %u %c", &fd, &seed, &extra) != 2) {
-		pr_err("import: expected \"FD SEED\", got \"%s\"\n", strim(buf));
+	n = sscanf(buf, "%d %u %c", &fd, &seed, &extra);
+	if (n != 1 && n != 2) {
+		pr_err("import: expected \"FD SEED\" or \"FD\", got \"%s\"\n",
+		       strim(buf));
 		return -EINVAL;
 	}
 	mutex_lock(&import_lock);
-	ret = import_one(e, fd, seed);
+	import_last[0] = '\0';
+	ret = import_one(e, fd, seed, n == 1);
+	/* After the counts, if the import got that far. */
+	scnprintf(import_last + strlen(import_last),
+		  sizeof(import_last) - strlen(import_last), "%sresult=%d\n",
+		  import_last[0] ? " " : "", ret);
 	mutex_unlock(&import_lock);
 	return ret ? ret : count;
+}
+
+/* The last import's line. */
+static ssize_t import_read(struct file *file, char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	char buf[sizeof(import_last)];
+
+	mutex_lock(&import_lock);
+	strscpy(buf, import_last, sizeof(buf));
+	mutex_unlock(&import_lock);
+	return simple_read_from_buffer(ubuf, count, ppos, buf, strlen(buf));
 }
 
 static const struct file_operations import_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
 	.write = import_write,
+	.read = import_read,
 	.llseek = noop_llseek,
 };
 
@@ -1095,7 +1130,7 @@ static int add_importer(struct edu *e)
 	}
 	e->max_seg = dma_get_max_seg_size(dev);
 	dma_set_max_seg_size(dev, UINT_MAX);
-	import_file = debugfs_create_file("import", 0200, results_dir, e,
+	import_file = debugfs_create_file("import", 0600, results_dir, e,
 					  &import_fops);
 	mutex_unlock(&import_lock);
 	pr_info("%s: the importer: write \"FD SEED\" to import\n",

@@ -10,21 +10,26 @@
  * Like with like: both sides hand out a zeroed buffer as a dma-buf fd
  * (buddy zeroes every user buffer, the system heap allocates its pages
  * with __GFP_ZERO), neither is mapped or touched, and close() drops the
- * only reference, so the buffer is freed before it returns. Each round
- * times ITERS pairs of each side at each size in batches of BATCH, the
- * sides taking turns batch by batch and the first side alternating, all
- * in one process, so that a change in the host's load falls on both
- * sides alike; each side's median round is reported, as ns per pair, and
+ * only reference, so the buffer is released before it returns: the
+ * heap's pages are freed then, buddy's block is zeroed and freed by its
+ * scrubber, a worker, so mostly on the other CPU. Each round times ITERS
+ * pairs of each side at each size in batches of BATCH, the sides taking
+ * turns batch by batch and the first side alternating, all in one
+ * process, so that a change in the host's load falls on both sides
+ * alike; each side's median round is reported, as ns per pair, and
  * buddy's over the heap's, then that ratio in each round.
+ *
+ * Then, where buddy_edu_test.ko offers its debugfs import file (the
+ * second edu device, 64-bit mask, no segment limit), a buffer of each
+ * side at 1 MiB and 4 MiB is attached and mapped for that device, and
+ * the entries of its sg table are reported: as mapped, and as the
+ * exporter built it (pieces).
  *
  * Prints one KTAP document: per size, diagnostics with the figures and a
  * result that says only that both sides ran (SKIP, buddy alone, where the
- * kernel has no system heap). The targets are reported, not asserted.
- * Then the dma-buf core's debugfs list of one 1 MiB buffer of each side,
- * the only view user space has of an exporter's buffers: it names the
- * exporter, the size and the attached devices, and says whether the sg
- * table's entries can be counted from there. Built static by
- * scripts/bench-kernel.sh, as the guest has only busybox.
+ * kernel has no system heap); then the sg entries, a result that says
+ * they were counted. The targets are reported, not asserted. Built static
+ * by scripts/bench-kernel.sh, as the guest has only busybox.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,17 +48,19 @@
 
 #define BUDDY_DEV	"/dev/buddy"
 #define HEAP_DEV	"/dev/dma_heap/system"
-#define BUFINFO		"/sys/kernel/debug/dma_buf/bufinfo"
+#define IMPORT		"/sys/kernel/debug/buddy_edu_test/import"
 #define POOL_STATS	"/sys/kernel/debug/buddy/default/stats"
 #define MAX_ROUNDS	15
 #define BATCH		50
 #define KIB		1024UL
 #define MIB		(1024 * KIB)
-#define SG_SIZE		MIB
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const unsigned long sizes[] = { 64 * KIB, MIB };
 #define NR_SIZES	ARRAY_SIZE(sizes)
+/* Where the system heap's buffer is one piece, and where it cannot be. */
+static const unsigned long sg_sizes[] = { MIB, 4 * MIB };
+#define NR_SG_SIZES	ARRAY_SIZE(sg_sizes)
 
 struct side {
 	const char *name;
@@ -174,72 +181,91 @@ static long long pool_stat(const char *key)
 	return v;
 }
 
-/* One diagnostic line, tabs as spaces, no newline. */
-static void diag_line(const char *prefix, char *l)
+/*
+ * sg_count - "entries=N pieces=N" of the sg table the importer mapped for
+ * dma-buf @fd, through @imp (see the top of this file), or an error.
+ */
+static bool sg_count(int imp, int fd, unsigned int *entries,
+		     unsigned int *pieces, char *why, size_t len)
 {
-	char *p;
+	char line[128];
+	ssize_t n;
+	int res;
 
-	l[strcspn(l, "\n")] = '\0';
-	for (p = l; *p; p++)
-		if (*p == '\t')
-			*p = ' ';
-	out("# %s %s\n", prefix, l);
+	n = snprintf(line, sizeof(line), "%d\n", fd);
+	if (write(imp, line, n) != n) {
+		snprintf(why, len, "import-write-%s", strerror(errno));
+		return false;
+	}
+	n = pread(imp, line, sizeof(line) - 1, 0);
+	line[n > 0 ? n : 0] = '\0';
+	if (sscanf(strstr(line, "entries=") ?: "", "entries=%u pieces=%u result=%d",
+		   entries, pieces, &res) != 3 || res) {
+		snprintf(why, len, "import-read-\"%.*s\"",
+			 (int)strcspn(line, "\n"), line);
+		return false;
+	}
+	return true;
 }
 
 /*
- * list_bufs - the dma-buf core's debugfs entry for each fd in @fds, found by
- * its inode, and whether that list shows an sg table at all.
+ * sg_entries - result @t: the sg tables that the importer's device (the
+ * second edu, with a 64-bit mask and no segment limit) maps for a buffer
+ * of each side at each of sg_sizes, one buffer at a time.
  */
-static void list_bufs(const char *const *names, const int *fds, int n)
+static bool sg_entries(struct side *side, int t)
 {
-	char line[512], ino[32];
-	bool mine = false, sg = false;
-	int i, found = 0;
-	struct stat st;
-	FILE *f = fopen(BUFINFO, "r");
+	int imp = open(IMPORT, O_RDWR | O_CLOEXEC), fd, k, j, n;
+	bool ok = true, both = side[0].dev >= 0 && side[1].dev >= 0;
+	unsigned int entries, pieces;
+	char line[512], why[160];
 
-	if (!f) {
-		out("# user_bufinfo %s: %s; sg entries not measured\n",
-		    BUFINFO, strerror(errno));
-		return;
+	if (imp < 0) {
+		out("ok %d user_sg_entries # SKIP %s: %s\n", t, IMPORT,
+		    strerror(errno));
+		return true;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		if (strstr(line, "nents") || strstr(line, "sg_table") ||
-		    strstr(line, "scatter"))
-			sg = true;
-		if (!strncmp(line, "size", 4)) {
-			diag_line("user_bufinfo header:", line);
-			continue;
-		}
-		/* An object's block ends with "Total N devices attached". */
-		if (line[0] != '\t' && line[0] != '\n' &&
-		    !strstr(line, "devices attached")) {
-			mine = false;
-			for (i = 0; i < n; i++) {
-				if (fds[i] < 0 || fstat(fds[i], &st))
-					continue;
-				snprintf(ino, sizeof(ino), "\t%08lu\t",
-					 (unsigned long)st.st_ino);
-				if (strstr(line, ino)) {
-					mine = true;
-					found++;
-					out("# user_bufinfo %s's buffer:\n",
-					    names[i]);
-				}
+	for (k = 0; k < (int)NR_SG_SIZES; k++) {
+		n = snprintf(line, sizeof(line), "# user_sg_entries size=%lu",
+			     sg_sizes[k]);
+		for (j = 0; j < 2; j++) {
+			if (side[j].dev < 0) {
+				n += snprintf(line + n, sizeof(line) - n,
+					      " %s=absent", side[j].name);
+				continue;
 			}
+			fd = side[j].alloc(side[j].dev, sg_sizes[k]);
+			if (fd < 0) {
+				n += snprintf(line + n, sizeof(line) - n,
+					      " %s=alloc-failed-%s",
+					      side[j].name, strerror(-fd));
+				ok = false;
+				continue;
+			}
+			if (sg_count(imp, fd, &entries, &pieces, why,
+				     sizeof(why))) {
+				n += snprintf(line + n, sizeof(line) - n,
+					      " %s_entries=%u %s_pieces=%u",
+					      side[j].name, entries,
+					      side[j].name, pieces);
+			} else {
+				n += snprintf(line + n, sizeof(line) - n,
+					      " %s=%s", side[j].name, why);
+				ok = false;
+			}
+			close(fd);
 		}
-		if (mine && line[0] != '\n')
-			diag_line("user_bufinfo  ", line);
+		out("%s\n", line);
 	}
-	fclose(f);
-	out("# user_bufinfo %d of the buffers listed\n", found);
-	if (sg)
-		out("# user_sg_entries size=%lu: the list mentions sg tables, see above\n",
-		    SG_SIZE);
+	close(imp);
+	if (!ok)
+		out("not ok %d user_sg_entries\n", t);
+	else if (!both)
+		out("ok %d user_sg_entries # SKIP no %s: buddy alone\n", t,
+		    HEAP_DEV);
 	else
-		out("# user_sg_entries size=%lu buddy=not-measured heap=not-measured: %s\n",
-		    SG_SIZE,
-		    "bufinfo lists size, flags, mode, file count, exporter, inode, name and attached devices, no sg table; an importer must count them");
+		out("ok %d user_sg_entries\n", t);
+	return ok;
 }
 
 int main(int argc, char **argv)
@@ -250,8 +276,7 @@ int main(int argc, char **argv)
 	};
 	unsigned int iters = 2000, rounds = 7, r, warm;
 	long long allocs0, zeroings0, allocs1, zeroings1;
-	int fds[2] = { -1, -1 }, heap_errno, opt, k, j;
-	const char *names[2] = { "buddy", "heap" };
+	int heap_errno, opt, k, j;
 	int ret = 0;
 
 	while ((opt = getopt(argc, argv, "i:r:")) != -1) {
@@ -275,7 +300,7 @@ int main(int argc, char **argv)
 	}
 	warm = iters / 10 ? iters / 10 : 1;
 
-	out("KTAP version 1\n1..%zu\n", NR_SIZES);
+	out("KTAP version 1\n1..%zu\n", NR_SIZES + 1);
 	side[0].dev = open(BUDDY_DEV, O_RDWR | O_CLOEXEC);
 	if (side[0].dev < 0)
 		out("# user_note %s: %s\n", BUDDY_DEV, strerror(errno));
@@ -360,21 +385,10 @@ int main(int argc, char **argv)
 		out("# user_note buddy zeroings/allocs=%lld/%lld in warm-up and rounds\n",
 		    zeroings1 - zeroings0, allocs1 - allocs0);
 
-	/* One buffer of each side held while the dma-buf core lists them. */
-	for (j = 0; j < 2; j++) {
-		if (side[j].dev < 0)
-			continue;
-		fds[j] = side[j].alloc(side[j].dev, SG_SIZE);
-		if (fds[j] < 0)
-			out("# user_bufinfo %s: allocation of %lu failed: %s\n",
-			    names[j], SG_SIZE, strerror(-fds[j]));
-	}
-	list_bufs(names, fds, 2);
-	for (j = 0; j < 2; j++) {
-		if (fds[j] >= 0)
-			close(fds[j]);
+	if (!sg_entries(side, NR_SIZES + 1))
+		ret = 1;
+	for (j = 0; j < 2; j++)
 		if (side[j].dev >= 0)
 			close(side[j].dev);
-	}
 	return ret;
 }

@@ -8,8 +8,10 @@
 # is loaded with user=1 (its default 4 MiB pool, which the benchmark does
 # not use, opens to /dev/buddy), and once the benchmark is unloaded,
 # /root/buddy_user_bench, where given, times allocate+close of a dma-buf
-# from /dev/buddy against /dev/dma_heap/system; its KTAP document is
-# nested here as one test, its "# user_*" lines among it.
+# from /dev/buddy against /dev/dma_heap/system, and counts the sg entries
+# an importer maps for each (buddy_edu_test.ko on the second edu, loaded
+# where /root/edu.sh is given); its KTAP document is nested here as one
+# test, its "# user_*" lines among it.
 # shellcheck source=tests/vm/guest-lib.sh
 . /root/guest-lib.sh
 
@@ -56,6 +58,16 @@ user_bench() {
 	fi
 }
 
-[ -f /root/buddy_user_bench ] && user_bench
+if [ -f /root/buddy_user_bench ]; then
+	importer=
+	if [ -f /root/edu.sh ]; then
+		# shellcheck source=tests/vm/edu.sh
+		. /root/edu.sh
+		# shellcheck disable=SC2119 # no parameters to pass
+		edu_importer_load && importer=1
+	fi
+	user_bench
+	[ -n "$importer" ] && edu_importer_unload
+fi
 assert_ok rmmod buddy
 t_summary

@@ -17,6 +17,8 @@
 # "FD SEED" (decimal) there with its own dma-buf FD has edu check and
 # write it (see import_one() in tests/dma/buddy_edu_test.c); the write
 # returns its length, or fails with the errno of the step that failed.
+# "FD" alone only maps it, and reading the file gives the last import's
+# sg entries and result.
 # `edu_importer_unload` unbinds the device, which must remove the file,
 # and unloads the module.
 
