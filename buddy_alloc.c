@@ -815,7 +815,7 @@ EXPORT_SYMBOL_NS_GPL(buddy_free, BUDDY_NS);
 /*
  * buddy_free_zeroed() - buddy_free() of a block whose owner wrote zeros
  * over all of it: it goes back known to be zero, so the next allocation
- * that must be zeroed skips it. /dev/buddy's scrubber uses it.
+ * that must be zeroed skips it. /dev/buddy frees its zeroed blocks so.
  */
 void buddy_free_zeroed(struct buddy_pool *pool, const void *ptr)
 {

@@ -177,6 +177,8 @@ struct buddy_pcp {
  *	down when the last goes, so a destroy that user buffers outlive only
  *	takes the pool off the list and away from its device
  * @user_bytes: bytes the pool's live user buffers hold
+ * @scrubbing: the pool's released user blocks not yet zeroed and back
+ *	(buddy_user.c's scrubber), for waiters on it (wait_var_event())
  * @dev_lock: held by user-buffer calls that sync for @dev, and by a
  *	destroy that takes @dev away while user buffers live
  */
@@ -231,6 +233,7 @@ struct buddy_pool {
 	bool user;
 	refcount_t refs;
 	atomic64_t user_bytes;
+	atomic_t scrubbing;
 	struct mutex dev_lock;		/* see kernel-doc above */
 };
 

@@ -20,9 +20,9 @@
  * worker on the unbound workqueue, so mostly on another CPU than the
  * task that closed the buffer or the one that allocates next. An
  * allocation that finds no block zeroes blocks of its pool still on the
- * scrubber's list itself, then waits for the scrubber, before it gives
- * up; BUDDY_IOC_POOL_INFO waits for the scrubber too, so that user space
- * sees a closed buffer's bytes free once close() has returned.
+ * scrubber's list itself, then waits for those being zeroed elsewhere,
+ * before it gives up; BUDDY_IOC_POOL_INFO does the same first, so that
+ * user space sees a closed buffer's bytes free once close() returns.
  *
  * Each buffer holds a reference on its pool (buddy_pool_put()) and, while
  * parked, on the module; the dma-buf holds one on the module while it
@@ -35,8 +35,8 @@
  *   calls on 6.2 and later)
  *     ubuf->lock (mutex: the attachments)
  *       pool->dev_lock (mutex: the pool's device)
- *   parked_lock (mutex: the parked buffers) is taken alone, and so is
- *   scrub_lock (spinlock: the scrubber's list).
+ *   parked_lock (mutex: the parked buffers)
+ *     scrub_lock (spinlock: the scrubber's list)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -122,12 +122,11 @@ static LIST_HEAD(parked);
 static void retry_parked(struct work_struct *work);
 static DECLARE_DELAYED_WORK(park_work, retry_parked);
 /*
- * Released buffers whose blocks are yet to be zeroed (under scrub_lock),
- * and those not yet back in their pools.
+ * Released buffers whose blocks are yet to be zeroed, oldest first; each
+ * counts in its pool's scrubbing until its block is back.
  */
 static DEFINE_SPINLOCK(scrub_lock);
 static LIST_HEAD(scrub_list);
-static atomic_t scrubbing = ATOMIC_INIT(0);
 static void scrub_blocks(struct work_struct *work);
 static DECLARE_WORK(scrub_work, scrub_blocks);
 
@@ -181,8 +180,12 @@ static void uncharge(struct ubuf *b)
 	free_uid(b->user);
 }
 
-/* Zero @b's block, a slice at a time, and give it back; drop its pool. */
-static void scrub_one(struct ubuf *b)
+/*
+ * Zero @b's block, a slice at a time, and give it back; for a block that
+ * was on the scrubber's list (@listed), tell its pool's waiters. Then drop
+ * the pool, which they hold references of their own on.
+ */
+static void scrub_one(struct ubuf *b, bool listed)
 {
 	struct buddy_pool *pool = b->pool;
 	size_t done, len;
@@ -194,6 +197,12 @@ static void scrub_one(struct ubuf *b)
 	}
 	put_block(b);
 	atomic64_sub(b->size, &pool->user_bytes);
+	if (listed) {
+		/* The block is back before a waiter sees the count drop. */
+		smp_mb__before_atomic();
+		if (atomic_dec_and_test(&pool->scrubbing))
+			wake_up_var(&pool->scrubbing);
+	}
 	mutex_destroy(&b->lock);
 	kfree(b);
 	buddy_pool_put(pool);
@@ -219,20 +228,36 @@ static struct ubuf *scrub_pop(struct buddy_pool *pool)
 	return NULL;
 }
 
-/* scrub_one() of a buffer taken off the list, and the count that says so. */
-static void scrub_popped(struct ubuf *b)
-{
-	scrub_one(b);
-	/* After the block is back: see buddy_user_export(). */
-	atomic_dec(&scrubbing);
-}
-
 static void scrub_blocks(struct work_struct *work)
 {
 	struct ubuf *b;
 
 	while ((b = scrub_pop(NULL)))
-		scrub_popped(b);
+		scrub_one(b, true);
+}
+
+/*
+ * Have every block of @pool released before the call back: zero those
+ * still on the scrubber's list here, then wait for those another task is
+ * zeroing. A task that keeps releasing large buffers of @pool meanwhile
+ * can prolong the wait, which a fatal signal ends. Return whether any
+ * block was waited for.
+ */
+static bool scrub_wait(struct buddy_pool *pool)
+{
+	bool any = false;
+	struct ubuf *b;
+
+	while ((b = scrub_pop(pool))) {
+		scrub_one(b, true);
+		any = true;
+	}
+	/* Pairs with the barrier before the decrement in scrub_one(). */
+	if (!atomic_read_acquire(&pool->scrubbing))
+		return any;
+	wait_var_event_killable(&pool->scrubbing,
+				!atomic_read_acquire(&pool->scrubbing));
+	return true;
 }
 
 /*
@@ -246,10 +271,10 @@ static void ubuf_free(struct ubuf *b)
 		uncharge(b);
 	b->user = NULL;
 	if (b->size < SCRUB_ASYNC) {
-		scrub_one(b);
+		scrub_one(b, false);
 		return;
 	}
-	atomic_inc(&scrubbing);
+	atomic_inc(&b->pool->scrubbing);
 	spin_lock(&scrub_lock);
 	list_add_tail(&b->scrub, &scrub_list);
 	spin_unlock(&scrub_lock);
@@ -259,8 +284,8 @@ static void ubuf_free(struct ubuf *b)
 /*
  * buddy_user_flush() - wait for the blocks of released buffers to be back:
  * every buffer released and not parked before the call has its block
- * zeroed and back in its pool when this returns, or being zeroed by an
- * allocation that took it off the scrubber's list. Sleeps.
+ * zeroed and back in its pool when this returns, unless an allocation
+ * took it off the scrubber's list and is zeroing it. Sleeps.
  */
 void buddy_user_flush(void)
 {
@@ -600,7 +625,7 @@ struct dma_buf *buddy_user_export(struct buddy_pool *pool,
 	DEFINE_DMA_BUF_EXPORT_INFO(info);
 	struct ubuf *b, *old;
 	struct dma_buf *dmabuf;
-	int ret, scrubs;
+	int ret;
 
 	if (req->align > BIT_ULL(pool->chunk_shift) ||
 	    req->end > pool->max_size)
@@ -623,19 +648,15 @@ struct dma_buf *buddy_user_export(struct buddy_pool *pool,
 		b->user = get_uid(current_user());
 	}
 	ret = -ENOMEM;
-	/* Read first: a block released before this call counts in it. */
-	scrubs = atomic_read(&scrubbing);
 	b->addr = alloc_block(pool, b, req);
 	/* Blocks of this pool yet to be zeroed: zero them here, not wait. */
 	while (!b->addr && (old = scrub_pop(pool))) {
-		scrub_popped(old);
+		scrub_one(old, true);
 		b->addr = alloc_block(pool, b, req);
 	}
-	if (!b->addr && scrubs) {
-		/* One may still be being zeroed by the scrubber. */
-		buddy_user_flush();
+	/* Blocks another task is zeroing, released before this call too. */
+	if (!b->addr && scrub_wait(pool))
 		b->addr = alloc_block(pool, b, req);
-	}
 	if (!b->addr)
 		goto out_uncharge;
 	b->off = buddy_pool_offset(pool, b->addr);
@@ -742,7 +763,7 @@ static long ioc_pool_info(void __user *arg)
 		return -ENOMEM;
 	}
 	/* The bytes of buffers already closed, back and free. */
-	buddy_user_flush();
+	scrub_wait(pool);
 	buddy_pool_stats(pool, st);
 	in.size = st->size;
 	in.free = st->free;

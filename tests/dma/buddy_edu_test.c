@@ -981,7 +981,8 @@ static int import_one(struct edu *e, int fd, u32 seed, bool count_only)
 		pr_err("import: dma_buf_get(%d): %pe\n", fd, dmabuf);
 		return PTR_ERR(dmabuf);
 	}
-	if (dmabuf->size < 2 * IMPORT_LEN || !PAGE_ALIGNED(dmabuf->size)) {
+	if (!count_only &&
+	    (dmabuf->size < 2 * IMPORT_LEN || !PAGE_ALIGNED(dmabuf->size))) {
 		pr_err("import: the buffer has %zu bytes: expected whole pages, at least %u\n",
 		       dmabuf->size, 2 * IMPORT_LEN);
 		ret = -EINVAL;
@@ -1061,6 +1062,9 @@ static ssize_t import_write(struct file *file, const char __user *ubuf,
 		return -EFAULT;
 	buf[count] = '\0';
 	n = sscanf(buf, "%d %u %c", &fd, &seed, &extra);
+	/* "FD" alone, not "FD" and a SEED that is no number. */
+	if (n == 1 && sscanf(buf, "%d %c", &fd, &extra) != 1)
+		n = 0;
 	if (n != 1 && n != 2) {
 		pr_err("import: expected \"FD SEED\" or \"FD\", got \"%s\"\n",
 		       strim(buf));

@@ -245,6 +245,7 @@ static void user_block_comes_back_zeroed(struct kunit *test)
 	u64 zeroings;
 	u32 *w;
 	size_t i;
+	int ms;
 
 	dmabuf = export(test, pool, &req, false);
 	KUNIT_ASSERT_EQ(test, buddy_dma_buf_vmap_unlocked(dmabuf, &map), 0);
@@ -255,6 +256,10 @@ static void user_block_comes_back_zeroed(struct kunit *test)
 	/* Released, but likely not yet zeroed when the next request comes. */
 	dma_buf_put(dmabuf);
 	flush_delayed_fput();
+	/* The fput worker may have taken the release: wait for it. */
+	for (ms = 0; ms < 3000 && !atomic_read(&pool->scrubbing) &&
+	     user_bytes(pool); ms += 10)
+		msleep(10);
 
 	dmabuf = export(test, pool, &req, false);
 	KUNIT_EXPECT_EQ(test, req.offset, 0ULL);
@@ -280,6 +285,8 @@ static void user_block_comes_back_zeroed(struct kunit *test)
 	buddy_dma_buf_vunmap_unlocked(dmabuf, &map);
 	dma_buf_put(dmabuf);
 	flush_delayed_fput();
+	for (ms = 0; ms < 3000 && user_bytes(pool); ms += 10)
+		msleep(10);
 	buddy_pool_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.free, 2ULL * MB);
 	KUNIT_EXPECT_EQ(test, st.zeroed, 2ULL * MB);
