@@ -258,8 +258,8 @@ static void user_block_comes_back_zeroed(struct kunit *test)
 	flush_delayed_fput();
 	/* The fput worker may have taken the release: wait for it. */
 	for (ms = 0; ms < 3000 && !atomic_read(&pool->scrubbing) &&
-	     user_bytes(pool); ms += 10)
-		msleep(10);
+	     user_bytes(pool); ms += 20)
+		msleep(20);
 
 	dmabuf = export(test, pool, &req, false);
 	KUNIT_EXPECT_EQ(test, req.offset, 0ULL);
@@ -285,8 +285,8 @@ static void user_block_comes_back_zeroed(struct kunit *test)
 	buddy_dma_buf_vunmap_unlocked(dmabuf, &map);
 	dma_buf_put(dmabuf);
 	flush_delayed_fput();
-	for (ms = 0; ms < 3000 && user_bytes(pool); ms += 10)
-		msleep(10);
+	for (ms = 0; ms < 3000 && user_bytes(pool); ms += 20)
+		msleep(20);
 	buddy_pool_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.free, 2ULL * MB);
 	KUNIT_EXPECT_EQ(test, st.zeroed, 2ULL * MB);
