@@ -625,7 +625,7 @@ struct dma_buf *buddy_user_export(struct buddy_pool *pool,
 	DEFINE_DMA_BUF_EXPORT_INFO(info);
 	struct ubuf *b, *old;
 	struct dma_buf *dmabuf;
-	int ret;
+	int ret, pending;
 
 	if (req->align > BIT_ULL(pool->chunk_shift) ||
 	    req->end > pool->max_size)
@@ -648,14 +648,19 @@ struct dma_buf *buddy_user_export(struct buddy_pool *pool,
 		b->user = get_uid(current_user());
 	}
 	ret = -ENOMEM;
+	/* Read first: one that comes back after the try below counts here. */
+	pending = atomic_read_acquire(&pool->scrubbing);
 	b->addr = alloc_block(pool, b, req);
 	/* Blocks of this pool yet to be zeroed: zero them here, not wait. */
 	while (!b->addr && (old = scrub_pop(pool))) {
 		scrub_one(old, true);
 		b->addr = alloc_block(pool, b, req);
 	}
-	/* Blocks another task is zeroing, released before this call too. */
-	if (!b->addr && scrub_wait(pool))
+	/*
+	 * Blocks another task is zeroing, or has given back since the first
+	 * try: all released before this call.
+	 */
+	if (!b->addr && (scrub_wait(pool) || pending))
 		b->addr = alloc_block(pool, b, req);
 	if (!b->addr)
 		goto out_uncharge;
