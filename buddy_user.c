@@ -237,6 +237,19 @@ static void scrub_blocks(struct work_struct *work)
 }
 
 /*
+ * Zero and give back the oldest block of @pool on the scrubber's list,
+ * here rather than wait for the scrubber; false if there is none.
+ */
+static bool scrub_own(struct buddy_pool *pool)
+{
+	struct ubuf *b = scrub_pop(pool);
+
+	if (b)
+		scrub_one(b, true);
+	return b;
+}
+
+/*
  * Have every block of @pool released before the call back: zero those
  * still on the scrubber's list here, then wait for those another task is
  * zeroing. A task that keeps releasing large buffers of @pool meanwhile
@@ -246,12 +259,9 @@ static void scrub_blocks(struct work_struct *work)
 static bool scrub_wait(struct buddy_pool *pool)
 {
 	bool any = false;
-	struct ubuf *b;
 
-	while ((b = scrub_pop(pool))) {
-		scrub_one(b, true);
+	while (scrub_own(pool))
 		any = true;
-	}
 	/* Pairs with the barrier before the decrement in scrub_one(). */
 	if (!atomic_read_acquire(&pool->scrubbing))
 		return any;
@@ -623,8 +633,8 @@ struct dma_buf *buddy_user_export(struct buddy_pool *pool,
 				  bool charge_user, bool show_addrs)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(info);
-	struct ubuf *b, *old;
 	struct dma_buf *dmabuf;
+	struct ubuf *b;
 	int ret, pending;
 
 	if (req->align > BIT_ULL(pool->chunk_shift) ||
@@ -652,10 +662,8 @@ struct dma_buf *buddy_user_export(struct buddy_pool *pool,
 	pending = atomic_read_acquire(&pool->scrubbing);
 	b->addr = alloc_block(pool, b, req);
 	/* Blocks of this pool yet to be zeroed: zero them here, not wait. */
-	while (!b->addr && (old = scrub_pop(pool))) {
-		scrub_one(old, true);
+	while (!b->addr && scrub_own(pool))
 		b->addr = alloc_block(pool, b, req);
-	}
 	/*
 	 * Blocks another task is zeroing, or has given back since the first
 	 * try: all released before this call.
@@ -824,5 +832,5 @@ void buddy_user_exit(void)
 {
 	misc_deregister(&buddy_misc);
 	cancel_delayed_work_sync(&park_work);
-	flush_work(&scrub_work);
+	buddy_user_flush();
 }

@@ -90,6 +90,15 @@ static u64 user_bytes(struct buddy_pool *pool)
 	return atomic64_read(&pool->user_bytes);
 }
 
+/* Wait up to 3 s for @pool's user buffers to be back. */
+static void settle_user_bytes(struct buddy_pool *pool)
+{
+	int ms;
+
+	for (ms = 0; ms < 3000 && user_bytes(pool); ms += 20)
+		msleep(20);
+}
+
 static u64 free_bytes(struct buddy_pool *pool)
 {
 	struct buddy_stats st;
@@ -285,8 +294,7 @@ static void user_block_comes_back_zeroed(struct kunit *test)
 	buddy_dma_buf_vunmap_unlocked(dmabuf, &map);
 	dma_buf_put(dmabuf);
 	flush_delayed_fput();
-	for (ms = 0; ms < 3000 && user_bytes(pool); ms += 20)
-		msleep(20);
+	settle_user_bytes(pool);
 	buddy_pool_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.free, 2ULL * MB);
 	KUNIT_EXPECT_EQ(test, st.zeroed, 2ULL * MB);
@@ -301,7 +309,6 @@ static void user_referenced_page_parks_buffer(struct kunit *test)
 	struct buddy_ioc_alloc req = req_of(64 * KB);
 	struct dma_buf *dmabuf = export(test, pool, &req, false);
 	struct page *page;
-	int ms;
 
 	page = virt_to_page(buddy_pool_addr(pool, req.offset) + 16 * KB);
 	get_page(page);
@@ -310,8 +317,7 @@ static void user_referenced_page_parks_buffer(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, user_bytes(pool), 64ULL * KB);
 	KUNIT_EXPECT_EQ(test, free_bytes(pool), 4ULL * MB - 64 * KB);
 	put_page(page);
-	for (ms = 0; ms < 3000 && user_bytes(pool); ms += 20)
-		msleep(20);
+	settle_user_bytes(pool);
 	KUNIT_EXPECT_EQ(test, user_bytes(pool), 0ULL);
 	KUNIT_EXPECT_EQ(test, free_bytes(pool), 4ULL * MB);
 	check_pool(test, pool);
