@@ -145,8 +145,11 @@ kunit_run() {
 
 # kcsan_only MODULE - on a KCSAN kernel, have KCSAN report only the races
 # whose two accesses are both in MODULE's functions (a whitelist of its
-# text symbols). Strict KCSAN also reports races of the kernel's own, in
-# DEBUG_VM's page checks for one, that no module can fix. Elsewhere, no-op.
+# text symbols), then turn KCSAN on. Strict KCSAN also reports races of
+# the kernel's own, in DEBUG_VM's page checks and RCU's quiescent-state
+# flags for two, that no module can fix; so the KCSAN boots pass
+# kcsan.early_enable=0 and nothing is watched until the whitelist is in.
+# Elsewhere, no-op.
 kcsan_only() {
 	local f=/sys/kernel/debug/kcsan n=0 s
 
@@ -162,6 +165,8 @@ kcsan_only() {
 	else
 		t_fail "KCSAN reports races within $1's functions" "none found"
 	fi
+	echo on > $f
+	assert_eq "KCSAN enabled" "enabled: 1" "$(head -n 1 $f)"
 }
 
 # expect_warn_begin N - the kernel must print exactly N WARN()s
