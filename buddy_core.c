@@ -1156,6 +1156,23 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 		goto fail;
 	last = (end >> bc->min_shift) - (1ULL << k);
 
+	/*
+	 * The best place there can be is the first aligned one (top-down,
+	 * the last): if a free block of the order or larger holds it, that
+	 * block is the answer and no bitmap needs searching.
+	 */
+	if (lo <= last) {
+		u64 q = top ? (last >> ao) << ao : lo;
+
+		for (j = k; j <= bc->max_order; j++) {
+			if (!(bc->nonempty & (1U << j)) || !fbit(bc, j, (u32)q))
+				continue;
+			best = q;
+			best_order = j;
+			best_node = (q >> j) << j;
+			goto found;
+		}
+	}
 	for (j = k; j <= bc->max_order && lo <= last; j++) {
 		u64 n, p;
 
@@ -1198,7 +1215,7 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 	}
 	if (best == NONE)
 		goto fail;
-
+found:
 	bc->gen++;
 	bad = unlink_cold(bc, best_order, (u32)best_node);
 	zero = generic_test_bit(best_node, bc->zmap);
