@@ -266,9 +266,11 @@ static noinline bool pcp_refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
 	while (n > 1 && pcp_push(pcp, order, blk[n - 1], high))
 		n--;
 	/* Taken for good: the caller's block and the ones cached. */
-	if (got)
+	if (got) {
+		this_cpu_inc(pool->pcp->nr_refills);
 		trace_buddy_cache_refill(pool, smp_processor_id(), order,
 					 got - n + 1);
+	}
 	while (n > 1)
 		__free_slot(pool, blk[--n]);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
@@ -881,6 +883,263 @@ size_t buddy_block_size(struct buddy_pool *pool, const void *ptr)
 }
 EXPORT_SYMBOL_NS_GPL(buddy_block_size, BUDDY_NS);
 
+/*
+ * Placement with the caches kept.
+ *
+ * buddy_alloc_range() counts cached blocks as free, without emptying
+ * every cache to do so. Under the pool lock (so no cache refills) it reads
+ * every CPU's cached blocks and, for each, the best place (lowest, or
+ * highest top-down) that meets the block and would be free if every
+ * cached block were: a place inside a cached block at least as large as
+ * the alignment, or else the block's aligned place if every block that
+ * makes up the rest of it is free or cached (owner byte 0). The best of
+ * these, @best, bounds the core's search: only a fully free place better
+ * than @best can beat it. If the core finds none, @best is the answer:
+ * taken straight off its stack when it is one cached block of the order,
+ * else made free by giving the cached blocks that meet it back to the
+ * core, which then splits it off. Only those blocks leave the caches (and,
+ * on another CPU's stack, those pushed after them).
+ */
+struct place {
+	u64 start, end;		/* the window, clipped to the pool */
+	u64 size, align;	/* the block's bytes; alignment, at least size */
+	bool top;		/* BUDDY_TOPDOWN */
+	u64 best;		/* best place that needs cached blocks, or NONE */
+	bool whole;		/* @best is one cached block of @size ... */
+	unsigned int cpu;	/* ... on @cpu's stack of @order, slot @e */
+	unsigned int order;
+	u32 e;
+};
+
+#define NONE	U64_MAX
+
+static __always_inline bool better(const struct place *pl, u64 p)
+{
+	return pl->best == NONE || (pl->top ? p > pl->best : p < pl->best);
+}
+
+/*
+ * Would the place of @pl->size bytes at @p be free if every cached block
+ * were? Every block that meets it must be free or cached. The caller
+ * holds pool->lock.
+ */
+static bool place_free_or_cached(struct buddy_pool *pool, u64 p, u64 size)
+{
+	struct buddy_core_block blk;
+	u64 pos = p, at;
+
+	while (pos < p + size) {
+		at = pos;
+		if (!buddy_core_next_block(&pool->core, &pos, &blk) ||
+		    blk.off > at)
+			return false;
+		if (!blk.free &&
+		    READ_ONCE(pool->owner[blk.off >> pool->min_shift]))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The best place in @pl's window that meets the cached block of @len
+ * bytes at @x and would be free if the caches were empty, or NONE.
+ */
+static u64 cached_place(struct buddy_pool *pool, const struct place *pl,
+			u64 x, u64 len)
+{
+	u64 lo = max(x, pl->start), hi = min(x + len, pl->end), p;
+
+	if (len >= pl->align) {
+		/* Every aligned place inside the block is the block's. */
+		if (lo >= hi || hi - lo < pl->size)
+			return NONE;
+		p = pl->top ? round_down(hi - pl->size, pl->align) :
+			      round_up(lo, pl->align);
+		return p >= lo && p + pl->size <= hi ? p : NONE;
+	}
+	p = round_down(x, pl->align);
+	if (p < pl->start || p + pl->size > pl->end || x >= p + pl->size ||
+	    !better(pl, p) || !place_free_or_cached(pool, p, pl->size))
+		return NONE;
+	return p;
+}
+
+/* Find @pl->best among every CPU's cached blocks. Under pool->lock. */
+static void find_cached_place(struct buddy_pool *pool, struct place *pl)
+{
+	unsigned int cpu, order, n, i;
+	u64 x, len, p;
+	u32 e;
+
+	lockdep_assert_held(&pool->lock);
+	for_each_possible_cpu(cpu) {
+		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+
+		for (order = 0; order < BUDDY_PCP_ORDERS; order++) {
+			if (!pool->high[order])
+				continue;
+			len = BIT_ULL(pool->min_shift + order);
+			n = pcp_depth(pcp, order);
+			/* Slots no earlier than the depth that covers them. */
+			smp_rmb();
+			for (i = 0; i < n; i++) {
+				e = READ_ONCE(pcp->slot[order][i]);
+				x = (u64)(e & ~PCP_ZERO) << pool->min_shift;
+				p = cached_place(pool, pl, x, len);
+				if (p == NONE || !better(pl, p))
+					continue;
+				pl->best = p;
+				pl->whole = p == x && len == pl->size;
+				pl->cpu = cpu;
+				pl->order = order;
+				pl->e = e;
+			}
+		}
+	}
+}
+
+/*
+ * Take the cached block of slot @e (its PCP_ZERO bit aside) off @cpu's
+ * stack of @order; *@e gets the slot as it was. This CPU's stacks change
+ * only under pool->lock while it holds it with interrupts off (other CPUs
+ * pop them only under the lock), so the block is cut out where it lies.
+ * Another CPU's owner may push or pop meanwhile, so that stack is popped
+ * down to the block, and what lay above it goes back to the core. Under
+ * pool->lock. Return whether the block was taken.
+ */
+static bool take_cached(struct buddy_pool *pool, unsigned int cpu,
+			unsigned int order, u32 *e)
+{
+	struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+	u32 idx = *e & ~PCP_ZERO, f;
+	unsigned long old;
+	int i, n;
+
+	lockdep_assert_held(&pool->lock);
+	if (cpu != smp_processor_id()) {
+		while (pcp_pop(pcp, order, &f)) {
+			if ((f & ~PCP_ZERO) == idx) {
+				*e = f;
+				return true;
+			}
+			__free_slot(pool, f);
+		}
+		return false;
+	}
+	old = READ_ONCE(pcp->state[order]);
+	n = old & PCP_DEPTH;
+	for (i = n - 1; i >= 0; i--)
+		if ((pcp->slot[order][i] & ~PCP_ZERO) == idx)
+			break;
+	if (i < 0)
+		return false;
+	*e = pcp->slot[order][i];
+	for (; i + 1 < n; i++)
+		WRITE_ONCE(pcp->slot[order][i], pcp->slot[order][i + 1]);
+	/* Nothing else can change the stack: this cannot fail. */
+	WARN_ON_ONCE(cmpxchg(&pcp->state[order], old,
+			     old + PCP_TICK - 1) != old);
+	return true;
+}
+
+/*
+ * Give back to the core every cached block that meets [@p, @p + @size),
+ * each taken off its stack as take_cached() does. Under pool->lock.
+ */
+static void free_place(struct buddy_pool *pool, u64 p, u64 size)
+{
+	unsigned int cpu, order, n, i, tries;
+	u64 x, len;
+	u32 e;
+
+	lockdep_assert_held(&pool->lock);
+	for_each_possible_cpu(cpu) {
+		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+
+		for (order = 0; order < BUDDY_PCP_ORDERS; order++) {
+			len = BIT_ULL(pool->min_shift + order);
+			/* A stack that keeps changing is not chased for ever. */
+			for (tries = 0; tries < BUDDY_PCP_HIGH_MAX; tries++) {
+				n = pcp_depth(pcp, order);
+				smp_rmb();
+				for (i = 0; i < n; i++) {
+					e = READ_ONCE(pcp->slot[order][i]);
+					x = (u64)(e & ~PCP_ZERO) <<
+					    pool->min_shift;
+					if (x < p + size && p < x + len)
+						break;
+				}
+				if (i == n)
+					break;
+				if (take_cached(pool, cpu, order, &e))
+					__free_slot(pool, e);
+			}
+		}
+	}
+}
+
+/*
+ * The core of buddy_alloc_range(), under pool->lock: the block's offset
+ * in *@off, its order in *@order and whether it may hold anything but
+ * zeros in *@dirty, or an error from the core.
+ */
+static int __alloc_range(struct buddy_pool *pool, size_t size, size_t align,
+			 u64 start, u64 end, bool top, u64 *off,
+			 unsigned int *order, bool *dirty)
+{
+	unsigned int cflags = top ? BUDDY_CORE_TOPDOWN : 0;
+	struct place pl = { .start = start, .end = end, .top = top,
+			    .best = NONE };
+	u64 cstart = start, cend = end;
+	int k, ret;
+
+	lockdep_assert_held(&pool->lock);
+	k = buddy_core_order_for(&pool->core, size);
+	if (k < 0)
+		return buddy_core_alloc_range(&pool->core, size, align, start,
+					      end, cflags, off);
+	pl.size = BIT_ULL(pool->min_shift + k);
+	pl.align = max_t(u64, align, pl.size);
+	find_cached_place(pool, &pl);
+	/* Only a free place better than @pl.best can beat it. */
+	if (pl.best != NONE) {
+		if (top)
+			cstart = max(start, pl.best + pl.align);
+		else
+			cend = min(end, pl.best);
+	}
+	ret = -ENOMEM;
+	if (cstart < cend)
+		ret = buddy_core_alloc_range(&pool->core, size, align, cstart,
+					     cend, cflags, off);
+	if (ret != -ENOMEM || pl.best == NONE)
+		goto out;
+	if (pl.whole && take_cached(pool, pl.cpu, pl.order, &pl.e)) {
+		*off = pl.best;
+		*order = k;
+		*dirty = !(pl.e & PCP_ZERO);
+		return 0;
+	}
+	free_place(pool, pl.best, pl.size);
+	ret = buddy_core_alloc_range(&pool->core, size, align, pl.best,
+				     pl.best + pl.size, cflags, off);
+	if (ret) {
+		/*
+		 * A block of the place was on its way to a cache, or left
+		 * one, since the caches were read: search with them empty.
+		 */
+		__buddy_drain_all(pool);
+		ret = buddy_core_alloc_range(&pool->core, size, align, start,
+					     end, cflags, off);
+	}
+out:
+	if (!ret) {
+		*order = buddy_core_block_order(&pool->core, *off);
+		*dirty = !buddy_core_zeroed(&pool->core, *off);
+	}
+	return ret;
+}
+
 /* Report a bad buddy_alloc_range() call: once per pool with a WARN. */
 static noinline void bad_call(struct buddy_pool *pool, const char *why,
 			      unsigned long caller)
@@ -956,7 +1215,8 @@ void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 			u64 start, u64 end, unsigned int flags, gfp_t gfp)
 {
 	unsigned long flags_irq;
-	int ret, order = 0;
+	unsigned int order = 0;
+	int ret;
 	bool dirty = true;
 	const char *why;
 	u64 off;
@@ -974,16 +1234,12 @@ void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 	if (fault_injected(pool, __func__, size, gfp, _RET_IP_))
 		return NULL;
 	raw_spin_lock_irqsave(&pool->lock, flags_irq);
-	__buddy_drain_all(pool);
-	ret = buddy_core_alloc_range(&pool->core, size, align, start,
-				     min_t(u64, end, pool->max_size),
-				     flags & BUDDY_TOPDOWN ?
-				     BUDDY_CORE_TOPDOWN : 0, &off);
+	ret = __alloc_range(pool, size, align, start,
+			    min_t(u64, end, pool->max_size),
+			    flags & BUDDY_TOPDOWN, &off, &order, &dirty);
 	if (likely(!ret)) {
-		order = buddy_core_block_order(&pool->core, off);
 		/* Pairs with the READ_ONCE() of a racing free (free_owned()). */
 		WRITE_ONCE(pool->owner[off >> pool->min_shift], order + 1);
-		dirty = !buddy_core_zeroed(&pool->core, off);
 		pool->nr_allocs++;
 	} else {
 		pool->nr_failed++;

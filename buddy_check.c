@@ -360,6 +360,8 @@ void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
 		st->nr_allocs += READ_ONCE(pcp->nr_allocs);
 		st->nr_frees += READ_ONCE(pcp->nr_frees);
 		st->nr_zeroings += READ_ONCE(pcp->nr_zeroings);
+		st->nr_cache_hits += READ_ONCE(pcp->nr_allocs);
+		st->nr_cache_refills += READ_ONCE(pcp->nr_refills);
 		for (i = 0; i < BUDDY_PCP_ORDERS; i++) {
 			unsigned int j, depth = pcp_depth(pcp, i);
 
@@ -378,6 +380,8 @@ void buddy_pool_snapshot(struct buddy_pool *pool, struct buddy_stats *st,
 	for (i = 0; i < BUDDY_PCP_ORDERS; i++)
 		st->cached += st->cached_blocks[i] << (pool->min_shift + i);
 	st->free += st->cached;
+	/* A refill serves its caller too: not a hit. */
+	st->nr_cache_hits -= min(st->nr_cache_hits, st->nr_cache_refills);
 }
 
 /**

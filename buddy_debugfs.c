@@ -105,6 +105,8 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "failures: %llu\n", st->nr_failed);
 	seq_printf(m, "bad_frees: %llu\n", st->nr_bad_frees);
 	seq_printf(m, "zeroings: %llu\n", st->nr_zeroings);
+	seq_printf(m, "cache_hits: %llu\n", st->nr_cache_hits);
+	seq_printf(m, "cache_refills: %llu\n", st->nr_cache_refills);
 	seq_printf(m, "in_flight: %llu\n", st->in_flight);
 	seq_printf(m, "corruptions: %llu\n", corruptions);
 	seq_printf(m, "metadata_bytes: %llu\n", meta);

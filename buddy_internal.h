@@ -82,6 +82,7 @@ static_assert(BUDDY_PCP_HIGH_MAX <= U16_MAX);
  * @nr_allocs: buddy_alloc() calls served from this cache
  * @nr_frees: buddy_free() calls done through this cache
  * @nr_zeroings: blocks this CPU zeroed for an allocation
+ * @nr_refills: refills of this CPU's cache that took at least one block
  * @slot: block indices (offset / min_block) of each order, with PCP_ZERO
  *	set for a block known to hold only zeros, used as a stack so the
  *	most recently freed block is handed out first
@@ -99,6 +100,7 @@ struct buddy_pcp {
 	u64 nr_allocs;
 	u64 nr_frees;
 	u64 nr_zeroings;
+	u64 nr_refills;
 	u32 slot[BUDDY_PCP_ORDERS][BUDDY_PCP_HIGH_MAX];
 	unsigned long nr_begun;
 	unsigned long nr_landed;

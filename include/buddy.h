@@ -142,6 +142,10 @@ struct buddy_pool_info {
  *	taken (those that may hold a block between a client and a per-CPU
  *	cache or the pool), each of which may have left one block out of
  *	the counts above; 0 means the snapshot is exact
+ * @nr_cache_hits: buddy_alloc() calls served from a per-CPU cache that
+ *	held a block
+ * @nr_cache_refills: buddy_alloc() calls that found their cache empty and
+ *	refilled it from the pool
  */
 struct buddy_stats {
 	u64 size;
@@ -156,6 +160,8 @@ struct buddy_stats {
 	u64 zeroed;
 	u64 nr_zeroings;
 	u64 in_flight;
+	u64 nr_cache_hits;
+	u64 nr_cache_refills;
 };
 
 struct buddy_pool *buddy_pool_create_full(const struct buddy_pool_info *info);

@@ -251,6 +251,14 @@ boot() {
 				"aligned block; buddy_topdown=buddy_alloc_range with" \
 				"BUDDY_TOPDOWN"
 		fi
+		if grep -q '^workload=mixed_' "$O/results.txt"; then
+			echo "$tag mixed_2t: 2 threads on one pool, 64 live" \
+				"blocks of 4-32 KiB each, one step in ten at a 64 KiB" \
+				"multiple; buddy=buddy_alloc and buddy_alloc_range," \
+				"gen_pool=gen_pool_alloc and first_fit_align," \
+				"alloc_pages=the order and the whole 64 KiB;" \
+				"ns per pair is wall time over both threads' pairs"
+		fi
 		if grep -q '^workload=exact_' "$O/results.txt"; then
 			echo "$tag exact_mix: buddy=buddy_alloc_exact," \
 				"alloc_pages=alloc_pages_exact, gen_pool=gen_pool_alloc," \

@@ -849,6 +849,161 @@ static u64 permille(u64 part, u64 asked)
 }
 
 /*
+ * mixed_2t: MT_THREADS threads, one per CPU, share one allocator; each
+ * keeps MIXED_SLOTS live blocks of 4-32 KiB, and each step frees a
+ * random one and allocates another in its place, one step in ten at a
+ * 64 KiB multiple: buddy_alloc() and buddy_alloc_range(), gen_pool's
+ * first fit and first_fit_align, alloc_pages() of the order and of the
+ * whole aligned 64 KiB. X is wall time over all threads' pairs. For
+ * buddy a note gives the caches' hits and refills in all rounds:
+ *   buddy-bench: note: cache workload=mixed_2t hits=H refills=R ...
+ */
+#define MIXED_SLOTS	64
+#define MIXED_PLACED	10	/* one step in this many is placed */
+#define MIXED_ALIGN	SZ_64K
+
+struct mixed_side {
+	const char *name;
+	const struct sized_allocator *al;	/* its free() serves both */
+	void *(*plain)(void *ctx, size_t size, size_t align);
+};
+
+static const struct mixed_side mixed_sides[] = {
+	{ "buddy", &align_allocators[0], buddy_round_a },
+	{ "alloc_pages", &align_allocators[1], pages_order_a },
+	{ "gen_pool", &align_allocators[2], gen_sized_a },
+};
+
+struct mixed_worker {
+	const struct mixed_side *side;
+	struct completion *ready, *start;
+	struct task_struct *task;
+	unsigned int cpu, steps, failed;
+	u64 end;
+	void *slot[MIXED_SLOTS];
+	u32 size[MIXED_SLOTS];
+	u32 align[MIXED_SLOTS];
+};
+
+static void mixed_step(struct mixed_worker *mw, unsigned int s,
+		       struct rnd_state *rnd)
+{
+	const struct mixed_side *side = mw->side;
+	void *ctx = backend_ctx[side->al->on];
+
+	mw->size[s] = SZ_4K << (prandom_u32_state(rnd) % 4);
+	mw->align[s] = prandom_u32_state(rnd) % MIXED_PLACED ? 0 : MIXED_ALIGN;
+	mw->slot[s] = mw->align[s] ?
+		side->al->alloc(ctx, mw->size[s], mw->align[s]) :
+		side->plain(ctx, mw->size[s], 0);
+}
+
+static int mixed_fn(void *arg)
+{
+	struct mixed_worker *mw = arg;
+	const struct sized_allocator *al = mw->side->al;
+	void *ctx = backend_ctx[al->on];
+	struct rnd_state rnd;
+	unsigned int i, s;
+
+	prandom_seed_state(&rnd, seed + mw->cpu);
+	for (i = 0; i < MIXED_SLOTS; i++)
+		mixed_step(mw, i, &rnd);
+	complete(mw->ready);
+	wait_for_completion(mw->start);
+	for (i = 0; i < mw->steps; i++) {
+		s = prandom_u32_state(&rnd) % MIXED_SLOTS;
+		if (mw->slot[s])
+			al->free(ctx, mw->slot[s], mw->size[s], mw->align[s]);
+		mixed_step(mw, s, &rnd);
+		if (!mw->slot[s])
+			mw->failed++;
+	}
+	mw->end = ktime_get_ns();
+	for (i = 0; i < MIXED_SLOTS; i++)
+		if (mw->slot[i])
+			al->free(ctx, mw->slot[i], mw->size[i], mw->align[i]);
+	return 0;
+}
+
+static u64 run_mixed_side(const struct mixed_side *side,
+			  struct mixed_worker *mw, const unsigned int *cpus,
+			  unsigned int *failed)
+{
+	struct completion ready, start;
+	unsigned int i, started = 0;
+	u64 t0, end = 0;
+
+	init_completion(&ready);
+	init_completion(&start);
+	for (i = 0; i < MT_THREADS; i++) {
+		memset(&mw[i], 0, sizeof(mw[i]));
+		mw[i].side = side;
+		mw[i].ready = &ready;
+		mw[i].start = &start;
+		mw[i].cpu = cpus[i];
+		mw[i].steps = iters;
+		mw[i].task = kthread_create_on_cpu(mixed_fn, &mw[i], cpus[i],
+						   "buddy_bench/%u");
+		if (IS_ERR(mw[i].task)) {
+			(*failed)++;
+			break;
+		}
+		get_task_struct(mw[i].task);
+		wake_up_process(mw[i].task);
+		started++;
+	}
+	for (i = 0; i < started; i++)
+		wait_for_completion(&ready);
+	t0 = ktime_get_ns();
+	complete_all(&start);
+	for (i = 0; i < started; i++) {
+		kthread_stop(mw[i].task);
+		put_task_struct(mw[i].task);
+		end = max(end, mw[i].end);
+		*failed += mw[i].failed;
+	}
+	return end > t0 ? end - t0 : 0;
+}
+
+static void run_mixed(const unsigned int *cpus)
+{
+	static u64 ns[ARRAY_SIZE(mixed_sides)][MAX_ROUNDS];
+	unsigned int failed[ARRAY_SIZE(mixed_sides)] = {}, j, r;
+	static struct mixed_worker mw[MT_THREADS];
+	static struct buddy_stats st;
+	u64 hits, refills, allocs;
+
+	if (num_online_cpus() < MT_THREADS) {
+		pr_info("buddy-bench: workload=mixed_2t skipped: %u CPUs online\n",
+			num_online_cpus());
+		return;
+	}
+	buddy_pool_stats(backend_ctx[BUDDY], &st);
+	hits = st.nr_cache_hits;
+	refills = st.nr_cache_refills;
+	allocs = st.nr_allocs;
+	for (r = 0; r < rounds; r++) {
+		for (j = 0; j < ARRAY_SIZE(mixed_sides); j++) {
+			ns[j][r] = run_mixed_side(&mixed_sides[j], mw, cpus,
+						  &failed[j]);
+			cond_resched();
+		}
+	}
+	buddy_pool_stats(backend_ctx[BUDDY], &st);
+	hits = st.nr_cache_hits - hits;
+	refills = st.nr_cache_refills - refills;
+	allocs = st.nr_allocs - allocs;
+	for (j = 0; j < ARRAY_SIZE(mixed_sides); j++)
+		report("mixed_2t", mixed_sides[j].name, ns[j],
+		       iters * MT_THREADS, failed[j]);
+	pr_info("buddy-bench: note: cache workload=mixed_2t allocs=%llu hits=%llu refills=%llu hit_ratio=%llu.%llu%%\n",
+		allocs, hits, refills,
+		permille(hits, hits + refills) / 10,
+		permille(hits, hits + refills) % 10);
+}
+
+/*
  * Bytes held beyond those asked for when WASTE_LIVE blocks of random
  * sizes (any byte count from 4 KiB to 1 MiB) are live at once, by
  * buddy_block_size(), which the pool's own count of used bytes must
@@ -1228,7 +1383,7 @@ static void run_big_pools(void)
 static int __init bench_init(void)
 {
 	struct page *chunks[NR_CHUNKS] = {};
-	unsigned int i, nr, cpu;
+	unsigned int i, nr, cpu, cpus[MT_THREADS] = {};
 	struct mt_worker *w;
 	struct buddy_pool *pool;
 	struct gen_pool *gp;
@@ -1268,6 +1423,7 @@ static int __init bench_init(void)
 	for_each_online_cpu(cpu) {
 		if (i == MT_THREADS)
 			break;
+		cpus[i] = cpu;
 		w[i++].cpu = cpu;
 	}
 	db_err = db_setup(db);
@@ -1287,6 +1443,7 @@ static int __init bench_init(void)
 		pr_info("buddy-bench: note: init_on_free is on: buddy and alloc_pages zero at free, gen_pool and drm_buddy never do\n");
 	run_all(nr, m, w);
 	run_sized_all(sm);
+	run_mixed(cpus);
 	run_waste(pool, sm);
 	run_dma();
 	run_big_pools();

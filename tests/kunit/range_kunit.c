@@ -2,7 +2,8 @@
 /*
  * buddy_range: buddy_alloc_range() puts a block of buddy_alloc()'s size
  * lowest or highest in its window at any alignment, in fragmented pools
- * and past the caches too; offsets and addresses round-trip.
+ * and with blocks cached, which it counts as free without emptying the
+ * caches; offsets and addresses round-trip.
  */
 #include <linux/cpumask.h>
 #include <linux/workqueue.h>
@@ -273,54 +274,132 @@ static void range_refuses_bad_arguments_without_change(struct kunit *test)
 	check_pool(test, pool);
 }
 
-static void range_drains_every_cache_first(struct kunit *test)
-{
-	struct buddy_pool *pool = make_pool(test, "kunit_rng_pcp", 4 * MB, 4096);
-	unsigned int cpu = raw_smp_processor_id(), other = other_cpu(cpu);
-	struct on_cpu c = { .pool = pool, .size = 4096, .nr = 1 };
-	struct buddy_stats st;
-	u64 nr_cached = 16;
+struct range_call {
+	struct buddy_pool *pool;
+	size_t size, align;
+	u64 start, end;
+	unsigned int flags;
 	void *p;
+};
+
+static long range_on_cpu(void *arg)
+{
+	struct range_call *rc = arg;
+
+	rc->p = buddy_alloc_range(rc->pool, rc->size, rc->align, rc->start,
+				  rc->end, rc->flags, GFP_KERNEL);
+	return 0;
+}
+
+/*
+ * Placement counts cached blocks as free without emptying the caches.
+ * @pool caches 4 KiB blocks on two CPUs and 16 KiB blocks on this one;
+ * @ref is the same pool with no caches, so its free blocks are @pool's
+ * free and cached ones. Each placement must land where it does in @ref,
+ * and the caches must keep every block but those of the place (and, on
+ * the other CPU's stack, those pushed after them).
+ */
+static void range_sees_cached_blocks_and_keeps_the_rest(struct kunit *test)
+{
+	static const struct {
+		size_t size, align;
+		u64 start, end;
+		unsigned int flags;
+		u64 want;
+		u32 other0, here0, here2;	/* cached after the step */
+	} step[] = {
+		/* One cached block, on top of the other CPU's stack. */
+		{ 4 * KB, 0, 0, 0, 0, 0, 7, 8, 4 },
+		/*
+		 * Two of that CPU's blocks, under two others: those four
+		 * leave its stack, the other four stay.
+		 */
+		{ 8 * KB, 0, 0, 0, 0, 8 * KB, 4, 8, 4 },
+		/* A cached 16 KiB block that is the place, on top here. */
+		{ 16 * KB, 64 * KB, 4 * KB, 0, 0, 64 * KB, 4, 8, 3 },
+		/* A place inside a cached 16 KiB block in mid-stack. */
+		{ 4 * KB, 16 * KB, 80 * KB, 0, 0, 80 * KB, 4, 8, 2 },
+		/* The same top-down, from the bottom of the stack. */
+		{ 8 * KB, 0, 0, 128 * KB, BUDDY_TOPDOWN, 120 * KB, 4, 8, 1 },
+		/* Top-down, a cached block at the bottom of its stack. */
+		{ 4 * KB, 0, 0, 64 * KB, BUDDY_TOPDOWN, 60 * KB, 4, 7, 1 },
+		/* A live block in the first place: the next one. */
+		{ 8 * KB, 0, 128 * KB, 144 * KB, 0, 136 * KB, 4, 7, 1 },
+		/* A free place beats every cached one: no cache changes. */
+		{ 4 * KB, 0, 0, 0, BUDDY_TOPDOWN, 4 * MB - 4 * KB, 4, 7, 1 },
+	};
+	struct buddy_pool *pool = make_pool(test, "kunit_rng_pcp", 4 * MB, 4096);
+	struct buddy_pool *ref = make_uncached(test, "kunit_rng_ref", 4 * MB,
+					       4096);
+	unsigned int cpu = raw_smp_processor_id(), other = other_cpu(cpu), i;
+	struct on_cpu c = { .pool = pool, .size = 4 * KB, .nr = 1 };
+	void *live[2], *got[ARRAY_SIZE(step)], *want[ARRAY_SIZE(step)];
+	struct range_call rc;
+	struct buddy_stats st;
 
 	skip_unless_4m_chunks(test);
-	if (other >= nr_cpu_ids) {
-		other = cpu;
-		nr_cached = 8;
-	}
+	if (other >= nr_cpu_ids)
+		kunit_skip(test, "needs a second CPU");
 	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 0, 16, 8), 0);
-	/* A batch of 8 free blocks waits in each CPU's cache. */
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 2, 16, 4), 0);
+	/* 8 blocks of 4 KiB cached on each CPU, 4 of 16 KiB here. */
 	work_on_cpu(other, alloc_on_cpu, &c);
-	KUNIT_ASSERT_NOT_NULL(test, c.blk[0]);
+	KUNIT_ASSERT_EQ(test, off_of(pool, c.blk[0]), 0ULL);
 	work_on_cpu(other, free_on_cpu, &c);
 	work_on_cpu(cpu, alloc_on_cpu, &c);
-	KUNIT_ASSERT_NOT_NULL(test, c.blk[0]);
+	KUNIT_ASSERT_EQ(test, off_of(pool, c.blk[0]), 32ULL * KB);
 	work_on_cpu(cpu, free_on_cpu, &c);
-	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), nr_cached);
-	buddy_pool_stats(pool, &st);
-	KUNIT_EXPECT_EQ(test, st.cached, nr_cached * 4096);
-
-	p = buddy_alloc_range(pool, 4096, 0, 0, 0, 0, GFP_KERNEL);
-	KUNIT_EXPECT_EQ(test, off_of(pool, p), 0ULL);
-	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), 0ULL);
-	buddy_pool_stats(pool, &st);
-	KUNIT_EXPECT_EQ(test, st.cached, 0ULL);
-	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB - 4096);
-	check_pool(test, pool);
-	buddy_free(pool, p);
-
-	/* Again with the freed block cached here: top-down sees it all too. */
+	c.size = 16 * KB;
 	work_on_cpu(cpu, alloc_on_cpu, &c);
-	KUNIT_ASSERT_NOT_NULL(test, c.blk[0]);
+	KUNIT_ASSERT_EQ(test, off_of(pool, c.blk[0]), 64ULL * KB);
 	work_on_cpu(cpu, free_on_cpu, &c);
-	KUNIT_EXPECT_GT(test, total_cached(pool, 0), 0ULL);
-	expect_range(test, pool, 8 * KB, 0, 0, 0, BUDDY_TOPDOWN,
-		     4 * MB - 8 * KB);
-	KUNIT_EXPECT_EQ(test, total_cached(pool, 0), 0ULL);
-	expect_range(test, pool, 8 * KB, 0, 0, 0, 0, 0);
+	KUNIT_ASSERT_EQ(test, buddy_pool_cpu_cached(pool, other, 0), 8U);
+	KUNIT_ASSERT_EQ(test, buddy_pool_cpu_cached(pool, cpu, 0), 8U);
+	KUNIT_ASSERT_EQ(test, buddy_pool_cpu_cached(pool, cpu, 2), 4U);
+	/* The same live block in both pools. */
+	live[0] = buddy_alloc_range(pool, 4 * KB, 0, 132 * KB, 136 * KB, 0,
+				    GFP_KERNEL);
+	live[1] = buddy_alloc_range(ref, 4 * KB, 0, 132 * KB, 136 * KB, 0,
+				    GFP_KERNEL);
+	KUNIT_ASSERT_EQ(test, off_of(pool, live[0]), 132ULL * KB);
+	KUNIT_ASSERT_EQ(test, off_of(ref, live[1]), 132ULL * KB);
+
+	for (i = 0; i < ARRAY_SIZE(step); i++) {
+		/* On this CPU, whose stacks are "here". */
+		rc = (struct range_call){ pool, step[i].size, step[i].align,
+					  step[i].start, step[i].end,
+					  step[i].flags };
+		work_on_cpu(cpu, range_on_cpu, &rc);
+		got[i] = rc.p;
+		want[i] = buddy_alloc_range(ref, step[i].size, step[i].align,
+					 step[i].start, step[i].end,
+					 step[i].flags, GFP_KERNEL);
+		KUNIT_EXPECT_EQ_MSG(test, off_of(pool, got[i]),
+				    off_of(ref, want[i]), "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, off_of(pool, got[i]), step[i].want,
+				    "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, buddy_pool_cpu_cached(pool, other, 0),
+				    step[i].other0, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, buddy_pool_cpu_cached(pool, cpu, 0),
+				    step[i].here0, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, buddy_pool_cpu_cached(pool, cpu, 2),
+				    step[i].here2, "step %u", i);
+		if (got[i])
+			KUNIT_EXPECT_EQ(test, buddy_block_size(pool, got[i]),
+					max_t(size_t, 4 * KB, step[i].size));
+		check_pool(test, pool);
+	}
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.nr_failed, 0ULL);
+	for (i = 0; i < ARRAY_SIZE(step); i++) {
+		buddy_free(pool, got[i]);
+		buddy_free(ref, want[i]);
+	}
+	buddy_free(pool, live[0]);
+	buddy_free(ref, live[1]);
 	buddy_pool_drain(pool);
 	buddy_pool_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
-	KUNIT_EXPECT_EQ(test, st.free_blocks[st.max_order], 1ULL);
 	check_pool(test, pool);
 }
 
@@ -372,7 +451,7 @@ static struct kunit_case buddy_range_cases[] = {
 	KUNIT_CASE(range_fragmented_pool_finds_the_right_hole),
 	KUNIT_CASE(range_exhausts_window_while_pool_has_room),
 	KUNIT_CASE(range_refuses_bad_arguments_without_change),
-	KUNIT_CASE(range_drains_every_cache_first),
+	KUNIT_CASE(range_sees_cached_blocks_and_keeps_the_rest),
 	KUNIT_CASE(range_offset_and_addr_round_trip),
 	{}
 };
