@@ -6,8 +6,9 @@
  * back, failure reports, cache tuning and the drain of a dead CPU's cache.
  *
  * The fast path: an allocation of a cached order pops a block from this
- * CPU's cache with one cmpxchg(), and a free pushes it back with two (one
- * to clear the owner byte, one to push), with no lock (see pcp_pop()).
+ * CPU's cache with one cmpxchg() and clears its bit in the map of cached
+ * blocks, and a free clears the owner byte with a cmpxchg(), sets the
+ * block's bit and pushes it with another, with no lock (see pcp_pop()).
  * The caches refill from and drain to the core in batches, under
  * pool->lock. A client's ownership of a block is one byte in pool->owner,
  * which also holds the block's order, so a free needs no lookup in the
@@ -127,8 +128,24 @@ static inline void unpoison_size(const struct buddy_pool *pool,
  * as the page allocator does when an interrupt finds this CPU's lists
  * locked. The fast paths take no lock and leave interrupts on.
  */
+/*
+ * pool->cached_map has a bit set for every cached block: set before the
+ * push, cleared after the pop, so that a block on a stack always has its
+ * bit (a bit without a block is a hint only: see find_cached_place()).
+ */
+static __always_inline void mark_cached(struct buddy_pool *pool, u32 e)
+{
+	set_bit(e & ~PCP_ZERO, pool->cached_map);
+}
+
+static __always_inline void unmark_cached(struct buddy_pool *pool, u32 e)
+{
+	clear_bit(e & ~PCP_ZERO, pool->cached_map);
+}
+
 /* Take the top slot of @pcp's stack of @order into *@e, if any. */
-static bool pcp_pop(struct buddy_pcp *pcp, unsigned int order, u32 *e)
+static bool pcp_pop(struct buddy_pool *pool, struct buddy_pcp *pcp,
+		    unsigned int order, u32 *e)
 {
 	unsigned long old, n;
 
@@ -141,6 +158,7 @@ static bool pcp_pop(struct buddy_pcp *pcp, unsigned int order, u32 *e)
 		smp_rmb();
 		*e = READ_ONCE(pcp->slot[order][n - 1]);
 	} while (cmpxchg(&pcp->state[order], old, old + PCP_TICK - 1) != old);
+	unmark_cached(pool, *e);
 	return true;
 }
 
@@ -149,7 +167,8 @@ static bool pcp_pop(struct buddy_pcp *pcp, unsigned int order, u32 *e)
  * or an interrupted push of this CPU's is under way. The caller runs on
  * the owning CPU with preemption disabled.
  */
-static __always_inline bool pcp_push(struct buddy_pcp *pcp,
+static __always_inline bool pcp_push(struct buddy_pool *pool,
+				     struct buddy_pcp *pcp,
 				     unsigned int order, u32 e,
 				     unsigned int high)
 {
@@ -161,6 +180,8 @@ static __always_inline bool pcp_push(struct buddy_pcp *pcp,
 		return false;
 	WRITE_ONCE(pcp->busy, 1);
 	barrier();
+	/* Ordered before the push by its fully ordered cmpxchg(). */
+	mark_cached(pool, e);
 	do {
 		old = READ_ONCE(pcp->state[order]);
 		n = old & PCP_DEPTH;
@@ -171,6 +192,8 @@ static __always_inline bool pcp_push(struct buddy_pcp *pcp,
 	} while (cmpxchg(&pcp->state[order], old, old + PCP_TICK + 1) != old);
 	done = true;
 out:
+	if (!done)
+		unmark_cached(pool, e);
 	barrier();
 	WRITE_ONCE(pcp->busy, 0);
 	return done;
@@ -203,7 +226,7 @@ static unsigned int __drain(struct buddy_pool *pool, unsigned int cpu,
 	u32 e;
 
 	lockdep_assert_held(&pool->lock);
-	for (i = 0; i < n && pcp_pop(pcp, order, &e); i++)
+	for (i = 0; i < n && pcp_pop(pool, pcp, order, &e); i++)
 		__free_slot(pool, e);
 	if (i)
 		trace_buddy_cache_drain(pool, cpu, order, i);
@@ -263,7 +286,7 @@ static noinline bool pcp_refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
 	 * An interrupt may have filled the cache meanwhile, or this one may
 	 * have interrupted a push: what the cache does not take goes back.
 	 */
-	while (n > 1 && pcp_push(pcp, order, blk[n - 1], high))
+	while (n > 1 && pcp_push(pool, pcp, order, blk[n - 1], high))
 		n--;
 	/* Taken for good: the caller's block and the ones cached. */
 	if (got) {
@@ -333,7 +356,8 @@ static void *alloc_cached(struct buddy_pool *pool, size_t size,
 
 	/* A flight from the pop to the owner byte (see pcp_landed()). */
 	this_cpu_inc(pool->pcp->nr_begun);
-	got = pcp_pop(pcp, order, &e) || pcp_refill(pool, pcp, order, &e);
+	got = pcp_pop(pool, pcp, order, &e) ||
+	      pcp_refill(pool, pcp, order, &e);
 	if (likely(got)) {
 		idx = e & ~PCP_ZERO;
 		/* Pairs with READ_ONCE() in free_owned() and the checker. */
@@ -384,7 +408,7 @@ static noinline void free_full(struct buddy_pool *pool, struct buddy_pcp *pcp,
 	if (high && pcp_depth(pcp, order) >= high)
 		__drain(pool, smp_processor_id(), pcp, order,
 			pool->batch[order]);
-	if (!high || !pcp_push(pcp, order, e, high)) {
+	if (!high || !pcp_push(pool, pcp, order, e, high)) {
 		__free_slot(pool, e);
 		/* The landing, as in free_to_core(). */
 		pool->nr_frees++;
@@ -448,7 +472,7 @@ static bool free_owned(struct buddy_pool *pool, const void *ptr, u32 idx,
 		return true;
 	}
 	pcp = get_cpu_ptr(pool->pcp);
-	if (likely(pcp_push(pcp, order, e, high))) {
+	if (likely(pcp_push(pool, pcp, order, e, high))) {
 		/* The landing; the push's cmpxchg() ordered it (pcp_landed()). */
 		this_cpu_inc(pool->pcp->nr_frees);
 		/* After the push: pairs with smp_mb() in set_cache. */
@@ -530,8 +554,13 @@ int buddy_caches_init(struct buddy_pool *pool, bool cached)
 	pool->owner = kvzalloc(pool->max_size >> pool->min_shift, GFP_KERNEL);
 	if (!pool->owner)
 		return -ENOMEM;
+	pool->cached_map = kvcalloc(BITS_TO_LONGS(pool->max_size >>
+						  pool->min_shift),
+				    sizeof(long), GFP_KERNEL);
 	pool->pcp = alloc_percpu(struct buddy_pcp);
-	if (!pool->pcp) {
+	if (!pool->pcp || !pool->cached_map) {
+		free_percpu(pool->pcp);
+		kvfree(pool->cached_map);
 		kvfree(pool->owner);
 		return -ENOMEM;
 	}
@@ -546,6 +575,7 @@ int buddy_caches_init(struct buddy_pool *pool, bool cached)
 void buddy_caches_free(struct buddy_pool *pool)
 {
 	free_percpu(pool->pcp);
+	kvfree(pool->cached_map);
 	kvfree(pool->owner);
 }
 
@@ -887,41 +917,51 @@ EXPORT_SYMBOL_NS_GPL(buddy_block_size, BUDDY_NS);
  * Placement with the caches kept.
  *
  * buddy_alloc_range() counts cached blocks as free, without emptying
- * every cache to do so. Under the pool lock (so no cache refills) it reads
- * every CPU's cached blocks and, for each, the best place (lowest, or
- * highest top-down) that meets the block and would be free if every
- * cached block were: a place inside a cached block at least as large as
- * the alignment, or else the block's aligned place if every block that
- * makes up the rest of it is free or cached (owner byte 0). The best of
- * these, @best, bounds the core's search: only a fully free place better
- * than @best can beat it. If the core finds none, @best is the answer:
- * taken straight off its stack when it is one cached block of the order,
- * else made free by giving the cached blocks that meet it back to the
- * core, which then splits it off. Only those blocks leave the caches (and,
- * on another CPU's stack, those pushed after them).
+ * every cache to do so. The best place (lowest, or highest top-down) that
+ * would be free if every cached block were, and is not free now, meets a
+ * cached block, and every cached block that meets a place of the request
+ * starts inside one: in [q * A, q * A + S) for alignment A and block size
+ * S (a block that starts before q * A and reaches past it is aligned to
+ * more than A, so it starts at some q' * A itself). So under the pool lock
+ * (no cache refills) the search reads pool->cached_map over the window,
+ * only at those positions, in address order (top-down, backwards). For
+ * each cached block found, its place is the best that meets it: one inside
+ * it if it is at least A large, else its own aligned place if every block
+ * there is free or cached (owner byte 0). The first such place, @best,
+ * bounds the core's search: only a fully free place better than @best
+ * can beat it. If the core finds none, @best is the answer: taken straight
+ * off its stack when it is one cached block of the order, else made free
+ * by giving the cached blocks that meet it back to the core, which then
+ * splits it off. Only those blocks leave the caches (and, on another
+ * CPU's stack, those pushed after them).
  */
 struct place {
 	u64 start, end;		/* the window, clipped to the pool */
 	u64 size, align;	/* the block's bytes; alignment, at least size */
 	bool top;		/* BUDDY_TOPDOWN */
 	u64 best;		/* best place that needs cached blocks, or NONE */
-	bool whole;		/* @best is one cached block of @size ... */
-	unsigned int cpu;	/* ... on @cpu's stack of @order, slot @e */
-	unsigned int order;
-	u32 e;
+	bool whole;		/* @best is one cached block of @size, ... */
+	unsigned int order;	/* ... of @order, at min block @idx */
+	u32 idx;
 };
 
 #define NONE	U64_MAX
 
-static __always_inline bool better(const struct place *pl, u64 p)
+/* Is the block that starts at min block @idx allocated and cached? */
+static bool cached_block(struct buddy_pool *pool, u64 idx, unsigned int *order)
 {
-	return pl->best == NONE || (pl->top ? p > pl->best : p < pl->best);
+	int ret = buddy_core_block_order(&pool->core, idx << pool->min_shift);
+
+	if (ret < 0 || READ_ONCE(pool->owner[idx]))
+		return false;
+	*order = ret;
+	return true;
 }
 
 /*
- * Would the place of @pl->size bytes at @p be free if every cached block
- * were? Every block that meets it must be free or cached. The caller
- * holds pool->lock.
+ * Would the place of @size bytes at @p be free if every cached block
+ * were? Every block that meets it must be free or cached. Under
+ * pool->lock.
  */
 static bool place_free_or_cached(struct buddy_pool *pool, u64 p, u64 size)
 {
@@ -959,65 +999,167 @@ static u64 cached_place(struct buddy_pool *pool, const struct place *pl,
 	}
 	p = round_down(x, pl->align);
 	if (p < pl->start || p + pl->size > pl->end || x >= p + pl->size ||
-	    !better(pl, p) || !place_free_or_cached(pool, p, pl->size))
+	    !place_free_or_cached(pool, p, pl->size))
 		return NONE;
 	return p;
 }
 
-/* Find @pl->best among every CPU's cached blocks. Under pool->lock. */
+/*
+ * Try the cached block at min block @idx, if it is one, for @pl->best.
+ * Return whether it gave a place.
+ */
+static bool try_cached(struct buddy_pool *pool, struct place *pl, u64 idx)
+{
+	unsigned int order;
+	u64 x = idx << pool->min_shift, len, p;
+
+	if (!cached_block(pool, idx, &order))
+		return false;
+	len = BIT_ULL(pool->min_shift + order);
+	p = cached_place(pool, pl, x, len);
+	if (p == NONE)
+		return false;
+	pl->best = p;
+	pl->whole = p == x && len == pl->size;
+	pl->order = order;
+	pl->idx = idx;
+	return true;
+}
+
+/*
+ * The bits of map word @w that may start a cached block meeting a place:
+ * those at (index mod @period) < @span, in min blocks, both powers of
+ * two, @span <= @period. Below a word's width the mask is the same for
+ * every word, @pm.
+ */
+static __always_inline u64 span_bits(u64 w, u64 period, u64 span, u64 pm)
+{
+	u64 off;
+
+	if (period <= BITS_PER_LONG)
+		return pm;
+	off = (w * BITS_PER_LONG) & (period - 1);
+	if (off >= span)
+		return 0;
+	return span - off >= BITS_PER_LONG ? ~0ULL : BIT_ULL(span - off) - 1;
+}
+
+/*
+ * Find @pl->best, the best place that needs a cached block, from the
+ * map of cached blocks. Under pool->lock; other CPUs change the map as
+ * they push and pop, so each bit is checked against the core and the
+ * owner map, and a block pushed meanwhile may be missed, as a free under
+ * way may be.
+ */
 static void find_cached_place(struct buddy_pool *pool, struct place *pl)
 {
-	unsigned int cpu, order, n, i;
-	u64 x, len, p;
-	u32 e;
+	u64 period = pl->align >> pool->min_shift;
+	u64 span = pl->size >> pool->min_shift;
+	u64 lo = pl->start >> pool->min_shift;
+	u64 hi = (pl->end - 1) >> pool->min_shift;
+	u64 w, first, last, bits, m, pm = 0, pos, next;
+	struct buddy_core_block blk;
+	unsigned int b;
 
 	lockdep_assert_held(&pool->lock);
-	for_each_possible_cpu(cpu) {
-		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
-
-		for (order = 0; order < BUDDY_PCP_ORDERS; order++) {
-			if (!pool->high[order])
-				continue;
-			len = BIT_ULL(pool->min_shift + order);
-			n = pcp_depth(pcp, order);
-			/* Slots no earlier than the depth that covers them. */
-			smp_rmb();
-			for (i = 0; i < n; i++) {
-				e = READ_ONCE(pcp->slot[order][i]);
-				x = (u64)(e & ~PCP_ZERO) << pool->min_shift;
-				p = cached_place(pool, pl, x, len);
-				if (p == NONE || !better(pl, p))
-					continue;
-				pl->best = p;
-				pl->whole = p == x && len == pl->size;
-				pl->cpu = cpu;
-				pl->order = order;
-				pl->e = e;
+	/* A cached block that starts before the window's edge, holding it. */
+	pos = pl->top ? pl->end - 1 : pl->start;
+	if (buddy_core_next_block(&pool->core, &pos, &blk) && !blk.free &&
+	    (pl->top ? blk.off + BIT_ULL(pool->min_shift + blk.order) > pl->end :
+		       blk.off < pl->start) &&
+	    try_cached(pool, pl, blk.off >> pool->min_shift))
+		return;
+	if (period <= BITS_PER_LONG) {
+		pm = span >= BITS_PER_LONG ? ~0ULL : BIT_ULL(span) - 1;
+		for (b = period; b < BITS_PER_LONG; b <<= 1)
+			pm |= pm << b;
+	}
+	first = lo / BITS_PER_LONG;
+	last = hi / BITS_PER_LONG;
+	/* Unsigned: top-down, w-- past 0 ends the loop too. */
+	for (w = pl->top ? last : first; w >= first && w <= last;
+	     pl->top ? w-- : w++) {
+		m = span_bits(w, period, span, pm);
+		if (!m) {
+			/* On to the next span (top-down: the one below). */
+			if (pl->top) {
+				next = round_down(w * BITS_PER_LONG, period);
+				w = (next + span - 1) / BITS_PER_LONG + 1;
+			} else {
+				next = round_up(w * BITS_PER_LONG + 1, period);
+				w = next / BITS_PER_LONG - 1;
 			}
+			continue;
+		}
+		if (w == first)
+			m &= ~0ULL << (lo % BITS_PER_LONG);
+		if (w == last && hi % BITS_PER_LONG != BITS_PER_LONG - 1)
+			m &= BIT_ULL(hi % BITS_PER_LONG + 1) - 1;
+		bits = READ_ONCE(pool->cached_map[w]) & m;
+		while (bits) {
+			b = pl->top ? __fls(bits) : __ffs(bits);
+			bits &= ~BIT_ULL(b);
+			if (try_cached(pool, pl, w * BITS_PER_LONG + b))
+				return;
 		}
 	}
 }
 
-/*
- * Take the cached block of slot @e (its PCP_ZERO bit aside) off @cpu's
- * stack of @order; *@e gets the slot as it was. This CPU's stacks change
- * only under pool->lock while it holds it with interrupts off (other CPUs
- * pop them only under the lock), so the block is cut out where it lies.
- * Another CPU's owner may push or pop meanwhile, so that stack is popped
- * down to the block, and what lay above it goes back to the core. Under
- * pool->lock. Return whether the block was taken.
- */
-static bool take_cached(struct buddy_pool *pool, unsigned int cpu,
-			unsigned int order, u32 *e)
+/* Does @pcp's stack of @order hold min block @idx? Newest first. */
+static bool stack_holds(struct buddy_pcp *pcp, unsigned int order, u32 idx)
 {
-	struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
-	u32 idx = *e & ~PCP_ZERO, f;
+	unsigned int i = pcp_depth(pcp, order);
+
+	/* Slots no earlier than the depth that covers them. */
+	smp_rmb();
+	while (i--)
+		if ((READ_ONCE(pcp->slot[order][i]) & ~PCP_ZERO) == idx)
+			return true;
+	return false;
+}
+
+/*
+ * Which CPU's stack of @order holds min block @idx, or nr_cpu_ids. This
+ * CPU's first: a block freed here lately is near its top.
+ */
+static unsigned int cached_on(struct buddy_pool *pool, unsigned int order,
+			      u32 idx)
+{
+	unsigned int cpu, here = smp_processor_id();
+
+	if (stack_holds(per_cpu_ptr(pool->pcp, here), order, idx))
+		return here;
+	for_each_possible_cpu(cpu)
+		if (cpu != here &&
+		    stack_holds(per_cpu_ptr(pool->pcp, cpu), order, idx))
+			return cpu;
+	return nr_cpu_ids;
+}
+
+/*
+ * Take the cached block at min block @idx off @cpu's stack of @order;
+ * *@e gets its slot. This CPU's stacks change only under pool->lock while
+ * it holds it with interrupts off (other CPUs pop them only under the
+ * lock), so the block is cut out where it lies. Another CPU's owner may
+ * push or pop meanwhile, so that stack is popped down to the block, and
+ * what lay above it goes back to the core. Under pool->lock. Return
+ * whether the block was taken.
+ */
+static bool take_cached(struct buddy_pool *pool, unsigned int order, u32 idx,
+			u32 *e)
+{
+	unsigned int cpu = cached_on(pool, order, idx);
+	struct buddy_pcp *pcp;
 	unsigned long old;
+	u32 f;
 	int i, n;
 
 	lockdep_assert_held(&pool->lock);
+	if (cpu >= nr_cpu_ids)
+		return false;
+	pcp = per_cpu_ptr(pool->pcp, cpu);
 	if (cpu != smp_processor_id()) {
-		while (pcp_pop(pcp, order, &f)) {
+		while (pcp_pop(pool, pcp, order, &f)) {
 			if ((f & ~PCP_ZERO) == idx) {
 				*e = f;
 				return true;
@@ -1039,6 +1181,7 @@ static bool take_cached(struct buddy_pool *pool, unsigned int cpu,
 	/* Nothing else can change the stack: this cannot fail. */
 	WARN_ON_ONCE(cmpxchg(&pcp->state[order], old,
 			     old + PCP_TICK - 1) != old);
+	unmark_cached(pool, *e);
 	return true;
 }
 
@@ -1048,33 +1191,20 @@ static bool take_cached(struct buddy_pool *pool, unsigned int cpu,
  */
 static void free_place(struct buddy_pool *pool, u64 p, u64 size)
 {
-	unsigned int cpu, order, n, i, tries;
-	u64 x, len;
+	struct buddy_core_block blk;
+	unsigned int order;
+	u64 pos = p;
 	u32 e;
 
 	lockdep_assert_held(&pool->lock);
-	for_each_possible_cpu(cpu) {
-		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+	while (pos < p + size &&
+	       buddy_core_next_block(&pool->core, &pos, &blk)) {
+		u64 idx = blk.off >> pool->min_shift;
 
-		for (order = 0; order < BUDDY_PCP_ORDERS; order++) {
-			len = BIT_ULL(pool->min_shift + order);
-			/* A stack that keeps changing is not chased for ever. */
-			for (tries = 0; tries < BUDDY_PCP_HIGH_MAX; tries++) {
-				n = pcp_depth(pcp, order);
-				smp_rmb();
-				for (i = 0; i < n; i++) {
-					e = READ_ONCE(pcp->slot[order][i]);
-					x = (u64)(e & ~PCP_ZERO) <<
-					    pool->min_shift;
-					if (x < p + size && p < x + len)
-						break;
-				}
-				if (i == n)
-					break;
-				if (take_cached(pool, cpu, order, &e))
-					__free_slot(pool, e);
-			}
-		}
+		if (blk.free || !cached_block(pool, idx, &order))
+			continue;
+		if (take_cached(pool, order, (u32)idx, &e))
+			__free_slot(pool, e);
 	}
 }
 
@@ -1090,6 +1220,7 @@ static int __alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 	unsigned int cflags = top ? BUDDY_CORE_TOPDOWN : 0;
 	struct place pl = { .start = start, .end = end, .top = top,
 			    .best = NONE };
+	u32 e;
 	u64 cstart = start, cend = end;
 	int k, ret;
 
@@ -1114,10 +1245,10 @@ static int __alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 					     cend, cflags, off);
 	if (ret != -ENOMEM || pl.best == NONE)
 		goto out;
-	if (pl.whole && take_cached(pool, pl.cpu, pl.order, &pl.e)) {
+	if (pl.whole && take_cached(pool, pl.order, pl.idx, &e)) {
 		*off = pl.best;
 		*order = k;
-		*dirty = !(pl.e & PCP_ZERO);
+		*dirty = !(e & PCP_ZERO);
 		return 0;
 	}
 	free_place(pool, pl.best, pl.size);

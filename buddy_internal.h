@@ -121,6 +121,10 @@ struct buddy_pcp {
  * @high: most blocks a CPU caches of each order; 0: that order is not
  *	cached. Written under @lock, read without it.
  * @batch: blocks moved between a cache and the core at a time
+ * @cached_map: one bit per min block, set at the start of every block in
+ *	a per-CPU cache: set before its push, cleared after its pop, with
+ *	atomic bitops; read word by word with READ_ONCE() by
+ *	buddy_alloc_range(), which finds cached blocks by it
  * @owner: one byte per min block: at the start of every block a client
  *	owns, its order plus one; 0 elsewhere. An exact allocation is made
  *	of several blocks: the first is tagged OWNER_EXACT, the others
@@ -195,6 +199,7 @@ struct buddy_pool {
 	u16 high[BUDDY_PCP_ORDERS];
 	u16 batch[BUDDY_PCP_ORDERS];
 	u8 *owner;
+	unsigned long *cached_map;
 	size_t pcp_bytes;
 	unsigned int min_shift;
 	unsigned int chunk_bits;
