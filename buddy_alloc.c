@@ -1323,18 +1323,25 @@ static const char *range_error(struct buddy_pool *pool, size_t align,
  * Placement is address-ordered and so deterministic: the lowest (or
  * highest) offset in [@start, @end), aligned to @align and to the block's
  * own size, at which a block is free or can be split off a larger free
- * block. Every CPU's cache is drained first, so cached blocks count as
- * free. Free the block with buddy_free().
+ * block. Blocks in the per-CPU caches count as free, and the caches keep
+ * them unless the chosen place needs them: a cached block that is the
+ * place is taken off its cache, and cached blocks that make up part of
+ * it go back to the pool (with, on another CPU's cache, those cached
+ * there after them). A block freed on another CPU while the call runs may
+ * be missed. Free the block with buddy_free().
  *
- * The search reads the pool's per-order free bitmaps over the range only,
- * skipping 64 words of them at a time where they are empty: for each
- * order, about (@end - @start) / (min_block << order) / 4096 words, plus
- * a few at the edges of the range; an alignment larger than the block adds
- * at most one step per aligned position for each order below it. It never
- * walks the free lists.
+ * The search first reads the pool's map of cached blocks (a bit per min
+ * block) over the range, only at the offsets where a block meeting an
+ * aligned place can start, up to the first cached block that gives a
+ * place. Then it reads the pool's per-order free bitmaps over the range
+ * short of that place, skipping 64 words of them at a time where they are
+ * empty: for each order, about (@end - @start) / (min_block << order) /
+ * 4096 words, plus a few at the edges of the range; an alignment larger
+ * than the block adds at most one step per aligned position for each
+ * order below it. It never walks the free lists.
  *
  * Context: Any context but NMI, hard IRQ included; takes the pool spinlock for
- * the drain and the search.
+ * the search.
  * Return: the block's address, or NULL. A NULL counts in nr_failed: when
  * no such block is free or can be made free, for a @size of 0 or larger
  * than any block, and for bad arguments, which are also reported (the

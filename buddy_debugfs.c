@@ -88,6 +88,7 @@ static int stats_show(struct seq_file *m, void *v)
 		return -ENOMEM;
 	meta = buddy_core_meta_size(st->max_size, st->min_block) +
 	       st->max_size / st->min_block +
+	       BITS_TO_LONGS(st->max_size / st->min_block) * sizeof(long) +
 	       pool->nr_slots * sizeof(*pool->chunks) +
 	       pool->dir_len * sizeof(*pool->chunk_dir) +
 	       num_possible_cpus() * sizeof(struct buddy_pcp);

@@ -274,6 +274,37 @@ static void range_refuses_bad_arguments_without_change(struct kunit *test)
 	check_pool(test, pool);
 }
 
+/*
+ * On a pool no other CPU uses, the map of cached blocks holds exactly the
+ * blocks on the stacks, each at its first min block.
+ */
+static void expect_cached_map(struct kunit *test, struct buddy_pool *pool)
+{
+	unsigned long nbits = pool->max_size >> pool->min_shift;
+	unsigned int cpu, order, i, n;
+	u64 on_stacks = 0;
+
+	for_each_possible_cpu(cpu) {
+		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+
+		for (order = 0; order < BUDDY_PCP_ORDERS; order++) {
+			n = buddy_pool_cpu_cached(pool, cpu, order);
+			for (i = 0; i < n; i++) {
+				u32 idx = READ_ONCE(pcp->slot[order][i]) &
+					  ~PCP_ZERO;
+
+				KUNIT_EXPECT_TRUE_MSG(test,
+						      test_bit(idx, pool->cached_map),
+						      "cpu %u order %u block %u not in the map",
+						      cpu, order, idx);
+			}
+			on_stacks += n;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, (u64)bitmap_weight(pool->cached_map, nbits),
+			on_stacks);
+}
+
 struct range_call {
 	struct buddy_pool *pool;
 	size_t size, align;
@@ -387,6 +418,7 @@ static void range_sees_cached_blocks_and_keeps_the_rest(struct kunit *test)
 		if (got[i])
 			KUNIT_EXPECT_EQ(test, buddy_block_size(pool, got[i]),
 					max_t(size_t, 4 * KB, step[i].size));
+		expect_cached_map(test, pool);
 		check_pool(test, pool);
 	}
 	buddy_pool_stats(pool, &st);
@@ -397,7 +429,9 @@ static void range_sees_cached_blocks_and_keeps_the_rest(struct kunit *test)
 	}
 	buddy_free(pool, live[0]);
 	buddy_free(ref, live[1]);
+	expect_cached_map(test, pool);
 	buddy_pool_drain(pool);
+	expect_cached_map(test, pool);
 	buddy_pool_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.free, 4ULL * MB);
 	check_pool(test, pool);
