@@ -932,8 +932,9 @@ EXPORT_SYMBOL_NS_GPL(buddy_block_size, BUDDY_NS);
  * can beat it. If the core finds none, @best is the answer: taken straight
  * off its stack when it is one cached block of the order, else made free
  * by giving the cached blocks that meet it back to the core, which then
- * splits it off. Only those blocks leave the caches (and, on another
- * CPU's stack, those pushed after them).
+ * splits it off. Only those blocks leave the caches; on another CPU's
+ * stack, those pushed after them move to this CPU's. A try that finds
+ * the caches changed under it is tried again (RANGE_TRIES).
  */
 struct place {
 	u64 start, end;		/* the window, clipped to the pool */
@@ -1137,13 +1138,42 @@ static unsigned int cached_on(struct buddy_pool *pool, unsigned int order,
 }
 
 /*
+ * Pop another CPU's stack of @order down to min block @idx, into *@e. The
+ * blocks above it move to this CPU's stack of @order, in their order, as
+ * far as its high mark allows, and the rest go back to the core. Under
+ * pool->lock, interrupts off. Return whether the block was found.
+ */
+static bool take_remote(struct buddy_pool *pool, struct buddy_pcp *pcp,
+			unsigned int order, u32 idx, u32 *e)
+{
+	struct buddy_pcp *here = this_cpu_ptr(pool->pcp);
+	u32 above[BUDDY_PCP_HIGH_MAX], f;
+	unsigned int n = 0;
+	bool found = false;
+
+	while (n < BUDDY_PCP_HIGH_MAX && pcp_pop(pool, pcp, order, &f)) {
+		if ((f & ~PCP_ZERO) == idx) {
+			*e = f;
+			found = true;
+			break;
+		}
+		above[n++] = f;
+	}
+	while (n) {
+		f = above[--n];
+		if (!pcp_push(pool, here, order, f, pool->high[order]))
+			__free_slot(pool, f);
+	}
+	return found;
+}
+
+/*
  * Take the cached block at min block @idx off @cpu's stack of @order;
  * *@e gets its slot. This CPU's stacks change only under pool->lock while
  * it holds it with interrupts off (other CPUs pop them only under the
  * lock), so the block is cut out where it lies. Another CPU's owner may
- * push or pop meanwhile, so that stack is popped down to the block, and
- * what lay above it goes back to the core. Under pool->lock. Return
- * whether the block was taken.
+ * push or pop meanwhile, so that stack is popped down to the block (see
+ * take_remote()). Under pool->lock. Return whether the block was taken.
  */
 static bool take_cached(struct buddy_pool *pool, unsigned int order, u32 idx,
 			u32 *e)
@@ -1151,23 +1181,14 @@ static bool take_cached(struct buddy_pool *pool, unsigned int order, u32 idx,
 	unsigned int cpu = cached_on(pool, order, idx);
 	struct buddy_pcp *pcp;
 	unsigned long old;
-	u32 f;
 	int i, n;
 
 	lockdep_assert_held(&pool->lock);
 	if (cpu >= nr_cpu_ids)
 		return false;
 	pcp = per_cpu_ptr(pool->pcp, cpu);
-	if (cpu != smp_processor_id()) {
-		while (pcp_pop(pool, pcp, order, &f)) {
-			if ((f & ~PCP_ZERO) == idx) {
-				*e = f;
-				return true;
-			}
-			__free_slot(pool, f);
-		}
-		return false;
-	}
+	if (cpu != smp_processor_id())
+		return take_remote(pool, pcp, order, idx, e);
 	old = READ_ONCE(pcp->state[order]);
 	n = old & PCP_DEPTH;
 	for (i = n - 1; i >= 0; i--)
@@ -1209,6 +1230,14 @@ static void free_place(struct buddy_pool *pool, u64 p, u64 size)
 }
 
 /*
+ * Tries of the placement with the caches kept before the drain of every
+ * cache: each failed try is a block that left a cache or arrived in one
+ * while the caches were read, or a free under way (owner byte cleared,
+ * not yet cached), which the next try may find landed.
+ */
+#define RANGE_TRIES	4
+
+/*
  * The core of buddy_alloc_range(), under pool->lock: the block's offset
  * in *@off, its order in *@order and whether it may hold anything but
  * zeros in *@dirty, or an error from the core.
@@ -1217,12 +1246,11 @@ static int __alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 			 u64 start, u64 end, bool top, u64 *off,
 			 unsigned int *order, bool *dirty)
 {
-	unsigned int cflags = top ? BUDDY_CORE_TOPDOWN : 0;
-	struct place pl = { .start = start, .end = end, .top = top,
-			    .best = NONE };
-	u32 e;
-	u64 cstart = start, cend = end;
+	unsigned int cflags = top ? BUDDY_CORE_TOPDOWN : 0, tries;
+	struct place pl = { .start = start, .end = end, .top = top };
+	u64 cstart, cend;
 	int k, ret;
+	u32 e;
 
 	lockdep_assert_held(&pool->lock);
 	k = buddy_core_order_for(&pool->core, size);
@@ -1231,38 +1259,40 @@ static int __alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 					      end, cflags, off);
 	pl.size = BIT_ULL(pool->min_shift + k);
 	pl.align = max_t(u64, align, pl.size);
-	find_cached_place(pool, &pl);
-	/* Only a free place better than @pl.best can beat it. */
-	if (pl.best != NONE) {
-		if (top)
-			cstart = max(start, pl.best + pl.align);
-		else
-			cend = min(end, pl.best);
+	for (tries = 0; tries < RANGE_TRIES; tries++) {
+		pl.best = NONE;
+		find_cached_place(pool, &pl);
+		/* Only a free place better than @pl.best can beat it. */
+		cstart = start;
+		cend = end;
+		if (pl.best != NONE) {
+			if (top)
+				cstart = max(start, pl.best + pl.align);
+			else
+				cend = min(end, pl.best);
+		}
+		ret = -ENOMEM;
+		if (cstart < cend)
+			ret = buddy_core_alloc_range(&pool->core, size, align,
+						     cstart, cend, cflags, off);
+		if (ret != -ENOMEM || pl.best == NONE)
+			goto out;
+		if (pl.whole && take_cached(pool, pl.order, pl.idx, &e)) {
+			*off = pl.best;
+			*order = k;
+			*dirty = !(e & PCP_ZERO);
+			return 0;
+		}
+		free_place(pool, pl.best, pl.size);
+		ret = buddy_core_alloc_range(&pool->core, size, align, pl.best,
+					     pl.best + pl.size, cflags, off);
+		if (!ret)
+			goto out;
 	}
-	ret = -ENOMEM;
-	if (cstart < cend)
-		ret = buddy_core_alloc_range(&pool->core, size, align, cstart,
-					     cend, cflags, off);
-	if (ret != -ENOMEM || pl.best == NONE)
-		goto out;
-	if (pl.whole && take_cached(pool, pl.order, pl.idx, &e)) {
-		*off = pl.best;
-		*order = k;
-		*dirty = !(e & PCP_ZERO);
-		return 0;
-	}
-	free_place(pool, pl.best, pl.size);
-	ret = buddy_core_alloc_range(&pool->core, size, align, pl.best,
-				     pl.best + pl.size, cflags, off);
-	if (ret) {
-		/*
-		 * A block of the place was on its way to a cache, or left
-		 * one, since the caches were read: search with them empty.
-		 */
-		__buddy_drain_all(pool);
-		ret = buddy_core_alloc_range(&pool->core, size, align, start,
-					     end, cflags, off);
-	}
+	/* Still moving: search with every cache empty. */
+	__buddy_drain_all(pool);
+	ret = buddy_core_alloc_range(&pool->core, size, align, start, end,
+				     cflags, off);
 out:
 	if (!ret) {
 		*order = buddy_core_block_order(&pool->core, *off);
@@ -1326,9 +1356,9 @@ static const char *range_error(struct buddy_pool *pool, size_t align,
  * block. Blocks in the per-CPU caches count as free, and the caches keep
  * them unless the chosen place needs them: a cached block that is the
  * place is taken off its cache, and cached blocks that make up part of
- * it go back to the pool (with, on another CPU's cache, those cached
- * there after them). A block freed on another CPU while the call runs may
- * be missed. Free the block with buddy_free().
+ * it go back to the pool (blocks cached after them on another CPU move
+ * to this CPU's cache). A block freed on another CPU while the call runs
+ * may be missed. Free the block with buddy_free().
  *
  * The search first reads the pool's map of cached blocks (a bit per min
  * block) over the range, only at the offsets where a block meeting an

@@ -327,8 +327,8 @@ static long range_on_cpu(void *arg)
  * @pool caches 4 KiB blocks on two CPUs and 16 KiB blocks on this one;
  * @ref is the same pool with no caches, so its free blocks are @pool's
  * free and cached ones. Each placement must land where it does in @ref,
- * and the caches must keep every block but those of the place (and, on
- * the other CPU's stack, those pushed after them).
+ * and the caches must keep every block but those of the place (on the
+ * other CPU's stack, those pushed after them move to this CPU's).
  */
 static void range_sees_cached_blocks_and_keeps_the_rest(struct kunit *test)
 {
@@ -342,22 +342,22 @@ static void range_sees_cached_blocks_and_keeps_the_rest(struct kunit *test)
 		/* One cached block, on top of the other CPU's stack. */
 		{ 4 * KB, 0, 0, 0, 0, 0, 7, 8, 4 },
 		/*
-		 * Two of that CPU's blocks, under two others: those four
-		 * leave its stack, the other four stay.
+		 * Two of that CPU's blocks, one under another: those two go
+		 * to the core, the one above them moves here, four stay.
 		 */
-		{ 8 * KB, 0, 0, 0, 0, 8 * KB, 4, 8, 4 },
+		{ 8 * KB, 0, 0, 0, 0, 8 * KB, 4, 9, 4 },
 		/* A cached 16 KiB block that is the place, on top here. */
-		{ 16 * KB, 64 * KB, 4 * KB, 0, 0, 64 * KB, 4, 8, 3 },
+		{ 16 * KB, 64 * KB, 4 * KB, 0, 0, 64 * KB, 4, 9, 3 },
 		/* A place inside a cached 16 KiB block in mid-stack. */
-		{ 4 * KB, 16 * KB, 80 * KB, 0, 0, 80 * KB, 4, 8, 2 },
+		{ 4 * KB, 16 * KB, 80 * KB, 0, 0, 80 * KB, 4, 9, 2 },
 		/* The same top-down, from the bottom of the stack. */
-		{ 8 * KB, 0, 0, 128 * KB, BUDDY_TOPDOWN, 120 * KB, 4, 8, 1 },
+		{ 8 * KB, 0, 0, 128 * KB, BUDDY_TOPDOWN, 120 * KB, 4, 9, 1 },
 		/* Top-down, a cached block at the bottom of its stack. */
-		{ 4 * KB, 0, 0, 64 * KB, BUDDY_TOPDOWN, 60 * KB, 4, 7, 1 },
+		{ 4 * KB, 0, 0, 64 * KB, BUDDY_TOPDOWN, 60 * KB, 4, 8, 1 },
 		/* A live block in the first place: the next one. */
-		{ 8 * KB, 0, 128 * KB, 144 * KB, 0, 136 * KB, 4, 7, 1 },
+		{ 8 * KB, 0, 128 * KB, 144 * KB, 0, 136 * KB, 4, 8, 1 },
 		/* A free place beats every cached one: no cache changes. */
-		{ 4 * KB, 0, 0, 0, BUDDY_TOPDOWN, 4 * MB - 4 * KB, 4, 7, 1 },
+		{ 4 * KB, 0, 0, 0, BUDDY_TOPDOWN, 4 * MB - 4 * KB, 4, 8, 1 },
 	};
 	struct buddy_pool *pool = make_pool(test, "kunit_rng_pcp", 4 * MB, 4096);
 	struct buddy_pool *ref = make_uncached(test, "kunit_rng_ref", 4 * MB,
