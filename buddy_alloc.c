@@ -999,7 +999,10 @@ static u64 cached_place(struct buddy_pool *pool, const struct place *pl,
 		return p >= lo && p + pl->size <= hi ? p : NONE;
 	}
 	p = round_down(x, pl->align);
-	if (p < pl->start || p + pl->size > pl->end || x >= p + pl->size ||
+	if (p < pl->start || p + pl->size > pl->end || x >= p + pl->size)
+		return NONE;
+	/* A place the block covers needs no walk. */
+	if ((x > p || len < pl->size) &&
 	    !place_free_or_cached(pool, p, pl->size))
 		return NONE;
 	return p;
@@ -1063,9 +1066,13 @@ static void find_cached_place(struct buddy_pool *pool, struct place *pl)
 	unsigned int b;
 
 	lockdep_assert_held(&pool->lock);
-	/* A cached block that starts before the window's edge, holding it. */
+	/*
+	 * A cached block that starts before the window's edge, holding it;
+	 * none can where the edge is aligned to the largest cached block.
+	 */
 	pos = pl->top ? pl->end - 1 : pl->start;
-	if (buddy_core_next_block(&pool->core, &pos, &blk) && !blk.free &&
+	if (!IS_ALIGNED(pl->top ? pl->end : pl->start, pool->pcp_bytes) &&
+	    buddy_core_next_block(&pool->core, &pos, &blk) && !blk.free &&
 	    (pl->top ? blk.off + BIT_ULL(pool->min_shift + blk.order) > pl->end :
 		       blk.off < pl->start) &&
 	    try_cached(pool, pl, blk.off >> pool->min_shift))

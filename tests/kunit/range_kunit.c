@@ -350,14 +350,18 @@ static void range_sees_cached_blocks_and_keeps_the_rest(struct kunit *test)
 		{ 16 * KB, 64 * KB, 4 * KB, 0, 0, 64 * KB, 4, 9, 3 },
 		/* A place inside a cached 16 KiB block in mid-stack. */
 		{ 4 * KB, 16 * KB, 80 * KB, 0, 0, 80 * KB, 4, 9, 2 },
-		/* The same top-down, from the bottom of the stack. */
-		{ 8 * KB, 0, 0, 128 * KB, BUDDY_TOPDOWN, 120 * KB, 4, 9, 1 },
+		/* A window that starts inside a cached 16 KiB block. */
+		{ 4 * KB, 0, 100 * KB, 0, 0, 100 * KB, 4, 9, 1 },
+		/* One that ends inside one, top-down. */
+		{ 4 * KB, 0, 0, 116 * KB, BUDDY_TOPDOWN, 112 * KB, 4, 9, 0 },
+		/* A free place beats the cached ones: no cache changes. */
+		{ 8 * KB, 0, 0, 128 * KB, BUDDY_TOPDOWN, 120 * KB, 4, 9, 0 },
 		/* Top-down, a cached block at the bottom of its stack. */
-		{ 4 * KB, 0, 0, 64 * KB, BUDDY_TOPDOWN, 60 * KB, 4, 8, 1 },
+		{ 4 * KB, 0, 0, 64 * KB, BUDDY_TOPDOWN, 60 * KB, 4, 8, 0 },
 		/* A live block in the first place: the next one. */
-		{ 8 * KB, 0, 128 * KB, 144 * KB, 0, 136 * KB, 4, 8, 1 },
-		/* A free place beats every cached one: no cache changes. */
-		{ 4 * KB, 0, 0, 0, BUDDY_TOPDOWN, 4 * MB - 4 * KB, 4, 8, 1 },
+		{ 8 * KB, 0, 128 * KB, 144 * KB, 0, 136 * KB, 4, 8, 0 },
+		/* The top of the pool, free, beats every cached place. */
+		{ 4 * KB, 0, 0, 0, BUDDY_TOPDOWN, 4 * MB - 4 * KB, 4, 8, 0 },
 	};
 	struct buddy_pool *pool = make_pool(test, "kunit_rng_pcp", 4 * MB, 4096);
 	struct buddy_pool *ref = make_uncached(test, "kunit_rng_ref", 4 * MB,
