@@ -259,6 +259,12 @@ boot() {
 				"alloc_pages=the order and the whole 64 KiB;" \
 				"ns per pair is wall time over both threads' pairs"
 		fi
+		if grep -q '^workload=full_' "$O/results.txt"; then
+			echo "$tag full_mix: steady_mix's 512 live blocks of" \
+				"4-64 KiB in a 16 MiB pool, about 80 % full;" \
+				"buddy=a 16 MiB pool with the default caches," \
+				"drm_buddy=a 16 MiB manager"
+		fi
 		if grep -q '^workload=exact_' "$O/results.txt"; then
 			echo "$tag exact_mix: buddy=buddy_alloc_exact," \
 				"alloc_pages=alloc_pages_exact, gen_pool=gen_pool_alloc," \

@@ -199,10 +199,15 @@ static void *db_zero(struct db_ctx *d, void *handle, u64 off, size_t len)
 	return handle;
 }
 
-static int db_setup(struct db_ctx *d)
+static int db_setup_size(struct db_ctx *d, u64 size)
 {
 	mutex_init(&d->lock);
-	return drm_buddy_init(&d->mm, POOL_BYTES, PAGE_SIZE);
+	return drm_buddy_init(&d->mm, size, PAGE_SIZE);
+}
+
+static int db_setup(struct db_ctx *d)
+{
+	return db_setup_size(d, POOL_BYTES);
 }
 
 static void db_teardown(struct db_ctx *d)
@@ -240,6 +245,11 @@ static void db_f(void *ctx, void *p, unsigned int order)
 	mutex_unlock(&d->lock);
 }
 #else
+static int db_setup_size(struct db_ctx *d, u64 size)
+{
+	return -EOPNOTSUPP;
+}
+
 static int db_setup(struct db_ctx *d)
 {
 	return -EOPNOTSUPP;
@@ -1004,6 +1014,57 @@ static void run_mixed(const unsigned int *cpus)
 }
 
 /*
+ * full_mix: steady_mix's 512 live blocks of 4-64 KiB (orders 0-4,
+ * uniform) in a 16 MiB pool, so that it is about 80 % full: buddy in a
+ * pool of its own with the default caches, drm_buddy in a 16 MiB
+ * manager of its own, alloc_pages() as ever. A failed allocation (the
+ * pool too fragmented for the order) leaves its slot empty and counts.
+ */
+#define FULL_BYTES	SZ_16M
+
+static void run_full(struct mix *m, struct db_ctx *dbf, bool have_db)
+{
+	static u64 ns[4][MAX_ROUNDS];
+	struct allocator full[] = {
+		{ .name = "buddy", .alloc = buddy_a, .free = buddy_f },
+		{ .name = "alloc_pages", .alloc = pages_a, .free = pages_f },
+		{ .name = "drm_buddy", .alloc = db_a, .free = db_f, .ctx = dbf },
+	};
+	unsigned int failed[ARRAY_SIZE(full)] = {}, nr = ARRAY_SIZE(full);
+	static struct buddy_stats st;
+	struct buddy_pool *pool;
+	u64 hits, refills;
+	unsigned int j, r;
+
+	pool = buddy_pool_create("bench_full", FULL_BYTES, PAGE_SIZE);
+	if (IS_ERR(pool)) {
+		pr_info("buddy-bench: note: workload=full_mix skipped: no pool (%ld)\n",
+			PTR_ERR(pool));
+		return;
+	}
+	full[0].ctx = pool;
+	if (!have_db)
+		nr--;
+	for (r = 0; r < rounds; r++) {
+		for (j = 0; j < nr; j++) {
+			ns[j][r] = run_mix(&full[j], m, MIX_SLOTS, seed,
+					   &failed[j]);
+			cond_resched();
+		}
+	}
+	for (j = 0; j < nr; j++)
+		report("full_mix", full[j].name, ns[j], iters, failed[j]);
+	buddy_pool_stats(pool, &st);
+	hits = st.nr_cache_hits;
+	refills = st.nr_cache_refills;
+	pr_info("buddy-bench: note: cache workload=full_mix pool=%u MiB allocs=%llu hits=%llu refills=%llu hit_ratio=%llu.%llu%%\n",
+		FULL_BYTES >> 20, st.nr_allocs, hits, refills,
+		permille(hits, hits + refills) / 10,
+		permille(hits, hits + refills) % 10);
+	buddy_pool_destroy(pool);
+}
+
+/*
  * Bytes held beyond those asked for when WASTE_LIVE blocks of random
  * sizes (any byte count from 4 KiB to 1 MiB) are live at once, by
  * buddy_block_size(), which the pool's own count of used bytes must
@@ -1387,10 +1448,10 @@ static int __init bench_init(void)
 	struct mt_worker *w;
 	struct buddy_pool *pool;
 	struct gen_pool *gp;
-	struct db_ctx *db;
+	struct db_ctx *db, *dbf;
 	struct sized_mix *sm;
 	struct mix *m;
-	int db_err;
+	int db_err, dbf_err = -ENOMEM;
 
 	rounds = clamp(rounds, 1U, (unsigned int)MAX_ROUNDS);
 	/*
@@ -1402,10 +1463,11 @@ static int __init bench_init(void)
 	pool = buddy_pool_create("bench", POOL_BYTES, PAGE_SIZE);
 	gp = gen_pool_create(PAGE_SHIFT, -1);
 	db = kzalloc(sizeof(*db), GFP_KERNEL);
+	dbf = kzalloc(sizeof(*dbf), GFP_KERNEL);
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	sm = kzalloc(sizeof(*sm), GFP_KERNEL);
 	w = kcalloc(MT_THREADS, sizeof(*w), GFP_KERNEL);
-	if (IS_ERR(pool) || !gp || !db || !m || !sm || !w) {
+	if (IS_ERR(pool) || !gp || !db || !dbf || !m || !sm || !w) {
 		pr_err("buddy-bench: setup failed\n");
 		goto out;
 	}
@@ -1427,6 +1489,9 @@ static int __init bench_init(void)
 		w[i++].cpu = cpu;
 	}
 	db_err = db_setup(db);
+	dbf_err = db_err ? db_err : db_setup_size(dbf, FULL_BYTES);
+	if (!dbf_err)
+		memcpy(dbf->mem, db->mem, sizeof(dbf->mem));
 	if (db_err)
 		pr_info("buddy-bench: no drm_buddy (%d)\n", db_err);
 	nr = ARRAY_SIZE(allocators) - (db_err ? 1 : 0);
@@ -1444,11 +1509,14 @@ static int __init bench_init(void)
 	run_all(nr, m, w);
 	run_sized_all(sm);
 	run_mixed(cpus);
+	run_full(m, dbf, !dbf_err);
 	run_waste(pool, sm);
 	run_dma();
 	run_big_pools();
 	if (!db_err)
 		db_teardown(db);
+	if (!dbf_err)
+		db_teardown(dbf);
 out:
 	if (gp)
 		gen_pool_destroy(gp);
@@ -1460,6 +1528,7 @@ out:
 	kfree(w);
 	kfree(sm);
 	kfree(m);
+	kfree(dbf);
 	kfree(db);
 	pr_info("buddy-bench: done\n");
 	return 0;
