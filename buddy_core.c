@@ -1084,6 +1084,20 @@ static u64 scan_step(struct buddy_core *bc, unsigned int order, u64 nlo,
 	}
 }
 
+/*
+ * Note for the next range search that no free block of order @k at a
+ * multiple of 2^@ao starts in [@lo, @hi), true until the core changes.
+ */
+static void remember(struct buddy_core *bc, unsigned int k, unsigned int ao,
+		     u64 lo, u64 hi)
+{
+	bc->hint_lo = lo;
+	bc->hint_hi = hi;
+	bc->hint_k = k;
+	bc->hint_ao = ao;
+	bc->hint_gen = bc->gen;
+}
+
 /**
  * buddy_core_alloc_range() - allocate a block at the lowest or highest
  *	suitable offset in a window
@@ -1116,7 +1130,9 @@ static u64 scan_step(struct buddy_core *bc, unsigned int order, u64 nlo,
  * read, at most W / 2^(j + 6) + 2 (no more than (@end - @start) / @align
  * + 2) besides the summary words; above that one bitmap word is read at
  * each aligned node, at most (@end - @start) / @align + 1. All reads are
- * counted in nr_scanned. The split costs O(orders).
+ * counted in nr_scanned. The split costs O(orders). While the core is
+ * unchanged since the last search for the same order and alignment, the
+ * part of the window that search found no place in is not read again.
  *
  * Context: Any context; the caller excludes all other users of @bc.
  * Return: 0; -EINVAL for a @size of 0, a bad @align or @flags, or an empty
@@ -1128,7 +1144,7 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 {
 	bool top = flags & BUDDY_CORE_TOPDOWN, bad, zero;
 	unsigned int k, ao, j, o, best_order = 0;
-	u64 lo, last, first, best = NONE, best_node = 0, mb;
+	u64 lo, last, first, best = NONE, best_node = 0, mb, flo, fhi, wlo, wlast;
 	int ret = -EINVAL;
 
 	if (!size || (align & (align - 1)) || (flags & ~BUDDY_CORE_TOPDOWN))
@@ -1155,6 +1171,28 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 	if ((end >> bc->min_shift) < (1ULL << k))
 		goto fail;
 	last = (end >> bc->min_shift) - (1ULL << k);
+
+	/*
+	 * The last search's finding holds while the core has not changed
+	 * (@gen): no place starts in [hint_lo, hint_hi), so a window that
+	 * begins (top-down, ends) there begins past it. @flo and @fhi bound
+	 * what this search will know to have no place.
+	 */
+	flo = lo;
+	fhi = last + 1;
+	if (bc->hint_gen == bc->gen && bc->hint_k == k && bc->hint_ao == ao) {
+		if (!top && bc->hint_lo <= lo && lo < bc->hint_hi) {
+			flo = bc->hint_lo;
+			lo = ((bc->hint_hi + (1ULL << ao) - 1) >> ao) << ao;
+		} else if (top && bc->hint_lo <= last && last < bc->hint_hi) {
+			fhi = bc->hint_hi;
+			if (!bc->hint_lo)
+				goto fail;
+			last = bc->hint_lo - 1;
+		}
+	}
+	wlo = lo;
+	wlast = last;
 
 	/*
 	 * The best place there can be is the first aligned one (top-down,
@@ -1213,10 +1251,19 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 		else
 			break;
 	}
-	if (best == NONE)
+	if (best == NONE) {
+		/* No place in the whole window. */
+		if (wlo <= wlast)
+			remember(bc, k, ao, flo, fhi);
 		goto fail;
+	}
 found:
 	bc->gen++;
+	/* None below the best (top-down, above it) in the window. */
+	if (top)
+		remember(bc, k, ao, best + 1, fhi);
+	else
+		remember(bc, k, ao, flo, best);
 	bad = unlink_cold(bc, best_order, (u32)best_node);
 	zero = generic_test_bit(best_node, bc->zmap);
 	if (best_order > k)

@@ -121,6 +121,14 @@ struct buddy_core {
 	/* allocated blocks beyond one per counted alloc (exact parts) */
 	u64 nr_parts;
 
+	/*
+	 * what the last range search found, for the next one: no free block
+	 * of order @hint_k at a multiple of 2^@hint_ao starts in
+	 * [@hint_lo, @hint_hi) (min blocks), true while @gen is @hint_gen
+	 */
+	u64 hint_lo, hint_hi, hint_gen;
+	unsigned int hint_k, hint_ao;
+
 	/* free lists */
 	u32 nonempty;
 	u32 free_head[BUDDY_CORE_NR_ORDERS];

@@ -299,6 +299,7 @@ static const struct {
 	T(range_takes_lowest_or_highest_fit),
 	T(range_fits_where_plain_alloc_would_not_look),
 	T(range_exhausts_its_window_only),
+	T(range_search_remembers_until_the_core_changes),
 	T(exact_keeps_n_blocks_for_every_n),
 	T(free_exact_refuses_wrong_calls_changing_nothing),
 	T(chunks_come_and_go),

@@ -147,6 +147,7 @@ void checker_refuses_bogus_list_entries(void);
 void range_takes_lowest_or_highest_fit(void);
 void range_fits_where_plain_alloc_would_not_look(void);
 void range_exhausts_its_window_only(void);
+void range_search_remembers_until_the_core_changes(void);
 void exact_keeps_n_blocks_for_every_n(void);
 void free_exact_refuses_wrong_calls_changing_nothing(void);
 void chunks_come_and_go(void);

@@ -105,6 +105,51 @@ void range_exhausts_its_window_only(void)
 	t_done(s);
 }
 
+/*
+ * A search that found no place, or none before its answer, is not made
+ * again while the core is unchanged: the next one for the same order and
+ * alignment reads no bitmap word there, either way round. Any change to
+ * the core (here a free) ends that.
+ */
+void range_search_remembers_until_the_core_changes(void)
+{
+	struct sim *s = fix(1 * MB, 4 * KB);
+	u64 q, before;
+
+	/* Every 64 KiB-aligned place holds a live 4 KiB block. */
+	for (q = 0; q < 1 * MB; q += 64 * KB)
+		ASSERT_EQ(t_range(s, 4 * KB, 64 * KB, q, q + 4 * KB, 0), q);
+	before = s->bc.nr_scanned;
+	t_range_fails(s, 4 * KB, 64 * KB, 0, 0, 0, -ENOMEM);
+	ASSERT(s->bc.nr_scanned > before);
+	before = s->bc.nr_scanned;
+	t_range_fails(s, 4 * KB, 64 * KB, 0, 0, 0, -ENOMEM);
+	t_range_fails(s, 4 * KB, 64 * KB, 128 * KB, 0, BUDDY_CORE_TOPDOWN,
+		      -ENOMEM);
+	ASSERT_EQ(s->bc.nr_scanned, before);
+	/* Another alignment is another search. */
+	t_range_fails(s, 4 * KB, 128 * KB, 0, 0, 0, -ENOMEM);
+	ASSERT(s->bc.nr_scanned > before);
+	t_range_fails(s, 4 * KB, 64 * KB, 0, 0, 0, -ENOMEM);
+	/* A free: the place it leaves is found, and nothing below it. */
+	t_free(s, 192 * KB);
+	ASSERT_EQ(t_range(s, 4 * KB, 64 * KB, 0, 0, 0), 192 * KB);
+	t_range_fails(s, 4 * KB, 64 * KB, 0, 0, 0, -ENOMEM);
+	before = s->bc.nr_scanned;
+	t_range_fails(s, 4 * KB, 64 * KB, 64 * KB, 0, 0, -ENOMEM);
+	ASSERT_EQ(s->bc.nr_scanned, before);
+	/* Top-down: found at the top, nothing above it to search again. */
+	t_free(s, 960 * KB);
+	ASSERT_EQ(t_range(s, 4 * KB, 64 * KB, 0, 0, BUDDY_CORE_TOPDOWN),
+		  960 * KB);
+	before = s->bc.nr_scanned;
+	t_range_fails(s, 4 * KB, 64 * KB, 512 * KB, 1 * MB,
+		      BUDDY_CORE_TOPDOWN, -ENOMEM);
+	ASSERT(s->bc.nr_scanned > before);
+	t_free_all(s);
+	t_done(s);
+}
+
 void exact_keeps_n_blocks_for_every_n(void)
 {
 	struct sim *s = fix(256 * KB, 4 * KB);

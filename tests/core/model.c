@@ -974,13 +974,19 @@ static void sim_snap_take(struct sim *s, struct sim_snap *sn)
 
 /*
  * Did nothing change but the counters the caller already bumped in the
- * snapshot? nr_scanned may grow: searching is not changing.
+ * snapshot? nr_scanned may grow and the range search's hint may be new:
+ * searching is not changing.
  */
 static bool sim_snap_same(struct sim *s, struct sim_snap *sn)
 {
 	bool same;
 
 	sn->bc.nr_scanned = s->bc.nr_scanned;
+	sn->bc.hint_lo = s->bc.hint_lo;
+	sn->bc.hint_hi = s->bc.hint_hi;
+	sn->bc.hint_gen = s->bc.hint_gen;
+	sn->bc.hint_k = s->bc.hint_k;
+	sn->bc.hint_ao = s->bc.hint_ao;
 	same = !memcmp(&sn->bc, &s->bc, sizeof(sn->bc)) &&
 	       !memcmp(sn->meta, s->meta, s->meta_size);
 	free(sn->meta);
