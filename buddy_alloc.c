@@ -927,9 +927,9 @@ EXPORT_SYMBOL_NS_GPL(buddy_block_size, BUDDY_NS);
  * only at those positions, in address order (top-down, backwards). For
  * each cached block found, its place is the best that meets it: one inside
  * it if it is at least A large, else its own aligned place if every block
- * there is free or cached (owner byte 0). The first such place, @best,
- * bounds the core's search: only a fully free place better than @best
- * can beat it. If the core finds none, @best is the answer: taken straight
+ * there is free or cached (see may_be_cached()). The first such place,
+ * @best, bounds the core's search: only a fully free place better than
+ * @best can beat it. If the core finds none, @best is the answer: taken straight
  * off its stack when it is one cached block of the order, else made free
  * by giving the cached blocks that meet it back to the core, which then
  * splits it off. Only those blocks leave the caches; on another CPU's
@@ -948,12 +948,26 @@ struct place {
 
 #define NONE	U64_MAX
 
+/*
+ * May the allocated block of @order at min block @idx be cached? Its order
+ * must be one the caches hold, no client may own it and its bit in the map
+ * must be set. A block whose free is under way (owner byte cleared, not
+ * yet cached or given to the core) may pass too, and an uncacheable one
+ * in that state must not: nothing may look for it on a stack.
+ */
+static bool may_be_cached(struct buddy_pool *pool, u64 idx,
+			  unsigned int order)
+{
+	return order < BUDDY_PCP_ORDERS && !READ_ONCE(pool->owner[idx]) &&
+	       (READ_ONCE(pool->cached_map[BIT_WORD(idx)]) & BIT_MASK(idx));
+}
+
 /* Is the block that starts at min block @idx allocated and cached? */
 static bool cached_block(struct buddy_pool *pool, u64 idx, unsigned int *order)
 {
 	int ret = buddy_core_block_order(&pool->core, idx << pool->min_shift);
 
-	if (ret < 0 || READ_ONCE(pool->owner[idx]))
+	if (ret < 0 || !may_be_cached(pool, idx, ret))
 		return false;
 	*order = ret;
 	return true;
@@ -975,7 +989,8 @@ static bool place_free_or_cached(struct buddy_pool *pool, u64 p, u64 size)
 		    blk.off > at)
 			return false;
 		if (!blk.free &&
-		    READ_ONCE(pool->owner[blk.off >> pool->min_shift]))
+		    !may_be_cached(pool, blk.off >> pool->min_shift,
+				   blk.order))
 			return false;
 	}
 	return true;

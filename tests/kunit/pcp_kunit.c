@@ -494,6 +494,8 @@ static struct race_hook {
 	int ret;
 	char msg[160];
 	struct buddy_stats st;
+	u64 range_start, range_size;	/* a placement to try there, if any */
+	void *got;
 } race;
 
 static void race_hook_fn(struct buddy_pool *pool, enum buddy_test_point at,
@@ -507,6 +509,11 @@ static void race_hook_fn(struct buddy_pool *pool, enum buddy_test_point at,
 	}
 	race.ret = buddy_pool_check(pool, race.msg, sizeof(race.msg));
 	buddy_pool_stats(pool, &race.st);
+	if (race.range_size)
+		race.got = buddy_alloc_range(pool, race.range_size, 0,
+					     race.range_start,
+					     race.range_start + race.range_size,
+					     0, __GFP_NOWARN);
 }
 
 static void race_hook_off(void *unused)
@@ -582,7 +589,9 @@ static void pcp_checker_names_a_block_cached_twice(struct kunit *test)
  * A free stopped with its block in flight (owner byte cleared, not yet
  * cached or in the core): the checker must say busy, not broken, and the
  * stats must say that they may be off, for a cached and an uncached
- * order. Once the free lands, both are exact.
+ * order. A placement in the block's own window must fail, and must not
+ * look for an uncached block on a stack. Once the free lands, both are
+ * exact.
  */
 static void pcp_checker_is_busy_while_a_free_is_in_flight(struct kunit *test)
 {
@@ -590,16 +599,31 @@ static void pcp_checker_is_busy_while_a_free_is_in_flight(struct kunit *test)
 	struct buddy_pool *pool = make_pool(test, "kunit_pcp_fly", 4 * MB, 4096);
 	struct buddy_stats st;
 	unsigned int i;
-	void *p;
+	void *p, *q;
 
 	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 0, 8, 4), 0);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		p = buddy_alloc(pool, sizes[i], 0);
 		KUNIT_ASSERT_NOT_NULL(test, p);
+		if (sizes[i] > 4096) {
+			/*
+			 * 4 KiB blocks cached just past it: the 512 KiB place
+			 * over both is free or cached but for the block in
+			 * flight, which no stack holds.
+			 */
+			KUNIT_ASSERT_EQ(test, off_of(pool, p), 0ULL);
+			q = buddy_alloc(pool, 4096, 0);
+			KUNIT_ASSERT_EQ(test, off_of(pool, q), (u64)sizes[i]);
+			buddy_free(pool, q);
+			KUNIT_ASSERT_GT(test, total_cached(pool, 0), 1ULL);
+		}
 		race_hook_on(test, pool, BUDDY_TEST_FREE, false);
+		race.range_start = off_of(pool, p);
+		race.range_size = sizes[i] > 4096 ? 512 * KB : sizes[i];
 		buddy_free(pool, p);
 		race_hook_off(NULL);
 		KUNIT_EXPECT_EQ(test, race.fired, 1U);
+		KUNIT_EXPECT_NULL_MSG(test, race.got, "size %zu", sizes[i]);
 		KUNIT_EXPECT_EQ_MSG(test, race.ret, -EBUSY, "size %zu: %s",
 				    sizes[i], race.msg);
 		KUNIT_EXPECT_EQ(test, strncmp(race.msg, "busy", 4), 0);
