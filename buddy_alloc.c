@@ -1128,34 +1128,39 @@ static void find_cached_place(struct buddy_pool *pool, struct place *pl)
 	}
 }
 
-/* Does @pcp's stack of @order hold min block @idx? Newest first. */
-static bool stack_holds(struct buddy_pcp *pcp, unsigned int order, u32 idx)
+/* The slot of @pcp's stack of @order that holds min block @idx, or -1. */
+static int stack_slot(struct buddy_pcp *pcp, unsigned int order, u32 idx)
 {
-	unsigned int i = pcp_depth(pcp, order);
+	int i = pcp_depth(pcp, order);
 
-	/* Slots no earlier than the depth that covers them. */
+	/* Slots no earlier than the depth that covers them. Newest first. */
 	smp_rmb();
 	while (i--)
 		if ((READ_ONCE(pcp->slot[order][i]) & ~PCP_ZERO) == idx)
-			return true;
-	return false;
+			return i;
+	return -1;
 }
 
 /*
- * Which CPU's stack of @order holds min block @idx, or nr_cpu_ids. This
- * CPU's first: a block freed here lately is near its top.
+ * Which CPU's stack of @order holds min block @idx, or nr_cpu_ids; *@slot
+ * gets where on it. This CPU's first: a block freed here lately is near
+ * its top.
  */
 static unsigned int cached_on(struct buddy_pool *pool, unsigned int order,
-			      u32 idx)
+			      u32 idx, int *slot)
 {
 	unsigned int cpu, here = smp_processor_id();
 
-	if (stack_holds(per_cpu_ptr(pool->pcp, here), order, idx))
+	*slot = stack_slot(per_cpu_ptr(pool->pcp, here), order, idx);
+	if (*slot >= 0)
 		return here;
-	for_each_possible_cpu(cpu)
-		if (cpu != here &&
-		    stack_holds(per_cpu_ptr(pool->pcp, cpu), order, idx))
+	for_each_possible_cpu(cpu) {
+		if (cpu == here)
+			continue;
+		*slot = stack_slot(per_cpu_ptr(pool->pcp, cpu), order, idx);
+		if (*slot >= 0)
 			return cpu;
+	}
 	return nr_cpu_ids;
 }
 
@@ -1200,24 +1205,21 @@ static bool take_remote(struct buddy_pool *pool, struct buddy_pcp *pcp,
 static bool take_cached(struct buddy_pool *pool, unsigned int order, u32 idx,
 			u32 *e)
 {
-	unsigned int cpu = cached_on(pool, order, idx);
 	struct buddy_pcp *pcp;
+	unsigned int cpu;
 	unsigned long old;
 	int i, n;
 
 	lockdep_assert_held(&pool->lock);
+	cpu = cached_on(pool, order, idx, &i);
 	if (cpu >= nr_cpu_ids)
 		return false;
 	pcp = per_cpu_ptr(pool->pcp, cpu);
 	if (cpu != smp_processor_id())
 		return take_remote(pool, pcp, order, idx, e);
+	/* This CPU's stack cannot change while we hold the lock: @i holds. */
 	old = READ_ONCE(pcp->state[order]);
 	n = old & PCP_DEPTH;
-	for (i = n - 1; i >= 0; i--)
-		if ((pcp->slot[order][i] & ~PCP_ZERO) == idx)
-			break;
-	if (i < 0)
-		return false;
 	*e = pcp->slot[order][i];
 	for (; i + 1 < n; i++)
 		WRITE_ONCE(pcp->slot[order][i], pcp->slot[order][i + 1]);
@@ -1235,7 +1237,6 @@ static bool take_cached(struct buddy_pool *pool, unsigned int order, u32 idx,
 static void free_place(struct buddy_pool *pool, u64 p, u64 size)
 {
 	struct buddy_core_block blk;
-	unsigned int order;
 	u64 pos = p;
 	u32 e;
 
@@ -1244,9 +1245,10 @@ static void free_place(struct buddy_pool *pool, u64 p, u64 size)
 	       buddy_core_next_block(&pool->core, &pos, &blk)) {
 		u64 idx = blk.off >> pool->min_shift;
 
-		if (blk.free || !cached_block(pool, idx, &order))
+		/* The walk has the block's order: no lookup. */
+		if (blk.free || !may_be_cached(pool, idx, blk.order))
 			continue;
-		if (take_cached(pool, order, (u32)idx, &e))
+		if (take_cached(pool, blk.order, (u32)idx, &e))
 			__free_slot(pool, e);
 	}
 }
