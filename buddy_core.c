@@ -1326,48 +1326,50 @@ static noinline void zero_back(struct buddy_core *bc, unsigned int order,
 int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp)
 {
 	int ret = buddy_core_alloc(bc, size, offp);
-	unsigned int k;
-	u32 idx, r, parts = 0;
+	unsigned int k, j, t;
+	u32 idx, n, parts = 0;
 	bool bad = false, zero;
 
 	/* buddy_core_alloc() counted the failure. */
 	if (ret)
 		return ret;
-	k = (unsigned int)buddy_core_order_for(bc, size);
+	n = (u32)((size - 1) >> bc->min_shift) + 1;
+	if (!(n & (n - 1)))
+		return 0;
+	/*
+	 * Block (idx, k) is cut into the parts, the set bits of n from the
+	 * highest, bit k - 1, down to the lowest, bit t. Walking down, a
+	 * clear bit j leaves the upper half of the node being cut, of order
+	 * j, free (a tail) and the last part leaves the rest, of order t.
+	 * The nodes cut are those of orders t + 1 to k over the last part.
+	 */
+	k = (unsigned int)__fls(n) + 1;
+	t = (unsigned int)__ffs(n);
 	idx = (u32)(*offp >> bc->min_shift);
 	zero = generic_test_bit(idx, bc->zmap);
+	mark_splits(bc, idx + n - (1U << t), t + 1, k, ~0ULL);
+	for (j = k - 1; ; j--) {
+		u32 half = 1U << j;
 
-	/*
-	 * Node (idx, k) must end up with its first r min blocks allocated,
-	 * r < 2^k: either its lower half is a part and r shrinks into the
-	 * upper half, or its upper half is free and r goes into the lower.
-	 */
-	r = (u32)((size - 1) >> bc->min_shift) + 1;
-	if (r == 1U << k)
-		return 0;
-	while (r) {
-		unsigned int half = k - 1;
-
-		mark_splits(bc, idx, k, k, ~0ULL);
-		if (r >= 1U << half) {
-			generic___set_bit(idx, bc->head);
+		if (!(n & half)) {
+			bad |= push(bc, j, idx + half);
 			if (unlikely(zero))
-				generic___set_bit(idx, bc->zmap);
-			parts++;
-			r -= 1U << half;
-			idx += 1U << half;
-			if (!r) {
-				bad |= push(bc, half, idx);
-				if (unlikely(zero))
-					zero_back(bc, half, idx);
-			}
-		} else {
-			bad |= push(bc, half, idx + (1U << half));
-			if (unlikely(zero))
-				zero_back(bc, half, idx + (1U << half));
+				zero_back(bc, j, idx + half);
+			continue;
 		}
-		k = half;
+		/* A part; buddy_core_alloc() set the first one's bits. */
+		generic___set_bit(idx, bc->head);
+		parts++;
+		if (unlikely(zero))
+			generic___set_bit(idx, bc->zmap);
+		idx += half;
+		if (j == t)
+			break;
 	}
+	/* What the last part leaves. */
+	bad |= push(bc, t, idx);
+	if (unlikely(zero))
+		zero_back(bc, t, idx);
 	bc->nr_parts += parts - 1;
 	/* buddy_core_alloc() counted the first part */
 	if (unlikely(zero))
@@ -1377,11 +1379,84 @@ int buddy_core_alloc_exact(struct buddy_core *bc, u64 size, u64 *offp)
 	return 0;
 }
 
+/*
+ * Is block (@idx, k) laid out as buddy_core_alloc_exact() of @n min blocks
+ * left it, k = fls(@n), lowest bit t, with every tail still free? That is,
+ * each part an allocated block of its order, each tail a free one. A free
+ * tail vouches for the split bits above it, so they are not read.
+ */
+static bool parts_in_place(const struct buddy_core *bc, u32 idx, u32 n,
+			   unsigned int k, unsigned int t)
+{
+	unsigned int j;
+
+	for (j = k - 1; ; j--) {
+		u32 half = 1U << j;
+
+		if (!(n & half)) {
+			if (!fbit(bc, j, idx + half))
+				return false;
+			continue;
+		}
+		if (!generic_test_bit(idx, bc->head) ||
+		    (j && is_split(bc, j, idx)))
+			return false;
+		idx += half;
+		if (j == t)
+			return fbit(bc, t, idx);
+	}
+}
+
+/*
+ * If the exact allocation of @n min blocks (not a power of two) at @idx,
+ * a multiple of 2^k, is laid out as parts_in_place() says, free it as one
+ * block of order k: take the tails off their lists, clear the parts' head
+ * bits and the split bits between, and free the block. Return the number
+ * of parts, or 0 if it is not so laid out and nothing changed.
+ */
+static noinline u32 free_whole(struct buddy_core *bc, u32 idx, u32 n,
+			       unsigned int k, unsigned int t)
+{
+	u32 cur = idx, parts = 0;
+	unsigned int j, root;
+	bool bad = false;
+
+	if (!parts_in_place(bc, idx, n, k, t))
+		return 0;
+
+	for (j = k - 1; ; j--) {
+		u32 half = 1U << j;
+		u32 tail = cur + half;
+
+		if (n & half) {
+			generic___clear_bit(cur, bc->head);
+			parts++;
+			cur += half;
+			if (j > t)
+				continue;
+			tail = cur;
+		}
+		bad |= unlink_cold(bc, j, tail);
+		if (j == t)
+			break;
+	}
+	mark_splits(bc, cur - (1U << t), t + 1, k, 0);
+	/* As release() would, with no zero bits to mind. */
+	root = root_order(bc, idx);
+	if (k < root && free_node(bc, k, idx ^ (1U << k)))
+		merge_up(bc, k, idx, root, false);
+	else
+		bad |= push(bc, k, idx);
+	if (unlikely(bad))
+		rebuild(bc);
+	return parts;
+}
+
 /* buddy_core_free_exact() and buddy_core_free_exact_zeroed(). */
-static __always_inline int free_parts(struct buddy_core *bc, u64 off,
+static int free_parts(struct buddy_core *bc, u64 off,
 				      u64 size, bool zero)
 {
-	unsigned int order, root;
+	unsigned int order, root, k, t;
 	u64 n, rem, cur;
 	u32 parts = 0;
 	int ret = -EINVAL;
@@ -1389,6 +1464,22 @@ static __always_inline int free_parts(struct buddy_core *bc, u64 off,
 	if (!size || size - 1 >= bc->max_bytes)
 		goto bad;
 	n = ((size - 1) >> bc->min_shift) + 1;
+	cur = off >> bc->min_shift;
+	k = (unsigned int)__fls(n) + 1;
+	t = (unsigned int)__ffs(n);
+	/*
+	 * The parts as buddy_core_alloc_exact() left them, in their block of
+	 * order k with every tail still free: free the block in one go. That
+	 * check also validates the parts. Zero bits would have to be summed
+	 * over parts and tails; those frees go part by part.
+	 */
+	if (!zero && (n & (n - 1)) && off < bc->size &&
+	    cur << bc->min_shift == off && !(cur & ((1ULL << k) - 1)) &&
+	    !bc->zero_bytes && !bc->zero_used) {
+		parts = free_whole(bc, (u32)cur, (u32)n, k, t);
+		if (parts)
+			goto done;
+	}
 	for (rem = n, cur = off; rem; rem &= ~(1ULL << order)) {
 		order = ilog2(rem);
 		ret = lookup(bc, cur, &root);
@@ -1400,7 +1491,6 @@ static __always_inline int free_parts(struct buddy_core *bc, u64 off,
 		}
 		cur += 1ULL << (order + bc->min_shift);
 	}
-	bc->gen++;
 	for (rem = n, cur = off >> bc->min_shift; rem;
 	     rem &= ~(1ULL << order)) {
 		order = ilog2(rem);
@@ -1408,6 +1498,8 @@ static __always_inline int free_parts(struct buddy_core *bc, u64 off,
 		cur += 1ULL << order;
 		parts++;
 	}
+done:
+	bc->gen++;
 	bc->nr_parts -= parts - 1;
 	bc->nr_frees++;
 	return 0;
@@ -1424,8 +1516,11 @@ bad:
  *
  * With n = ceil(@size / min block), the parts are the blocks whose orders
  * are the set bits of n, highest first, one after another from @off. All
- * of them are checked before anything changes; then each is freed, not
- * known zero, and merges as far as it can. O(number of orders).
+ * of them are checked before anything changes. If they lie in their block
+ * as buddy_core_alloc_exact() left them, with every piece it trimmed off
+ * still free, that block is freed whole; otherwise each part is freed,
+ * not known zero, and merges as far as it can. Either way the result is
+ * the same. O(number of orders).
  *
  * Context: Any context; the caller excludes all other users of @bc.
  * Return: 0; -EINVAL for a @size of 0 or above the largest block, or when

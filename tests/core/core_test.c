@@ -302,6 +302,7 @@ static const struct {
 	T(range_search_remembers_until_the_core_changes),
 	T(exact_keeps_n_blocks_for_every_n),
 	T(free_exact_refuses_wrong_calls_changing_nothing),
+	T(free_exact_frees_the_whole_block_when_it_can),
 	T(chunks_come_and_go),
 	T(range_search_cost_is_bounded),
 	T(stray_write_caught_by_range_and_exact),

@@ -150,6 +150,7 @@ void range_exhausts_its_window_only(void);
 void range_search_remembers_until_the_core_changes(void);
 void exact_keeps_n_blocks_for_every_n(void);
 void free_exact_refuses_wrong_calls_changing_nothing(void);
+void free_exact_frees_the_whole_block_when_it_can(void);
 void chunks_come_and_go(void);
 void range_search_cost_is_bounded(void);
 void stray_write_caught_by_range_and_exact(void);

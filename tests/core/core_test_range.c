@@ -212,6 +212,48 @@ void free_exact_refuses_wrong_calls_changing_nothing(void)
 	t_done(s);
 }
 
+/*
+ * An exact allocation whose tails are all still free is freed as the one
+ * block it came from; one with a tail taken is freed part by part, and
+ * the tail's own free merges the rest. Both end where the model says.
+ */
+void free_exact_frees_the_whole_block_when_it_can(void)
+{
+	struct sim *s = fix(96 * KB, 4 * KB);
+	unsigned char buf[M_LINK_BYTES];
+
+	/* 20 KB: parts 16 + 4 KB at 64 KB, tails of 4 and 8 KB after them */
+	ASSERT_SIM(s, sim_alloc_exact(s, 20 * KB));
+	ASSERT_EQ(s->ex_off[0], 64 * KB);
+	ASSERT_SIM(s, sim_free_exact(s, 64 * KB, 20 * KB));
+	ASSERT(model_is_pristine(&s->m));
+	ASSERT_EQ(buddy_core_nr_free(&s->bc, 3), 1);
+
+	/* the 8 KB tail allocated meanwhile: part by part */
+	ASSERT_SIM(s, sim_alloc_exact(s, 20 * KB));
+	ASSERT_EQ(t_alloc(s, 8 * KB), 88 * KB);
+	ASSERT_SIM(s, sim_free_exact(s, 64 * KB, 20 * KB));
+	{
+		static const struct blk_want w[] = {
+			{ 0, 4, true }, { 64 * KB, 2, true },
+			{ 80 * KB, 1, true }, { 88 * KB, 1, false },
+		};
+		t_blocks(&s->bc, w, ARRAY_SIZE(w));
+	}
+	t_free(s, 88 * KB);
+	ASSERT(model_is_pristine(&s->m));
+
+	/* a tail's links smashed: caught as the tails are taken back */
+	ASSERT_SIM(s, sim_alloc_exact(s, 20 * KB));
+	smash_bytes(s, SMASH_ZEROS, 88 * KB, buf);
+	ASSERT(smash(s, 88 * KB, buf));
+	ASSERT_SIM(s, sim_free_exact(s, 64 * KB, 20 * KB));
+	ASSERT_EQ(s->bc.nr_corruptions, 1);
+	ASSERT_CHECK(&s->bc);
+	ASSERT(model_is_pristine(&s->m));
+	t_recovers(s);
+}
+
 /* Chunk number @chunk of @s gets fresh memory and is added. */
 void t_add_chunk(struct sim *s, u64 chunk)
 {
