@@ -251,6 +251,21 @@ void __buddy_drain_all(struct buddy_pool *pool)
 		__drain_cpu(pool, cpu);
 }
 
+/* Trips to the core between two __adapt_caches() (see size_caches()). */
+#define ADAPT_TRIPS		256
+
+static void __adapt_caches(struct buddy_pool *pool);
+
+/*
+ * One more trip to the core, by a refill, the drain of a full cache or an
+ * allocation of an uncached order. The caller holds pool->lock.
+ */
+static __always_inline void __count_trip(struct buddy_pool *pool)
+{
+	if (unlikely(++pool->nr_trips >= ADAPT_TRIPS) && pool->auto_cache)
+		__adapt_caches(pool);
+}
+
 /*
  * This CPU's cache of @order is empty: take a batch from the core, keep
  * the first block for the caller in *@e and cache the rest, so that the
@@ -296,6 +311,7 @@ static noinline bool pcp_refill(struct buddy_pool *pool, struct buddy_pcp *pcp,
 	}
 	while (n > 1)
 		__free_slot(pool, blk[--n]);
+	__count_trip(pool);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	if (n)
 		*e = blk[0];
@@ -415,6 +431,7 @@ static noinline void free_full(struct buddy_pool *pool, struct buddy_pcp *pcp,
 	} else {
 		this_cpu_inc(pool->pcp->nr_frees);
 	}
+	__count_trip(pool);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
 
@@ -549,6 +566,141 @@ static void size_caches(struct buddy_pool *pool)
 	}
 }
 
+/*
+ * Cache sizes that follow the load. A pool created with caches starts
+ * from size_caches() and, every ADAPT_TRIPS trips to the core, shares a
+ * budget out among the orders that are not pinned:
+ *
+ * - The budget: each CPU may cache 1/PCP_DEFAULT_SHARE of the pool over
+ *   the CPUs, and all CPUs together at most 1/PCP_FILL_SHARE of what is
+ *   free or cached, so the caches shrink as the pool fills.
+ * - The traffic of an order: its pushes and pops on all CPUs since the
+ *   last time (the versions in the caches' @state count them), plus two
+ *   for each allocation of it that went to the core uncached.
+ * - A cache of depth H between its refills and drains of H / 2 blocks
+ *   goes to the core about once every (H / 2)^2 calls of a random mix, so
+ *   trips cost traffic / H^2 for H blocks of the order's size: the sum
+ *   over orders is least for the same bytes when H is in proportion to
+ *   the cube root of traffic / block size. An order without traffic gets
+ *   no cache and gives back what it held.
+ */
+#define PCP_FILL_SHARE		2
+
+/* floor(cbrt(@x)) */
+static u64 icbrt(u64 x)
+{
+	u64 lo = 0, hi = 1ULL << 21, mid;
+
+	/* (2^21)^3 = 2^63: the root of any u64 lies below it. */
+	while (lo < hi) {
+		mid = (lo + hi + 1) / 2;
+		if (mid * mid * mid <= x)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+/*
+ * Set @order's @high and its batch, high / 2 but at least 1, and give
+ * back what each CPU holds beyond @high. The caller holds pool->lock.
+ */
+static void __set_high(struct buddy_pool *pool, unsigned int order,
+		       unsigned int high)
+{
+	unsigned int cpu, n;
+
+	lockdep_assert_held(&pool->lock);
+	if (high == pool->high[order])
+		return;
+	WRITE_ONCE(pool->high[order], high);
+	WRITE_ONCE(pool->batch[order], high ? max(high / 2, 1U) : 0);
+	/* As in buddy_pool_set_cache(): a free sees the drain or the 0. */
+	smp_mb();
+	for_each_possible_cpu(cpu) {
+		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+
+		n = pcp_depth(pcp, order);
+		/* Its pops are no traffic: the next round must not count them. */
+		if (n > high)
+			pool->last_ticks[order] += __drain(pool, cpu, pcp,
+							   order, n - high);
+	}
+}
+
+static void __adapt_caches(struct buddy_pool *pool)
+{
+	unsigned int order, cpu, top = min_t(unsigned int, BUDDY_PCP_ORDERS - 1,
+					     buddy_core_max_order(&pool->core));
+	u64 root[BUDDY_PCP_ORDERS] = {}, cached = 0, sum = 0, budget, ticks;
+
+	lockdep_assert_held(&pool->lock);
+	pool->nr_trips = 0;
+	pool->nr_adapts++;
+	for (order = 0; order <= top; order++) {
+		u64 traffic;
+
+		ticks = 0;
+		for_each_possible_cpu(cpu) {
+			unsigned long st = READ_ONCE(per_cpu_ptr(pool->pcp,
+								 cpu)->state[order]);
+
+			ticks += st / PCP_TICK;
+			cached += (u64)(st & PCP_DEPTH) <<
+				  (pool->min_shift + order);
+		}
+		traffic = ticks - pool->last_ticks[order] +
+			  2ULL * pool->core_allocs[order];
+		pool->last_ticks[order] = ticks;
+		pool->core_allocs[order] = 0;
+		if (pool->pinned & BIT(order))
+			continue;
+		/* At most 2^40 a round, far more than ADAPT_TRIPS bring. */
+		root[order] = icbrt(min_t(u64, traffic, 1ULL << 40) <<
+				    (BUDDY_PCP_ORDERS - order));
+		sum += root[order] << order;
+	}
+	budget = min_t(u64, pool->size / PCP_DEFAULT_SHARE,
+		       (buddy_core_free_bytes(&pool->core) + cached) /
+		       PCP_FILL_SHARE);
+	budget = div_u64(budget >> pool->min_shift, num_possible_cpus());
+	for (order = 0; order <= top; order++) {
+		u64 high;
+
+		if (pool->pinned & BIT(order))
+			continue;
+		high = sum ? div64_u64(budget * root[order], sum) : 0;
+		__set_high(pool, order,
+			   min_t(u64, high, BUDDY_PCP_HIGH_MAX));
+	}
+}
+
+/**
+ * buddy_pool_cache_auto() - let every order's cache size itself again
+ * @pool: a pool created with caches
+ *
+ * Undoes the pinning of buddy_pool_set_cache(): from the next retuning
+ * on, the sizes of every order follow the traffic and the fill again.
+ * Until then each order keeps its high and batch.
+ *
+ * Context: Any context but NMI; takes the pool spinlock.
+ * Return: 0, or -EINVAL (nothing changes) for a pool created without
+ * caches, which has none to size.
+ */
+int buddy_pool_cache_auto(struct buddy_pool *pool)
+{
+	unsigned long flags;
+
+	if (IS_ERR_OR_NULL(pool) || !pool->auto_cache)
+		return -EINVAL;
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	WRITE_ONCE(pool->pinned, 0);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(buddy_pool_cache_auto, BUDDY_NS);
+
 int buddy_caches_init(struct buddy_pool *pool, bool cached)
 {
 	pool->owner = kvzalloc(pool->max_size >> pool->min_shift, GFP_KERNEL);
@@ -567,8 +719,10 @@ int buddy_caches_init(struct buddy_pool *pool, bool cached)
 	pool->pcp_bytes = min_t(u64, BIT_ULL(pool->min_shift + BUDDY_PCP_ORDERS - 1),
 				buddy_core_min_block(&pool->core) <<
 				buddy_core_max_order(&pool->core));
-	if (cached)
+	if (cached) {
 		size_caches(pool);
+		pool->auto_cache = true;
+	}
 	return 0;
 }
 
@@ -628,8 +782,12 @@ static int alloc_core(struct buddy_pool *pool, size_t size,
 		__buddy_drain_all(pool);
 		ret = __alloc_core(pool, size, order, off, dirty);
 	}
-	if (ret)
+	if (ret) {
 		pool->nr_failed++;
+	} else if (order < BUDDY_PCP_ORDERS) {
+		pool->core_allocs[order]++;
+		__count_trip(pool);
+	}
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	return ret;
 }
@@ -1563,9 +1721,12 @@ static void free_exact(struct buddy_pool *pool, const void *ptr, size_t size,
 	 * till then (see pcp_landed()).
 	 */
 	this_cpu_inc(pool->pcp->nr_begun);
-	for (i = 0; i < n; i++)
+	/* Only each part's first byte is set (tag_exact()). */
+	for (i = n; i; i -= BIT_ULL(fls64(i) - 1)) {
 		/* Pairs with the READ_ONCE() of a racing bad buddy_free(). */
-		WRITE_ONCE(pool->owner[idx + i], 0);
+		WRITE_ONCE(pool->owner[idx], 0);
+		idx += BIT(fls64(i) - 1);
+	}
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	trace_buddy_free(pool, off, order_base_2(n), caller);
 	zero = take_back(pool, (void *)ptr, n << pool->min_shift, zeroed);
@@ -1639,7 +1800,9 @@ EXPORT_SYMBOL_NS_GPL(buddy_pool_drain, BUDDY_NS);
  * @batch: blocks moved between a cache and the pool at a time, from 1 to
  *	@high; ignored when @high is 0
  *
- * Every CPU's cache of @order is drained; a free under way may still push
+ * The order is pinned: a pool created with caches no longer sizes its
+ * cache by the traffic (until buddy_pool_cache_auto()). Every CPU's
+ * cache of @order is drained; a free under way may still push
  * one block of @order afterwards, which it gives back itself when @high
  * is 0. A pool whose orders all have @high 0 works without caches.
  *
@@ -1657,6 +1820,7 @@ int buddy_pool_set_cache(struct buddy_pool *pool, unsigned int order,
 	    high > BUDDY_PCP_HIGH_MAX || (high && (!batch || batch > high)))
 		return -EINVAL;
 	raw_spin_lock_irqsave(&pool->lock, flags);
+	WRITE_ONCE(pool->pinned, pool->pinned | BIT(order));
 	WRITE_ONCE(pool->high[order], high);
 	WRITE_ONCE(pool->batch[order], high ? batch : 0);
 	/*

@@ -1453,8 +1453,7 @@ static noinline u32 free_whole(struct buddy_core *bc, u32 idx, u32 n,
 }
 
 /* buddy_core_free_exact() and buddy_core_free_exact_zeroed(). */
-static int free_parts(struct buddy_core *bc, u64 off,
-				      u64 size, bool zero)
+static int free_parts(struct buddy_core *bc, u64 off, u64 size, bool zero)
 {
 	unsigned int order, root, k, t;
 	u64 n, rem, cur;

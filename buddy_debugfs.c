@@ -333,9 +333,17 @@ static ssize_t write_cmd(struct file *file, const char __user *ubuf,
 static int cache_show(struct seq_file *m, void *v)
 {
 	struct buddy_pool *pool = m->private;
+	unsigned long pinned = READ_ONCE(pool->pinned);
 	unsigned int order, cpu;
 
 	seq_puts(m, "# order high batch cached_per_cpu...\n");
+	if (pool->auto_cache && pinned)
+		seq_printf(m, "# sized by traffic and fill; pinned orders: %*pbl\n",
+			   BUDDY_PCP_ORDERS, &pinned);
+	else if (pool->auto_cache)
+		seq_puts(m, "# sized by traffic and fill; pinned orders: none\n");
+	else
+		seq_puts(m, "# sized by hand\n");
 	for (order = 0; order < BUDDY_PCP_ORDERS &&
 	     order <= buddy_core_max_order(&pool->core); order++) {
 		seq_printf(m, "%u %u %u", order, READ_ONCE(pool->high[order]),
@@ -350,13 +358,14 @@ static int cache_show(struct seq_file *m, void *v)
 /**
  * buddy_debugfs_cache() - carry out one write to the cache file
  * @pool: the pool
- * @cmd: "drain", or "ORDER HIGH BATCH" as for buddy_pool_set_cache(), with
- *	at most one trailing newline; need not be NUL-terminated
+ * @cmd: "drain"; "auto", which unpins every order (buddy_pool_cache_auto());
+ *	or "ORDER HIGH BATCH" as for buddy_pool_set_cache(), which pins
+ *	ORDER; with at most one trailing newline; need not be NUL-terminated
  * @count: bytes in @cmd
  *
  * Context: Process context.
- * Return: 0, or -EINVAL (nothing changes) for malformed input or values
- * buddy_pool_set_cache() refuses.
+ * Return: 0, or -EINVAL (nothing changes) for malformed input, values
+ * buddy_pool_set_cache() refuses, or "auto" for a pool without caches.
  */
 int buddy_debugfs_cache(struct buddy_pool *pool, const char *cmd,
 			size_t count)
@@ -370,6 +379,8 @@ int buddy_debugfs_cache(struct buddy_pool *pool, const char *cmd,
 		buddy_pool_drain(pool);
 		return 0;
 	}
+	if (!strcmp(buf, "auto"))
+		return buddy_pool_cache_auto(pool);
 	/* Not sscanf(): its %u takes 4294967296 for 0. */
 	for (i = 0; i < ARRAY_SIZE(v); i++) {
 		tok = strsep(&s, " ");

@@ -121,6 +121,18 @@ struct buddy_pcp {
  * @high: most blocks a CPU caches of each order; 0: that order is not
  *	cached. Written under @lock, read without it.
  * @batch: blocks moved between a cache and the core at a time
+ * @auto_cache: the pool was created with caches, which size themselves:
+ *	every ADAPT_TRIPS trips to the core, __adapt_caches() shares a
+ *	budget out among the orders by their traffic (see buddy_alloc.c)
+ * @pinned: a bit per order whose @high and @batch a buddy_pool_set_cache()
+ *	set; __adapt_caches() leaves those alone
+ * @nr_trips: trips to the core (refills, drains of a full cache,
+ *	allocations of an uncached order) since the last __adapt_caches()
+ * @core_allocs: allocations of each uncached order since then
+ * @last_ticks: each order's pushes and pops on all CPUs together, as the
+ *	versions in the caches' @state said at the last __adapt_caches()
+ * @nr_adapts: __adapt_caches() runs
+ *	All six under @lock.
  * @cached_map: one bit per min block, set at the start of every block in
  *	a per-CPU cache: set before its push, cleared after its pop, with
  *	atomic bitops; read word by word with READ_ONCE() by
@@ -198,6 +210,12 @@ struct buddy_pool {
 	struct buddy_pcp __percpu *pcp;
 	u16 high[BUDDY_PCP_ORDERS];
 	u16 batch[BUDDY_PCP_ORDERS];
+	bool auto_cache;
+	u8 pinned;
+	u32 nr_trips;
+	u32 core_allocs[BUDDY_PCP_ORDERS];
+	u64 last_ticks[BUDDY_PCP_ORDERS];
+	u64 nr_adapts;
 	u8 *owner;
 	unsigned long *cached_map;
 	size_t pcp_bytes;

@@ -178,6 +178,7 @@ void buddy_pool_stats(struct buddy_pool *pool, struct buddy_stats *st);
 void buddy_pool_drain(struct buddy_pool *pool);
 int buddy_pool_set_cache(struct buddy_pool *pool, unsigned int order,
 			 unsigned int high, unsigned int batch);
+int buddy_pool_cache_auto(struct buddy_pool *pool);
 
 void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 			u64 start, u64 end, unsigned int flags, gfp_t gfp);

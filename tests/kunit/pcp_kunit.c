@@ -5,7 +5,7 @@
  * offline, lose nothing to an IRQ inside a push and refuse bad tuning;
  * the checker names a block cached twice and says busy, not broken, for a
  * block in flight; a refill or free racing a change of tuning strands no
- * block in a cache.
+ * block in a cache; caches follow the traffic and the fill.
  */
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
@@ -444,12 +444,13 @@ static void pcp_tuning_refuses_bad_values(struct kunit *test)
 		"", "\n", "drain\n\n", "drainx", "0", "0 4", "0 4 1 1",
 		"0 4 0", "0 4 5", "0 65 4", "6 8 2", "-1 8 2", "0 8 2x",
 		" 0 8 2", "0x1 8 2", "4294967296 2 1", "0 4294967298 1",
-		"18446744073709551616 2 1",
+		"18446744073709551616 2 1", "autox", "auto auto", "auto\n\n",
 	};
 	struct buddy_pool *pool = make_pool(test, "kunit_pcp_tn", MB, 4096);
 	struct on_cpu c = { .pool = pool, .size = 4096, .nr = 1 };
 	unsigned int cpu = raw_smp_processor_id(), i;
-	const char *head = "# order high batch cached_per_cpu...\n0 8 2 ";
+	const char *head = "# order high batch cached_per_cpu...\n"
+			   "# sized by traffic and fill; pinned orders: 0\n0 8 2 ";
 	char *before;
 
 	KUNIT_EXPECT_EQ(test, buddy_pool_set_cache(pool, 0, 8, 2), 0);
@@ -469,6 +470,13 @@ static void pcp_tuning_refuses_bad_values(struct kunit *test)
 							      strlen(bad[i])),
 				    -EINVAL, "input \"%s\"", bad[i]);
 	KUNIT_EXPECT_STREQ(test, read_file(test, pool, "cache"), before);
+
+	/* "auto" unpins; the values stay until the next retuning. */
+	KUNIT_EXPECT_EQ(test, buddy_debugfs_cache(pool, "auto\n", 5), 0);
+	KUNIT_EXPECT_EQ(test, pool->pinned, 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->high[0]), 8);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(read_file(test, pool, "cache"),
+					   "pinned orders: none\n0 8 2 "));
 
 	/* High 0: that order is no longer cached, and its cache is empty. */
 	KUNIT_EXPECT_EQ(test, buddy_debugfs_cache(pool, "0 0 0\n", 6), 0);
@@ -692,6 +700,109 @@ static void pcp_free_racing_set_cache_caches_nothing(struct kunit *test)
 	check_pool(test, pool);
 }
 
+/* @c->nr alloc+free pairs of @c->size; c->got is NULL after a failure. */
+static long pairs_on_cpu(void *arg)
+{
+	struct on_cpu *c = arg;
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++) {
+		c->got = buddy_alloc(c->pool, c->size, GFP_KERNEL);
+		if (!c->got)
+			return 0;
+		buddy_free(c->pool, c->got);
+	}
+	return 0;
+}
+
+/* Bytes all CPUs may cache of the orders @pool sizes by itself. */
+static u64 auto_budget(struct buddy_pool *pool)
+{
+	u64 bytes = 0;
+	unsigned int order;
+
+	for (order = 0; order < BUDDY_PCP_ORDERS; order++)
+		if (!(pool->pinned & BIT(order)))
+			bytes += (u64)READ_ONCE(pool->high[order]) <<
+				 (pool->min_shift + order);
+	return bytes * num_possible_cpus();
+}
+
+/*
+ * Caches sized by the load: after ADAPT_TRIPS (256) trips to the core
+ * the orders with traffic get caches, an order that had none gives its
+ * blocks back on every CPU, a pinned order keeps what it was set to, and
+ * a fuller pool gets smaller caches.
+ */
+static void pcp_caches_follow_traffic_and_fill(struct kunit *test)
+{
+	struct buddy_pool *pool = make_pool(test, "kunit_pcp_auto", 16 * MB,
+					    4096);
+	unsigned int cpu = raw_smp_processor_id(), other, i;
+	struct on_cpu c = { .pool = pool, .size = 8192, .nr = 4 };
+	struct buddy_stats st;
+	void *big[15];
+	u64 before;
+
+	KUNIT_ASSERT_TRUE(test, pool->auto_cache);
+	/* 8 KiB blocks cached on this CPU: order 1 has had traffic. */
+	work_on_cpu(cpu, alloc_on_cpu, &c);
+	work_on_cpu(cpu, free_on_cpu, &c);
+	KUNIT_ASSERT_GT(test, buddy_pool_cpu_cached(pool, cpu, 1), 0U);
+	/* Order 2 pinned; order 4 uncached but not pinned. */
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 2, 8, 4), 0);
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 4, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, pool->pinned, (u8)(BIT(2) | BIT(4)));
+	KUNIT_EXPECT_EQ(test, buddy_pool_cache_auto(pool), 0);
+	KUNIT_EXPECT_EQ(test, pool->pinned, 0);
+	KUNIT_ASSERT_EQ(test, buddy_pool_set_cache(pool, 2, 8, 4), 0);
+	KUNIT_EXPECT_EQ(test, pool->nr_adapts, 0ULL);
+
+	/* 300 pairs of the uncached 64 KiB: one retuning, then cached. */
+	c.size = 64 * 1024;
+	c.nr = 300;
+	work_on_cpu(cpu, pairs_on_cpu, &c);
+	KUNIT_ASSERT_NOT_NULL(test, c.got);
+	KUNIT_EXPECT_EQ(test, pool->nr_adapts, 1ULL);
+	KUNIT_EXPECT_GT(test, READ_ONCE(pool->high[4]), 0);
+	KUNIT_EXPECT_GT(test, buddy_pool_cpu_cached(pool, cpu, 4), 0U);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->high[0]), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->high[3]), 0);
+
+	/* 300 pairs of 4 KiB: order 1 had no traffic since and gives back. */
+	c.size = 4096;
+	work_on_cpu(cpu, pairs_on_cpu, &c);
+	KUNIT_ASSERT_NOT_NULL(test, c.got);
+	KUNIT_EXPECT_EQ(test, pool->nr_adapts, 2ULL);
+	KUNIT_EXPECT_GT(test, READ_ONCE(pool->high[0]), READ_ONCE(pool->high[4]));
+	KUNIT_EXPECT_GT(test, READ_ONCE(pool->high[4]), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->high[1]), 0);
+	for_each_possible_cpu(other)
+		KUNIT_EXPECT_EQ(test, buddy_pool_cpu_cached(pool, other, 1), 0U);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->high[2]), 8);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->batch[2]), 4);
+	check_pool(test, pool);
+
+	/* 15 of the 16 MiB taken: the next retuning shrinks the budget. */
+	before = auto_budget(pool);
+	KUNIT_EXPECT_GT(test, before, 0ULL);
+	for (i = 0; i < ARRAY_SIZE(big); i++) {
+		big[i] = buddy_alloc(pool, MB, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, big[i]);
+	}
+	c.size = 32 * 1024;
+	work_on_cpu(cpu, pairs_on_cpu, &c);
+	KUNIT_ASSERT_NOT_NULL(test, c.got);
+	KUNIT_EXPECT_EQ(test, pool->nr_adapts, 3ULL);
+	buddy_pool_stats(pool, &st);
+	KUNIT_EXPECT_LE(test, auto_budget(pool), st.free / 2);
+	KUNIT_EXPECT_LT(test, auto_budget(pool), before);
+	KUNIT_EXPECT_GT(test, READ_ONCE(pool->high[3]), 0);
+	for (i = 0; i < ARRAY_SIZE(big); i++)
+		buddy_free(pool, big[i]);
+	check_pool(test, pool);
+}
+
 static struct kunit_case buddy_pcp_cases[] = {
 	KUNIT_CASE(pcp_repeat_pairs_touch_only_the_cache),
 	KUNIT_CASE(pcp_stats_are_exact_with_blocks_on_several_cpus),
@@ -704,6 +815,7 @@ static struct kunit_case buddy_pcp_cases[] = {
 	KUNIT_CASE(pcp_checker_is_busy_while_a_free_is_in_flight),
 	KUNIT_CASE(pcp_refill_racing_set_cache_caches_nothing),
 	KUNIT_CASE(pcp_free_racing_set_cache_caches_nothing),
+	KUNIT_CASE(pcp_caches_follow_traffic_and_fill),
 	{}
 };
 

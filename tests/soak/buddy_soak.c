@@ -83,7 +83,7 @@ enum {
 	OP_CREATE,
 	OP_CREATE_MAX, OP_CREATE_EEXIST, OP_CREATE_EINVAL, OP_CREATE_NOMEM,
 	OP_DESTROY, OP_GROW, OP_GROW_FULL, OP_SHRINK, OP_EPISODE, OP_IRQ,
-	OP_IRQ_ALLOC, NR_OPS
+	OP_IRQ_ALLOC, OP_CACHE_AUTO, NR_OPS
 };
 
 static const char * const op_names[NR_OPS] = {
@@ -92,7 +92,7 @@ static const char * const op_names[NR_OPS] = {
 	"drain", "set_cache", "check", "check_busy", "default_pool", "create",
 	"create_max", "create_eexist", "create_einval", "create_enomem",
 	"destroy", "grow", "grow_refused", "shrink", "churn_episodes",
-	"irq_callbacks", "irq_allocs",
+	"irq_callbacks", "irq_allocs", "cache_auto",
 };
 
 static atomic64_t ops[NR_OPS];
@@ -380,6 +380,13 @@ static void tune(struct soak_pool *sp, struct rnd_state *rnd)
 			 ret);
 	count(OP_SET_CACHE);
 	count(OP_SET_CACHE);
+	/* Now and then every order sizes itself again. */
+	if (!rnd_below(rnd, 4)) {
+		ret = buddy_pool_cache_auto(sp->pool);
+		if (ret)
+			soak_err("pool %s: cache_auto = %d", sp->name, ret);
+		count(OP_CACHE_AUTO);
+	}
 }
 
 /* Allocate a few blocks from a churn pool, use them, give them back. */

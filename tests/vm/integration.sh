@@ -115,6 +115,8 @@ done
 assert_eq "mode of ctl" 600 "$(stat -c %a $P/ctl)"
 assert_eq "mode of cache" 600 "$(stat -c %a $P/cache)"
 assert_eq "no cached order" 0 "$(awk '!/^#/ && $2 != 0' $P/cache | grep -c .)"
+assert_eq "sized by hand" "# sized by hand" "$(sed -n 2p $P/cache)"
+assert_fails sh -c "echo auto > $P/cache"
 assert_eq "check fresh" ok "$(cat $P/check)"
 assert_eq "chunks" 4 "$(field $P/stats chunks)"
 assert_eq "size" 16777216 "$(field $P/stats size)"
@@ -330,6 +332,8 @@ assert_eq "cache header" "# order high batch cached_per_cpu..." \
 high0=$(awk '$1 == 0 { print $2 }' $P/cache)
 batch0=$(awk '$1 == 0 { print $3 }' $P/cache)
 assert_ok test "$high0" -gt 0
+assert_eq "sized by the load" "# sized by traffic and fill; pinned orders: none" \
+	"$(sed -n 2p $P/cache)"
 assert_ok sh -c "echo 'alloc 4K' > $P/ctl"
 # One batch left the core; the client holds one block, the rest is cached.
 assert_eq "cached after 4K" $(((batch0 - 1) * 4096)) "$(field $P/stats cached)"
@@ -345,7 +349,7 @@ assert_eq "freed into the cache" $((batch0 * 4096)) "$(field $P/stats cached)"
 before=$(cat $P/cache $P/stats)
 for cmd in "drai" "0" "0 4" "0 4 0" "0 4 5" "0 65 4" "9 8 2" "-1 8 2" \
 		"0 8 2x" "0 8 2 2" "drain drain" "4294967296 2 1" "0 4294967298 1" \
-		"18446744073709551616 2 1" "0  8 2"; do
+		"18446744073709551616 2 1" "0  8 2" "autox" "auto 0"; do
 	assert_fails sh -c "echo '$cmd' > $P/cache"
 done
 assert_eq "nothing changed by bad cache writes" "$before" "$(cat $P/cache $P/stats)"
