@@ -257,8 +257,9 @@ void __buddy_drain_all(struct buddy_pool *pool)
 static void __adapt_caches(struct buddy_pool *pool);
 
 /*
- * One more trip to the core, by a refill, the drain of a full cache or an
- * allocation of an uncached order. The caller holds pool->lock.
+ * One more trip to the core, by a refill, the drain of a full cache, an
+ * allocation of an uncached order or a placement. The caller holds
+ * pool->lock.
  */
 static __always_inline void __count_trip(struct buddy_pool *pool)
 {
@@ -576,7 +577,8 @@ static void size_caches(struct buddy_pool *pool)
  *   free or cached, so the caches shrink as the pool fills.
  * - The traffic of an order: its pushes and pops on all CPUs since the
  *   last time (the versions in the caches' @state count them), plus two
- *   for each allocation of it that went to the core uncached.
+ *   for each allocation of it that went to the core uncached and for
+ *   each buddy_alloc_range() of it.
  * - A cache of depth H between its refills and drains of H / 2 blocks
  *   goes to the core about once every (H / 2)^2 calls of a random mix, so
  *   trips cost traffic / H^2 for H blocks of the order's size: the sum
@@ -1591,6 +1593,14 @@ void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 		/* Pairs with the READ_ONCE() of a racing free (free_owned()). */
 		WRITE_ONCE(pool->owner[off >> pool->min_shift], order + 1);
 		pool->nr_allocs++;
+		/*
+		 * Traffic for the order's cache: its frees land there, where
+		 * the next placement can take them whole.
+		 */
+		if (order < BUDDY_PCP_ORDERS) {
+			pool->core_allocs[order]++;
+			__count_trip(pool);
+		}
 	} else {
 		pool->nr_failed++;
 	}

@@ -127,8 +127,10 @@ struct buddy_pcp {
  * @pinned: a bit per order whose @high and @batch a buddy_pool_set_cache()
  *	set; __adapt_caches() leaves those alone
  * @nr_trips: trips to the core (refills, drains of a full cache,
- *	allocations of an uncached order) since the last __adapt_caches()
- * @core_allocs: allocations of each uncached order since then
+ *	allocations of an uncached order, placements) since the last
+ *	__adapt_caches()
+ * @core_allocs: allocations of each uncached order, and placements of
+ *	each order, since then
  * @last_ticks: each order's pushes and pops on all CPUs together, as the
  *	versions in the caches' @state said at the last __adapt_caches()
  * @nr_adapts: __adapt_caches() runs
