@@ -268,6 +268,21 @@ static __always_inline void __count_trip(struct buddy_pool *pool)
 }
 
 /*
+ * A block of @order left the core for a client without a cache: an
+ * allocation of an uncached order, or a placement (whose free lands in
+ * the order's cache, where the next placement can take it whole). It is
+ * traffic for that order's cache, and a trip. The caller holds pool->lock.
+ */
+static __always_inline void __count_core_alloc(struct buddy_pool *pool,
+					       unsigned int order)
+{
+	if (order < BUDDY_PCP_ORDERS) {
+		pool->core_allocs[order]++;
+		__count_trip(pool);
+	}
+}
+
+/*
  * This CPU's cache of @order is empty: take a batch from the core, keep
  * the first block for the caller in *@e and cache the rest, so that the
  * blocks go out in address order. The caller runs with preemption
@@ -605,30 +620,52 @@ static u64 icbrt(u64 x)
 }
 
 /*
- * Set @order's @high and its batch, high / 2 but at least 1, and give
- * back what each CPU holds beyond @high. The caller holds pool->lock.
+ * Set @order's @high and @batch, then give back what each CPU holds of it
+ * beyond @keep blocks (all of it for 0). Return how many blocks went
+ * back. The caller holds pool->lock.
  */
-static void __set_high(struct buddy_pool *pool, unsigned int order,
-		       unsigned int high)
+static unsigned int __tune(struct buddy_pool *pool, unsigned int order,
+			   unsigned int high, unsigned int batch,
+			   unsigned int keep)
 {
-	unsigned int cpu, n;
+	unsigned int cpu, n, given = 0;
 
 	lockdep_assert_held(&pool->lock);
-	if (high == pool->high[order])
-		return;
 	WRITE_ONCE(pool->high[order], high);
-	WRITE_ONCE(pool->batch[order], high ? max(high / 2, 1U) : 0);
-	/* As in buddy_pool_set_cache(): a free sees the drain or the 0. */
+	WRITE_ONCE(pool->batch[order], high ? batch : 0);
+	/*
+	 * A free that read the old high may push after the drain below
+	 * passed its CPU. Pairs with the READ_ONCE() of high after that push
+	 * in free_owned(): the drain sees the block, or the free sees 0.
+	 */
 	smp_mb();
 	for_each_possible_cpu(cpu) {
 		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
 
-		n = pcp_depth(pcp, order);
-		/* Its pops are no traffic: the next round must not count them. */
-		if (n > high)
-			pool->last_ticks[order] += __drain(pool, cpu, pcp,
-							   order, n - high);
+		n = BUDDY_PCP_HIGH_MAX;
+		if (keep) {
+			n = pcp_depth(pcp, order);
+			if (n <= keep)
+				continue;
+			n -= keep;
+		}
+		given += __drain(pool, cpu, pcp, order, n);
 	}
+	return given;
+}
+
+/*
+ * Set @order's @high, with a batch of high / 2 but at least 1, and give
+ * back what each CPU holds beyond it. The caller holds pool->lock.
+ */
+static void __set_high(struct buddy_pool *pool, unsigned int order,
+		       unsigned int high)
+{
+	if (high == pool->high[order])
+		return;
+	/* Its pops are no traffic: the next round must not count them. */
+	pool->last_ticks[order] += __tune(pool, order, high,
+					  max(high / 2, 1U), high);
 }
 
 static void __adapt_caches(struct buddy_pool *pool)
@@ -784,12 +821,10 @@ static int alloc_core(struct buddy_pool *pool, size_t size,
 		__buddy_drain_all(pool);
 		ret = __alloc_core(pool, size, order, off, dirty);
 	}
-	if (ret) {
+	if (ret)
 		pool->nr_failed++;
-	} else if (order < BUDDY_PCP_ORDERS) {
-		pool->core_allocs[order]++;
-		__count_trip(pool);
-	}
+	else
+		__count_core_alloc(pool, order);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	return ret;
 }
@@ -1593,14 +1628,7 @@ void *buddy_alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 		/* Pairs with the READ_ONCE() of a racing free (free_owned()). */
 		WRITE_ONCE(pool->owner[off >> pool->min_shift], order + 1);
 		pool->nr_allocs++;
-		/*
-		 * Traffic for the order's cache: its frees land there, where
-		 * the next placement can take them whole.
-		 */
-		if (order < BUDDY_PCP_ORDERS) {
-			pool->core_allocs[order]++;
-			__count_trip(pool);
-		}
+		__count_core_alloc(pool, order);
 	} else {
 		pool->nr_failed++;
 	}
@@ -1823,7 +1851,6 @@ int buddy_pool_set_cache(struct buddy_pool *pool, unsigned int order,
 			 unsigned int high, unsigned int batch)
 {
 	unsigned long flags;
-	unsigned int cpu;
 
 	if (IS_ERR_OR_NULL(pool) || order >= BUDDY_PCP_ORDERS ||
 	    order > buddy_core_max_order(&pool->core) ||
@@ -1831,17 +1858,7 @@ int buddy_pool_set_cache(struct buddy_pool *pool, unsigned int order,
 		return -EINVAL;
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	WRITE_ONCE(pool->pinned, pool->pinned | BIT(order));
-	WRITE_ONCE(pool->high[order], high);
-	WRITE_ONCE(pool->batch[order], high ? batch : 0);
-	/*
-	 * A free that read the old high may push after the drain below
-	 * passed its CPU. Pairs with the READ_ONCE() of high after that push
-	 * in free_owned(): the drain sees the block, or the free sees 0.
-	 */
-	smp_mb();
-	for_each_possible_cpu(cpu)
-		__drain(pool, cpu, per_cpu_ptr(pool->pcp, cpu), order,
-			BUDDY_PCP_HIGH_MAX);
+	__tune(pool, order, high, batch, 0);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	return 0;
 }
