@@ -1117,11 +1117,14 @@ static void remember(struct buddy_core *bc, unsigned int k, unsigned int ao,
  * splitting a larger free block, which is then split down towards it,
  * each half off the path going on its free list.
  *
- * Cost: the lists are never walked. For each order j from the block's k
- * up to the largest order that has a free block, the order-j free bitmap
- * is searched over the nodes of the window, skipping zero words with its
- * summary; once a candidate is found, the later orders search only the
- * part of the window beyond it. Let W = (@end - @start) / min block and A
+ * Cost: the lists are never walked. The block holding the first
+ * (top-down, the last) aligned place is found from the split bits; if it
+ * is free and large enough, that is the answer. Otherwise, for each order
+ * j from the block's k up to the largest order that has a free block and
+ * a node left in the window, the order-j free bitmap is searched over the
+ * nodes of the window, skipping zero words with its summary; once a
+ * candidate is found, the later orders search only the part of the window
+ * beyond it. Let W = (@end - @start) / min block and A
  * the alignment order (the larger of k and log2(@align / min block)). For
  * an order j >= A every free node in the window fits, so the search reads
  * at most W / 2^(j + 12) + 2 summary words and 3 bitmap words. For j < A
@@ -1144,7 +1147,9 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 {
 	bool top = flags & BUDDY_CORE_TOPDOWN, bad, zero;
 	unsigned int k, ao, j, o, best_order = 0;
-	u64 lo, last, first, best = NONE, best_node = 0, mb, flo, fhi, wlo, wlast;
+	u32 orders;
+	u64 q, lo, last, first, best = NONE, best_node = 0, mb, flo, fhi, wlo,
+	    wlast;
 	int ret = -EINVAL;
 
 	if (!size || (align & (align - 1)) || (flags & ~BUDDY_CORE_TOPDOWN))
@@ -1199,57 +1204,67 @@ int buddy_core_alloc_range(struct buddy_core *bc, u64 size, u64 align,
 	 * the last): if a free block of the order or larger holds it, that
 	 * block is the answer and no bitmap needs searching.
 	 */
+	q = top ? (last >> ao) << ao : lo;
 	if (lo <= last) {
-		u64 q = top ? (last >> ao) << ao : lo;
-
-		for (j = k; j <= bc->max_order; j++) {
-			if (!(bc->nonempty & (1U << j)) || !fbit(bc, j, (u32)q))
-				continue;
+		/* Only the block that holds @q can: is it free and no smaller? */
+		j = leaf_order(bc, q);
+		if (j >= k && fbit(bc, j, (u32)q)) {
 			best = q;
 			best_order = j;
 			best_node = (q >> j) << j;
 			goto found;
 		}
 	}
-	for (j = k; j <= bc->max_order && lo <= last; j++) {
-		u64 n, p;
+	/*
+	 * No free block holds the first place (top-down, the last), @q, or
+	 * the test above would have found it, and the loop moves only the
+	 * other end of the window: each order's search starts past the
+	 * node at @q. For j >= @ao any free node fits, as the part of it in
+	 * the window starts at a multiple of 2^@ao; below @ao only the
+	 * nodes at multiples of 2^(@ao - j) do.
+	 */
+	for (orders = bc->nonempty >> k << k; orders && lo <= last;
+	     orders &= orders - 1) {
+		u64 n, p, nlo, nhi, step;
 
-		if (!(bc->nonempty & (1U << j)))
-			continue;
-		if (j >= ao) {
-			n = top ? scan_down(bc, j, lo >> j, last >> j, ~0ULL) :
-				  scan_up(bc, j, lo >> j, last >> j, ~0ULL);
-			if (n == NONE)
-				continue;
-			if (!top)
-				p = n << j > lo ? n << j : lo;
-			else if (((n + 1) << j) - (1ULL << k) < last)
-				p = ((n + 1) << j) - (1ULL << ao);
-			else
-				p = (last >> ao) << ao;
+		j = __ffs(orders);
+		step = 1;
+		if (j < ao)
+			step <<= ao - j;
+		/* A window with no node past @q's has none at higher orders. */
+		if (top) {
+			nlo = lo >> j;
+			nhi = q >> j;
+			if (nhi < nlo + step)
+				break;
+			nhi -= step;
 		} else {
-			if (ao - j <= 6)
-				n = top ? scan_down(bc, j, lo >> j, last >> j,
-						    period_mask[ao - j]) :
-					  scan_up(bc, j, lo >> j, last >> j,
-						  period_mask[ao - j]);
-			else
-				n = scan_step(bc, j, lo >> j, last >> j, ao - j,
-					      top);
-			if (n == NONE)
-				continue;
-			p = n << j;
+			nlo = (q >> j) + step;
+			nhi = last >> j;
+			if (nlo > nhi)
+				break;
 		}
+		if (j >= ao)
+			n = top ? scan_down(bc, j, nlo, nhi, ~0ULL) :
+				  scan_up(bc, j, nlo, nhi, ~0ULL);
+		else if (ao - j <= 6)
+			n = top ? scan_down(bc, j, nlo, nhi,
+					    period_mask[ao - j]) :
+				  scan_up(bc, j, nlo, nhi, period_mask[ao - j]);
+		else
+			n = scan_step(bc, j, nlo, nhi, ao - j, top);
+		if (n == NONE)
+			continue;
+		/* Top-down, the last aligned place in the node. */
+		p = top && j > ao ? ((n + 1) << j) - (1ULL << ao) : n << j;
 		best = p;
 		best_order = j;
 		best_node = n << j;
 		/* Later orders only look beyond the best so far. */
 		if (top)
 			lo = p + (1ULL << ao);
-		else if (p)
-			last = p - 1;
 		else
-			break;
+			last = p - 1;	/* p > @wlo: not 0 */
 	}
 	if (best == NONE) {
 		/* No place in the whole window. */
