@@ -1724,12 +1724,34 @@ void *buddy_alloc_exact(struct buddy_pool *pool, size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_NS_GPL(buddy_alloc_exact, BUDDY_NS);
 
+/*
+ * Give the disowned exact run of @n min blocks at @off back to the core,
+ * as holding only zeros if @zero, and land its flight. The caller holds
+ * pool->lock.
+ */
+static void __free_exact_core(struct buddy_pool *pool, u64 off, u64 n,
+			      bool zero)
+{
+	int ret;
+
+	lockdep_assert_held(&pool->lock);
+	if (zero)
+		ret = buddy_core_free_exact_zeroed(&pool->core, off,
+						   n << pool->min_shift);
+	else
+		ret = buddy_core_free_exact(&pool->core, off,
+					    n << pool->min_shift);
+	WARN_ON_ONCE(ret);
+	/* The landing, as in free_to_core(). */
+	pool->nr_frees++;
+}
+
 /* buddy_free_exact(), of a run that holds only zeros if @zeroed. */
 static void free_exact(struct buddy_pool *pool, const void *ptr, size_t size,
 		       bool zeroed, unsigned long caller)
 {
 	unsigned long flags;
-	bool zero;
+	bool quick;
 	u64 off, n, i;
 	u32 idx;
 	int ret;
@@ -1741,8 +1763,19 @@ static void free_exact(struct buddy_pool *pool, const void *ptr, size_t size,
 	off = pool_offset(pool, ptr);
 	n = DIV_ROUND_UP_ULL(size, BIT(pool->min_shift));
 	idx = (u32)(off >> pool->min_shift);
+	/* Nothing to write over the run: it goes to the core in one hold. */
+	quick = (zeroed || !want_init_on_free()) && !pool->poison;
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	ret = classify_free(pool, off);
+	/*
+	 * Only the first owner byte of a live exact allocation has
+	 * OWNER_EXACT, set and cleared under this lock; anything else is
+	 * asked of the core, to report.
+	 */
+	if (off < pool->max_size && !(off & (BIT_ULL(pool->min_shift) - 1)) &&
+	    (READ_ONCE(pool->owner[idx]) & OWNER_EXACT))
+		ret = -EXDEV;
+	else
+		ret = classify_free(pool, off);
 	if (ret != -EXDEV) {
 		/* Anything buddy_free() would take is no exact allocation. */
 		__report_free(pool, ptr, ret ? ret : -EBADSLT, flags,
@@ -1756,7 +1789,7 @@ static void free_exact(struct buddy_pool *pool, const void *ptr, size_t size,
 	/*
 	 * Disowned, it is ours alone: wipe and poison it without the lock,
 	 * which an init_on_free memset of megabytes must not hold. In flight
-	 * till then (see pcp_landed()).
+	 * till then (see pcp_landed()); a quick free lands in this hold.
 	 */
 	this_cpu_inc(pool->pcp->nr_begun);
 	/* Only each part's first byte is set (tag_exact()). */
@@ -1765,19 +1798,17 @@ static void free_exact(struct buddy_pool *pool, const void *ptr, size_t size,
 		WRITE_ONCE(pool->owner[idx], 0);
 		idx += BIT(fls64(i) - 1);
 	}
+	if (quick) {
+		__free_exact_core(pool, off, n, zeroed);
+		raw_spin_unlock_irqrestore(&pool->lock, flags);
+		trace_buddy_free(pool, off, order_base_2(n), caller);
+		return;
+	}
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	trace_buddy_free(pool, off, order_base_2(n), caller);
-	zero = take_back(pool, (void *)ptr, n << pool->min_shift, zeroed);
+	zeroed = take_back(pool, (void *)ptr, n << pool->min_shift, zeroed);
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	if (zero)
-		ret = buddy_core_free_exact_zeroed(&pool->core, off,
-						   n << pool->min_shift);
-	else
-		ret = buddy_core_free_exact(&pool->core, off,
-					    n << pool->min_shift);
-	WARN_ON_ONCE(ret);
-	/* The landing, as in free_to_core(). */
-	pool->nr_frees++;
+	__free_exact_core(pool, off, n, zeroed);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 }
 
