@@ -1259,6 +1259,24 @@ static __always_inline u64 span_bits(u64 w, u64 period, u64 span, u64 pm)
 }
 
 /*
+ * Does any CPU cache a block? A push on another CPU may come right after,
+ * as it may during find_cached_place()'s read of the map.
+ */
+static bool any_cached(struct buddy_pool *pool)
+{
+	unsigned int cpu, order;
+
+	for_each_possible_cpu(cpu) {
+		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+
+		for (order = 0; order < BUDDY_PCP_ORDERS; order++)
+			if (pcp_depth(pcp, order))
+				return true;
+	}
+	return false;
+}
+
+/*
  * Find @pl->best, the best place that needs a cached block, from the
  * map of cached blocks. Under pool->lock; other CPUs change the map as
  * they push and pop, so each bit is checked against the core and the
@@ -1480,7 +1498,9 @@ static int __alloc_range(struct buddy_pool *pool, size_t size, size_t align,
 	pl.align = max_t(u64, align, pl.size);
 	for (tries = 0; tries < RANGE_TRIES; tries++) {
 		pl.best = NONE;
-		find_cached_place(pool, &pl);
+		/* The map is read word by word over the window: skip it. */
+		if (any_cached(pool))
+			find_cached_place(pool, &pl);
 		/* Only a free place better than @pl.best can beat it. */
 		cstart = start;
 		cend = end;
@@ -1582,12 +1602,13 @@ static const char *range_error(struct buddy_pool *pool, size_t align,
  * The search first reads the pool's map of cached blocks (a bit per min
  * block) over the range, only at the offsets where a block meeting an
  * aligned place can start, up to the first cached block that gives a
- * place. Then it reads the pool's per-order free bitmaps over the range
- * short of that place, skipping 64 words of them at a time where they are
- * empty: for each order, about (@end - @start) / (min_block << order) /
- * 4096 words, plus a few at the edges of the range; an alignment larger
- * than the block adds at most one step per aligned position for each
- * order below it. It never walks the free lists.
+ * place; it skips the map when no CPU caches a block. Then it reads the
+ * pool's per-order free bitmaps over the range short of that place,
+ * skipping 64 words of them at a time where they are empty: for each
+ * order, about (@end - @start) / (min_block << order) / 4096 words, plus a
+ * few at the edges of the range; an alignment larger than the block adds
+ * at most one step per aligned position for each order below it. It never
+ * walks the free lists.
  *
  * Context: Any context but NMI, hard IRQ included; takes the pool spinlock for
  * the search.
