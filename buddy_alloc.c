@@ -587,9 +587,12 @@ static void size_caches(struct buddy_pool *pool)
  * from size_caches() and, every ADAPT_TRIPS trips to the core, shares a
  * budget out among the orders that are not pinned:
  *
- * - The budget: each CPU may cache 1/PCP_DEFAULT_SHARE of the pool over
- *   the CPUs, and all CPUs together at most 1/PCP_FILL_SHARE of what is
- *   free or cached, so the caches shrink as the pool fills.
+ * - The budget: all CPUs together may cache 1/PCP_DEFAULT_SHARE of the
+ *   pool and at most 1/PCP_FILL_SHARE of what is free or cached, so the
+ *   caches shrink as the pool fills. It is shared among the CPUs whose
+ *   caches had traffic since the last time; the others give back all
+ *   they hold. A CPU that starts using its caches between two retunings
+ *   may fill them up to the sizes of the others meanwhile.
  * - The traffic of an order: its pushes and pops on all CPUs since the
  *   last time (the versions in the caches' @state count them), plus two
  *   for each allocation of it that went to the core uncached and for
@@ -668,6 +671,17 @@ static void __set_high(struct buddy_pool *pool, unsigned int order,
 					  max(high / 2, 1U), high);
 }
 
+/* Pushes and pops of every order on @pcp's CPU so far. */
+static u64 pcp_ticks(struct buddy_pcp *pcp)
+{
+	unsigned int order;
+	u64 ticks = 0;
+
+	for (order = 0; order < BUDDY_PCP_ORDERS; order++)
+		ticks += READ_ONCE(pcp->state[order]) / PCP_TICK;
+	return ticks;
+}
+
 static void __adapt_caches(struct buddy_pool *pool)
 {
 	unsigned int order, cpu, top = min_t(unsigned int, BUDDY_PCP_ORDERS - 1,
@@ -677,6 +691,14 @@ static void __adapt_caches(struct buddy_pool *pool)
 	lockdep_assert_held(&pool->lock);
 	pool->nr_trips = 0;
 	pool->nr_adapts++;
+	/* Which CPUs pushed or popped since the last time? */
+	pool->nr_active = 0;
+	for_each_possible_cpu(cpu) {
+		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+
+		pcp->adapt_idle = pcp_ticks(pcp) == pcp->adapt_ticks;
+		pool->nr_active += !pcp->adapt_idle;
+	}
 	for (order = 0; order <= top; order++) {
 		u64 traffic;
 
@@ -703,7 +725,8 @@ static void __adapt_caches(struct buddy_pool *pool)
 	budget = min_t(u64, pool->size / PCP_DEFAULT_SHARE,
 		       (buddy_core_free_bytes(&pool->core) + cached) /
 		       PCP_FILL_SHARE);
-	budget = div_u64(budget >> pool->min_shift, num_possible_cpus());
+	budget = div_u64(budget >> pool->min_shift,
+			 max_t(u32, pool->nr_active, 1));
 	for (order = 0; order <= top; order++) {
 		u64 high;
 
@@ -712,6 +735,17 @@ static void __adapt_caches(struct buddy_pool *pool)
 		high = sum ? div64_u64(budget * root[order], sum) : 0;
 		__set_high(pool, order,
 			   min_t(u64, high, BUDDY_PCP_HIGH_MAX));
+	}
+	for_each_possible_cpu(cpu) {
+		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
+
+		/* Its pops are no traffic, as in __set_high(). */
+		for (order = 0; pcp->adapt_idle && order <= top; order++)
+			if (!(pool->pinned & BIT(order)))
+				pool->last_ticks[order] +=
+					__drain(pool, cpu, pcp, order,
+						BUDDY_PCP_HIGH_MAX);
+		pcp->adapt_ticks = pcp_ticks(pcp);
 	}
 }
 

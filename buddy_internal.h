@@ -90,6 +90,9 @@ static_assert(BUDDY_PCP_HIGH_MAX <= U16_MAX);
  * @nr_landed: flights that ended on this CPU having moved no block (a
  *	pop that found none, a free that lost a race); the others land in
  *	@nr_allocs or @nr_frees here, or in the pool's @nr_frees
+ * @adapt_ticks: this CPU's pushes and pops of every order, as the
+ *	versions in @state said at the pool's last __adapt_caches()
+ * @adapt_idle: none since the one before; both under the pool's lock
  *
  * A cached block is allocated as far as the core knows, and its bit in
  * its byte in the pool's @owner map is 0: it belongs to no client.
@@ -104,6 +107,8 @@ struct buddy_pcp {
 	u32 slot[BUDDY_PCP_ORDERS][BUDDY_PCP_HIGH_MAX];
 	unsigned long nr_begun;
 	unsigned long nr_landed;
+	u64 adapt_ticks;
+	bool adapt_idle;
 };
 
 /**
@@ -134,7 +139,8 @@ struct buddy_pcp {
  * @last_ticks: each order's pushes and pops on all CPUs together, as the
  *	versions in the caches' @state said at the last __adapt_caches()
  * @nr_adapts: __adapt_caches() runs
- *	All six under @lock.
+ * @nr_active: CPUs whose caches had traffic before the last of them
+ *	All seven under @lock.
  * @cached_map: one bit per min block, set at the start of every block in
  *	a per-CPU cache: set before its push, cleared after its pop, with
  *	atomic bitops; read word by word with READ_ONCE() by
@@ -218,6 +224,7 @@ struct buddy_pool {
 	u32 core_allocs[BUDDY_PCP_ORDERS];
 	u64 last_ticks[BUDDY_PCP_ORDERS];
 	u64 nr_adapts;
+	u32 nr_active;
 	u8 *owner;
 	unsigned long *cached_map;
 	size_t pcp_bytes;

@@ -715,7 +715,10 @@ static long pairs_on_cpu(void *arg)
 	return 0;
 }
 
-/* Bytes all CPUs may cache of the orders @pool sizes by itself. */
+/*
+ * Bytes the CPUs with traffic may cache of the orders @pool sizes by
+ * itself; the others hold none of them.
+ */
 static u64 auto_budget(struct buddy_pool *pool)
 {
 	u64 bytes = 0;
@@ -725,14 +728,27 @@ static u64 auto_budget(struct buddy_pool *pool)
 		if (!(pool->pinned & BIT(order)))
 			bytes += (u64)READ_ONCE(pool->high[order]) <<
 				 (pool->min_shift + order);
-	return bytes * num_possible_cpus();
+	return bytes * max_t(u32, pool->nr_active, 1);
+}
+
+/* Blocks @cpu caches of the orders @pool sizes by itself. */
+static u64 auto_cached(struct buddy_pool *pool, unsigned int cpu)
+{
+	unsigned int order;
+	u64 n = 0;
+
+	for (order = 0; order < BUDDY_PCP_ORDERS; order++)
+		if (!(pool->pinned & BIT(order)))
+			n += buddy_pool_cpu_cached(pool, cpu, order);
+	return n;
 }
 
 /*
  * Caches sized by the load: after ADAPT_TRIPS (256) trips to the core
  * the orders with traffic get caches, an order that had none gives its
- * blocks back on every CPU, a pinned order keeps what it was set to, and
- * a fuller pool gets smaller caches.
+ * blocks back on every CPU, a pinned order keeps what it was set to, a
+ * fuller pool gets smaller caches, and the budget goes to the CPUs that
+ * used their caches: a CPU without traffic gives back what it held.
  */
 static void pcp_caches_follow_traffic_and_fill(struct kunit *test)
 {
@@ -764,6 +780,7 @@ static void pcp_caches_follow_traffic_and_fill(struct kunit *test)
 	work_on_cpu(cpu, pairs_on_cpu, &c);
 	KUNIT_ASSERT_NOT_NULL(test, c.got);
 	KUNIT_EXPECT_EQ(test, pool->nr_adapts, 1ULL);
+	KUNIT_EXPECT_EQ(test, pool->nr_active, 1U);
 	KUNIT_EXPECT_GT(test, READ_ONCE(pool->high[4]), 0);
 	KUNIT_EXPECT_GT(test, buddy_pool_cpu_cached(pool, cpu, 4), 0U);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(pool->high[0]), 0);
@@ -790,14 +807,43 @@ static void pcp_caches_follow_traffic_and_fill(struct kunit *test)
 		big[i] = buddy_alloc(pool, MB, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, big[i]);
 	}
+	/* Another CPU caches 4 KiB blocks: two CPUs share the budget. */
+	other = other_cpu(cpu);
+	if (other < nr_cpu_ids) {
+		c.size = 4096;
+		c.nr = 4;
+		work_on_cpu(other, alloc_on_cpu, &c);
+		work_on_cpu(other, free_on_cpu, &c);
+		KUNIT_EXPECT_GT(test, auto_cached(pool, other), 0ULL);
+	}
 	c.size = 32 * 1024;
+	c.nr = 300;
 	work_on_cpu(cpu, pairs_on_cpu, &c);
 	KUNIT_ASSERT_NOT_NULL(test, c.got);
 	KUNIT_EXPECT_EQ(test, pool->nr_adapts, 3ULL);
+	KUNIT_EXPECT_EQ(test, pool->nr_active, other < nr_cpu_ids ? 2U : 1U);
 	buddy_pool_stats(pool, &st);
 	KUNIT_EXPECT_LE(test, auto_budget(pool), st.free / 2);
 	KUNIT_EXPECT_LT(test, auto_budget(pool), before);
 	KUNIT_EXPECT_GT(test, READ_ONCE(pool->high[3]), 0);
+
+	/*
+	 * It stays idle while this CPU makes 300 pairs of the now uncached
+	 * 64 KiB: it gives back all it held, and this CPU alone shares.
+	 */
+	if (other < nr_cpu_ids) {
+		KUNIT_EXPECT_GT(test, auto_cached(pool, other), 0ULL);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(pool->high[4]), 0);
+		c.size = 64 * 1024;
+		work_on_cpu(cpu, pairs_on_cpu, &c);
+		KUNIT_ASSERT_NOT_NULL(test, c.got);
+		KUNIT_EXPECT_EQ(test, pool->nr_adapts, 4ULL);
+		KUNIT_EXPECT_EQ(test, pool->nr_active, 1U);
+		KUNIT_EXPECT_EQ(test, auto_cached(pool, other), 0ULL);
+		KUNIT_EXPECT_GT(test, READ_ONCE(pool->high[4]), 0);
+		buddy_pool_stats(pool, &st);
+		KUNIT_EXPECT_LE(test, auto_budget(pool), st.free / 2);
+	}
 	for (i = 0; i < ARRAY_SIZE(big); i++)
 		buddy_free(pool, big[i]);
 	check_pool(test, pool);
