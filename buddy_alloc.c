@@ -535,6 +535,12 @@ static int classify_free(struct buddy_pool *pool, u64 off)
 		return -ERANGE;
 	if (off & (BIT_ULL(pool->min_shift) - 1))
 		return -EINVAL;
+	/*
+	 * Only the first owner byte of a live exact allocation has
+	 * OWNER_EXACT, set and cleared under the lock: no walk for it.
+	 */
+	if (READ_ONCE(pool->owner[off >> pool->min_shift]) & OWNER_EXACT)
+		return -EXDEV;
 	buddy_core_next_block(&pool->core, &pos, &blk);
 	/* Lockless frees clear owner bytes: pairs with their cmpxchg(). */
 	tag = READ_ONCE(pool->owner[blk.off >> pool->min_shift]);
@@ -691,13 +697,24 @@ static void __adapt_caches(struct buddy_pool *pool)
 	lockdep_assert_held(&pool->lock);
 	pool->nr_trips = 0;
 	pool->nr_adapts++;
-	/* Which CPUs pushed or popped since the last time? */
+	/*
+	 * Which CPUs pushed or popped since the last time? Each other one
+	 * gives back what it holds; its pops are no traffic, as in
+	 * __set_high().
+	 */
 	pool->nr_active = 0;
 	for_each_possible_cpu(cpu) {
 		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
 
-		pcp->adapt_idle = pcp_ticks(pcp) == pcp->adapt_ticks;
-		pool->nr_active += !pcp->adapt_idle;
+		if (pcp_ticks(pcp) != pcp->adapt_ticks) {
+			pool->nr_active++;
+			continue;
+		}
+		for (order = 0; order <= top; order++)
+			if (!(pool->pinned & BIT(order)))
+				pool->last_ticks[order] +=
+					__drain(pool, cpu, pcp, order,
+						BUDDY_PCP_HIGH_MAX);
 	}
 	for (order = 0; order <= top; order++) {
 		u64 traffic;
@@ -739,12 +756,6 @@ static void __adapt_caches(struct buddy_pool *pool)
 	for_each_possible_cpu(cpu) {
 		struct buddy_pcp *pcp = per_cpu_ptr(pool->pcp, cpu);
 
-		/* Its pops are no traffic, as in __set_high(). */
-		for (order = 0; pcp->adapt_idle && order <= top; order++)
-			if (!(pool->pinned & BIT(order)))
-				pool->last_ticks[order] +=
-					__drain(pool, cpu, pcp, order,
-						BUDDY_PCP_HIGH_MAX);
 		pcp->adapt_ticks = pcp_ticks(pcp);
 	}
 }
@@ -1821,16 +1832,7 @@ static void free_exact(struct buddy_pool *pool, const void *ptr, size_t size,
 	/* Nothing to write over the run: it goes to the core in one hold. */
 	quick = (zeroed || !want_init_on_free()) && !pool->poison;
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	/*
-	 * Only the first owner byte of a live exact allocation has
-	 * OWNER_EXACT, set and cleared under this lock; anything else is
-	 * asked of the core, to report.
-	 */
-	if (off < pool->max_size && !(off & (BIT_ULL(pool->min_shift) - 1)) &&
-	    (READ_ONCE(pool->owner[idx]) & OWNER_EXACT))
-		ret = -EXDEV;
-	else
-		ret = classify_free(pool, off);
+	ret = classify_free(pool, off);
 	if (ret != -EXDEV) {
 		/* Anything buddy_free() would take is no exact allocation. */
 		__report_free(pool, ptr, ret ? ret : -EBADSLT, flags,
@@ -1853,14 +1855,12 @@ static void free_exact(struct buddy_pool *pool, const void *ptr, size_t size,
 		WRITE_ONCE(pool->owner[idx], 0);
 		idx += BIT(fls64(i) - 1);
 	}
-	if (quick) {
+	if (quick)
 		__free_exact_core(pool, off, n, zeroed);
-		raw_spin_unlock_irqrestore(&pool->lock, flags);
-		trace_buddy_free(pool, off, order_base_2(n), caller);
-		return;
-	}
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	trace_buddy_free(pool, off, order_base_2(n), caller);
+	if (quick)
+		return;
 	zeroed = take_back(pool, (void *)ptr, n << pool->min_shift, zeroed);
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	__free_exact_core(pool, off, n, zeroed);

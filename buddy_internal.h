@@ -91,8 +91,8 @@ static_assert(BUDDY_PCP_HIGH_MAX <= U16_MAX);
  *	pop that found none, a free that lost a race); the others land in
  *	@nr_allocs or @nr_frees here, or in the pool's @nr_frees
  * @adapt_ticks: this CPU's pushes and pops of every order, as the
- *	versions in @state said at the pool's last __adapt_caches()
- * @adapt_idle: none since the one before; both under the pool's lock
+ *	versions in @state said at the pool's last __adapt_caches(); under
+ *	the pool's lock
  *
  * A cached block is allocated as far as the core knows, and its bit in
  * its byte in the pool's @owner map is 0: it belongs to no client.
@@ -108,7 +108,6 @@ struct buddy_pcp {
 	unsigned long nr_begun;
 	unsigned long nr_landed;
 	u64 adapt_ticks;
-	bool adapt_idle;
 };
 
 /**
